@@ -1,0 +1,97 @@
+"""What every command shares: error handling and exit codes, output to stdout, Ctrl-C, common options."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import shlex
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Callable, Iterator, Optional
+
+import typer
+from rich.console import Console
+
+from gentool.errors import GentoolError
+from gentool.runtime.progress import Reporter
+
+EXIT_INTERRUPTED = 130
+
+# stdout carries results; rich turns colour off by itself when it is not a terminal
+out = Console(highlight=False, soft_wrap=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object with the results on stdout.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or diagnostics on stderr.")]
+DataDirOption = Annotated[Optional[Path], typer.Option(
+    "--data-dir", envvar="GENTOOL_DATA_DIR", help="Where built datasets are cached (default: ./data).")]
+SetOption = Annotated[Optional[list[str]], typer.Option(
+    "--set", metavar="KEY=VALUE", help="Override any config key, e.g. --set optim.lr=1e-4 (repeatable; wins over all).")]
+ConfigOption = Annotated[Optional[Path], typer.Option(
+    "--config", "-c", help="YAML file with config keys (a run's config.yaml reproduces that run).")]
+FontsDirOption = Annotated[Optional[list[Path]], typer.Option(
+    "--fonts-dir", help="Folder of extra .ttf/.otf fonts, searched recursively (repeatable).")]
+
+
+def error_line(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr, flush=True)
+
+
+def handle_errors(command: Callable) -> Callable:
+    """Known problems: one line and their exit code (2 bad input, 1 run failure); Ctrl-C: 130.
+
+    Anything unexpected is a one-line cause and exit 1; GENTOOL_DEBUG=1 shows the traceback.
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except GentoolError as err:
+            error_line(str(err))
+            raise typer.Exit(err.exit_code)
+        except KeyboardInterrupt:
+            error_line("interrupted; the last saved checkpoint is kept")
+            raise typer.Exit(EXIT_INTERRUPTED)
+        except typer.Exit:
+            raise
+        except Exception as err:
+            if os.environ.get("GENTOOL_DEBUG") == "1":
+                raise
+            error_line(f"unexpected failure: {type(err).__name__}: {err} (set GENTOOL_DEBUG=1 for the traceback)")
+            raise typer.Exit(1)
+
+    return wrapper
+
+
+def print_json(data: dict) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def reporter_for(quiet: bool) -> Reporter:
+    return Reporter.for_terminal(quiet)
+
+
+def command_line() -> str:
+    return " ".join(shlex.quote(arg) for arg in ["gentool", *sys.argv[1:]])
+
+
+@contextlib.contextmanager
+def stop_on_ctrl_c(stop: Any) -> Iterator[None]:
+    """First Ctrl-C asks the trainer to save and stop after its step; a second one aborts at once."""
+
+    def handler(signum: int, frame: Any) -> None:
+        if stop.requested:
+            raise KeyboardInterrupt
+        stop.requested = True
+        print("\nstopping after this step and saving a checkpoint (Ctrl-C again to abort)", file=sys.stderr,
+              flush=True)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

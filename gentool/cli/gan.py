@@ -1,0 +1,113 @@
+"""`gentool gan ...`: train the font GAN."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from gentool.cli.common import (EXIT_INTERRUPTED, ConfigOption, DataDirOption, FontsDirOption, JsonOption,
+                                QuietOption, SetOption, command_line, handle_errors, out, print_json, reporter_for,
+                                stop_on_ctrl_c)
+from gentool.datasets.fonts import load_font_dataset
+from gentool.errors import UsageError
+from gentool.gan.config import resolve_gan_config
+from gentool.gan.fixes import FIXES
+from gentool.gan.train import StopRequest, TrainOutcome, read_run_config, resume_gan_run, start_gan_run
+from gentool.presets import available_presets
+from gentool.runtime.device import describe_device, resolve_device
+from gentool.runtime.rundir import RunDir
+
+app = typer.Typer(help="GAN on letters A-Z: train, with fixes against mode collapse.", no_args_is_help=True)
+
+
+@app.command("train")
+@handle_errors
+def train(
+    preset: Annotated[Optional[str], typer.Option(
+        "--preset", "-p", help=f"Starting config: {', '.join(available_presets('gan'))} (default: vanilla).")] = None,
+    config: ConfigOption = None,
+    fix: Annotated[Optional[list[str]], typer.Option(
+        "--fix", help=f"Stabilisation fix (repeatable; replaces the preset's list): {', '.join(sorted(FIXES))}.")] = None,
+    epochs: Annotated[Optional[int], typer.Option(help="Epochs to train (with --resume: the new total).")] = None,
+    batch_size: Annotated[Optional[int], typer.Option(help="Images per batch.")] = None,
+    lr: Annotated[Optional[float], typer.Option(help="Adam learning rate for G and D.")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Training seed; a CPU run with the same seed repeats exactly.")] = None,
+    conditional: Annotated[Optional[bool], typer.Option(
+        "--conditional/--unconditional", help="Condition G and D on the letter.")] = None,
+    device: Annotated[Optional[str], typer.Option(
+        envvar="GENTOOL_DEVICE", help="auto, cpu, cuda, cuda:N or mps (default: auto).")] = None,
+    fonts_dir: FontsDirOption = None,
+    set_: SetOption = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Run folder (default: runs/gan-PRESET-TIME).")] = None,
+    resume: Annotated[Optional[Path], typer.Option(help="Continue this run folder from its last checkpoint.")] = None,
+    data_dir: DataDirOption = None,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Train a DCGAN on the letter dataset and write a run folder (config, metrics, checkpoints, samples).
+
+    Config precedence: preset < --config FILE < named flags < --set key=value.
+    Ctrl-C saves a checkpoint and exits 130; --resume RUN continues it.
+    """
+    reporter = reporter_for(quiet)
+    stop = StopRequest()
+    if resume is not None:
+        given = {"--preset": preset, "--config": config, "--fix": fix, "--batch-size": batch_size, "--lr": lr,
+                 "--seed": seed, "--conditional": conditional, "--fonts-dir": fonts_dir, "--set": set_,
+                 "--out": out_dir}
+        clashing = [name for name, value in given.items() if value]
+        if clashing:
+            raise UsageError(f"--resume continues a run with its own config.yaml, so {', '.join(clashing)} cannot "
+                             f"be given with it (only --epochs, --device, --data-dir, --json, --quiet); "
+                             f"start a new run to change the config")
+        run = RunDir.open_existing(resume)
+        run_config = read_run_config(run)
+        if epochs is not None:
+            if epochs < 1:
+                raise UsageError(f"--epochs must be >= 1, got {epochs}")
+            run_config.train.epochs = epochs
+        if device is not None:
+            run_config.device = device
+        torch_device = resolve_device(run_config.device)
+        reporter.info(f"resuming {run.path} on {describe_device(torch_device)}")
+        dataset = load_font_dataset(run_config.data, data_dir, reporter=reporter)
+        with stop_on_ctrl_c(stop):
+            outcome = resume_gan_run(run, run_config, dataset, torch_device, reporter, stop, command_line())
+    else:
+        preset = preset or "vanilla"
+        flags = {"fixes": fix, "train.epochs": epochs, "train.batch_size": batch_size, "optim.lr": lr, "seed": seed,
+                 "model.conditional": conditional, "device": device,
+                 "data.fonts_dirs": [str(p) for p in fonts_dir] if fonts_dir else None}
+        run_config = resolve_gan_config(preset, str(config) if config else None, flags, set_)
+        torch_device = resolve_device(run_config.device)
+        dataset = load_font_dataset(run_config.data, data_dir, reporter=reporter)
+        name = f"gan-{preset}" + ("".join(f"-{f}" for f in fix) if fix else "")
+        run = RunDir.create(out_dir, name)
+        reporter.info(f"training {run.path} on {describe_device(torch_device)} "
+                      f"(preset {preset}, fixes: {', '.join(run_config.fixes) or 'none'}, seed {run_config.seed})")
+        with stop_on_ctrl_c(stop):
+            outcome = start_gan_run(run_config, run, dataset, torch_device, reporter, stop, preset, command_line())
+    _report(outcome, json_)
+
+
+def _report(outcome: TrainOutcome, as_json: bool) -> None:
+    summary = outcome.summary
+    if as_json:
+        print_json(summary)
+    else:
+        final = summary.get("final") or {}
+        out.print(f"run: {summary['run']}")
+        out.print(f"status: {summary['status']} ({summary['epochs_completed']}/{summary['epochs']} epochs, "
+                  f"{summary['steps']} steps, {summary['wall_time_s']:.1f} s, device {summary['device']})")
+        if final:
+            out.print(f"last epoch: loss_d {final['loss_d']:.3f}  loss_g {final['loss_g']:.3f}  "
+                      f"D(x) {final['d_real']:.3f}  D(G(z)) {final['d_fake']:.3f}  {final['images_per_s']:.0f} img/s")
+        if summary["samples"]:
+            out.print(f"samples: {Path(summary['run']) / 'samples' / summary['samples'][-1]}")
+    if outcome.status == "interrupted":
+        print(f"interrupted: checkpoint saved; continue with: gentool gan train --resume {summary['run']}",
+              file=sys.stderr, flush=True)
+        raise typer.Exit(EXIT_INTERRUPTED)

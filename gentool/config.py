@@ -1,0 +1,253 @@
+"""Dataclass configs built from layered YAML: preset < --config FILE < named flags < --set key=value.
+
+Every config is a tree of dataclasses. `build_config` turns a plain dict into that tree and rejects what does not
+fit, naming the dotted key, the allowed keys or values, and a did-you-mean. Field constraints live in the field's
+metadata (`min`, `max`, `choices`), so the rules sit next to the defaults they guard.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import difflib
+import math
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal, Union
+
+import yaml
+
+from gentool.errors import ConfigError, UsageError
+
+
+def option(default: Any, *, min: float | None = None, max: float | None = None, min_exclusive: bool = False,
+           choices: tuple | None = None, help: str = "") -> Any:
+    """A dataclass field with a default and its validation rules."""
+    meta = {"min": min, "max": max, "min_exclusive": min_exclusive, "choices": choices, "help": help}
+    if isinstance(default, (list, dict)):
+        return dataclasses.field(default_factory=lambda: copy.deepcopy(default), metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def did_you_mean(word: str, allowed: typing.Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(allowed), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+# ----------------------------------------------------------------------------------------------- YAML and overrides
+
+def load_yaml_file(path: str | Path) -> dict:
+    """Read a YAML mapping; a missing file, a syntax error or a non-mapping is a UsageError naming the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"config file '{path}' does not exist; pass the path of a YAML file to --config")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        where = ""
+        mark = getattr(err, "problem_mark", None)
+        if mark is not None:
+            where = f" at line {mark.line + 1}, column {mark.column + 1}"
+        problem = getattr(err, "problem", None) or "invalid YAML"
+        raise UsageError(f"config file '{path}' is not valid YAML{where}: {problem}; fix the file and try again")
+    except UnicodeDecodeError:
+        raise UsageError(f"config file '{path}' is not a text file; pass a YAML file to --config")
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise UsageError(f"config file '{path}' must hold a mapping of keys (like 'train: {{epochs: 10}}'), "
+                         f"not a {type(data).__name__}")
+    return data
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """Mappings merge key by key; anything else (lists included) is replaced whole."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def nested_from_dotted(key: str, value: Any) -> dict:
+    out: dict = {}
+    node = out
+    parts = key.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+    return out
+
+
+def parse_set_overrides(assignments: typing.Sequence[str]) -> dict:
+    """`--set optim.lr=1e-4 --set model.z_dim=64` -> {'optim': {'lr': 1e-4}, 'model': {'z_dim': 64}}.
+
+    Values are read as YAML, so lists (`[10, 30]`), booleans and null work; type checks happen in build_config.
+    """
+    merged: dict = {}
+    for text in assignments:
+        key, sep, raw = text.partition("=")
+        key = key.strip()
+        if not sep or not key or any(not part for part in key.split(".")):
+            raise UsageError(f"--set '{text}' is not of the form key.sub=value (for example --set optim.lr=1e-4)")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        merged = deep_merge(merged, nested_from_dotted(key, value))
+    return merged
+
+
+# ------------------------------------------------------------------------------------------- dict -> dataclass tree
+
+def _join(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _describe(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
+    if origin in (list, tuple):
+        args = typing.get_args(tp)
+        return f"a list of {_describe(args[0])}" if args else "a list"
+    if origin in (Union, types.UnionType):
+        return " or ".join(_describe(a) for a in typing.get_args(tp))
+    if tp is type(None):
+        return "null"
+    if tp is float:
+        return "a number"
+    if tp is int:
+        return "a whole number"
+    if tp is bool:
+        return "true or false"
+    if tp is str:
+        return "a string"
+    if dataclasses.is_dataclass(tp):
+        return "a mapping"
+    return getattr(tp, "__name__", str(tp))
+
+
+def _coerce(value: Any, tp: Any, key: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(value, arg, key)
+            except ConfigError:
+                continue
+        raise ConfigError(key, f"got {value!r}, expected {_describe(tp)}")
+    if origin is Literal:
+        allowed = typing.get_args(tp)
+        if value in allowed:
+            return value
+        hint = did_you_mean(str(value), [str(a) for a in allowed])
+        raise ConfigError(key, f"got {value!r}{hint}; allowed values: {', '.join(str(a) for a in allowed)}")
+    if origin in (list, tuple):
+        (item_tp,) = typing.get_args(tp)[:1] or (Any,)
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(key, f"got {value!r}, expected {_describe(tp)} (for example [1, 2])")
+        return [_coerce(item, item_tp, f"{key}[{i}]") for i, item in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(key, f"got {value!r}, expected a mapping")
+        return copy.deepcopy(value)
+    if dataclasses.is_dataclass(tp):
+        return build_config(tp, value, prefix=key)
+    if tp is Any:
+        return value
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(key, f"got {value!r}, expected true or false")
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ConfigError(key, f"got {value!r}, expected a whole number")
+    if tp is float:
+        # YAML reads `1e-4` (no dot) as a string; people write it that way, so accept it.
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number = float(value)
+        elif isinstance(value, str):
+            try:
+                number = float(value)
+            except ValueError:
+                raise ConfigError(key, f"got {value!r}, expected a number") from None
+        else:
+            raise ConfigError(key, f"got {value!r}, expected a number")
+        if not math.isfinite(number):
+            raise ConfigError(key, f"got {value!r}, expected a finite number")
+        return number
+    if tp is str:
+        if isinstance(value, str):
+            return value
+        raise ConfigError(key, f"got {value!r}, expected a string")
+    raise TypeError(f"unsupported config type {tp!r} for {key}")
+
+
+def _check_range(value: Any, meta: typing.Mapping, key: str) -> None:
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if item is None or isinstance(item, bool) or not isinstance(item, (int, float, str)):
+            continue
+        choices = meta.get("choices")
+        if choices is not None and item not in choices:
+            hint = did_you_mean(str(item), [str(c) for c in choices])
+            raise ConfigError(key, f"got {item!r}{hint}; allowed values: {', '.join(map(str, choices))}")
+        if isinstance(item, str):
+            continue
+        low, high = meta.get("min"), meta.get("max")
+        if low is not None:
+            if meta.get("min_exclusive") and not item > low:
+                raise ConfigError(key, f"got {item!r}, must be > {low}")
+            if not meta.get("min_exclusive") and item < low:
+                raise ConfigError(key, f"got {item!r}, must be >= {low}")
+        if high is not None and item > high:
+            raise ConfigError(key, f"got {item!r}, must be <= {high}")
+
+
+def build_config(cls: type, data: Any, prefix: str = "") -> Any:
+    """Build dataclass `cls` from a mapping, validating every key; missing keys keep their defaults.
+
+    A dataclass may define `check(self) -> list[tuple[str, str]]` for rules that span fields; it returns
+    (relative key, problem) pairs.
+    """
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(prefix, f"got {data!r}, expected a mapping of keys")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in fields:
+            where = f" under '{prefix}'" if prefix else ""
+            raise ConfigError(_join(prefix, str(key)),
+                              f"unknown key{did_you_mean(str(key), fields)}; allowed keys{where}: {', '.join(fields)}")
+    kwargs = {}
+    for name, field in fields.items():
+        if name not in data:
+            continue
+        key = _join(prefix, name)
+        value = _coerce(data[name], hints[name], key)
+        _check_range(value, field.metadata, key)
+        kwargs[name] = value
+    obj = cls(**kwargs)
+    for rel_key, problem in getattr(obj, "check", lambda: [])():
+        raise ConfigError(_join(prefix, rel_key), problem)
+    return obj
+
+
+def config_to_dict(config: Any) -> dict:
+    return dataclasses.asdict(config)
+
+
+def dump_yaml(data: dict) -> str:
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=None)

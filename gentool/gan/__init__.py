@@ -1,0 +1,1 @@
+"""Font GAN: DCGAN-style models, stabilisation fixes, and the trainer."""

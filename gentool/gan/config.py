@@ -1,0 +1,84 @@
+"""The GAN run config: data, model, optimiser, training loop and fixes. Presets live in gentool/presets/gan/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gentool.config import (build_config, config_to_dict, deep_merge, load_yaml_file, nested_from_dotted, option,
+                            parse_set_overrides)
+from gentool.datasets.fonts import FontDataConfig
+from gentool.gan.fixes import check_fixes, resolved_fix_options
+from gentool.presets import load_preset
+from gentool.runtime.device import DEVICE_CHOICES
+
+
+@dataclass
+class GanModelConfig:
+    z_dim: int = option(100, min=1, max=4096, help="size of the noise vector")
+    conditional: bool = option(False, help="condition generator and discriminator on the letter")
+    g_width: int = option(64, min=4, max=1024, help="generator channels (the first hidden layer has twice this)")
+    d_width: int = option(64, min=4, max=1024, help="discriminator channels (the second layer has twice this)")
+
+
+@dataclass
+class OptimConfig:
+    lr: float = option(2e-4, min=0.0, min_exclusive=True, max=1.0, help="Adam learning rate for G and D")
+    beta1: float = option(0.5, min=0.0, max=0.9999)
+    beta2: float = option(0.999, min=0.0, max=0.99999)
+
+
+@dataclass
+class GanTrainConfig:
+    epochs: int = option(50, min=1, max=1_000_000)
+    batch_size: int = option(64, min=2, max=65536)
+    max_steps_per_epoch: int | None = option(None, min=1, help="cap on batches per epoch (quick runs); null = all")
+    sample_epochs: list[int] = option([10, 30, 50, 100], min=1, help="epochs that write a fixed-noise grid "
+                                                                    "(the last epoch always does)")
+    sample_count: int = option(64, min=1, max=1024, help="images in each fixed-noise grid")
+    checkpoint_every: int = option(10, min=1, help="keep a periodic checkpoint every N epochs (last.pt: every epoch)")
+
+
+@dataclass
+class GanConfig:
+    seed: int = option(0, min=0, help="training seed (the dataset has its own, data.seed)")
+    device: str = option("auto", help=f"one of {', '.join(DEVICE_CHOICES)}, or cuda:N")
+    data: FontDataConfig = field(default_factory=FontDataConfig)
+    model: GanModelConfig = field(default_factory=GanModelConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    train: GanTrainConfig = field(default_factory=GanTrainConfig)
+    fixes: list[str] = option([], help="stabilisation fixes, applied in order")
+    fix_options: dict = option({}, help="options per fix, e.g. {feature-matching: {weight: 1.0}}")
+
+    def check(self) -> list[tuple[str, str]]:
+        problems = []
+        if self.device.split(":")[0] not in DEVICE_CHOICES:
+            problems.append(("device", f"got {self.device!r}; allowed values: {', '.join(DEVICE_CHOICES)} (or cuda:N)"))
+        problems += check_fixes(self.fixes, self.fix_options)
+        return problems
+
+
+def build_gan_config(data: dict) -> GanConfig:
+    """Validate a merged dict and fill in every enabled fix's options, so config.yaml shows them all."""
+    config = build_config(GanConfig, data)
+    config.fix_options = resolved_fix_options(config.fixes, config.fix_options)
+    return config
+
+
+def gan_config_dict(config: GanConfig) -> dict:
+    return config_to_dict(config)
+
+
+def resolve_gan_config(preset: str, config_file: str | None = None, flags: dict | None = None,
+                       assignments: list[str] | None = None) -> GanConfig:
+    """preset < --config FILE < named flags (dotted keys) < --set key=value."""
+    layers = [load_preset("gan", preset)]
+    if config_file:
+        layers.append(load_yaml_file(config_file))
+    for key, value in (flags or {}).items():
+        if value is not None:
+            layers.append(nested_from_dotted(key, value))
+    layers.append(parse_set_overrides(assignments or []))
+    merged: dict = {}
+    for layer in layers:
+        merged = deep_merge(merged, layer)
+    return build_gan_config(merged)

@@ -1,0 +1,1 @@
+"""Writers for what people open: images here; MIDI and audio come with the drum tools."""

@@ -1,0 +1,40 @@
+"""Device choice: auto = cuda, then mps, then cpu. The resolved device is printed and recorded by the callers."""
+
+from __future__ import annotations
+
+import torch
+
+from gentool.errors import UsageError
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+
+
+def _mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())
+
+
+def resolve_device(requested: str = "auto") -> torch.device:
+    requested = (requested or "auto").strip().lower()
+    kind = requested.split(":")[0]
+    if kind not in DEVICE_CHOICES:
+        raise UsageError(f"unknown device '{requested}'; choose one of {', '.join(DEVICE_CHOICES)} "
+                         f"(cuda:N picks a GPU)")
+    if kind == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if _mps_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise UsageError(f"--device {requested} was asked for, but this torch ({torch.__version__}) sees no CUDA GPU; "
+                         f"use --device auto or --device cpu")
+    if kind == "mps" and not _mps_available():
+        raise UsageError("--device mps was asked for, but MPS is not available here; use --device auto or --device cpu")
+    return torch.device(requested)
+
+
+def describe_device(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    return device.type

@@ -1,0 +1,135 @@
+"""Run folders: config.yaml, metrics.jsonl, summary.json, checkpoints/, samples/, figures/.
+
+config.yaml is the resolved config: passing it back with --config reproduces the run.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from gentool import __version__
+from gentool.config import dump_yaml
+from gentool.errors import UsageError
+from gentool.runtime.files import atomic_write_json, atomic_write_text
+
+
+@dataclass(frozen=True)
+class RunDir:
+    path: Path
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / "config.yaml"
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.path / "metrics.jsonl"
+
+    @property
+    def summary_path(self) -> Path:
+        return self.path / "summary.json"
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.path / "checkpoints"
+
+    @property
+    def last_checkpoint(self) -> Path:
+        return self.checkpoints / "last.pt"
+
+    @property
+    def samples(self) -> Path:
+        return self.path / "samples"
+
+    @property
+    def figures(self) -> Path:
+        return self.path / "figures"
+
+    # ------------------------------------------------------------------ creation and opening
+
+    @classmethod
+    def create(cls, out: str | Path | None, default_name: str, runs_root: str | Path = "runs") -> "RunDir":
+        """A new run folder. An --out folder that already holds a run is refused, so nothing is overwritten."""
+        if out is None:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            path = Path(runs_root) / f"{default_name}-{stamp}"
+            suffix = 1
+            while path.exists():
+                suffix += 1
+                path = Path(runs_root) / f"{default_name}-{stamp}-{suffix}"
+        else:
+            path = Path(out)
+            if path.exists() and not path.is_dir():
+                raise UsageError(f"--out '{path}' is a file, not a folder; choose another --out")
+            if (path / "config.yaml").exists() or (path / "checkpoints").exists():
+                raise UsageError(f"--out '{path}' already holds a run; continue it with --resume {path}, "
+                                 f"or choose another --out")
+        for sub in ("", "checkpoints", "samples", "figures"):
+            (path / sub).mkdir(parents=True, exist_ok=True)
+        return cls(path)
+
+    @classmethod
+    def open_existing(cls, path: str | Path, what: str = "--resume") -> "RunDir":
+        path = Path(path)
+        if not path.is_dir():
+            raise UsageError(f"{what} '{path}' is not a folder; pass a run folder (like runs/fm7) made by a train command")
+        run = cls(path)
+        if not run.config_path.is_file():
+            raise UsageError(f"{what} '{path}' holds no config.yaml, so it is not a gentool run folder; "
+                             f"pass the folder a train command wrote")
+        return run
+
+    # ------------------------------------------------------------------ records
+
+    def write_config(self, config: dict) -> None:
+        atomic_write_text(self.config_path, dump_yaml(config))
+
+    def append_metrics(self, record: dict) -> None:
+        with open(self.metrics_path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+    def read_metrics(self) -> list[dict]:
+        if not self.metrics_path.is_file():
+            return []
+        records = []
+        for line in self.metrics_path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line:
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError:
+                    break  # a line cut short by a crash ends the usable history
+        return records
+
+    def keep_metrics(self, keep: Callable[[dict], bool]) -> None:
+        """Drop records a resumed run will write again (those past its checkpoint)."""
+        kept = [r for r in self.read_metrics() if keep(r)]
+        atomic_write_text(self.metrics_path, "".join(json.dumps(r) + "\n" for r in kept))
+
+    def write_summary(self, summary: dict) -> None:
+        atomic_write_json(self.summary_path, summary)
+
+
+def environment_info(device: torch.device) -> dict:
+    info = {
+        "gentool": __version__,
+        "python": sys.version.split()[0],
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+        "device": str(device),
+        "threads": torch.get_num_threads(),
+    }
+    if device.type == "cuda":
+        info["cuda"] = torch.version.cuda
+        info["gpu"] = torch.cuda.get_device_name(device)
+    return info
