@@ -156,7 +156,7 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
         if not isinstance(value, (list, tuple)):
             raise ConfigError(key, f"got {value!r}, expected {_describe(tp)} (for example [1, 2])")
         return [_coerce(item, item_tp, f"{key}[{i}]") for i, item in enumerate(value)]
-    if origin is dict:
+    if origin is dict or tp is dict:
         if not isinstance(value, dict):
             raise ConfigError(key, f"got {value!r}, expected a mapping")
         return copy.deepcopy(value)

@@ -15,7 +15,8 @@ from gentool.datasets.fonts import load_font_dataset
 from gentool.errors import UsageError
 from gentool.gan.config import resolve_gan_config
 from gentool.gan.fixes import FIXES
-from gentool.gan.train import StopRequest, TrainOutcome, read_run_config, resume_gan_run, start_gan_run
+from gentool.gan.train import (StopRequest, TrainOutcome, batches_per_epoch, fit_and_record, new_trainer,
+                               previous_preset, read_run_config, resumed_trainer)
 from gentool.presets import available_presets
 from gentool.runtime.device import describe_device, resolve_device
 from gentool.runtime.rundir import RunDir
@@ -58,7 +59,7 @@ def train(
         given = {"--preset": preset, "--config": config, "--fix": fix, "--batch-size": batch_size, "--lr": lr,
                  "--seed": seed, "--conditional": conditional, "--fonts-dir": fonts_dir, "--set": set_,
                  "--out": out_dir}
-        clashing = [name for name, value in given.items() if value]
+        clashing = [name for name, value in given.items() if value is not None and value != []]
         if clashing:
             raise UsageError(f"--resume continues a run with its own config.yaml, so {', '.join(clashing)} cannot "
                              f"be given with it (only --epochs, --device, --data-dir, --json, --quiet); "
@@ -72,10 +73,11 @@ def train(
         if device is not None:
             run_config.device = device
         torch_device = resolve_device(run_config.device)
-        reporter.info(f"resuming {run.path} on {describe_device(torch_device)}")
         dataset = load_font_dataset(run_config.data, data_dir, reporter=reporter)
-        with stop_on_ctrl_c(stop):
-            outcome = resume_gan_run(run, run_config, dataset, torch_device, reporter, stop, command_line())
+        trainer = resumed_trainer(run, run_config, dataset, torch_device, reporter, stop)
+        reporter.info(f"resuming {run.path} at epoch {trainer.epoch}/{run_config.train.epochs} "
+                      f"on {describe_device(torch_device)}")
+        preset = previous_preset(run)
     else:
         preset = preset or "vanilla"
         flags = {"fixes": fix, "train.epochs": epochs, "train.batch_size": batch_size, "optim.lr": lr, "seed": seed,
@@ -84,12 +86,14 @@ def train(
         run_config = resolve_gan_config(preset, str(config) if config else None, flags, set_)
         torch_device = resolve_device(run_config.device)
         dataset = load_font_dataset(run_config.data, data_dir, reporter=reporter)
+        batches_per_epoch(run_config, dataset)  # fail on a batch larger than the data before making a folder
         name = f"gan-{preset}" + ("".join(f"-{f}" for f in fix) if fix else "")
         run = RunDir.create(out_dir, name)
+        trainer = new_trainer(run_config, run, dataset, torch_device, reporter, stop)
         reporter.info(f"training {run.path} on {describe_device(torch_device)} "
                       f"(preset {preset}, fixes: {', '.join(run_config.fixes) or 'none'}, seed {run_config.seed})")
-        with stop_on_ctrl_c(stop):
-            outcome = start_gan_run(run_config, run, dataset, torch_device, reporter, stop, preset, command_line())
+    with stop_on_ctrl_c(stop):
+        outcome = fit_and_record(trainer, preset, command_line())
     _report(outcome, json_)
 
 

@@ -97,17 +97,20 @@ def check_fixes(names: list[str], options: dict) -> list[tuple[str, str]]:
     return problems
 
 
+def _build_options(name: str, options: dict):
+    return build_config(FIXES[name].Options, options.get(name, {}), prefix=f"fix_options.{name}")
+
+
 def build_fixes(names: list[str], options: dict) -> list[Fix]:
-    return [FIXES[name](build_config(FIXES[name].Options, options.get(name, {}), prefix=f"fix_options.{name}"))
-            for name in names]
+    return [FIXES[name](_build_options(name, options)) for name in names]
 
 
 def resolved_fix_options(names: list[str], options: dict) -> dict:
-    """Options of every enabled fix with defaults filled in, as written to the run's config.yaml."""
-    resolved = {fix.name: asdict(fix.options) for fix in build_fixes(names, options)}
-    for name, values in options.items():  # options for fixes not enabled are kept, so nothing typed is lost
-        resolved.setdefault(name, values)
-    return resolved
+    """Options of every enabled fix with defaults filled in, as written to the run's config.yaml.
+
+    Options given for a fix that is not enabled are validated and kept too, so a typo never hides.
+    """
+    return {name: asdict(_build_options(name, options)) for name in [*names, *[n for n in options if n not in names]]}
 
 
 def describe_fixes() -> list[dict]:

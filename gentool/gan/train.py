@@ -60,6 +60,16 @@ def build_models(config: GanConfig, device: torch.device) -> tuple[Generator, Di
     return generator, discriminator
 
 
+def batches_per_epoch(config: GanConfig, dataset: FontDataset) -> int:
+    """Full batches only (steady batch-norm statistics), capped by train.max_steps_per_epoch."""
+    images = int((~dataset.is_val).sum())
+    batch_size = config.train.batch_size
+    if images < batch_size:
+        raise UsageError(f"the training split holds {images} images, fewer than train.batch_size={batch_size}; "
+                         f"lower --batch-size or raise data.samples_per_glyph")
+    return min(images // batch_size, config.train.max_steps_per_epoch or images)
+
+
 class GanTrainer:
     def __init__(self, config: GanConfig, dataset: FontDataset, device: torch.device, run: RunDir,
                  reporter: Reporter | None = None, stop: StopRequest | None = None):
@@ -70,14 +80,8 @@ class GanTrainer:
         self.reporter = reporter or Reporter("quiet")
         self.stop = stop or StopRequest()
 
+        self.batches_per_epoch = batches_per_epoch(config, dataset)
         self.images, self.labels = dataset.tensors("train", device)  # (N, 1, 28, 28) in [-1, 1], (N,)
-        batch_size = config.train.batch_size
-        if len(self.images) < batch_size:
-            raise UsageError(f"the training split holds {len(self.images)} images, fewer than train.batch_size="
-                             f"{batch_size}; lower --batch-size or raise data.samples_per_glyph")
-        self.batches_per_epoch = len(self.images) // batch_size  # full batches only: steady batch-norm statistics
-        if config.train.max_steps_per_epoch:
-            self.batches_per_epoch = min(self.batches_per_epoch, config.train.max_steps_per_epoch)
 
         set_seed(config.seed)
         self.generator, self.discriminator = build_models(config, device)
@@ -295,7 +299,8 @@ def _summary(trainer: GanTrainer, status: str, preset: str | None, command: str 
     return summary
 
 
-def _fit_and_record(trainer: GanTrainer, preset: str | None, command: str | None) -> TrainOutcome:
+def fit_and_record(trainer: GanTrainer, preset: str | None = None, command: str | None = None) -> TrainOutcome:
+    """Train, then write summary.json (also when a loss turns NaN, with status "failed")."""
     try:
         status = trainer.fit()
     except NonFiniteLoss as err:
@@ -306,32 +311,48 @@ def _fit_and_record(trainer: GanTrainer, preset: str | None, command: str | None
     return TrainOutcome(status, summary)
 
 
-def start_gan_run(config: GanConfig, run: RunDir, dataset: FontDataset, device: torch.device,
-                  reporter: Reporter | None = None, stop: StopRequest | None = None, preset: str | None = None,
-                  command: str | None = None) -> TrainOutcome:
+def new_trainer(config: GanConfig, run: RunDir, dataset: FontDataset, device: torch.device,
+                reporter: Reporter | None = None, stop: StopRequest | None = None) -> GanTrainer:
     run.write_config(gan_config_dict(config))
-    trainer = GanTrainer(config, dataset, device, run, reporter, stop)
-    return _fit_and_record(trainer, preset, command)
+    return GanTrainer(config, dataset, device, run, reporter, stop)
 
 
-def read_run_config(run: RunDir) -> GanConfig:
-    return build_gan_config(load_yaml_file(run.config_path))
-
-
-def resume_gan_run(run: RunDir, config: GanConfig, dataset: FontDataset, device: torch.device,
-                   reporter: Reporter | None = None, stop: StopRequest | None = None,
-                   command: str | None = None) -> TrainOutcome:
-    """Continue from run/checkpoints/last.pt. `config` is the run's own, possibly with more epochs."""
+def resumed_trainer(run: RunDir, config: GanConfig, dataset: FontDataset, device: torch.device,
+                    reporter: Reporter | None = None, stop: StopRequest | None = None) -> GanTrainer:
+    """A trainer at run/checkpoints/last.pt. `config` is the run's own, possibly with more epochs."""
     state = load_checkpoint(run.last_checkpoint, CHECKPOINT_KIND, map_location=device)
     trainer = GanTrainer(config, dataset, device, run, reporter, stop)
     trainer.load_state_dict(state, run.last_checkpoint)
     # records past the checkpoint (written after it, before a crash) will be written again
     run.keep_metrics(lambda record: record.get("epoch", 0) <= trainer.epoch)
     run.write_config(gan_config_dict(config))
-    previous = {}
-    if run.summary_path.is_file():
-        previous = json.loads(run.summary_path.read_text(encoding="utf-8"))
-    return _fit_and_record(trainer, previous.get("preset"), command)
+    return trainer
+
+
+def previous_preset(run: RunDir) -> str | None:
+    if not run.summary_path.is_file():
+        return None
+    try:
+        return json.loads(run.summary_path.read_text(encoding="utf-8")).get("preset")
+    except (OSError, ValueError):
+        return None
+
+
+def read_run_config(run: RunDir) -> GanConfig:
+    return build_gan_config(load_yaml_file(run.config_path))
+
+
+def start_gan_run(config: GanConfig, run: RunDir, dataset: FontDataset, device: torch.device,
+                  reporter: Reporter | None = None, stop: StopRequest | None = None, preset: str | None = None,
+                  command: str | None = None) -> TrainOutcome:
+    return fit_and_record(new_trainer(config, run, dataset, device, reporter, stop), preset, command)
+
+
+def resume_gan_run(run: RunDir, config: GanConfig, dataset: FontDataset, device: torch.device,
+                   reporter: Reporter | None = None, stop: StopRequest | None = None,
+                   command: str | None = None) -> TrainOutcome:
+    trainer = resumed_trainer(run, config, dataset, device, reporter, stop)
+    return fit_and_record(trainer, previous_preset(run), command)
 
 
 def load_generator(path: str | Path, device: torch.device | str = "cpu") -> tuple[Generator, GanConfig]:

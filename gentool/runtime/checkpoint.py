@@ -29,8 +29,7 @@ def load_checkpoint(path: str | Path, kind: str, map_location: str | torch.devic
     try:
         data = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as err:  # torch raises many types for a damaged file; all mean the same to a user
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise UsageError(f"checkpoint '{path}' is corrupt or not a gentool checkpoint ({reason[:160]}); "
+        raise UsageError(f"checkpoint '{path}' is corrupt or not a gentool checkpoint ({type(err).__name__}); "
                          f"resume from another checkpoint in its folder or train again") from None
     if not isinstance(data, dict) or data.get("kind") != kind or "format" not in data:
         found = data.get("kind") if isinstance(data, dict) else type(data).__name__

@@ -1,0 +1,52 @@
+"""Shared fixtures: a tiny font set (four DejaVu faces from matplotlib) and a tiny GAN config on top of it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gentool.datasets.font_faces import matplotlib_font_dir
+
+TINY_FACES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSerif.ttf", "DejaVuSansMono.ttf")
+
+
+@pytest.fixture(scope="session")
+def tiny_fonts_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("fonts")
+    for name in TINY_FACES:
+        shutil.copy(matplotlib_font_dir() / name, folder / name)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory) -> Path:
+    """One dataset cache for the session, so the tiny dataset is rendered once."""
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def tiny_config(tiny_fonts_dir) -> dict:
+    """A config layer small enough for a GAN epoch in well under a second on CPU."""
+    return {
+        "device": "cpu",
+        "data": {"matplotlib_fonts": False, "fonts_dirs": [str(tiny_fonts_dir)], "samples_per_glyph": 3,
+                 "val_fraction": 0.25},
+        "model": {"z_dim": 16, "g_width": 8, "d_width": 8},
+        "train": {"epochs": 2, "batch_size": 16, "sample_epochs": [1], "sample_count": 16, "checkpoint_every": 1},
+    }
+
+
+@pytest.fixture
+def tiny_config_file(tmp_path, tiny_config) -> Path:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(tiny_config))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def work_in_tmp(tmp_path, monkeypatch):
+    """Commands that default to ./runs or ./data write into the test's own folder, never the repo."""
+    monkeypatch.chdir(tmp_path)
