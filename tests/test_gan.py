@@ -179,3 +179,13 @@ def test_resume_refuses_a_changed_dataset(tiny_config, data_dir, tmp_path):
     other = build_gan_config({**tiny_config, "data": {**tiny_config["data"], "seed": 5}})
     with pytest.raises(UsageError, match="letter dataset .* changed"):
         resume_gan_run(run, config, load_font_dataset(other.data, data_dir), CPU)
+
+
+def test_conditional_run_with_feature_matching_trains_and_reloads(tiny_config, data_dir, tmp_path):
+    config = build_gan_config({**tiny_config, "fixes": ["feature-matching"], "model": {**tiny_config["model"],
+                               "conditional": True}, "train": {**tiny_config["train"], "epochs": 1}})
+    run = RunDir.create(tmp_path / "cond", "gan")
+    outcome = start_gan_run(config, run, load_font_dataset(config.data, data_dir), CPU)
+    assert outcome.status == "completed" and outcome.summary["conditional"] is True
+    generator, _ = load_generator(run.last_checkpoint)
+    assert generator(torch.randn(3, 16), torch.tensor([0, 5, 25])).shape == (3, 1, 28, 28)

@@ -53,7 +53,7 @@ def handle_errors(command: Callable) -> Callable:
             error_line(str(err))
             raise typer.Exit(err.exit_code)
         except KeyboardInterrupt:
-            error_line("interrupted; the last saved checkpoint is kept")
+            error_line("interrupted; files already written are complete (writes are atomic)")
             raise typer.Exit(EXIT_INTERRUPTED)
         except typer.Exit:
             raise

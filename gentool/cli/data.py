@@ -37,7 +37,7 @@ def fonts(
 
     With the same options as `gan train`, this is the dataset that training uses.
     """
-    flags = {"data.fonts_dirs": [str(p) for p in fonts_dir] if fonts_dir else None,
+    flags = {"data.fonts_dirs": [str(p.resolve()) for p in fonts_dir] if fonts_dir else None,
              "data.matplotlib_fonts": False if no_matplotlib_fonts else None,
              "data.samples_per_glyph": samples_per_glyph, "data.seed": seed}
     gan_config = resolve_gan_config(preset, str(config) if config else None, flags, set_)

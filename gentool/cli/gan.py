@@ -82,7 +82,7 @@ def train(
         preset = preset or "vanilla"
         flags = {"fixes": fix, "train.epochs": epochs, "train.batch_size": batch_size, "optim.lr": lr, "seed": seed,
                  "model.conditional": conditional, "device": device,
-                 "data.fonts_dirs": [str(p) for p in fonts_dir] if fonts_dir else None}
+                 "data.fonts_dirs": [str(p.resolve()) for p in fonts_dir] if fonts_dir else None}
         run_config = resolve_gan_config(preset, str(config) if config else None, flags, set_)
         torch_device = resolve_device(run_config.device)
         dataset = load_font_dataset(run_config.data, data_dir, reporter=reporter)

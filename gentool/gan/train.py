@@ -155,6 +155,7 @@ class GanTrainer:
                     self.sums = {}
                     self.epoch_seconds = 0.0
                 started = time.perf_counter()
+                batch_at_start = self.batch  # a resumed epoch starts midway
                 while self.batch < self.batches_per_epoch:
                     for name, value in self.train_step(self.batch).items():
                         self.sums[name] = self.sums.get(name, 0.0) + value
@@ -163,7 +164,9 @@ class GanTrainer:
                     if self.batch % CHECK_EVERY == 0:
                         means = self._means()
                         self._stop_if_not_finite(means)
-                        progress.advance(stats=means)
+                        images = (self.batch - batch_at_start) * self.config.train.batch_size
+                        speed = images / max(time.perf_counter() - started, 1e-9)
+                        progress.advance(stats={**means, "img/s": speed})
                     else:
                         progress.advance()
                     if self.stop.requested:
