@@ -36,7 +36,26 @@ def tiny_config(tiny_fonts_dir) -> dict:
                  "val_fraction": 0.25},
         "model": {"z_dim": 16, "g_width": 8, "d_width": 8},
         "train": {"epochs": 2, "batch_size": 16, "sample_epochs": [1], "sample_count": 16, "checkpoint_every": 1},
+        "evaluation": {"every": 0},
     }
+
+
+TINY_EVALUATOR = {"samples_per_glyph": 12, "epochs": 8, "batch_size": 64}
+
+
+@pytest.fixture(scope="session")
+def tiny_evaluation(tiny_config) -> dict:
+    """A config with coverage measured every epoch by a small evaluator trained on the tiny fonts."""
+    return {**tiny_config, "evaluation": {"every": 1, "samples": 520, "evaluator": TINY_EVALUATOR}}
+
+
+@pytest.fixture(scope="session")
+def tiny_evaluator(tiny_evaluation, data_dir):
+    from gentool.evaluate.letters import load_letter_evaluator
+    from gentool.gan.config import build_gan_config
+
+    config = build_gan_config(tiny_evaluation)
+    return load_letter_evaluator(config.data, data_dir, settings=config.evaluation.evaluator)
 
 
 @pytest.fixture

@@ -6,22 +6,27 @@ import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
+import torch
 import typer
 
+from gentool.cli import gan_eval
 from gentool.cli.common import (EXIT_INTERRUPTED, ConfigOption, DataDirOption, FontsDirOption, JsonOption,
                                 QuietOption, SetOption, command_line, handle_errors, out, print_json, reporter_for,
                                 stop_on_ctrl_c)
 from gentool.datasets.fonts import load_font_dataset
 from gentool.errors import UsageError
-from gentool.gan.config import resolve_gan_config
+from gentool.evaluate.letters import LetterEvaluator, load_letter_evaluator
+from gentool.gan.config import GanConfig, resolve_gan_config
 from gentool.gan.fixes import FIXES
 from gentool.gan.train import (StopRequest, TrainOutcome, batches_per_epoch, fit_and_record, new_trainer,
                                previous_preset, read_run_config, resumed_trainer)
 from gentool.presets import available_presets
 from gentool.runtime.device import describe_device, resolve_device
+from gentool.runtime.progress import Reporter
 from gentool.runtime.rundir import RunDir
 
-app = typer.Typer(help="GAN on letters A-Z: train, with fixes against mode collapse.", no_args_is_help=True)
+app = typer.Typer(help="GAN on letters A-Z: train with fixes against mode collapse, and measure coverage.",
+                  no_args_is_help=True)
 
 
 @app.command("train")
@@ -38,6 +43,8 @@ def train(
     seed: Annotated[Optional[int], typer.Option(help="Training seed; a CPU run with the same seed repeats exactly.")] = None,
     conditional: Annotated[Optional[bool], typer.Option(
         "--conditional/--unconditional", help="Condition G and D on the letter.")] = None,
+    eval_every: Annotated[Optional[int], typer.Option(
+        help="Measure letter coverage every N epochs and at the last (0 = never).")] = None,
     device: Annotated[Optional[str], typer.Option(
         envvar="GENTOOL_DEVICE", help="auto, cpu, cuda, cuda:N or mps (default: auto).")] = None,
     fonts_dir: FontsDirOption = None,
@@ -57,8 +64,8 @@ def train(
     stop = StopRequest()
     if resume is not None:
         given = {"--preset": preset, "--config": config, "--fix": fix, "--batch-size": batch_size, "--lr": lr,
-                 "--seed": seed, "--conditional": conditional, "--fonts-dir": fonts_dir, "--set": set_,
-                 "--out": out_dir}
+                 "--seed": seed, "--conditional": conditional, "--eval-every": eval_every, "--fonts-dir": fonts_dir,
+                 "--set": set_, "--out": out_dir}
         clashing = [name for name, value in given.items() if value is not None and value != []]
         if clashing:
             raise UsageError(f"--resume continues a run with its own config.yaml, so {', '.join(clashing)} cannot "
@@ -74,27 +81,38 @@ def train(
             run_config.device = device
         torch_device = resolve_device(run_config.device)
         dataset = load_font_dataset(run_config.data, data_dir, reporter=reporter)
-        trainer = resumed_trainer(run, run_config, dataset, torch_device, reporter, stop)
+        evaluator = _evaluator_if_needed(run_config, data_dir, torch_device, reporter)
+        trainer = resumed_trainer(run, run_config, dataset, torch_device, reporter, stop, evaluator)
         reporter.info(f"resuming {run.path} at epoch {trainer.epoch}/{run_config.train.epochs} "
                       f"on {describe_device(torch_device)}")
         preset = previous_preset(run)
     else:
         preset = preset or "vanilla"
         flags = {"fixes": fix, "train.epochs": epochs, "train.batch_size": batch_size, "optim.lr": lr, "seed": seed,
-                 "model.conditional": conditional, "device": device,
+                 "model.conditional": conditional, "evaluation.every": eval_every, "device": device,
                  "data.fonts_dirs": [str(p.resolve()) for p in fonts_dir] if fonts_dir else None}
         run_config = resolve_gan_config(preset, str(config) if config else None, flags, set_)
         torch_device = resolve_device(run_config.device)
         dataset = load_font_dataset(run_config.data, data_dir, reporter=reporter)
         batches_per_epoch(run_config, dataset)  # fail on a batch larger than the data before making a folder
+        evaluator = _evaluator_if_needed(run_config, data_dir, torch_device, reporter)
         name = f"gan-{preset}" + ("".join(f"-{f}" for f in fix) if fix else "")
         run = RunDir.create(out_dir, name)
-        trainer = new_trainer(run_config, run, dataset, torch_device, reporter, stop)
+        trainer = new_trainer(run_config, run, dataset, torch_device, reporter, stop, evaluator)
         reporter.info(f"training {run.path} on {describe_device(torch_device)} "
                       f"(preset {preset}, fixes: {', '.join(run_config.fixes) or 'none'}, seed {run_config.seed})")
     with stop_on_ctrl_c(stop):
         outcome = fit_and_record(trainer, preset, command_line())
     _report(outcome, json_)
+
+
+def _evaluator_if_needed(config: GanConfig, data_dir: Path | None, device: torch.device,
+                         reporter: Reporter) -> LetterEvaluator | None:
+    """The letter evaluator when the run measures coverage while it trains (built once, then cached)."""
+    if not config.evaluation.every:
+        return None
+    return load_letter_evaluator(config.data, data_dir, device, settings=config.evaluation.evaluator,
+                                 reporter=reporter)
 
 
 def _report(outcome: TrainOutcome, as_json: bool) -> None:
@@ -109,9 +127,19 @@ def _report(outcome: TrainOutcome, as_json: bool) -> None:
         if final:
             out.print(f"last epoch: loss_d {final['loss_d']:.3f}  loss_g {final['loss_g']:.3f}  "
                       f"D(x) {final['d_real']:.3f}  D(G(z)) {final['d_fake']:.3f}  {final['images_per_s']:.0f} img/s")
+            if final.get("letters_covered") is not None:
+                missing = "".join(final["missing"]) or "none"
+                out.print(f"coverage: {final['letters_covered']}/26 letters (missing: {missing}), entropy "
+                          f"{final['entropy']}, letter FID {final['letter_fid']:.1f}; best epoch "
+                          f"{summary['best']['epoch']}, collapse onset: {summary['collapse_onset_epoch'] or 'none'}")
+        for figure in summary.get("figures", []):
+            out.print(f"figure: {figure}")
         if summary["samples"]:
             out.print(f"samples: {Path(summary['run']) / 'samples' / summary['samples'][-1]}")
     if outcome.status == "interrupted":
         print(f"interrupted: checkpoint saved; continue with: gentool gan train --resume {summary['run']}",
               file=sys.stderr, flush=True)
         raise typer.Exit(EXIT_INTERRUPTED)
+
+
+gan_eval.register(app)

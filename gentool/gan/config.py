@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from gentool.config import (build_config, config_to_dict, deep_merge, load_yaml_file, nested_from_dotted, option,
                             parse_set_overrides)
 from gentool.datasets.fonts import FontDataConfig
+from gentool.evaluate.coverage import CoverageSettings
+from gentool.evaluate.letters import EvaluatorSettings
 from gentool.gan.fixes import check_fixes, resolved_fix_options
 from gentool.presets import load_preset
 from gentool.runtime.device import DEVICE_CHOICES
@@ -39,6 +41,14 @@ class GanTrainConfig:
 
 
 @dataclass
+class EvaluationConfig(CoverageSettings):
+    every: int = option(5, min=0, help="measure coverage every N epochs and at the last one (0 = never)")
+    collapse_drop: int = option(2, min=1, max=26, help="collapse begins at the first evaluation whose letters "
+                                                        "covered fall this many below the best so far")
+    evaluator: EvaluatorSettings = field(default_factory=EvaluatorSettings)
+
+
+@dataclass
 class GanConfig:
     seed: int = option(0, min=0, help="training seed (the dataset has its own, data.seed)")
     device: str = option("auto", help=f"one of {', '.join(DEVICE_CHOICES)}, or cuda:N")
@@ -46,6 +56,7 @@ class GanConfig:
     model: GanModelConfig = field(default_factory=GanModelConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: GanTrainConfig = field(default_factory=GanTrainConfig)
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     fixes: list[str] = option([], help="stabilisation fixes, applied in order")
     fix_options: dict = option({}, help="options per fix, e.g. {feature-matching: {weight: 1.0}}")
 

@@ -21,9 +21,13 @@ from gentool.datasets.fonts import FontDataset
 from gentool.datasets.font_faces import LETTERS
 from gentool.config import load_yaml_file
 from gentool.errors import RunFailure, UsageError
+from gentool.evaluate.coverage import generate, measure
+from gentool.evaluate.coverage_figures import collapse_onset
+from gentool.evaluate.letters import LetterEvaluator
 from gentool.gan.config import GanConfig, build_gan_config, gan_config_dict
 from gentool.gan.fixes import StepContext, build_fixes
 from gentool.gan.models import Discriminator, Generator, count_parameters
+from gentool.gan.report import write_run_figures
 from gentool.io.images import save_grid, to_unit_range
 from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
 from gentool.runtime.progress import Reporter
@@ -31,9 +35,12 @@ from gentool.runtime.rundir import RunDir, environment_info
 from gentool.runtime.seeding import capture_rng_state, restore_rng_state, set_seed
 
 CHECKPOINT_KIND = "gan"
+SHOWN = ("loss_d", "loss_g", "d_real", "d_fake", "fm_distance", "images_per_s", "letters_covered", "letter_fid")
 # how often (in steps) running losses are read back from the device to check them and show them: reading them
 # every step would make a GPU wait on each step
 CHECK_EVERY = 10
+# evaluation noise has its own stream, offset from the training seed: the same z at every evaluation of a run
+EVAL_SEED_OFFSET = 1_000_003
 
 
 @dataclass
@@ -72,8 +79,12 @@ def batches_per_epoch(config: GanConfig, dataset: FontDataset) -> int:
 
 class GanTrainer:
     def __init__(self, config: GanConfig, dataset: FontDataset, device: torch.device, run: RunDir,
-                 reporter: Reporter | None = None, stop: StopRequest | None = None):
+                 reporter: Reporter | None = None, stop: StopRequest | None = None,
+                 evaluator: LetterEvaluator | None = None):
+        if config.evaluation.every and evaluator is None:
+            raise ValueError("evaluation.every > 0 needs a letter evaluator (load_letter_evaluator)")
         self.config = config
+        self.evaluator = evaluator
         self.dataset = dataset
         self.device = device
         self.run = run
@@ -102,6 +113,7 @@ class GanTrainer:
         self.sums: dict[str, torch.Tensor] = {}  # this epoch's running metric sums, on the device
         self.epoch_seconds = 0.0
         self.elapsed_seconds = 0.0
+        self.best = {"epoch": None, "letters_covered": -1, "letter_fid": None}  # by coverage, then letter FID
 
     # ------------------------------------------------------------------------------------------------ one step
 
@@ -179,10 +191,11 @@ class GanTrainer:
                 self.epoch += 1
                 self.batch = 0
                 self._write_samples_if_due()
-                self._save_epoch_checkpoints()
+                if self._evaluation_due():
+                    record.update(self.evaluate())
+                self._save_epoch_checkpoints(record)
                 self.run.append_metrics(record)
-                progress.epoch_done(self.epoch, total, {k: v for k, v in record.items()
-                                                        if k not in ("epoch", "step", "elapsed_s")})
+                progress.epoch_done(self.epoch, total, {k: v for k, v in record.items() if k in SHOWN})
         return "completed"
 
     def _add_time(self, started: float) -> None:
@@ -217,6 +230,20 @@ class GanTrainer:
                             f"the run stopped and {kept}. Lower optim.lr or add a fix (--fix feature-matching) "
                             f"and train again")
 
+    def _evaluation_due(self) -> bool:
+        every = self.config.evaluation.every
+        return bool(every) and (self.epoch % every == 0 or self.epoch == self.config.train.epochs)
+
+    def evaluate(self) -> dict:
+        """Coverage of the current generator on fresh samples (its own noise stream; training state untouched)."""
+        config = self.config
+        images = generate(self.generator, config.evaluation.samples, config.model.z_dim, config.model.conditional,
+                          config.seed + EVAL_SEED_OFFSET, self.device)
+        report, _ = measure(images, self.evaluator, config.evaluation)
+        keys = ("letters_covered", "coverage", "entropy", "kl_uniform", "confident_share", "not_letter_share",
+                "letter_fid", "missing", "letter_counts")
+        return {key: report[key] for key in keys}
+
     def _write_samples_if_due(self) -> None:
         train = self.config.train
         if self.epoch in train.sample_epochs or self.epoch == train.epochs:
@@ -231,10 +258,19 @@ class GanTrainer:
         self.generator.train()
         return save_grid(path, to_unit_range(images), nrow=8)
 
-    def _save_epoch_checkpoints(self) -> None:
+    def _save_epoch_checkpoints(self, record: dict) -> None:
+        if "letters_covered" in record and self._better_than_best(record):
+            self.best = {"epoch": self.epoch, "letters_covered": record["letters_covered"],
+                         "letter_fid": record["letter_fid"]}
+            self.save_checkpoint(self.run.checkpoints / "best.pt")
         self.save_checkpoint(self.run.last_checkpoint)
         if self.epoch % self.config.train.checkpoint_every == 0:
             self.save_checkpoint(self.run.checkpoints / f"epoch_{self.epoch:04d}.pt")
+
+    def _better_than_best(self, record: dict) -> bool:
+        if record["letters_covered"] != self.best["letters_covered"]:
+            return record["letters_covered"] > self.best["letters_covered"]
+        return record["letter_fid"] < self.best["letter_fid"]
 
     # ------------------------------------------------------------------------------------------- checkpoints
 
@@ -249,6 +285,7 @@ class GanTrainer:
             "sums": {name: torch.as_tensor(value) for name, value in self.sums.items()} if self.batch else {},
             "fixed_noise": self.fixed_noise, "fixed_labels": self.fixed_labels,
             "config": gan_config_dict(self.config), "dataset_fingerprint": self.dataset.fingerprint,
+            "best": dict(self.best),
         }
 
     def save_checkpoint(self, path: Path) -> Path:
@@ -274,6 +311,7 @@ class GanTrainer:
         self.sums = {name: value.to(self.device) for name, value in state["sums"].items()}
         self.fixed_noise = state["fixed_noise"].to(self.device)
         self.fixed_labels = state["fixed_labels"].to(self.device)
+        self.best = dict(state["best"])
         restore_rng_state(state["rng"])
 
 
@@ -297,6 +335,11 @@ def _summary(trainer: GanTrainer, status: str, preset: str | None, command: str 
         "samples": sorted(p.name for p in trainer.run.samples.glob("*.png")),
         "environment": environment_info(trainer.device),
     }
+    if trainer.evaluator is not None:
+        summary["best"] = trainer.best
+        summary["collapse_onset_epoch"] = collapse_onset(records, trainer.config.evaluation.collapse_drop)
+        summary["evaluator"] = {"path": str(trainer.evaluator.path),
+                                "held_out_accuracy": trainer.evaluator.report["held_out"]["accuracy"]}
     if note:
         summary["message"] = note
     return summary
@@ -310,21 +353,26 @@ def fit_and_record(trainer: GanTrainer, preset: str | None = None, command: str 
         trainer.run.write_summary(_summary(trainer, "failed", preset, command, note=str(err)))
         raise
     summary = _summary(trainer, status, preset, command)
+    if status == "completed" and trainer.evaluator is not None:
+        summary["figures"] = [str(p) for p in write_run_figures(trainer.run, trainer.config, trainer.generator,
+                                                                trainer.evaluator)]
     trainer.run.write_summary(summary)
     return TrainOutcome(status, summary)
 
 
 def new_trainer(config: GanConfig, run: RunDir, dataset: FontDataset, device: torch.device,
-                reporter: Reporter | None = None, stop: StopRequest | None = None) -> GanTrainer:
+                reporter: Reporter | None = None, stop: StopRequest | None = None,
+                evaluator: LetterEvaluator | None = None) -> GanTrainer:
     run.write_config(gan_config_dict(config))
-    return GanTrainer(config, dataset, device, run, reporter, stop)
+    return GanTrainer(config, dataset, device, run, reporter, stop, evaluator)
 
 
 def resumed_trainer(run: RunDir, config: GanConfig, dataset: FontDataset, device: torch.device,
-                    reporter: Reporter | None = None, stop: StopRequest | None = None) -> GanTrainer:
+                    reporter: Reporter | None = None, stop: StopRequest | None = None,
+                    evaluator: LetterEvaluator | None = None) -> GanTrainer:
     """A trainer at run/checkpoints/last.pt. `config` is the run's own, possibly with more epochs."""
     state = load_checkpoint(run.last_checkpoint, CHECKPOINT_KIND, map_location=device)
-    trainer = GanTrainer(config, dataset, device, run, reporter, stop)
+    trainer = GanTrainer(config, dataset, device, run, reporter, stop, evaluator)
     trainer.load_state_dict(state, run.last_checkpoint)
     # records past the checkpoint (written after it, before a crash) will be written again
     run.keep_metrics(lambda record: record.get("epoch", 0) <= trainer.epoch)
@@ -347,14 +395,14 @@ def read_run_config(run: RunDir) -> GanConfig:
 
 def start_gan_run(config: GanConfig, run: RunDir, dataset: FontDataset, device: torch.device,
                   reporter: Reporter | None = None, stop: StopRequest | None = None, preset: str | None = None,
-                  command: str | None = None) -> TrainOutcome:
-    return fit_and_record(new_trainer(config, run, dataset, device, reporter, stop), preset, command)
+                  command: str | None = None, evaluator: LetterEvaluator | None = None) -> TrainOutcome:
+    return fit_and_record(new_trainer(config, run, dataset, device, reporter, stop, evaluator), preset, command)
 
 
 def resume_gan_run(run: RunDir, config: GanConfig, dataset: FontDataset, device: torch.device,
                    reporter: Reporter | None = None, stop: StopRequest | None = None,
-                   command: str | None = None) -> TrainOutcome:
-    trainer = resumed_trainer(run, config, dataset, device, reporter, stop)
+                   command: str | None = None, evaluator: LetterEvaluator | None = None) -> TrainOutcome:
+    trainer = resumed_trainer(run, config, dataset, device, reporter, stop, evaluator)
     return fit_and_record(trainer, previous_preset(run), command)
 
 

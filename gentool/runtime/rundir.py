@@ -133,3 +133,21 @@ def environment_info(device: torch.device) -> dict:
         info["cuda"] = torch.version.cuda
         info["gpu"] = torch.cuda.get_device_name(device)
     return info
+
+
+RUNS_ROOT = Path("runs")
+
+
+def newest_run(kind: str, root: str | Path = RUNS_ROOT) -> RunDir | None:
+    """The most recently checkpointed run of this kind under `root` (summary.json names the kind)."""
+    candidates = []
+    for summary in Path(root).glob("*/summary.json"):
+        run = RunDir(summary.parent)
+        if not run.last_checkpoint.is_file():
+            continue
+        try:
+            if json.loads(summary.read_text(encoding="utf-8")).get("kind") == kind:
+                candidates.append((run.last_checkpoint.stat().st_mtime, run))
+        except (OSError, ValueError):
+            continue
+    return max(candidates, key=lambda item: item[0])[1] if candidates else None

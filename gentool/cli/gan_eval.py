@@ -1,0 +1,291 @@
+"""`gentool gan evaluator|coverage|figures|interpolate|compare`: measure trained letter GANs."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from gentool.cli.common import (ConfigOption, DataDirOption, FontsDirOption, JsonOption, QuietOption, SetOption,
+                                handle_errors, out, print_json, reporter_for)
+from gentool.config import build_config, config_to_dict
+from gentool.errors import UsageError
+from gentool.evaluate.coverage import BASELINES, CoverageSettings
+from gentool.evaluate.coverage_figures import collapse_onset, compare_runs
+from gentool.evaluate.letters import confusion_summary, load_letter_evaluator
+from gentool.gan.config import GanConfig, resolve_gan_config
+from gentool.gan.report import interpolation, measure_generator, save_coverage, write_run_figures
+from gentool.gan.train import CHECKPOINT_KIND, load_generator, read_run_config
+from gentool.runtime.device import resolve_device
+from gentool.runtime.rundir import RunDir, newest_run
+
+RunOption = Annotated[Optional[Path], typer.Option(
+    "--run", help="A GAN run folder (default: the newest under runs/).")]
+DeviceOption = Annotated[Optional[str], typer.Option(
+    envvar="GENTOOL_DEVICE", help="auto, cpu, cuda, cuda:N or mps (default: auto).")]
+SeedOption = Annotated[int, typer.Option(help="Seed of the noise drawn for the samples.")]
+
+
+def _pick_run(run: Path | None) -> RunDir:
+    if run is not None:
+        return RunDir.open_existing(run, what="--run")
+    found = newest_run(CHECKPOINT_KIND)
+    if found is None:
+        raise UsageError("no GAN run found under runs/; train one with `gentool gan train` or pass --run DIR")
+    return found
+
+
+def _generator_for(run: Path | None, checkpoint: Path | None, best: bool, device: str | None):
+    """(generator, its config, where outputs go, the checkpoint used) from --run or --checkpoint."""
+    if run is not None and checkpoint is not None:
+        raise UsageError("give --run or --checkpoint, not both")
+    if checkpoint is not None:
+        config_device = resolve_device(device or "auto")
+        generator, config = load_generator(checkpoint, config_device)
+        folder = checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else checkpoint.parent
+        return generator, config, folder, checkpoint
+    chosen = _pick_run(run)
+    path = chosen.checkpoints / "best.pt" if best else chosen.last_checkpoint
+    if best and not path.is_file():
+        raise UsageError(f"run '{chosen.path}' has no best.pt (it was trained without evaluation); drop --best")
+    torch_device = resolve_device(device or read_run_config(chosen).device)
+    generator, config = load_generator(path, torch_device)
+    return generator, config, chosen.path, path
+
+
+@handle_errors
+def evaluator(
+    preset: Annotated[str, typer.Option(help="Use the fonts and split of this GAN preset.")] = "vanilla",
+    config: ConfigOption = None,
+    fonts_dir: FontsDirOption = None,
+    set_: SetOption = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Train it again even when cached.")] = False,
+    device: DeviceOption = None,
+    data_dir: DataDirOption = None,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Build (or show) the letter evaluator: a CNN trained on the training fonts, scored on held-out fonts."""
+    flags = {"data.fonts_dirs": [str(p.resolve()) for p in fonts_dir] if fonts_dir else None}
+    gan_config = resolve_gan_config(preset, str(config) if config else None, flags, set_)
+    letter_evaluator = load_letter_evaluator(gan_config.data, data_dir, resolve_device(device or gan_config.device),
+                                             rebuild=rebuild, settings=gan_config.evaluation.evaluator,
+                                             reporter=reporter_for(quiet))
+    report = {key: value for key, value in letter_evaluator.report.items() if key != "held_out"}
+    held_out = {key: value for key, value in letter_evaluator.report["held_out"].items() if key != "confusion"}
+    if json_:
+        print_json({**report, "held_out": held_out, "path": str(letter_evaluator.path)})
+        return
+    out.print(f"letter evaluator: {letter_evaluator.path} ({'built now' if report['built'] else 'cache hit'})")
+    out.print(f"held-out accuracy: {held_out['accuracy']:.2%} on {report['held_out_images']} letters from unseen "
+              f"fonts: {', '.join(report['held_out_faces'])}")
+    out.print(f"training accuracy: {report['train']['accuracy']:.2%} on {report['train_images']} letters")
+    out.print(f"not-a-letter images rejected: {report['not_letters_rejected']:.2%}")
+    out.print("worst held-out letters:")
+    for line in confusion_summary(letter_evaluator.report):
+        out.print(f"  {line}")
+
+
+ROWS = [("letters covered", "letters_covered", "{}"), ("coverage", "coverage", "{:.3f}"),
+        ("entropy (normalised)", "entropy", "{:.3f}"), ("KL to uniform", "kl_uniform", "{:.3f}"),
+        ("recognisable share", "confident_share", "{:.3f}"), ("not-a-letter share", "not_letter_share", "{:.3f}"),
+        ("letter FID", "letter_fid", "{:.1f}")]
+
+
+def _cell(report: dict, key: str, fmt: str) -> str:
+    value = report[key]
+    return "n/a" if value is None else fmt.format(value)
+
+
+@handle_errors
+def coverage(
+    run: RunOption = None,
+    checkpoint: Annotated[Optional[Path], typer.Option(help="A GAN checkpoint file instead of a run.")] = None,
+    best: Annotated[bool, typer.Option("--best", help="Use the run's best.pt instead of last.pt.")] = False,
+    samples: Annotated[Optional[int], typer.Option(help="Images to generate (default: the run's "
+                                                        "evaluation.samples, 2600 = 100 per letter).")] = None,
+    threshold: Annotated[Optional[float], typer.Option(help="Softmax probability that counts as confident.")] = None,
+    min_share: Annotated[Optional[float], typer.Option(help="Covered at this share of a uniform count.")] = None,
+    baseline: Annotated[Optional[list[str]], typer.Option(
+        help=f"Baselines to print beside the model: {', '.join(BASELINES)} (repeatable; default: all).")] = None,
+    seed: SeedOption = 0,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Folder for coverage.json and figures "
+                                                                  "(default: the run's figures/).")] = None,
+    device: DeviceOption = None,
+    data_dir: DataDirOption = None,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Generate samples, classify them with the letter evaluator, and report mode coverage beside baselines."""
+    for name in baseline or []:
+        if name not in BASELINES:
+            raise UsageError(f"unknown baseline '{name}'; choose from {', '.join(BASELINES)}")
+    generator, config, folder, used = _generator_for(run, checkpoint, best, device)
+    given = {"samples": samples, "threshold": threshold, "min_share": min_share}
+    settings = build_config(CoverageSettings, {**{k: v for k, v in config_to_dict(config.evaluation).items()
+                                                  if k in given}, **{k: v for k, v in given.items() if v is not None}},
+                            prefix="coverage")
+    device_used = next(generator.parameters()).device
+    letter_evaluator = load_letter_evaluator(config.data, data_dir, device_used, settings=config.evaluation.evaluator,
+                                             reporter=reporter_for(quiet))
+    target = out_dir or (folder / "figures")
+    result = measure_generator(generator, config, letter_evaluator, settings, seed, baseline or list(BASELINES), target)
+    result["checkpoint"] = str(used)
+    coverage_path = (out_dir or folder) / "coverage.json"
+    save_coverage(coverage_path, result)
+    if json_:
+        print_json(result)
+        return
+    table = Table(title=f"coverage of {used} ({settings.samples} samples, confident at p >= {settings.threshold}, "
+                        f"covered at >= {result['model']['min_count']})", title_justify="left")
+    table.add_column("")
+    table.add_column("model", justify="right")
+    for name in result["baselines"]:
+        table.add_column(f"{name} (baseline)", justify="right")
+    for label, key, fmt in ROWS:
+        table.add_row(label, _cell(result["model"], key, fmt),
+                      *[_cell(report, key, fmt) for report in result["baselines"].values()])
+    out.print(table)
+    missing = result["model"]["missing"]
+    out.print(f"missing letters: {''.join(missing) if missing else 'none'}")
+    out.print(f"generated and scored in {result['seconds']:.2f} s; wrote {coverage_path} and "
+              f"{', '.join(result['figures'])}")
+
+
+@handle_errors
+def figures(
+    run: RunOption = None,
+    device: DeviceOption = None,
+    data_dir: DataDirOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Redraw a run's figures: dynamics (coverage, entropy, letter FID, collapse onset), heatmap, alphabet."""
+    chosen = _pick_run(run)
+    generator, config, _, _ = _generator_for(chosen.path, None, False, device)
+    letter_evaluator = load_letter_evaluator(config.data, data_dir, next(generator.parameters()).device,
+                                             settings=config.evaluation.evaluator, reporter=reporter_for(quiet))
+    for path in write_run_figures(chosen, config, generator, letter_evaluator):
+        out.print(str(path))
+
+
+@handle_errors
+def interpolate(
+    run: RunOption = None,
+    checkpoint: Annotated[Optional[Path], typer.Option(help="A GAN checkpoint file instead of a run.")] = None,
+    rows: Annotated[int, typer.Option(min=1, max=64, help="Latent paths, one per row.")] = 6,
+    steps: Annotated[int, typer.Option(min=2, max=64, help="Frames along each path.")] = 10,
+    method: Annotated[str, typer.Option(help="slerp (along the noise sphere) or lerp (straight line).")] = "slerp",
+    letter: Annotated[Optional[str], typer.Option(help="Conditional models: the letter to hold fixed.")] = None,
+    seed: SeedOption = 0,
+    out_file: Annotated[Optional[Path], typer.Option("--out", help="PNG to write (default: the run's "
+                                                                   "figures/interpolation.png).")] = None,
+    device: DeviceOption = None,
+    data_dir: DataDirOption = None,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Walk the latent space between random points and show what the generator draws along the way."""
+    generator, config, folder, _ = _generator_for(run, checkpoint, False, device)
+    letter_evaluator = load_letter_evaluator(config.data, data_dir, next(generator.parameters()).device,
+                                             settings=config.evaluation.evaluator, reporter=reporter_for(quiet))
+    path = out_file or folder / "figures" / "interpolation.png"
+    result = interpolation(path, generator, config, letter_evaluator, rows, steps, method, seed, letter)
+    if json_:
+        print_json(result)
+        return
+    out.print(f"wrote {path}")
+    for number, predicted in enumerate(result["predicted"], 1):
+        out.print(f"path {number}: {' '.join(predicted)}   (? = not a confident letter)")
+
+
+def _describe_run(run: RunDir) -> dict:
+    config: GanConfig = read_run_config(run)
+    records = run.read_metrics()
+    evaluated = [r for r in records if r.get("letters_covered") is not None]
+    if not evaluated:
+        raise UsageError(f"run '{run.path}' has no coverage evaluations (evaluation.every was 0); "
+                         f"measure it with `gentool gan coverage --run {run.path}`")
+    final = evaluated[-1]
+    return {"run": str(run.path), "name": run.path.name, "fixes": config.fixes, "seed": config.seed,
+            "epochs": records[-1]["epoch"], "letters_covered": final["letters_covered"],
+            "coverage": final["coverage"], "entropy": final["entropy"], "letter_fid": final["letter_fid"],
+            "best_letters_covered": max(r["letters_covered"] for r in evaluated),
+            "collapse_onset_epoch": collapse_onset(records, config.evaluation.collapse_drop),
+            "seconds_per_epoch": round(statistics.mean(r["epoch_s"] for r in records), 2),
+            "records": records}
+
+
+def _spread(values: list[float | None]) -> dict:
+    """mean ± std over runs; a run without the figure (no confident letters: no entropy) is left out and counted."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return {"mean": None, "std": None, "n": 0, "missing": len(values)}
+    return {"mean": round(statistics.mean(present), 4),
+            "std": round(statistics.stdev(present), 4) if len(present) > 1 else 0.0,
+            "n": len(present), "missing": len(values) - len(present)}
+
+
+def _mean_std(stats: dict, fmt: str) -> str:
+    if stats["mean"] is None:
+        return "n/a"
+    text = f"{fmt.format(stats['mean'])} ± {fmt.format(stats['std'])}"
+    return text + (f" ({stats['missing']} n/a)" if stats["missing"] else "")
+
+
+@handle_errors
+def compare(
+    runs: Annotated[list[Path], typer.Argument(help="Run folders to compare.")],
+    figure: Annotated[Optional[Path], typer.Option(help="Overlay figure to write (default: compare.png beside "
+                                                        "the first run).")] = None,
+    json_: JsonOption = False,
+) -> None:
+    """Compare runs: final and best coverage, entropy, letter FID, collapse onset; groups of runs that share
+    their fixes get mean ± std over seeds."""
+    described = [_describe_run(RunDir.open_existing(path, what="run")) for path in runs]
+    groups: dict[str, list[dict]] = {}
+    for item in described:
+        groups.setdefault(", ".join(item["fixes"]) or "vanilla", []).append(item)
+    summary = {name: {key: _spread([i[key] for i in items]) for key in
+                      ("letters_covered", "entropy", "letter_fid", "best_letters_covered", "seconds_per_epoch")}
+               for name, items in groups.items()}
+    for name, items in groups.items():
+        onsets = [i["collapse_onset_epoch"] for i in items]
+        summary[name]["collapsed_runs"] = sum(o is not None for o in onsets)
+        summary[name]["onset_epochs"] = onsets
+    figure = figure or Path(runs[0]).parent / "compare.png"
+    compare_runs(figure, [(i["name"], i["records"]) for i in described])
+    if json_:
+        print_json({"runs": [{k: v for k, v in i.items() if k != "records"} for i in described],
+                    "groups": summary, "figure": str(figure)})
+        return
+    table = Table(title="runs", title_justify="left")
+    for column in ("run", "fixes", "seed", "epochs", "covered", "best", "entropy", "letter FID", "onset", "s/epoch"):
+        table.add_column(column, justify="left" if column in ("run", "fixes") else "right")
+    for i in described:
+        table.add_row(i["name"], ", ".join(i["fixes"]) or "none", str(i["seed"]), str(i["epochs"]),
+                      str(i["letters_covered"]), str(i["best_letters_covered"]),
+                      "n/a" if i["entropy"] is None else f"{i['entropy']:.3f}",
+                      f"{i['letter_fid']:.1f}", str(i["collapse_onset_epoch"] or "-"), f"{i['seconds_per_epoch']:.1f}")
+    out.print(table)
+    grouped = Table(title="by fixes (mean ± std over runs)", title_justify="left")
+    for column in ("fixes", "runs", "letters covered", "best covered", "entropy", "letter FID", "collapsed"):
+        grouped.add_column(column, justify="left" if column == "fixes" else "right")
+    for name, stats in summary.items():
+        runs_in_group = len(groups[name])
+        grouped.add_row(name, str(runs_in_group), _mean_std(stats["letters_covered"], "{:.1f}"),
+                        _mean_std(stats["best_letters_covered"], "{:.1f}"), _mean_std(stats["entropy"], "{:.3f}"),
+                        _mean_std(stats["letter_fid"], "{:.1f}"), f"{stats['collapsed_runs']}/{runs_in_group}")
+    out.print(grouped)
+    out.print(f"figure: {figure}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("evaluator")(evaluator)
+    app.command("coverage")(coverage)
+    app.command("figures")(figures)
+    app.command("interpolate")(interpolate)
+    app.command("compare")(compare)
+

@@ -1,0 +1,1 @@
+"""Evaluators: trusted measurements of generated samples. They read checkpoints and datasets, never trainers."""

@@ -1,0 +1,127 @@
+"""What a trained letter GAN shows: coverage against baselines, dynamics figures, alphabet and interpolation grids.
+
+Everything here reads a generator, its config and the letter evaluator; nothing trains.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gentool.datasets.font_faces import LETTERS
+from gentool.errors import UsageError
+from gentool.evaluate import coverage_figures as figures
+from gentool.evaluate.coverage import CoverageSettings, baseline_images, generate, measure
+from gentool.evaluate.letters import LetterEvaluator
+from gentool.gan.config import GanConfig
+from gentool.gan.models import Generator
+from gentool.io.images import save_letter_sheet, to_unit_range
+from gentool.runtime.files import atomic_write_json
+from gentool.runtime.rundir import RunDir
+
+FIGURE_ROWS = 6
+
+
+def measure_generator(generator: Generator, config: GanConfig, evaluator: LetterEvaluator,
+                      settings: CoverageSettings, seed: int, baselines: list[str], out_dir: Path) -> dict:
+    """coverage.json and figures for a generator, with the requested baselines measured the same way."""
+    started = time.perf_counter()
+    device = next(generator.parameters()).device
+    images = generate(generator, settings.samples, config.model.z_dim, config.model.conditional, seed, device)
+    model_report, probabilities = measure(images, evaluator, settings)
+    seconds = time.perf_counter() - started
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = [figures.letter_histogram(out_dir / "coverage_histogram.png", model_report),
+               figures.samples_by_letter(out_dir / "coverage_samples.png", images, probabilities, settings.threshold)]
+    result = {"model": model_report, "seconds": round(seconds, 2), "seed": seed,
+              "evaluator": {"path": str(evaluator.path), "held_out_accuracy": evaluator.report["held_out"]["accuracy"]},
+              "baselines": {}}
+    for name in baselines:
+        result["baselines"][name], _ = measure(baseline_images(name, evaluator, settings.samples, seed), evaluator,
+                                               settings)
+    result["figures"] = [str(p) for p in written]
+    return result
+
+
+def alphabet(path: Path, generator: Generator, config: GanConfig, evaluator: LetterEvaluator, seed: int) -> Path:
+    """Conditional: rows of fixed z across the 26 letters. Unconditional: the most confident sample of each
+    predicted letter among evaluation.samples draws (blank where the generator never makes that letter)."""
+    device = next(generator.parameters()).device
+    if config.model.conditional:
+        rng = torch.Generator().manual_seed(seed)
+        z = torch.randn(FIGURE_ROWS, 1, config.model.z_dim, generator=rng).expand(-1, 26, -1).reshape(-1, config.model.z_dim)
+        labels = torch.arange(26).repeat(FIGURE_ROWS)
+        generator.eval()
+        with torch.no_grad():
+            images = generator(z.to(device), labels.to(device)).cpu()
+        rows = to_unit_range(images)[:, 0].numpy().reshape(FIGURE_ROWS, 26, 28, 28)
+        return save_letter_sheet(path, rows, [f"z{i + 1}" for i in range(FIGURE_ROWS)], LETTERS)
+    images = generate(generator, config.evaluation.samples, config.model.z_dim, False, seed, device)
+    probabilities, _ = evaluator.classify(images)
+    confidence, predicted = probabilities.max(dim=1)
+    row = np.zeros((1, 26, 28, 28), dtype=np.float32)
+    pixels = to_unit_range(images)[:, 0].numpy()
+    for letter in range(26):
+        chosen = ((predicted == letter) & (confidence >= config.evaluation.threshold)).nonzero().flatten()
+        if len(chosen):
+            row[0, letter] = pixels[chosen[confidence[chosen].argmax()]]
+    return save_letter_sheet(path, row, ["most confident"], LETTERS)
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Spherical interpolation: Gaussian noise lives near a sphere, and a straight line cuts through its inside."""
+    cos = (a * b).sum(-1, keepdim=True) / (a.norm(dim=-1, keepdim=True) * b.norm(dim=-1, keepdim=True))
+    omega = torch.acos(cos.clamp(-1 + 1e-7, 1 - 1e-7))
+    return (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
+
+
+def interpolation(path: Path, generator: Generator, config: GanConfig, evaluator: LetterEvaluator, rows: int,
+                  steps: int, method: str, seed: int, letter: str | None = None) -> dict:
+    """Rows of latent paths between random z pairs; each frame labelled by the evaluator's prediction."""
+    if method not in ("slerp", "lerp"):
+        raise UsageError(f"unknown interpolation method '{method}'; use slerp or lerp")
+    if letter is not None and letter.upper() not in LETTERS:
+        raise UsageError(f"--letter must be one letter A-Z, got '{letter}'")
+    device = next(generator.parameters()).device
+    rng = torch.Generator().manual_seed(seed)
+    start, end = torch.randn(2, rows, 1, config.model.z_dim, generator=rng)
+    t = torch.linspace(0, 1, steps).view(1, steps, 1)
+    z = slerp(start, end, t) if method == "slerp" else start + (end - start) * t  # (rows, steps, z_dim)
+    labels = None
+    if config.model.conditional:
+        fixed = LETTERS.index(letter.upper()) if letter else None
+        per_row = torch.full((rows,), fixed) if fixed is not None else torch.arange(rows) % 26
+        labels = per_row.repeat_interleave(steps).to(device)
+    generator.eval()
+    with torch.no_grad():
+        images = generator(z.reshape(-1, config.model.z_dim).to(device), labels).cpu()
+    probabilities, _ = evaluator.classify(images)
+    confidence, predicted = probabilities.max(dim=1)
+    names = [(LETTERS + "?")[p] if c >= config.evaluation.threshold else "?" for p, c in zip(predicted, confidence)]
+    paths = ["".join(names[r * steps:(r + 1) * steps]) for r in range(rows)]
+    pixels = to_unit_range(images)[:, 0].numpy().reshape(rows, steps, 28, 28)
+    save_letter_sheet(path, pixels, [f"{p[0]}→{p[-1]}" for p in paths], [f"{v:.2f}" for v in t.flatten().tolist()])
+    return {"figure": str(path), "method": method, "rows": rows, "steps": steps, "predicted": paths}
+
+
+def write_run_figures(run: RunDir, config: GanConfig, generator: Generator, evaluator: LetterEvaluator) -> list[Path]:
+    """dynamics.png (coverage, entropy, letter FID over epochs, collapse onset marked), letter_heatmap.png and
+    alphabet.png in the run's figures/ folder."""
+    records = run.read_metrics()
+    onset = figures.collapse_onset(records, config.evaluation.collapse_drop)
+    written = []
+    if any(r.get("letters_covered") is not None for r in records):
+        title = f"{run.path.name}: fixes {', '.join(config.fixes) or 'none'}, seed {config.seed}"
+        written.append(figures.dynamics(run.figures / "dynamics.png", records, onset, title))
+        written.append(figures.letter_heatmap(run.figures / "letter_heatmap.png", records, title))
+    written.append(alphabet(run.figures / "alphabet.png", generator, config, evaluator, config.seed))
+    return written
+
+
+def save_coverage(path: Path, result: dict) -> Path:
+    return atomic_write_json(path, result)
+
+
