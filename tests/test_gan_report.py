@@ -83,7 +83,7 @@ def test_coverage_command_reports_model_and_baselines(trained_runs, data_dir):
 
     table = invoke(["gan", "coverage", "--best", "--baseline", "noise", "--samples", "520"], data_dir)
     assert table.exit_code == 0, table.output  # no --run: the newest run under ./runs
-    assert "noise (baseline)" in table.stdout and "letters covered" in table.stdout
+    assert "noise" in table.stdout and "letters covered" in table.stdout and "uniform noise" in table.stdout
     assert "fm/checkpoints/best.pt" in table.stdout.replace("\n", "")
 
 

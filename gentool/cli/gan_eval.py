@@ -27,6 +27,7 @@ RunOption = Annotated[Optional[Path], typer.Option(
 DeviceOption = Annotated[Optional[str], typer.Option(
     envvar="GENTOOL_DEVICE", help="auto, cpu, cuda, cuda:N or mps (default: auto).")]
 SeedOption = Annotated[int, typer.Option(help="Seed of the noise drawn for the samples.")]
+CheckpointOption = Annotated[Optional[Path], typer.Option(help="A GAN checkpoint file instead of a run.")]
 
 
 def _pick_run(run: Path | None) -> RunDir:
@@ -90,9 +91,10 @@ def evaluator(
 
 
 ROWS = [("letters covered", "letters_covered", "{}"), ("coverage", "coverage", "{:.3f}"),
-        ("entropy (normalised)", "entropy", "{:.3f}"), ("KL to uniform", "kl_uniform", "{:.3f}"),
-        ("recognisable share", "confident_share", "{:.3f}"), ("not-a-letter share", "not_letter_share", "{:.3f}"),
+        ("entropy", "entropy", "{:.3f}"), ("KL to uniform", "kl_uniform", "{:.3f}"),
+        ("recognisable", "confident_share", "{:.3f}"), ("not a letter", "not_letter_share", "{:.3f}"),
         ("letter FID", "letter_fid", "{:.1f}")]
+BASELINE_NOTES = {"real": "held-out fonts", "noise": "uniform noise", "collapsed": "one image repeated"}
 
 
 def _cell(report: dict, key: str, fmt: str) -> str:
@@ -103,7 +105,7 @@ def _cell(report: dict, key: str, fmt: str) -> str:
 @handle_errors
 def coverage(
     run: RunOption = None,
-    checkpoint: Annotated[Optional[Path], typer.Option(help="A GAN checkpoint file instead of a run.")] = None,
+    checkpoint: CheckpointOption = None,
     best: Annotated[bool, typer.Option("--best", help="Use the run's best.pt instead of last.pt.")] = False,
     samples: Annotated[Optional[int], typer.Option(help="Images to generate (default: the run's "
                                                         "evaluation.samples, 2600 = 100 per letter).")] = None,
@@ -139,12 +141,15 @@ def coverage(
     if json_:
         print_json(result)
         return
-    table = Table(title=f"coverage of {used} ({settings.samples} samples, confident at p >= {settings.threshold}, "
-                        f"covered at >= {result['model']['min_count']})", title_justify="left")
+    table = Table(title=f"coverage of {used}", title_justify="left",
+                  caption=f"{settings.samples} samples; confident at p >= {settings.threshold}; covered at >= "
+                          f"{result['model']['min_count']}; entropy normalised to 1 = uniform; baselines: "
+                          + ", ".join(f"{n} = {BASELINE_NOTES[n]}" for n in result["baselines"]),
+                  caption_justify="left")
     table.add_column("")
     table.add_column("model", justify="right")
     for name in result["baselines"]:
-        table.add_column(f"{name} (baseline)", justify="right")
+        table.add_column(name, justify="right")
     for label, key, fmt in ROWS:
         table.add_row(label, _cell(result["model"], key, fmt),
                       *[_cell(report, key, fmt) for report in result["baselines"].values()])
@@ -174,7 +179,7 @@ def figures(
 @handle_errors
 def interpolate(
     run: RunOption = None,
-    checkpoint: Annotated[Optional[Path], typer.Option(help="A GAN checkpoint file instead of a run.")] = None,
+    checkpoint: CheckpointOption = None,
     rows: Annotated[int, typer.Option(min=1, max=64, help="Latent paths, one per row.")] = 6,
     steps: Annotated[int, typer.Option(min=2, max=64, help="Frames along each path.")] = 10,
     method: Annotated[str, typer.Option(help="slerp (along the noise sphere) or lerp (straight line).")] = "slerp",
