@@ -1,0 +1,1 @@
+"""Drum patterns: the representation and the genre grammars that generate them."""

@@ -1,0 +1,119 @@
+"""The genre classifier: "does this pattern sound like rock?", measured on phrases it never saw.
+
+A small network over the hits of one bar (16 x 9; velocity and timing are left out, so it can judge generated
+patterns that have neither). Trained on the training phrases, reported on the held-out ones, and cached beside
+the dataset keyed by the dataset's fingerprint and its own settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gentool.config import option
+from gentool.datasets.drums import DrumDataset
+from gentool.datasets.fonts import default_data_dir
+from gentool.drums.genres import GENRES
+from gentool.drums.pattern import INSTRUMENTS, STEPS_PER_BAR
+from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
+from gentool.runtime.seeding import set_seed
+
+CLASSIFIER_KIND = "genre-classifier"
+CLASSIFIER_VERSION = 1
+
+
+@dataclass
+class GenreClassifierSettings:
+    epochs: int = option(40, min=1, max=10_000)
+    hidden: int = option(128, min=8, max=4096)
+    lr: float = option(1e-3, min=0.0, min_exclusive=True, max=1.0)
+    batch_size: int = option(128, min=2)
+    seed: int = option(0, min=0)
+
+
+class GenreNet(nn.Module):
+    def __init__(self, hidden: int, genres: int):
+        super().__init__()
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(STEPS_PER_BAR * len(INSTRUMENTS), hidden), nn.ReLU(),
+                                 nn.Dropout(0.2), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, genres))
+
+    def forward(self, hits: torch.Tensor) -> torch.Tensor:  # (B, 16, 9) -> (B, genres)
+        return self.net(hits.float())
+
+
+@dataclass
+class GenreClassifier:
+    model: GenreNet
+    report: dict
+    path: Path
+
+    @torch.no_grad()
+    def probabilities(self, hits: np.ndarray | torch.Tensor) -> np.ndarray:
+        """(N, 16, 9) hits -> (N, 5) genre probabilities, columns in GENRES order."""
+        hits = torch.as_tensor(np.asarray(hits, dtype=np.float32)).reshape(-1, STEPS_PER_BAR, len(INSTRUMENTS))
+        return self.model(hits).softmax(dim=1).numpy()
+
+    def accuracy(self, hits: np.ndarray, genre: np.ndarray) -> float:
+        return float((self.probabilities(hits).argmax(axis=1) == np.asarray(genre)).mean())
+
+
+def classifier_path(dataset: DrumDataset, settings: GenreClassifierSettings, data_dir: Path) -> Path:
+    key = json.dumps({"version": CLASSIFIER_VERSION, **asdict(settings)}, sort_keys=True)
+    return data_dir / "evaluators" / f"genres-{dataset.fingerprint}-{hashlib.sha256(key.encode()).hexdigest()[:8]}.pt"
+
+
+def _train(dataset: DrumDataset, settings: GenreClassifierSettings) -> tuple[GenreNet, dict]:
+    set_seed(settings.seed)
+    generator = torch.Generator().manual_seed(settings.seed)
+    train = dataset.split_mask("train")
+    hits = torch.from_numpy(dataset.hits[train].astype(np.float32))
+    labels = torch.from_numpy(dataset.genre[train]).long()
+    model = GenreNet(settings.hidden, len(GENRES))
+    optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr, weight_decay=1e-4)
+    for _ in range(settings.epochs):
+        model.train()
+        order = torch.randperm(len(hits), generator=generator)
+        for start in range(0, len(hits), settings.batch_size):
+            index = order[start:start + settings.batch_size]
+            loss = F.cross_entropy(model(hits[index]), labels[index])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+    model.eval()
+    classifier = GenreClassifier(model, {}, Path())
+    val = dataset.split_mask("val")
+    confusion = np.zeros((len(GENRES), len(GENRES)), dtype=int)
+    if val.any():
+        predicted = classifier.probabilities(dataset.hits[val]).argmax(axis=1)
+        np.add.at(confusion, (dataset.genre[val], predicted), 1)
+    present = [g for g in range(len(GENRES)) if confusion[g].sum()]
+    report = {
+        "held_out_accuracy": round(float(confusion.trace() / max(confusion.sum(), 1)), 4) if val.any() else None,
+        "train_accuracy": round(classifier.accuracy(dataset.hits[train], dataset.genre[train]), 4),
+        "per_genre": {GENRES[g]: round(float(confusion[g, g] / confusion[g].sum()), 4) for g in present},
+        "confusion": confusion.tolist(), "genres": list(GENRES), "held_out_bars": int(val.sum()),
+        "train_bars": int(train.sum()), "settings": asdict(settings), "dataset_fingerprint": dataset.fingerprint,
+    }
+    return model, report
+
+
+def load_genre_classifier(dataset: DrumDataset, data_dir: str | Path | None = None, rebuild: bool = False,
+                          settings: GenreClassifierSettings | None = None) -> GenreClassifier:
+    settings = settings or GenreClassifierSettings()
+    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    path = classifier_path(dataset, settings, data_dir)
+    model = GenreNet(settings.hidden, len(GENRES))
+    if path.is_file() and not rebuild:
+        state = load_checkpoint(path, CLASSIFIER_KIND)
+        model.load_state_dict(state["model"])
+        return GenreClassifier(model.eval(), {**state["report"], "built": False}, path)
+    model, report = _train(dataset, settings)
+    save_checkpoint(path, CLASSIFIER_KIND, {"model": model.state_dict(), "report": report})
+    return GenreClassifier(model, {**report, "built": True}, path)
