@@ -137,8 +137,8 @@ def test_a_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tiny_config
     trainer, config, dataset, run = make_trainer(tiny_config, data_dir, tmp_path, epochs=3)
     honest_step = GanTrainer.train_step
 
-    def step_that_breaks_in_epoch_two(self, batch_index):
-        stats = honest_step(self, batch_index)
+    def step_that_breaks_in_epoch_two(self, index):
+        stats = honest_step(self, index)
         if self.epoch == 1:
             stats["loss_g"] = torch.tensor(float("nan"))
         return stats
@@ -177,7 +177,7 @@ def test_resume_refuses_a_changed_dataset(tiny_config, data_dir, tmp_path):
     trainer, config, dataset, run = make_trainer(tiny_config, data_dir, tmp_path, epochs=1)
     trainer.fit()
     other = build_gan_config({**tiny_config, "data": {**tiny_config["data"], "seed": 5}})
-    with pytest.raises(UsageError, match="letter dataset .* changed"):
+    with pytest.raises(UsageError, match="trained on dataset .* changed"):
         resume_gan_run(run, config, load_font_dataset(other.data, data_dir), CPU)
 
 

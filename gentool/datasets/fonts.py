@@ -22,7 +22,7 @@ import torch
 from PIL import features as pil_features
 
 from gentool.config import option
-from gentool.datasets.font_faces import (LETTERS, FontFace, SkippedFont, discover_faces, display_path,
+from gentool.datasets.font_faces import (LETTERS, FontFace, discover_faces, display_path,
                                          find_font_files)
 from gentool.datasets.glyphs import IMAGE_SIZE, AugmentConfig, augment, downsample
 from gentool.errors import UsageError

@@ -1,26 +1,22 @@
 """GAN training: each step updates D, then G; every enabled fix adjusts the two losses through its hooks.
 
-The training split sits on the device as one tensor; each epoch shuffles indices there and slices batches, so no
-per-item decoding and no DataLoader. A checkpoint holds everything the next step depends on (models, optimisers,
-random states, the epoch's shuffle order and position, the running sums of the epoch's metrics), so a run stopped
-mid-epoch and resumed ends with the same weights as one that never stopped (on CPU, same seed).
+The training split sits on the device as one tensor; the shared epoch loop (gentool.runtime.trainer) shuffles
+indices there and slices batches, so no per-item decoding and no DataLoader, and its checkpoints resume a run to
+the same weights.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-from gentool.datasets.fonts import FontDataset
-from gentool.datasets.font_faces import LETTERS
 from gentool.config import load_yaml_file
-from gentool.errors import RunFailure, UsageError
+from gentool.datasets.font_faces import LETTERS
+from gentool.datasets.fonts import FontDataset
 from gentool.evaluate.coverage import generate, measure
 from gentool.evaluate.coverage_figures import collapse_onset
 from gentool.evaluate.letters import LetterEvaluator
@@ -29,29 +25,17 @@ from gentool.gan.fixes import StepContext, build_fixes
 from gentool.gan.models import Discriminator, Generator, count_parameters
 from gentool.gan.report import write_run_figures
 from gentool.io.images import save_grid, to_unit_range
-from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
+from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.progress import Reporter
 from gentool.runtime.rundir import RunDir, environment_info
-from gentool.runtime.seeding import capture_rng_state, restore_rng_state, set_seed
+from gentool.runtime.seeding import set_seed
+from gentool.runtime.trainer import EpochTrainer, NonFiniteLoss, StopRequest, full_batches
 
 CHECKPOINT_KIND = "gan"
-SHOWN = ("loss_d", "loss_g", "d_real", "d_fake", "fm_distance", "images_per_s", "letters_covered", "letter_fid")
-# how often (in steps) running losses are read back from the device to check them and show them: reading them
-# every step would make a GPU wait on each step
-CHECK_EVERY = 10
+SHOWN = ("loss_d", "loss_g", "d_real", "d_fake", "fm_distance", "letters_covered", "letter_fid")
 # evaluation noise has its own stream, offset from the training seed: the same z at every evaluation of a run
 EVAL_SEED_OFFSET = 1_000_003
 
-
-@dataclass
-class StopRequest:
-    """Set by the Ctrl-C handler; the trainer finishes its step, saves a checkpoint and returns."""
-
-    requested: bool = False
-
-
-class NonFiniteLoss(RunFailure):
-    pass
 
 
 @dataclass
@@ -68,30 +52,26 @@ def build_models(config: GanConfig, device: torch.device) -> tuple[Generator, Di
 
 
 def batches_per_epoch(config: GanConfig, dataset: FontDataset) -> int:
-    """Full batches only (steady batch-norm statistics), capped by train.max_steps_per_epoch."""
-    images = int((~dataset.is_val).sum())
-    batch_size = config.train.batch_size
-    if images < batch_size:
-        raise UsageError(f"the training split holds {images} images, fewer than train.batch_size={batch_size}; "
-                         f"lower --batch-size or raise data.samples_per_glyph")
-    return min(images // batch_size, config.train.max_steps_per_epoch or images)
+    return full_batches(int((~dataset.is_val).sum()), config.train.batch_size, config.train.max_steps_per_epoch,
+                        "images", "raise data.samples_per_glyph")
 
 
-class GanTrainer:
+class GanTrainer(EpochTrainer):
+    kind = CHECKPOINT_KIND
+    rate_name = "images_per_s"
+    nan_hint = "Lower optim.lr or add a fix (--fix feature-matching) and train again"
+
     def __init__(self, config: GanConfig, dataset: FontDataset, device: torch.device, run: RunDir,
                  reporter: Reporter | None = None, stop: StopRequest | None = None,
                  evaluator: LetterEvaluator | None = None):
         if config.evaluation.every and evaluator is None:
             raise ValueError("evaluation.every > 0 needs a letter evaluator (load_letter_evaluator)")
+        super().__init__(run, device, reporter, stop, int((~dataset.is_val).sum()), config.train.batch_size,
+                         config.train.epochs, batches_per_epoch(config, dataset), config.train.checkpoint_every,
+                         dataset.fingerprint)
         self.config = config
         self.evaluator = evaluator
         self.dataset = dataset
-        self.device = device
-        self.run = run
-        self.reporter = reporter or Reporter("quiet")
-        self.stop = stop or StopRequest()
-
-        self.batches_per_epoch = batches_per_epoch(config, dataset)
         self.images, self.labels = dataset.tensors("train", device)  # (N, 1, 28, 28) in [-1, 1], (N,)
 
         set_seed(config.seed)
@@ -105,21 +85,12 @@ class GanTrainer:
         noise_rng = torch.Generator().manual_seed(config.seed)
         self.fixed_noise = torch.randn(config.train.sample_count, config.model.z_dim, generator=noise_rng).to(device)
         self.fixed_labels = (torch.arange(config.train.sample_count) % len(LETTERS)).to(device)
-
-        self.epoch = 0  # completed epochs
-        self.batch = 0  # batches done in the current epoch
-        self.global_step = 0
-        self.order: torch.Tensor | None = None  # this epoch's shuffle
-        self.sums: dict[str, torch.Tensor] = {}  # this epoch's running metric sums, on the device
-        self.epoch_seconds = 0.0
-        self.elapsed_seconds = 0.0
         self.best = {"epoch": None, "letters_covered": -1, "letter_fid": None}  # by coverage, then letter FID
 
     # ------------------------------------------------------------------------------------------------ one step
 
-    def train_step(self, batch_index: int) -> dict[str, torch.Tensor]:
-        batch_size = self.config.train.batch_size
-        index = self.order[batch_index * batch_size:(batch_index + 1) * batch_size]
+    def train_step(self, index: torch.Tensor) -> dict[str, torch.Tensor]:
+        batch_size = len(index)
         real = self.images[index]  # (B, 1, 28, 28)
         conditional = self.config.model.conditional
         real_labels = self.labels[index] if conditional else None
@@ -155,84 +126,18 @@ class GanTrainer:
                 "d_real": torch.sigmoid(d_real.logits).mean().detach(),
                 "d_fake": torch.sigmoid(d_fake.logits).mean().detach(), **metrics}
 
-    # ----------------------------------------------------------------------------------------------- the loop
-
     def fit(self) -> str:
-        """Train up to config.train.epochs; returns "completed", or "interrupted" after saving a checkpoint."""
-        total = self.config.train.epochs
-        with self.reporter.training(total, self.epoch, self.batches_per_epoch, self.batch) as progress:
-            while self.epoch < total:
-                if self.batch == 0:
-                    self.order = torch.randperm(len(self.images)).to(self.device)
-                    self.sums = {}
-                    self.epoch_seconds = 0.0
-                started = time.perf_counter()
-                batch_at_start = self.batch  # a resumed epoch starts midway
-                while self.batch < self.batches_per_epoch:
-                    for name, value in self.train_step(self.batch).items():
-                        self.sums[name] = self.sums.get(name, 0.0) + value
-                    self.batch += 1
-                    self.global_step += 1
-                    if self.batch % CHECK_EVERY == 0:
-                        means = self._means()
-                        self._stop_if_not_finite(means)
-                        images = (self.batch - batch_at_start) * self.config.train.batch_size
-                        speed = images / max(time.perf_counter() - started, 1e-9)
-                        progress.advance(stats={**means, "img/s": speed})
-                    else:
-                        progress.advance()
-                    if self.stop.requested:
-                        self._add_time(started)
-                        self.save_checkpoint(self.run.last_checkpoint)
-                        return "interrupted"
-                self._add_time(started)
-                record = self._epoch_record()
-                self._stop_if_not_finite(record)
-                self.epoch += 1
-                self.batch = 0
-                self._write_samples_if_due()
-                if self._evaluation_due():
-                    record.update(self.evaluate())
-                self._save_epoch_checkpoints(record)
-                self.run.append_metrics(record)
-                progress.epoch_done(self.epoch, total, {k: v for k, v in record.items() if k in SHOWN})
-        return "completed"
+        return super().fit(SHOWN)
 
-    def _add_time(self, started: float) -> None:
-        if self.device.type == "cuda":
-            torch.cuda.synchronize(self.device)
-        seconds = time.perf_counter() - started
-        self.epoch_seconds += seconds
-        self.elapsed_seconds += seconds
+    # ------------------------------------------------------------------------------------------ end of epoch
 
-    def _means(self) -> dict[str, float]:
-        if not self.sums:
-            return {}
-        names = list(self.sums)
-        values = (torch.stack([torch.as_tensor(self.sums[n]) for n in names]) / max(self.batch, 1)).tolist()
-        return dict(zip(names, values))
-
-    def _epoch_record(self) -> dict:
-        images = self.batches_per_epoch * self.config.train.batch_size
-        return {"epoch": self.epoch + 1, "step": self.global_step, **self._means(),
-                "epoch_s": round(self.epoch_seconds, 3), "elapsed_s": round(self.elapsed_seconds, 3),
-                "images_per_s": round(images / max(self.epoch_seconds, 1e-9), 1)}
-
-    def _stop_if_not_finite(self, values: dict[str, float]) -> None:
-        bad = {name: value for name, value in values.items()
-               if isinstance(value, float) and not math.isfinite(value)}
-        if not bad:
-            return
-        name, value = next(iter(bad.items()))
-        kept = (f"its last good checkpoint ({self.run.last_checkpoint}, after epoch {self.epoch}) is kept"
-                if self.run.last_checkpoint.exists() else "no checkpoint had been written yet")
-        raise NonFiniteLoss(f"{name} became {value} in epoch {self.epoch + 1} (by step {self.global_step}); "
-                            f"the run stopped and {kept}. Lower optim.lr or add a fix (--fix feature-matching) "
-                            f"and train again")
-
-    def _evaluation_due(self) -> bool:
+    def after_epoch(self, record: dict) -> None:
+        train = self.config.train
+        if self.epoch in train.sample_epochs or self.epoch == train.epochs:
+            self.save_samples(self.run.samples / f"epoch_{self.epoch:04d}.png")
         every = self.config.evaluation.every
-        return bool(every) and (self.epoch % every == 0 or self.epoch == self.config.train.epochs)
+        if every and (self.epoch % every == 0 or self.epoch == train.epochs):
+            record.update(self.evaluate())
 
     def evaluate(self) -> dict:
         """Coverage of the current generator on fresh samples (its own noise stream; training state untouched)."""
@@ -244,11 +149,6 @@ class GanTrainer:
                 "letter_fid", "missing", "letter_counts")
         return {key: report[key] for key in keys}
 
-    def _write_samples_if_due(self) -> None:
-        train = self.config.train
-        if self.epoch in train.sample_epochs or self.epoch == train.epochs:
-            self.save_samples(self.run.samples / f"epoch_{self.epoch:04d}.png")
-
     def save_samples(self, path: Path) -> Path:
         """The fixed-noise grid, generated in eval mode so sampling never changes the model's state."""
         self.generator.eval()
@@ -258,61 +158,34 @@ class GanTrainer:
         self.generator.train()
         return save_grid(path, to_unit_range(images), nrow=8)
 
-    def _save_epoch_checkpoints(self, record: dict) -> None:
-        if "letters_covered" in record and self._better_than_best(record):
-            self.best = {"epoch": self.epoch, "letters_covered": record["letters_covered"],
-                         "letter_fid": record["letter_fid"]}
-            self.save_checkpoint(self.run.checkpoints / "best.pt")
-        self.save_checkpoint(self.run.last_checkpoint)
-        if self.epoch % self.config.train.checkpoint_every == 0:
-            self.save_checkpoint(self.run.checkpoints / f"epoch_{self.epoch:04d}.pt")
-
-    def _better_than_best(self, record: dict) -> bool:
+    def is_better(self, record: dict) -> bool:
+        """Most letters covered; ties go to the lower letter FID."""
+        if "letters_covered" not in record:
+            return False
         if record["letters_covered"] != self.best["letters_covered"]:
             return record["letters_covered"] > self.best["letters_covered"]
         return record["letter_fid"] < self.best["letter_fid"]
 
+    def best_of(self, record: dict) -> dict:
+        return {"epoch": self.epoch, "letters_covered": record["letters_covered"], "letter_fid": record["letter_fid"]}
+
     # ------------------------------------------------------------------------------------------- checkpoints
 
-    def state_dict(self) -> dict:
-        return {
-            "epoch": self.epoch, "batch": self.batch, "global_step": self.global_step,
-            "elapsed_s": self.elapsed_seconds, "epoch_s": self.epoch_seconds,
-            "generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
-            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-            "rng": capture_rng_state(),
-            "order": self.order if self.batch else None,
-            "sums": {name: torch.as_tensor(value) for name, value in self.sums.items()} if self.batch else {},
-            "fixed_noise": self.fixed_noise, "fixed_labels": self.fixed_labels,
-            "config": gan_config_dict(self.config), "dataset_fingerprint": self.dataset.fingerprint,
-            "best": dict(self.best),
-        }
+    def model_state(self) -> dict:
+        return {"generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
+                "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+                "fixed_noise": self.fixed_noise, "fixed_labels": self.fixed_labels}
 
-    def save_checkpoint(self, path: Path) -> Path:
-        return save_checkpoint(path, CHECKPOINT_KIND, self.state_dict())
-
-    def load_state_dict(self, state: dict, source: Path) -> None:
-        if state["dataset_fingerprint"] != self.dataset.fingerprint:
-            raise UsageError(f"checkpoint '{source}' was trained on letter dataset {state['dataset_fingerprint']}, "
-                             f"but these inputs give {self.dataset.fingerprint} (font files or data settings "
-                             f"changed); resume with the same fonts, or start a new run")
-        try:
-            self.generator.load_state_dict(state["generator"])
-            self.discriminator.load_state_dict(state["discriminator"])
-            self.opt_g.load_state_dict(state["opt_g"])
-            self.opt_d.load_state_dict(state["opt_d"])
-        except (RuntimeError, KeyError, ValueError) as err:
-            raise UsageError(f"checkpoint '{source}' does not match this run's model config "
-                             f"({str(err).splitlines()[0][:160]}); resume it with its own config.yaml") from None
-        self.epoch, self.batch = state["epoch"], state["batch"]
-        self.global_step = state["global_step"]
-        self.elapsed_seconds, self.epoch_seconds = state["elapsed_s"], state["epoch_s"]
-        self.order = state["order"].to(self.device) if state["order"] is not None else None
-        self.sums = {name: value.to(self.device) for name, value in state["sums"].items()}
+    def load_model_state(self, state: dict) -> None:
+        self.generator.load_state_dict(state["generator"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
         self.fixed_noise = state["fixed_noise"].to(self.device)
         self.fixed_labels = state["fixed_labels"].to(self.device)
-        self.best = dict(state["best"])
-        restore_rng_state(state["rng"])
+
+    def config_dict(self) -> dict:
+        return gan_config_dict(self.config)
 
 
 # ---------------------------------------------------------------------------------------------- whole runs
