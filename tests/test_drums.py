@@ -13,7 +13,7 @@ from gentool.config import build_config
 from gentool.datasets.drums import DrumDataConfig, load_drum_dataset
 from gentool.drums.files import load_pattern_file
 from gentool.drums.genres import GENRES, generate_phrase
-from gentool.drums.pattern import CLOSED_HAT, INSTRUMENTS, KICK, OPEN_HAT, RIDE, SNARE, DrumPattern
+from gentool.drums.pattern import CLOSED_HAT, INSTRUMENTS, KICK, OPEN_HAT, RIDE, SNARE
 from gentool.errors import ConfigError, UsageError
 from gentool.evaluate import drum_metrics as metrics
 from gentool.evaluate.drum_baselines import baseline_report

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from gentool import __version__
-from gentool.cli import data, gan
+from gentool.cli import data, gan, vae
 
 app = typer.Typer(
     name="gentool",
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 app.add_typer(data.app, name="data")
 app.add_typer(gan.app, name="gan")
+app.add_typer(vae.app, name="vae")
 
 
 def _show_version(value: bool) -> None:

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Callable, Iterator, Optional
 import typer
 from rich.console import Console
 
-from gentool.errors import GentoolError
+from gentool.errors import GentoolError, UsageError
 from gentool.runtime.progress import Reporter
 
 EXIT_INTERRUPTED = 130
@@ -95,3 +95,18 @@ def stop_on_ctrl_c(stop: Any) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def refuse_config_with_resume(given: dict[str, Any]) -> None:
+    """--resume continues a run with its own config.yaml: options that would change it are refused."""
+    clashing = [name for name, value in given.items() if value is not None and value != [] and value is not False]
+    if clashing:
+        raise UsageError(f"--resume continues a run with its own config.yaml, so {', '.join(clashing)} cannot be "
+                         f"given with it (only --epochs, --device, --data-dir, --json, --quiet); start a new run to "
+                         f"change the config")
+
+
+def resume_epochs(epochs: int | None) -> int | None:
+    if epochs is not None and epochs < 1:
+        raise UsageError(f"--epochs must be >= 1, got {epochs}")
+    return epochs

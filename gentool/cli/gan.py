@@ -11,10 +11,9 @@ import typer
 
 from gentool.cli import gan_eval
 from gentool.cli.common import (EXIT_INTERRUPTED, ConfigOption, DataDirOption, FontsDirOption, JsonOption,
-                                QuietOption, SetOption, command_line, handle_errors, out, print_json, reporter_for,
-                                stop_on_ctrl_c)
+                                QuietOption, SetOption, command_line, handle_errors, out, print_json,
+                                refuse_config_with_resume, reporter_for, resume_epochs, stop_on_ctrl_c)
 from gentool.datasets.fonts import load_font_dataset
-from gentool.errors import UsageError
 from gentool.evaluate.letters import LetterEvaluator, load_letter_evaluator
 from gentool.gan.config import GanConfig, resolve_gan_config
 from gentool.gan.fixes import FIXES
@@ -66,16 +65,10 @@ def train(
         given = {"--preset": preset, "--config": config, "--fix": fix, "--batch-size": batch_size, "--lr": lr,
                  "--seed": seed, "--conditional": conditional, "--eval-every": eval_every, "--fonts-dir": fonts_dir,
                  "--set": set_, "--out": out_dir}
-        clashing = [name for name, value in given.items() if value is not None and value != []]
-        if clashing:
-            raise UsageError(f"--resume continues a run with its own config.yaml, so {', '.join(clashing)} cannot "
-                             f"be given with it (only --epochs, --device, --data-dir, --json, --quiet); "
-                             f"start a new run to change the config")
+        refuse_config_with_resume(given)
         run = RunDir.open_existing(resume)
         run_config = read_run_config(run)
-        if epochs is not None:
-            if epochs < 1:
-                raise UsageError(f"--epochs must be >= 1, got {epochs}")
+        if resume_epochs(epochs) is not None:
             run_config.train.epochs = epochs
         if device is not None:
             run_config.device = device

@@ -1,0 +1,212 @@
+"""`gentool vae ...`: the hierarchical drum VAE: train, analyze posterior collapse, sample a style."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from gentool.cli.common import (EXIT_INTERRUPTED, ConfigOption, DataDirOption, JsonOption, QuietOption, SetOption,
+                                command_line, handle_errors, out, print_json, refuse_config_with_resume, reporter_for,
+                                resume_epochs, stop_on_ctrl_c)
+from gentool.datasets.drums import load_drum_dataset, validate_genre
+from gentool.errors import UsageError
+from gentool.evaluate.genres import load_genre_classifier
+from gentool.presets import available_presets
+from gentool.runtime.device import describe_device, resolve_device
+from gentool.runtime.rundir import RunDir, newest_run
+from gentool.runtime.trainer import StopRequest
+from gentool.vae.config import resolve_vae_config
+from gentool.vae.report import analyze_run, sample_tracks
+from gentool.vae.train import (CHECKPOINT_KIND, VaeOutcome, batches_per_epoch, fit_and_record, load_vae,
+                               new_trainer, previous_preset, read_run_config, resumed_trainer)
+
+app = typer.Typer(help="Hierarchical drum VAE: train with KL annealing and free bits, see which latents are alive, "
+                       "sample genres.", no_args_is_help=True)
+
+DeviceOption = Annotated[Optional[str], typer.Option(
+    envvar="GENTOOL_DEVICE", help="auto, cpu, cuda, cuda:N or mps (default: auto).")]
+RunOption = Annotated[Optional[Path], typer.Option("--run", help="A VAE run folder (default: the newest under runs/).")]
+
+
+@app.command("train")
+@handle_errors
+def train(
+    preset: Annotated[Optional[str], typer.Option(
+        "--preset", "-p", help=f"Starting config: {', '.join(available_presets('vae'))} (default: default).")] = None,
+    config: ConfigOption = None,
+    anneal: Annotated[Optional[str], typer.Option(help="KL weight schedule: none, linear, sigmoid, cyclical.")] = None,
+    free_bits: Annotated[Optional[float], typer.Option(
+        help="Free nats per latent dimension, both levels (per dimension, never on the sum).")] = None,
+    epochs: Annotated[Optional[int], typer.Option(help="Epochs to train (with --resume: the new total).")] = None,
+    batch_size: Annotated[Optional[int], typer.Option(help="Bars per batch.")] = None,
+    lr: Annotated[Optional[float], typer.Option(help="Adam learning rate.")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Training seed; a CPU run with the same seed repeats exactly.")] = None,
+    device: DeviceOption = None,
+    set_: SetOption = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Run folder (default: runs/vae-PRESET-TIME).")] = None,
+    resume: Annotated[Optional[Path], typer.Option(help="Continue this run folder from its last checkpoint.")] = None,
+    data_dir: DataDirOption = None,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Train the two-level drum VAE and write a run folder; every epoch records reconstruction, KL per level and
+    dimension, beta, active units, mutual information, and the validity, diversity and genre accuracy of samples.
+
+    Config precedence: preset < --config FILE < named flags < --set key=value. Ctrl-C saves and exits 130.
+    """
+    reporter = reporter_for(quiet)
+    stop = StopRequest()
+    if resume is not None:
+        refuse_config_with_resume({"--preset": preset, "--config": config, "--anneal": anneal,
+                                   "--free-bits": free_bits, "--batch-size": batch_size, "--lr": lr, "--seed": seed,
+                                   "--set": set_, "--out": out_dir})
+        run = RunDir.open_existing(resume)
+        run_config = read_run_config(run)
+        if resume_epochs(epochs) is not None:
+            run_config.train.epochs = epochs
+        if device is not None:
+            run_config.device = device
+        torch_device = resolve_device(run_config.device)
+        dataset = load_drum_dataset(run_config.data, data_dir, reporter=reporter)
+        classifier = load_genre_classifier(dataset, data_dir, settings=run_config.evaluation.classifier)
+        trainer = resumed_trainer(run, run_config, dataset, torch_device, classifier, reporter, stop)
+        reporter.info(f"resuming {run.path} at epoch {trainer.epoch}/{run_config.train.epochs} "
+                      f"on {describe_device(torch_device)}")
+        preset = previous_preset(run)
+    else:
+        preset = preset or "default"
+        flags = {"anneal.schedule": anneal, "free_bits.high": free_bits, "free_bits.low": free_bits,
+                 "train.epochs": epochs, "train.batch_size": batch_size, "optim.lr": lr, "seed": seed,
+                 "device": device}
+        run_config = resolve_vae_config(preset, str(config) if config else None, flags, set_)
+        torch_device = resolve_device(run_config.device)
+        dataset = load_drum_dataset(run_config.data, data_dir, reporter=reporter)
+        batches_per_epoch(run_config, dataset)  # fail on a batch larger than the data before making a folder
+        classifier = load_genre_classifier(dataset, data_dir, settings=run_config.evaluation.classifier)
+        run = RunDir.create(out_dir, f"vae-{preset}")
+        trainer = new_trainer(run_config, run, dataset, torch_device, classifier, reporter, stop)
+        reporter.info(f"training {run.path} on {describe_device(torch_device)} (preset {preset}, anneal "
+                      f"{run_config.anneal.schedule}, free bits {run_config.free_bits.high}/{run_config.free_bits.low}, "
+                      f"seed {run_config.seed})")
+    with stop_on_ctrl_c(stop):
+        outcome = fit_and_record(trainer, preset, command_line())
+    _report(outcome, json_)
+
+
+def _report(outcome: VaeOutcome, as_json: bool) -> None:
+    summary = outcome.summary
+    if as_json:
+        print_json(summary)
+    else:
+        final = summary.get("final") or {}
+        out.print(f"run: {summary['run']}")
+        out.print(f"status: {summary['status']} ({summary['epochs_completed']}/{summary['epochs']} epochs, "
+                  f"{summary['wall_time_s']:.1f} s, device {summary['device']})")
+        if final:
+            out.print(f"held out: recon {final['val_recon']:.2f} nats/bar, hit F1 {final['hit_f1']:.3f}, "
+                      f"KL z_high {final['val_kl_high']:.2f}, KL z_low {final['val_kl_low']:.2f}")
+            out.print(f"active units: z_high {final['active_high']}/{len(final['kl_high_dims'])}, z_low "
+                      f"{final['active_low']}/{len(final['kl_low_dims'])}; collapsed z_high dims: "
+                      f"{summary['collapsed_high'] or 'none'}")
+            out.print(f"samples: validity {final['sample_validity']:.3f}, diversity {final['sample_diversity']:.3f}, "
+                      f"genre accuracy {final['sample_genre_accuracy']:.3f}")
+    if outcome.status == "interrupted":
+        print(f"interrupted: checkpoint saved; continue with: gentool vae train --resume {summary['run']}",
+              file=sys.stderr, flush=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _pick_run(run: Path | None) -> RunDir:
+    if run is not None:
+        return RunDir.open_existing(run, what="--run")
+    found = newest_run(CHECKPOINT_KIND)
+    if found is None:
+        raise UsageError("no trained VAE run found under runs/; train one with `gentool vae train` "
+                         "(or pass --run DIR)")
+    return found
+
+
+def _load(run: Path | None, device: str | None):
+    chosen = _pick_run(run)
+    config = read_run_config(chosen)
+    torch_device = resolve_device(device or config.device)
+    model, config = load_vae(chosen.last_checkpoint, torch_device)
+    return chosen, model, config, torch_device
+
+
+@app.command("analyze")
+@handle_errors
+def analyze(
+    run: RunOption = None,
+    device: DeviceOption = None,
+    data_dir: DataDirOption = None,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Posterior-collapse report: KL per dimension, KL over epochs with beta, z_high by genre, genre probes on
+    z_high and z_low, and the z_low dimension that controls density. Writes posterior_collapse.json + figures."""
+    chosen, model, config, torch_device = _load(run, device)
+    dataset = load_drum_dataset(config.data, data_dir, reporter=reporter_for(quiet))
+    report = analyze_run(chosen, model, config, dataset, torch_device)
+    if json_:
+        print_json(report)
+        return
+    table = Table(title=f"posterior collapse: {chosen.path} (epoch {report['epoch']}, anneal {report['anneal']})",
+                  title_justify="left")
+    for column in ("level", "KL (nats)", "KL per dimension", "active", "collapsed", "MI (nats)", "genre probe"):
+        table.add_column(column, justify="left" if column in ("level", "KL per dimension") else "right")
+    for level in ("high", "low"):
+        dims = report[f"kl_{level}_dims"]
+        table.add_row(f"z_{level}", f"{report[f'kl_{level}']:.2f}", " ".join(f"{v:.2f}" for v in dims),
+                      f"{report[f'active_{level}']}/{len(dims)}", str(len(report[f"collapsed_{level}"])),
+                      f"{report[f'mi_{level}']:.2f}", f"{report['probe_accuracy'][f'z_{level}']:.1%}")
+    out.print(table)
+    density = report["density"]
+    out.print(f"density follows z_low[{density['strongest_dim']}] (correlation "
+              f"{density['correlation'][density['strongest_dim']]:+.2f}); sweep densities: "
+              f"{' '.join(f'{d:.3f}' for d in density['sweep_density'])}")
+    samples = report["samples"]
+    out.print(f"samples: validity {samples['sample_validity']:.3f}, genre accuracy "
+              f"{samples['sample_genre_accuracy']:.3f} ({', '.join(f'{g} {a:.0%}' for g, a in samples['sample_genre_accuracy_by_genre'].items())})")
+    out.print(f"wrote {chosen.path / 'posterior_collapse.json'} and {len(report['figures'])} figures in "
+              f"{chosen.figures}")
+
+
+@app.command("sample")
+@handle_errors
+def sample(
+    style: Annotated[str, typer.Option(help="Genre to sample: rock, jazz, hiphop, electronic, latin.")],
+    n: Annotated[int, typer.Option("--n", min=1, max=1000, help="Tracks to write.")] = 8,
+    temperature: Annotated[float, typer.Option(min=0.0, max=10.0, help="Latent noise scale (0 = the genre's "
+                                                                     "typical pattern).")] = 0.7,
+    bars: Annotated[int, typer.Option(min=1, max=256, help="Bars per track (fixed style, a new z_low per bar).")] = 1,
+    bpm: Annotated[float, typer.Option(help="Tempo of the MIDI and WAV files.")] = 110.0,
+    seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same tracks.")] = 0,
+    run: RunOption = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: the run's "
+                                                                        "samples/STYLE).")] = None,
+    device: DeviceOption = None,
+    data_dir: DataDirOption = None,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Sample drum tracks of a genre (z_high from the genre's posterior), written as MIDI, WAV and PNG, with the
+    genre classifier's verdict on each bar."""
+    validate_genre(style)
+    chosen, model, config, torch_device = _load(run, device)
+    dataset = load_drum_dataset(config.data, data_dir, reporter=reporter_for(quiet))
+    if style not in dataset.genres_present():
+        raise UsageError(f"the run was trained without {style} bars; its genres: {', '.join(dataset.genres_present())}")
+    classifier = load_genre_classifier(dataset, data_dir, settings=config.evaluation.classifier)
+    target = out_dir or chosen.samples / style
+    result = sample_tracks(model, dataset, classifier, style, n, bars, temperature, seed, torch_device, target, bpm)
+    if json_:
+        print_json(result)
+        return
+    for track in result["tracks"]:
+        out.print(f"{track['files'][0]}  classified: {' '.join(track['classified_as'])}")
+    out.print(f"{result['classified_as_style']:.0%} of bars classified as {style}; MIDI, WAV and PNG in {target}")

@@ -1,0 +1,1 @@
+"""Hierarchical drum VAE: model, KL schedules, trainer, posterior-collapse analysis and sampling."""

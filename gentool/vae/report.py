@@ -1,0 +1,152 @@
+"""What a trained drum VAE shows: the posterior-collapse report with its figures, and samples of a style."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from gentool.datasets.drums import DrumDataset  # noqa: E402
+from gentool.drums.genres import GENRES  # noqa: E402
+from gentool.drums.pattern import DrumPattern  # noqa: E402
+from gentool.evaluate.genres import GenreClassifier  # noqa: E402
+from gentool.io.audio import write_wav  # noqa: E402
+from gentool.io.midi import write_midi  # noqa: E402
+from gentool.io.pianoroll import save_piano_rolls  # noqa: E402
+from gentool.runtime.files import atomic_write, atomic_write_json  # noqa: E402
+from gentool.runtime.rundir import RunDir  # noqa: E402
+from gentool.vae import analysis  # noqa: E402
+from gentool.vae.config import VaeConfig  # noqa: E402
+from gentool.vae.model import HierarchicalVAE  # noqa: E402
+from gentool.vae.train import collapsed_dimensions  # noqa: E402
+
+
+def _save(fig: plt.Figure, path: Path) -> Path:
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight"))
+    plt.close(fig)
+    return path
+
+
+def _kl_bars(path: Path, final: dict) -> Path:
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.2), gridspec_kw={"width_ratios": [1, 2.5]})
+    for ax, level in zip(axes, ("high", "low")):
+        values = final[f"kl_{level}_dims"]
+        colours = ["#c0392b" if v < analysis.COLLAPSED_KL else "#2e86c1" for v in values]
+        ax.bar(range(len(values)), values, color=colours)
+        ax.set_xticks(range(len(values)))
+        ax.set_title(f"KL per z_{level} dimension (nats; red = collapsed)", fontsize=9)
+        ax.set_xlabel("dimension")
+    return _save(fig, path)
+
+
+def _kl_over_epochs(path: Path, records: list[dict]) -> Path:
+    epochs = [r["epoch"] for r in records]
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    ax.plot(epochs, [r["val_kl_high"] for r in records], label="KL z_high (held out)")
+    ax.plot(epochs, [r["val_kl_low"] for r in records], label="KL z_low (held out)")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("nats per bar")
+    twin = ax.twinx()
+    twin.plot(epochs, [r["beta"] for r in records], color="grey", linestyle=":", label="beta")
+    twin.set_ylabel("beta")
+    lines = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+    ax.legend(lines, [line.get_label() for line in lines], fontsize=8, loc="upper right")
+    return _save(fig, path)
+
+
+def _scatter(path: Path, codes: np.ndarray, genre: np.ndarray) -> Path:
+    centred = codes - codes.mean(axis=0)
+    if codes.shape[1] >= 2:
+        _, _, components = np.linalg.svd(centred, full_matrices=False)
+        projected = centred @ components[:2].T
+    else:
+        projected = np.column_stack([centred[:, 0], np.zeros(len(centred))])
+    fig, ax = plt.subplots(figsize=(5, 4.2))
+    for index, name in enumerate(GENRES):
+        rows = genre == index
+        if rows.any():
+            ax.scatter(projected[rows, 0], projected[rows, 1], s=6, alpha=0.6, label=name)
+    ax.set_title("z_high of held-out bars (PCA), by genre", fontsize=9)
+    ax.legend(fontsize=8, markerscale=2)
+    return _save(fig, path)
+
+
+def _density_sweep(path: Path, sweep: dict) -> Path:
+    patterns = [DrumPattern.from_hits(p) for p in sweep["sweep_patterns"]]
+    titles = [f"z_low[{sweep['strongest_dim']}] = {v:+.2f}: density {d:.3f}"
+              for v, d in zip(sweep["sweep_values"], sweep["sweep_density"])]
+    return save_piano_rolls(path, patterns, titles)
+
+
+def analyze_run(run: RunDir, model: HierarchicalVAE, config: VaeConfig, dataset: DrumDataset,
+                device: torch.device) -> dict:
+    """posterior_collapse.json and figures: KL per dimension, KL over epochs with beta, z_high by genre, genre
+    linear probes on z_high and z_low, and the z_low dimension that controls density."""
+    records = [r for r in run.read_metrics() if "kl_high_dims" in r]
+    final = records[-1]
+    train, val = dataset.split_mask("train"), dataset.split_mask("val")
+    train_hits = torch.from_numpy(dataset.hits[train]).float().to(device)
+    val_hits = torch.from_numpy(dataset.hits[val]).float().to(device)
+    train_high, train_low = (c.cpu().numpy() for c in model.posterior_means(train_hits))
+    val_high, val_low = (c.cpu().numpy() for c in model.posterior_means(val_hits))
+    sweep = analysis.density_directions(model, val_hits, device)
+    probes = {"z_high": analysis.linear_probe(train_high, dataset.genre[train], val_high, dataset.genre[val]),
+              "z_low": analysis.linear_probe(train_low, dataset.genre[train], val_low, dataset.genre[val])}
+    run.figures.mkdir(parents=True, exist_ok=True)
+    figures = [_kl_bars(run.figures / "kl_per_dimension.png", final),
+               _kl_over_epochs(run.figures / "kl_over_epochs.png", records),
+               _scatter(run.figures / "z_high_by_genre.png", val_high, dataset.genre[val]),
+               _density_sweep(run.figures / "density_sweep.png", sweep)]
+    report = {
+        "run": str(run.path), "epoch": final["epoch"], "anneal": config.anneal.schedule,
+        "free_bits": {"high": config.free_bits.high, "low": config.free_bits.low},
+        "kl_high_dims": final["kl_high_dims"], "kl_low_dims": final["kl_low_dims"],
+        "kl_high": final["val_kl_high"], "kl_low": final["val_kl_low"],
+        "active_high": final["active_high"], "active_low": final["active_low"],
+        "collapsed_high": collapsed_dimensions(final, "high"), "collapsed_low": collapsed_dimensions(final, "low"),
+        "mi_high": final["mi_high"], "mi_low": final["mi_low"],
+        "probe_accuracy": {k: round(v, 4) for k, v in probes.items()},
+        "density": {k: v for k, v in sweep.items() if k != "sweep_patterns"},
+        "samples": {k: final[k] for k in ("sample_validity", "sample_diversity", "sample_genre_accuracy",
+                                          "sample_genre_accuracy_by_genre")},
+        "figures": [str(p) for p in figures],
+    }
+    atomic_write_json(run.path / "posterior_collapse.json", report)
+    return report
+
+
+def sample_tracks(model: HierarchicalVAE, dataset: DrumDataset, classifier: GenreClassifier, style: str, count: int,
+                  bars: int, temperature: float, seed: int, device: torch.device, out_dir: Path,
+                  bpm: float) -> dict:
+    """`count` tracks of `bars` bars in a style: one z_high per track drawn around the genre's posterior, a fresh
+    z_low per bar from the learned prior. Each written as MIDI, WAV and PNG, with the classifier's verdict."""
+    train = dataset.split_mask("train")
+    posteriors = analysis.genre_posteriors(model, torch.from_numpy(dataset.hits[train]).float().to(device),
+                                           dataset.genre[train])
+    if style not in posteriors:
+        raise ValueError(f"the run's data has no {style} bars")
+    torch.manual_seed(seed)
+    tracks = []
+    for number in range(count):
+        noise = torch.randn(1, len(posteriors[style]["mean"]))
+        z_high = (posteriors[style]["mean"] + temperature * posteriors[style]["std"] * noise).to(device)
+        hits = model.sample(z_high.repeat(bars, 1), temperature).cpu().numpy()  # (bars, 16, 9)
+        probabilities = classifier.probabilities(hits)
+        verdicts = [GENRES[i] for i in probabilities.argmax(axis=1)]
+        pattern = DrumPattern.from_hits(hits.reshape(-1, 9))
+        stem = f"{style}_{number + 1:02d}"
+        files = [write_midi(out_dir / f"{stem}.mid", pattern, bpm), write_wav(out_dir / f"{stem}.wav", pattern, bpm),
+                 save_piano_rolls(out_dir / f"{stem}.png", [pattern], [f"{stem}: classified {', '.join(verdicts)}"])]
+        tracks.append({"files": [str(f) for f in files], "classified_as": verdicts,
+                       "probability_of_style": [round(float(p[GENRES.index(style)]), 4) for p in probabilities],
+                       "valid": [bool(v) for v in analysis.drum_metrics.validity(hits)]})
+    share = float(np.mean([v == style for t in tracks for v in t["classified_as"]]))
+    summary = {"style": style, "tracks": tracks, "bars": bars, "temperature": temperature, "seed": seed,
+               "classified_as_style": round(share, 4)}
+    atomic_write_json(out_dir / "samples.json", summary)
+    return summary

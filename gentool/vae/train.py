@@ -1,0 +1,221 @@
+"""VAE training: the ELBO with a scheduled KL weight and free bits per latent dimension, on the shared epoch loop.
+
+loss = reconstruction + beta * (sum_d max(lambda_high, KL_high_d) + sum_d max(lambda_low, KL_low_d)), where each
+KL_d is that dimension's KL averaged over the batch: free bits apply to every dimension on its own, never to the
+sum (the course applied them to the sum, which lets one dimension take the whole allowance while the others
+collapse). Every epoch ends with held-out measurements (reconstruction, hit accuracy and F1, KL per level and
+dimension, active units, mutual information) and sample measurements (validity, diversity, genre accuracy).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from gentool.config import load_yaml_file
+from gentool.datasets.drums import DrumDataset
+from gentool.evaluate.genres import GenreClassifier
+from gentool.runtime.checkpoint import load_checkpoint
+from gentool.runtime.progress import Reporter
+from gentool.runtime.rundir import RunDir, environment_info
+from gentool.runtime.seeding import set_seed
+from gentool.runtime.trainer import EpochTrainer, NonFiniteLoss, StopRequest, full_batches
+from gentool.vae import analysis
+from gentool.vae.config import VaeConfig, build_vae_config, vae_config_dict
+from gentool.vae.model import HierarchicalVAE, kl_gaussians, kl_standard_normal
+from gentool.vae.schedules import beta_at
+
+CHECKPOINT_KIND = "vae"
+SHOWN = ("loss", "recon", "kl_high", "kl_low", "beta", "hit_f1", "active_high", "sample_genre_accuracy")
+EVAL_SEED_OFFSET = 2_000_003  # evaluation randomness: its own stream, the training stream untouched
+
+
+@dataclass
+class VaeOutcome:
+    status: str
+    summary: dict = field(default_factory=dict)
+
+
+def build_model(config: VaeConfig, device: torch.device) -> HierarchicalVAE:
+    return HierarchicalVAE(config.model.z_high, config.model.z_low, config.model.hidden).to(device)
+
+
+def batches_per_epoch(config: VaeConfig, dataset: DrumDataset) -> int:
+    return full_batches(int((~dataset.is_val).sum()), config.train.batch_size, config.train.max_steps_per_epoch,
+                        "bars", "add phrases (data.phrases_per_genre)")
+
+
+def charged_kl(kl_per_dimension: torch.Tensor, free_nats: float) -> torch.Tensor:
+    """The KL the loss charges: each dimension's batch-mean KL, but never less than `free_nats` for any one."""
+    return kl_per_dimension.clamp_min(free_nats).sum()
+
+
+class VaeTrainer(EpochTrainer):
+    kind = CHECKPOINT_KIND
+    rate_name = "patterns_per_s"
+    nan_hint = "Lower optim.lr and train again"
+
+    def __init__(self, config: VaeConfig, dataset: DrumDataset, device: torch.device, run: RunDir,
+                 classifier: GenreClassifier, reporter: Reporter | None = None, stop: StopRequest | None = None):
+        train = dataset.split_mask("train")
+        super().__init__(run, device, reporter, stop, int(train.sum()), config.train.batch_size, config.train.epochs,
+                         batches_per_epoch(config, dataset), config.train.checkpoint_every, dataset.fingerprint)
+        if not dataset.is_val.any():
+            raise ValueError("the VAE is measured on held-out bars: data.val_fraction must be above 0")
+        self.config = config
+        self.dataset = dataset
+        self.classifier = classifier
+        self.train_hits = torch.from_numpy(dataset.hits[train]).float().to(device)  # (N, 16, 9)
+        self.train_genre = dataset.genre[train]
+        self.val_hits = torch.from_numpy(dataset.hits[dataset.is_val]).float().to(device)
+        set_seed(config.seed)
+        self.model = build_model(config, device)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.optim.lr)
+        self.best = {"epoch": None, "val_elbo": None}
+
+    @property
+    def beta(self) -> float:
+        return beta_at(self.global_step, self.epochs * self.batches_per_epoch, self.batches_per_epoch,
+                       self.config.anneal)
+
+    def train_step(self, index: torch.Tensor) -> dict[str, torch.Tensor]:
+        hits = self.train_hits[index]
+        out = self.model(hits)
+        recon = F.binary_cross_entropy_with_logits(out.logits, hits, reduction="none").sum(dim=(1, 2)).mean()
+        kl_high = kl_standard_normal(out.q_high).mean(dim=0)  # (z_high,): per dimension, batch mean
+        kl_low = kl_gaussians(out.q_low, out.p_low).mean(dim=0)  # (z_low,)
+        free = self.config.free_bits
+        charged = charged_kl(kl_high, free.high) + charged_kl(kl_low, free.low)
+        beta = self.beta
+        loss = recon + beta * charged
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        return {"loss": loss.detach(), "recon": recon.detach(), "kl_high": kl_high.sum().detach(),
+                "kl_low": kl_low.sum().detach(), "beta": torch.tensor(beta, device=self.device)}
+
+    def fit(self) -> str:
+        return super().fit(SHOWN)
+
+    def after_epoch(self, record: dict) -> None:
+        record.update(self.evaluate())
+
+    def evaluate(self) -> dict:
+        """Held-out and sample measurements, with their own seeded randomness (training's is left alone)."""
+        self.model.eval()
+        devices = [self.device] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(self.config.seed + EVAL_SEED_OFFSET)
+            result = {**analysis.reconstruction(self.model, self.val_hits),
+                      **analysis.active_units(self.model, self.val_hits),
+                      **analysis.mutual_information(self.model, self.val_hits)}
+            posteriors = analysis.genre_posteriors(self.model, self.train_hits, self.train_genre)
+            evaluation = self.config.evaluation
+            result.update(analysis.sample_metrics(self.model, posteriors, self.classifier, evaluation.samples_per_genre,
+                                                  evaluation.temperature, self.device,
+                                                  self.dataset.hits[self.dataset.split_mask("train")]))
+        self.model.train()
+        return {key: round(value, 5) if isinstance(value, float) else value for key, value in result.items()}
+
+    def is_better(self, record: dict) -> bool:
+        """The lowest held-out negative ELBO (with beta = 1: the bound itself, whatever the schedule)."""
+        return self.best["val_elbo"] is None or record["val_elbo"] < self.best["val_elbo"]
+
+    def best_of(self, record: dict) -> dict:
+        return {"epoch": self.epoch, "val_elbo": record["val_elbo"]}
+
+    def model_state(self) -> dict:
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}
+
+    def load_model_state(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+
+    def config_dict(self) -> dict:
+        return vae_config_dict(self.config)
+
+
+# ---------------------------------------------------------------------------------------------- whole runs
+
+def collapsed_dimensions(record: dict, level: str) -> list[int]:
+    """Dimensions that carry (almost) nothing: mean KL below 0.01 nats and posterior means that do not vary."""
+    kl = record[f"kl_{level}_dims"]
+    activity = record[f"activity_{level}_dims"]
+    return [d for d in range(len(kl)) if kl[d] < analysis.COLLAPSED_KL and activity[d] <= analysis.ACTIVE_THRESHOLD]
+
+
+def _summary(trainer: VaeTrainer, status: str, preset: str | None, command: str | None, note: str = "") -> dict:
+    records = trainer.run.read_metrics()
+    final = records[-1] if records else None
+    summary = {
+        "kind": CHECKPOINT_KIND, "status": status, "run": str(trainer.run.path), "preset": preset,
+        "command": command, "seed": trainer.config.seed, "device": str(trainer.device),
+        "epochs": trainer.epochs, "epochs_completed": trainer.epoch, "steps": trainer.global_step,
+        "anneal": trainer.config.anneal.schedule, "free_bits": vae_config_dict(trainer.config)["free_bits"],
+        "wall_time_s": round(trainer.elapsed_seconds, 3), "final": final, "best": trainer.best,
+        "dataset": {"fingerprint": trainer.dataset.fingerprint, "path": str(trainer.dataset.path),
+                    "train_bars": len(trainer.train_hits), "val_bars": len(trainer.val_hits)},
+        "genre_classifier": {"path": str(trainer.classifier.path),
+                             "held_out_accuracy": trainer.classifier.report["held_out_accuracy"]},
+        "environment": environment_info(trainer.device),
+    }
+    if final:
+        summary["collapsed_high"] = collapsed_dimensions(final, "high")
+        summary["collapsed_low"] = collapsed_dimensions(final, "low")
+    if note:
+        summary["message"] = note
+    return summary
+
+
+def fit_and_record(trainer: VaeTrainer, preset: str | None = None, command: str | None = None) -> VaeOutcome:
+    try:
+        status = trainer.fit()
+    except NonFiniteLoss as err:
+        trainer.run.write_summary(_summary(trainer, "failed", preset, command, note=str(err)))
+        raise
+    summary = _summary(trainer, status, preset, command)
+    trainer.run.write_summary(summary)
+    return VaeOutcome(status, summary)
+
+
+def new_trainer(config: VaeConfig, run: RunDir, dataset: DrumDataset, device: torch.device,
+                classifier: GenreClassifier, reporter: Reporter | None = None,
+                stop: StopRequest | None = None) -> VaeTrainer:
+    run.write_config(vae_config_dict(config))
+    return VaeTrainer(config, dataset, device, run, classifier, reporter, stop)
+
+
+def resumed_trainer(run: RunDir, config: VaeConfig, dataset: DrumDataset, device: torch.device,
+                    classifier: GenreClassifier, reporter: Reporter | None = None,
+                    stop: StopRequest | None = None) -> VaeTrainer:
+    state = load_checkpoint(run.last_checkpoint, CHECKPOINT_KIND, map_location=device)
+    trainer = VaeTrainer(config, dataset, device, run, classifier, reporter, stop)
+    trainer.load_state_dict(state, run.last_checkpoint)
+    run.keep_metrics(lambda record: record.get("epoch", 0) <= trainer.epoch)
+    run.write_config(vae_config_dict(config))
+    return trainer
+
+
+def read_run_config(run: RunDir) -> VaeConfig:
+    return build_vae_config(load_yaml_file(run.config_path))
+
+
+def previous_preset(run: RunDir) -> str | None:
+    try:
+        return json.loads(run.summary_path.read_text(encoding="utf-8")).get("preset")
+    except (OSError, ValueError):
+        return None
+
+
+def load_vae(path: str | Path, device: torch.device | str = "cpu") -> tuple[HierarchicalVAE, VaeConfig]:
+    state = load_checkpoint(path, CHECKPOINT_KIND, map_location=device)
+    config = build_vae_config(state["config"])
+    model = build_model(config, torch.device(device))
+    model.load_state_dict(state["model"])
+    return model.eval(), config
+
+
