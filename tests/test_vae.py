@@ -171,7 +171,9 @@ def test_vae_commands_end_to_end(tiny_config_file, data_dir, tmp_path):
     report = json.loads(analyzed.stdout)
     assert set(report["probe_accuracy"]) == {"z_high", "z_low"} and len(report["figures"]) == 4
     assert (tmp_path / "runs" / "v1" / "posterior_collapse.json").is_file()
-    assert len(report["density"]["correlation"]) == 4 and len(report["density"]["sweep_density"]) == 9
+    density = report["density"]
+    assert len(density["correlation_high"]) == 2 and len(density["correlation_low"]) == 4
+    assert len(density["sweep_density"]) == 9 and density["strongest_level"] in ("high", "low")
 
     first = invoke(["vae", "sample", "--style", "jazz", "--n", "2", "--bars", "2", "--seed", "3", "--out", "a",
                     "--json"], data_dir)

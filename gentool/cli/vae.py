@@ -148,7 +148,7 @@ def analyze(
     quiet: QuietOption = False,
 ) -> None:
     """Posterior-collapse report: KL per dimension, KL over epochs with beta, z_high by genre, genre probes on
-    z_high and z_low, and the z_low dimension that controls density. Writes posterior_collapse.json + figures."""
+    z_high and z_low, and the latent dimensions that control density. Writes posterior_collapse.json + figures."""
     chosen, model, config, torch_device = _load(run, device)
     dataset = load_drum_dataset(config.data, data_dir, reporter=reporter_for(quiet))
     report = analyze_run(chosen, model, config, dataset, torch_device)
@@ -166,8 +166,10 @@ def analyze(
                       f"{report[f'mi_{level}']:.2f}", f"{report['probe_accuracy'][f'z_{level}']:.1%}")
     out.print(table)
     density = report["density"]
-    out.print(f"density follows z_low[{density['strongest_dim']}] (correlation "
-              f"{density['correlation'][density['strongest_dim']]:+.2f}); sweep densities: "
+    level, dim = density["strongest_level"], density["strongest_dim"]
+    strongest_low = max(density["correlation_low"], key=abs)
+    out.print(f"density follows z_{level}[{dim}] most (correlation {density[f'correlation_{level}'][dim]:+.2f}; "
+              f"strongest z_low: {strongest_low:+.2f}); expected density along its sweep: "
               f"{' '.join(f'{d:.3f}' for d in density['sweep_density'])}")
     samples = report["samples"]
     out.print(f"samples: validity {samples['sample_validity']:.3f}, genre accuracy "
@@ -182,7 +184,7 @@ def sample(
     style: Annotated[str, typer.Option(help="Genre to sample: rock, jazz, hiphop, electronic, latin.")],
     n: Annotated[int, typer.Option("--n", min=1, max=1000, help="Tracks to write.")] = 8,
     temperature: Annotated[float, typer.Option(min=0.0, max=10.0, help="Latent noise scale (0 = the genre's "
-                                                                     "typical pattern).")] = 0.7,
+                                                                     "mean style).")] = 0.5,
     bars: Annotated[int, typer.Option(min=1, max=256, help="Bars per track (fixed style, a new z_low per bar).")] = 1,
     bpm: Annotated[float, typer.Option(help="Tempo of the MIDI and WAV files.")] = 110.0,
     seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same tracks.")] = 0,

@@ -136,24 +136,49 @@ def linear_probe(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, t
     return float((predicted.numpy() == test_y).mean())
 
 
+def _correlations(codes: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    centred = codes - codes.mean(dim=0)
+    centred_target = target - target.mean()
+    return (centred * centred_target[:, None]).sum(dim=0) / (
+        centred.norm(dim=0) * centred_target.norm()).clamp_min(1e-12)
+
+
 @torch.no_grad()
 def density_directions(model: HierarchicalVAE, hits: torch.Tensor, device: torch.device,
                        levels: int = 9, span: float = 2.5) -> dict:
-    """Which z_low dimensions follow pattern density: the correlation of each posterior-mean dimension with the
-    density of the bars, and a sweep of the strongest one (others held at their mean) with the decoded density."""
+    """Which latent dimensions follow pattern density, on each level.
+
+    z_high dimensions are read as their posterior means; z_low dimensions as the deviation of their posterior
+    mean from the prior mean p(z_low | z_high), because the raw mean also follows the style through the prior and
+    styles differ in density, which would credit z_low with what z_high carries. The dimension with the strongest
+    correlation is swept over +-span at the scale the model samples it (N(0, 1) for z_high, the prior's spread
+    for z_low), in the style of the bar of median density; the sweep reports the decoder's expected density
+    (mean hit probability) and draws one pattern per level.
+    """
     mean_high, mean_low = model.posterior_means(hits)
+    prior = model.prior_low(mean_high)
     density = hits.float().mean(dim=(1, 2))
-    centred_low = mean_low - mean_low.mean(dim=0)
-    centred_density = density - density.mean()
-    correlation = (centred_low * centred_density[:, None]).sum(dim=0) / (
-        centred_low.norm(dim=0) * centred_density.norm()).clamp_min(1e-12)
-    strongest = int(correlation.abs().argmax())
-    values = torch.linspace(-span, span, levels) * mean_low[:, strongest].std().cpu() + mean_low[:, strongest].mean().cpu()
-    z_low = mean_low.mean(dim=0, keepdim=True).repeat(levels, 1)
-    z_low[:, strongest] = values.to(z_low.device)
-    z_high = mean_high.mean(dim=0, keepdim=True).repeat(levels, 1)
-    swept = (model.decode(z_high, z_low) > 0).cpu()
-    return {"correlation": [round(v, 4) for v in correlation.tolist()], "strongest_dim": strongest,
+    correlation = {"high": _correlations(mean_high, density), "low": _correlations(mean_low - prior.mean, density)}
+    level = max(correlation, key=lambda name: float(correlation[name].abs().max()))
+    strongest = int(correlation[level].abs().argmax())
+    direction = 1.0 if correlation[level][strongest] >= 0 else -1.0
+    median_bar = int(density.argsort()[len(density) // 2])
+    steps = direction * span * torch.linspace(-1, 1, levels, device=mean_high.device)
+    z_high = mean_high[median_bar:median_bar + 1].repeat(levels, 1)
+    if level == "high":
+        z_high[:, strongest] = steps
+        z_low = model.prior_low(z_high).mean  # the typical pattern of each swept style
+        values = steps
+    else:
+        z_low = mean_low[median_bar:median_bar + 1].repeat(levels, 1)
+        values = prior.mean[median_bar, strongest] + steps * (0.5 * prior.logvar[median_bar, strongest]).exp()
+        z_low[:, strongest] = values
+    probabilities = torch.sigmoid(model.decode(z_high, z_low))
+    generator = torch.Generator(device=probabilities.device).manual_seed(0)
+    drawn = (torch.rand(probabilities.shape, generator=generator, device=probabilities.device) < probabilities).cpu()
+    return {"correlation_high": [round(v, 4) for v in correlation["high"].tolist()],
+            "correlation_low": [round(v, 4) for v in correlation["low"].tolist()],
+            "strongest_level": level, "strongest_dim": strongest,
             "sweep_values": [round(v, 4) for v in values.tolist()],
-            "sweep_density": [round(float(v), 4) for v in swept.float().mean(dim=(1, 2))],
-            "sweep_patterns": swept.numpy()}
+            "sweep_density": [round(float(v), 4) for v in probabilities.mean(dim=(1, 2))],
+            "sweep_patterns": drawn.numpy()}

@@ -53,8 +53,8 @@ class FreeBitsConfig:
 @dataclass
 class VaeEvaluationConfig:
     samples_per_genre: int = option(200, min=2, max=100_000, help="patterns sampled per genre for the sample metrics")
-    temperature: float = option(0.7, min=0.0, max=10.0,
-                                help="scale of the latent noise when sampling (0 = the genre's mean pattern)")
+    temperature: float = option(0.5, min=0.0, max=10.0,
+                                help="scale of the latent noise when sampling (0 = the genre's mean style)")
     classifier: GenreClassifierSettings = field(default_factory=GenreClassifierSettings)
 
 

@@ -105,7 +105,9 @@ class HierarchicalVAE(nn.Module):
 
     @torch.no_grad()
     def sample(self, z_high: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
-        """Patterns from given z_high: z_low from the learned prior (noise scaled by temperature); hits are the
-        decoder's likely cells (p > 0.5)."""
+        """Patterns from given z_high: z_low from the learned prior (noise scaled by temperature), then each hit
+        drawn from the decoder's Bernoulli. Drawing, not thresholding at p > 0.5: a jazz bar has one to three
+        comping snare hits at varying steps, each step well under 0.5, and thresholding would delete them all."""
         z_low = self.prior_low(z_high).sample(temperature)
-        return self.decode(z_high, z_low) > 0
+        probabilities = torch.sigmoid(self.decode(z_high, z_low))
+        return torch.rand_like(probabilities) < probabilities

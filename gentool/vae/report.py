@@ -78,7 +78,7 @@ def _scatter(path: Path, codes: np.ndarray, genre: np.ndarray) -> Path:
 
 def _density_sweep(path: Path, sweep: dict) -> Path:
     patterns = [DrumPattern.from_hits(p) for p in sweep["sweep_patterns"]]
-    titles = [f"z_low[{sweep['strongest_dim']}] = {v:+.2f}: density {d:.3f}"
+    titles = [f"z_{sweep['strongest_level']}[{sweep['strongest_dim']}] = {v:+.2f}: expected density {d:.3f}"
               for v, d in zip(sweep["sweep_values"], sweep["sweep_density"])]
     return save_piano_rolls(path, patterns, titles)
 
