@@ -9,27 +9,25 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
+from gentool.cli import vae_creative
+from gentool.cli.vae_common import DeviceOption, RunOption, load_run
 from gentool.cli.common import (EXIT_INTERRUPTED, ConfigOption, DataDirOption, JsonOption, QuietOption, SetOption,
                                 command_line, handle_errors, out, print_json, refuse_config_with_resume, reporter_for,
                                 resume_epochs, stop_on_ctrl_c)
-from gentool.datasets.drums import load_drum_dataset, validate_genre
-from gentool.errors import UsageError
+from gentool.datasets.drums import load_drum_dataset
 from gentool.evaluate.genres import load_genre_classifier
 from gentool.presets import available_presets
 from gentool.runtime.device import describe_device, resolve_device
-from gentool.runtime.rundir import RunDir, newest_run
+from gentool.runtime.rundir import RunDir
 from gentool.runtime.trainer import StopRequest
 from gentool.vae.config import resolve_vae_config
-from gentool.vae.report import analyze_run, sample_tracks
-from gentool.vae.train import (CHECKPOINT_KIND, VaeOutcome, batches_per_epoch, fit_and_record, load_vae,
-                               new_trainer, previous_preset, read_run_config, resumed_trainer)
+from gentool.vae.report import analyze_run
+from gentool.vae.train import (VaeOutcome, batches_per_epoch, fit_and_record, new_trainer, previous_preset,
+                               read_run_config, resumed_trainer)
 
 app = typer.Typer(help="Hierarchical drum VAE: train with KL annealing and free bits, see which latents are alive, "
                        "sample genres.", no_args_is_help=True)
 
-DeviceOption = Annotated[Optional[str], typer.Option(
-    envvar="GENTOOL_DEVICE", help="auto, cpu, cuda, cuda:N or mps (default: auto).")]
-RunOption = Annotated[Optional[Path], typer.Option("--run", help="A VAE run folder (default: the newest under runs/).")]
 
 
 @app.command("train")
@@ -120,24 +118,6 @@ def _report(outcome: VaeOutcome, as_json: bool) -> None:
         raise typer.Exit(EXIT_INTERRUPTED)
 
 
-def _pick_run(run: Path | None) -> RunDir:
-    if run is not None:
-        return RunDir.open_existing(run, what="--run")
-    found = newest_run(CHECKPOINT_KIND)
-    if found is None:
-        raise UsageError("no trained VAE run found under runs/; train one with `gentool vae train` "
-                         "(or pass --run DIR)")
-    return found
-
-
-def _load(run: Path | None, device: str | None):
-    chosen = _pick_run(run)
-    config = read_run_config(chosen)
-    torch_device = resolve_device(device or config.device)
-    model, config = load_vae(chosen.last_checkpoint, torch_device)
-    return chosen, model, config, torch_device
-
-
 @app.command("analyze")
 @handle_errors
 def analyze(
@@ -149,7 +129,7 @@ def analyze(
 ) -> None:
     """Posterior-collapse report: KL per dimension, KL over epochs with beta, z_high by genre, genre probes on
     z_high and z_low, and the latent dimensions that control density. Writes posterior_collapse.json + figures."""
-    chosen, model, config, torch_device = _load(run, device)
+    chosen, model, config, torch_device = load_run(run, device)
     dataset = load_drum_dataset(config.data, data_dir, reporter=reporter_for(quiet))
     report = analyze_run(chosen, model, config, dataset, torch_device)
     if json_:
@@ -178,37 +158,4 @@ def analyze(
               f"{chosen.figures}")
 
 
-@app.command("sample")
-@handle_errors
-def sample(
-    style: Annotated[str, typer.Option(help="Genre to sample: rock, jazz, hiphop, electronic, latin.")],
-    n: Annotated[int, typer.Option("--n", min=1, max=1000, help="Tracks to write.")] = 8,
-    temperature: Annotated[float, typer.Option(min=0.0, max=10.0, help="Latent noise scale (0 = the genre's "
-                                                                     "mean style).")] = 0.5,
-    bars: Annotated[int, typer.Option(min=1, max=256, help="Bars per track (fixed style, a new z_low per bar).")] = 1,
-    bpm: Annotated[float, typer.Option(help="Tempo of the MIDI and WAV files.")] = 110.0,
-    seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same tracks.")] = 0,
-    run: RunOption = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: the run's "
-                                                                        "samples/STYLE).")] = None,
-    device: DeviceOption = None,
-    data_dir: DataDirOption = None,
-    json_: JsonOption = False,
-    quiet: QuietOption = False,
-) -> None:
-    """Sample drum tracks of a genre (z_high from the genre's posterior), written as MIDI, WAV and PNG, with the
-    genre classifier's verdict on each bar."""
-    validate_genre(style)
-    chosen, model, config, torch_device = _load(run, device)
-    dataset = load_drum_dataset(config.data, data_dir, reporter=reporter_for(quiet))
-    if style not in dataset.genres_present():
-        raise UsageError(f"the run was trained without {style} bars; its genres: {', '.join(dataset.genres_present())}")
-    classifier = load_genre_classifier(dataset, data_dir, settings=config.evaluation.classifier)
-    target = out_dir or chosen.samples / style
-    result = sample_tracks(model, dataset, classifier, style, n, bars, temperature, seed, torch_device, target, bpm)
-    if json_:
-        print_json(result)
-        return
-    for track in result["tracks"]:
-        out.print(f"{track['files'][0]}  classified: {' '.join(track['classified_as'])}")
-    out.print(f"{result['classified_as_style']:.0%} of bars classified as {style}; MIDI, WAV and PNG in {target}")
+vae_creative.register(app)

@@ -14,9 +14,6 @@ import torch  # noqa: E402
 from gentool.datasets.drums import DrumDataset  # noqa: E402
 from gentool.drums.genres import GENRES  # noqa: E402
 from gentool.drums.pattern import DrumPattern  # noqa: E402
-from gentool.evaluate.genres import GenreClassifier  # noqa: E402
-from gentool.io.audio import write_wav  # noqa: E402
-from gentool.io.midi import write_midi  # noqa: E402
 from gentool.io.pianoroll import save_piano_rolls  # noqa: E402
 from gentool.runtime.files import atomic_write, atomic_write_json  # noqa: E402
 from gentool.runtime.rundir import RunDir  # noqa: E402
@@ -118,35 +115,3 @@ def analyze_run(run: RunDir, model: HierarchicalVAE, config: VaeConfig, dataset:
     }
     atomic_write_json(run.path / "posterior_collapse.json", report)
     return report
-
-
-def sample_tracks(model: HierarchicalVAE, dataset: DrumDataset, classifier: GenreClassifier, style: str, count: int,
-                  bars: int, temperature: float, seed: int, device: torch.device, out_dir: Path,
-                  bpm: float) -> dict:
-    """`count` tracks of `bars` bars in a style: one z_high per track drawn around the genre's posterior, a fresh
-    z_low per bar from the learned prior. Each written as MIDI, WAV and PNG, with the classifier's verdict."""
-    train = dataset.split_mask("train")
-    posteriors = analysis.genre_posteriors(model, torch.from_numpy(dataset.hits[train]).float().to(device),
-                                           dataset.genre[train])
-    if style not in posteriors:
-        raise ValueError(f"the run's data has no {style} bars")
-    torch.manual_seed(seed)
-    tracks = []
-    for number in range(count):
-        noise = torch.randn(1, len(posteriors[style]["mean"]))
-        z_high = (posteriors[style]["mean"] + temperature * posteriors[style]["std"] * noise).to(device)
-        hits = model.sample(z_high.repeat(bars, 1), temperature).cpu().numpy()  # (bars, 16, 9)
-        probabilities = classifier.probabilities(hits)
-        verdicts = [GENRES[i] for i in probabilities.argmax(axis=1)]
-        pattern = DrumPattern.from_hits(hits.reshape(-1, 9))
-        stem = f"{style}_{number + 1:02d}"
-        files = [write_midi(out_dir / f"{stem}.mid", pattern, bpm), write_wav(out_dir / f"{stem}.wav", pattern, bpm),
-                 save_piano_rolls(out_dir / f"{stem}.png", [pattern], [f"{stem}: classified {', '.join(verdicts)}"])]
-        tracks.append({"files": [str(f) for f in files], "classified_as": verdicts,
-                       "probability_of_style": [round(float(p[GENRES.index(style)]), 4) for p in probabilities],
-                       "valid": [bool(v) for v in analysis.drum_metrics.validity(hits)]})
-    share = float(np.mean([v == style for t in tracks for v in t["classified_as"]]))
-    summary = {"style": style, "tracks": tracks, "bars": bars, "temperature": temperature, "seed": seed,
-               "classified_as_style": round(share, 4)}
-    atomic_write_json(out_dir / "samples.json", summary)
-    return summary

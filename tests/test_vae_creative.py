@@ -1,0 +1,128 @@
+"""The musician's commands end to end on a tiny trained VAE: outputs, repeatability, --amount 0, errors."""
+
+import filecmp
+import json
+
+import numpy as np
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from gentool.cli.app import app
+from gentool.drums.pattern import DrumPattern
+from gentool.io.midi import read_midi, write_midi
+
+from test_vae import TINY_VAE
+
+runner = CliRunner()
+
+
+def invoke(args, data_dir):
+    return runner.invoke(app, args, env={"GENTOOL_DATA_DIR": str(data_dir)})
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, data_dir):
+    """A tiny VAE trained once for this module, under <folder>/runs so commands find it as the newest run."""
+    folder = tmp_path_factory.mktemp("creative")
+    config = folder / "tiny.yaml"
+    config.write_text(yaml.safe_dump({**TINY_VAE, "train": {**TINY_VAE["train"], "epochs": 3}}))
+    result = invoke(["vae", "train", "--config", str(config), "--out", str(folder / "runs" / "tiny"), "-q"], data_dir)
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+@pytest.fixture
+def in_trained(trained, monkeypatch):
+    monkeypatch.chdir(trained)
+    return trained
+
+
+def mechanical(path):
+    hits = np.zeros((32, 9), dtype=bool)
+    hits[[0, 8, 16, 24], 0] = hits[[4, 12, 20, 28], 1] = hits[::2, 2] = True
+    return write_midi(path, DrumPattern.from_hits(hits))
+
+
+def run_json(args, data_dir):
+    result = invoke([*args, "--json", "-q"], data_dir)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_sample_long_track_reports_consistency_and_genre(in_trained, data_dir):
+    result = run_json(["vae", "sample", "--style", "latin", "--bars", "4", "--n", "2", "--out", "s"], data_dir)
+    assert len(result["tracks"]) == 2 and len(result["tracks"][0]["classified_as"]) == 4
+    assert 0 <= result["groove_consistency"] <= 1 and 0 <= result["bars_keeping_genre"] <= 1
+    assert read_midi(result["tracks"][0]["files"][0]).pattern.bars == 4
+
+
+def test_interpolate_and_blend_repeat_with_the_same_seed(in_trained, data_dir):
+    first = run_json(["vae", "interpolate", "--from", "jazz", "--to", "rock", "--steps", "4", "--seed", "5",
+                      "--out", "i1"], data_dir)
+    again = run_json(["vae", "interpolate", "--from", "jazz", "--to", "rock", "--steps", "4", "--seed", "5",
+                      "--out", "i2"], data_dir)
+    assert first["steps"] == again["steps"] and len(first["steps"]) == 4
+    assert filecmp.cmp(in_trained / "i1" / "path.mid", in_trained / "i2" / "path.mid", shallow=False)
+    assert read_midi(in_trained / "i1" / "path.mid").pattern.bars == 4  # one bar per step, in order
+    blend = run_json(["vae", "blend", "jazz", "rock", "--ratios", "0,0.5,1", "--n", "2", "--bars", "2",
+                      "--out", "b"], data_dir)
+    assert [b["ratio"] for b in blend["blends"]] == [0.0, 0.5, 1.0]
+    assert all(abs(sum(b["genre_probabilities"].values()) - 1) < 1e-3 for b in blend["blends"])
+
+
+def test_interpolate_accepts_a_midi_file_as_an_end(in_trained, data_dir):
+    mechanical(in_trained / "beat.mid")
+    result = run_json(["vae", "interpolate", "--from", "beat.mid", "--to", "latin", "--level", "both", "--method",
+                       "lerp", "--steps", "3", "--out", "f"], data_dir)
+    assert result["from"] == "beat.mid" and len(result["steps"]) == 3
+
+
+def test_humanize_amount_zero_returns_the_input_and_higher_amounts_change_it(in_trained, data_dir):
+    source = mechanical(in_trained / "beat.mid")
+    unchanged = run_json(["vae", "humanize", "--input", str(source), "--style", "rock", "--amount", "0",
+                          "--variations", "2", "--out", "h0"], data_dir)
+    original = read_midi(source).pattern
+    for variation in unchanged["variations"]:
+        assert variation["hits_changed"] == 0 and variation["timing_spread"] == 0.0
+        played = read_midi(variation["files"][0]).pattern
+        assert np.array_equal(played.hits, original.hits) and np.array_equal(played.velocity, original.velocity)
+    changed = run_json(["vae", "humanize", "--input", str(source), "--style", "hiphop", "--amount", "1",
+                        "--variations", "2", "--seed", "1", "--out", "h1"], data_dir)
+    first = changed["variations"][0]
+    assert first["timing_spread"] > 0 and first["velocity_range"][0] < first["velocity_range"][1]
+    played = read_midi(first["files"][0]).pattern
+    assert np.abs(played.offset[played.hits]).max() > 0  # the MIDI carries the micro-timing
+    from_style = run_json(["vae", "humanize", "--style", "jazz", "--variations", "1", "--out", "h2"], data_dir)
+    assert from_style["feel"] == "jazz" and from_style["input"] is None
+
+
+def test_transfer_and_complexity_report_their_measurements(in_trained, data_dir):
+    moved = run_json(["vae", "transfer", "--content", "rock", "--style", "latin", "--count", "10", "--out", "t"],
+                     data_dir)
+    assert moved["bars"] == 10 and 0 <= moved["rhythm_preservation"] <= 1 and 0 <= moved["style_success"] <= 1
+    assert moved["mode"] == "replace" and len(moved["classified_as"]) == 10
+    swept = run_json(["vae", "complexity", "--style", "rock", "--levels", "4", "--out", "c"], data_dir)
+    assert len(swept["expected_density"]) == 4 and swept["monotonic"] == all(
+        b >= a for a, b in zip(swept["expected_density"], swept["expected_density"][1:]))
+
+
+@pytest.mark.parametrize("args, words", [
+    (["vae", "blend", "jazz", "rokc"], "unknown genre 'rokc' (did you mean 'rock'?); known genres"),
+    (["vae", "interpolate", "--from", "jaz", "--to", "rock"], "neither a genre (did you mean 'jazz'?) nor a pattern"),
+    (["vae", "humanize", "--style", "rock", "--amount", "1.5"], "--amount must be between 0 and 1"),
+    (["vae", "humanize"], "give --input PATTERN.mid or --style GENRE"),
+    (["vae", "blend", "jazz", "rock", "--ratios", "0,2"], "blend ratios must lie between 0 and 1"),
+    (["vae", "transfer", "--content", "rock", "--style", "latin", "--mode", "swap"], "unknown transfer mode"),
+])
+def test_creative_commands_reject_bad_input(in_trained, data_dir, args, words):
+    result = invoke(args, data_dir)
+    assert result.exit_code == 2, result.output
+    assert words in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", [["vae", "blend", "jazz", "rock"], ["vae", "complexity", "--style", "rock"],
+                                     ["vae", "humanize", "--style", "rock"]])
+def test_without_a_trained_run_the_message_says_how_to_train_one(command, data_dir):
+    result = invoke(command, data_dir)
+    assert result.exit_code == 2 and "train one with `gentool vae train`" in result.stderr
