@@ -179,7 +179,7 @@ def test_vae_commands_end_to_end(tiny_config_file, data_dir, tmp_path):
                     "--json"], data_dir)
     again = invoke(["vae", "sample", "--style", "jazz", "--n", "2", "--bars", "2", "--seed", "3", "--out", "b",
                     "--json"], data_dir)
-    assert first.exit_code == 0, first.output
+    assert first.exit_code == 0 and again.exit_code == 0, first.output + again.output
     result = json.loads(first.stdout)
     assert len(result["tracks"]) == 2 and len(result["tracks"][0]["classified_as"]) == 2
     assert filecmp.cmp(tmp_path / "a" / "jazz_01.mid", tmp_path / "b" / "jazz_01.mid", shallow=False)

@@ -266,23 +266,27 @@ def compare(
         print_json({"runs": [{k: v for k, v in i.items() if k != "records"} for i in described],
                     "groups": summary, "figure": str(figure)})
         return
-    table = Table(title="runs", title_justify="left")
-    for column in ("run", "fixes", "seed", "epochs", "covered", "best", "entropy", "letter FID", "onset", "s/epoch"):
-        table.add_column(column, justify="left" if column in ("run", "fixes") else "right")
+    table = Table(title="runs (covered and best: letters of 26; onset: epoch collapse begins)", title_justify="left")
+    for column in ("run", "seed", "epochs", "covered", "best", "entropy", "FID", "onset", "s/epoch"):
+        table.add_column(column, justify="left" if column == "run" else "right", no_wrap=column == "run")
     for i in described:
-        table.add_row(i["name"], ", ".join(i["fixes"]) or "none", str(i["seed"]), str(i["epochs"]),
-                      str(i["letters_covered"]), str(i["best_letters_covered"]),
-                      "n/a" if i["entropy"] is None else f"{i['entropy']:.3f}",
+        table.add_row(i["name"], str(i["seed"]), str(i["epochs"]), str(i["letters_covered"]),
+                      str(i["best_letters_covered"]), "n/a" if i["entropy"] is None else f"{i['entropy']:.3f}",
                       f"{i['letter_fid']:.1f}", str(i["collapse_onset_epoch"] or "-"), f"{i['seconds_per_epoch']:.1f}")
     out.print(table)
-    grouped = Table(title="by fixes (mean ± std over runs)", title_justify="left")
-    for column in ("fixes", "runs", "letters covered", "best covered", "entropy", "letter FID", "collapsed"):
-        grouped.add_column(column, justify="left" if column == "fixes" else "right")
-    for name, stats in summary.items():
-        runs_in_group = len(groups[name])
-        grouped.add_row(name, str(runs_in_group), _mean_std(stats["letters_covered"], "{:.1f}"),
-                        _mean_std(stats["best_letters_covered"], "{:.1f}"), _mean_std(stats["entropy"], "{:.3f}"),
-                        _mean_std(stats["letter_fid"], "{:.1f}"), f"{stats['collapsed_runs']}/{runs_in_group}")
+    grouped = Table(title="by fixes: mean ± std over runs", title_justify="left")
+    grouped.add_column("")
+    for name in summary:
+        grouped.add_column(name, justify="right")
+    rows = [("runs", lambda name, stats: str(len(groups[name]))),
+            ("letters covered", lambda name, stats: _mean_std(stats["letters_covered"], "{:.1f}")),
+            ("best covered", lambda name, stats: _mean_std(stats["best_letters_covered"], "{:.1f}")),
+            ("entropy", lambda name, stats: _mean_std(stats["entropy"], "{:.3f}")),
+            ("letter FID", lambda name, stats: _mean_std(stats["letter_fid"], "{:.1f}")),
+            ("runs with collapse onset", lambda name, stats: f"{stats['collapsed_runs']}/{len(groups[name])}"),
+            ("seconds per epoch", lambda name, stats: _mean_std(stats["seconds_per_epoch"], "{:.1f}"))]
+    for label, cell in rows:
+        grouped.add_row(label, *[cell(name, stats) for name, stats in summary.items()])
     out.print(grouped)
     out.print(f"figure: {figure}")
 
