@@ -8,7 +8,8 @@ from gentool.errors import UsageError
 from gentool.gan.config import build_gan_config
 from gentool.gan.fixes import FeatureMatching, FeatureMatchingOptions, StepContext
 from gentool.gan.models import Discriminator, Generator
-from gentool.gan.train import (GanTrainer, NonFiniteLoss, StopRequest, load_generator, resume_gan_run,
+from gentool.runtime.trainer import NonFiniteLoss, StopRequest
+from gentool.gan.train import (GanTrainer, load_generator, resume_gan_run,
                                start_gan_run)
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir

@@ -19,7 +19,7 @@ from gentool.vae import analysis
 from gentool.vae.config import AnnealConfig, build_vae_config
 from gentool.vae.model import Gaussian, HierarchicalVAE, kl_gaussians, kl_standard_normal
 from gentool.vae.schedules import beta_at
-from gentool.vae.train import charged_kl, fit_and_record, new_trainer, resumed_trainer
+from gentool.vae.train import charged_kl, new_trainer, resumed_trainer
 
 from test_gan import StopAfter
 
@@ -114,7 +114,7 @@ def tiny_data(data_dir):
 def test_training_records_every_measurement_per_epoch(tiny_data, tmp_path):
     dataset, classifier = tiny_data
     run = RunDir.create(tmp_path / "run", "vae")
-    outcome = fit_and_record(new_trainer(tiny(), run, dataset, CPU, classifier))
+    outcome = new_trainer(tiny(), run, dataset, CPU, classifier).run_to_end()
     records = run.read_metrics()
     assert outcome.status == "completed" and [r["epoch"] for r in records] == [1, 2]
     for key in ("recon", "kl_high", "kl_low", "beta", "val_recon", "hit_accuracy", "hit_f1", "kl_high_dims",
@@ -132,13 +132,13 @@ def test_interrupted_and_resumed_vae_ends_with_the_same_weights(tiny_data, tmp_p
     dataset, classifier = tiny_data
     config = tiny({"train": {**TINY_VAE["train"], "epochs": 3}})
     straight = RunDir.create(tmp_path / "straight", "vae")
-    fit_and_record(new_trainer(config, straight, dataset, CPU, classifier))
+    new_trainer(config, straight, dataset, CPU, classifier).run_to_end()
     broken = RunDir.create(tmp_path / "broken", "vae")
     steps_per_epoch = int((~dataset.is_val).sum()) // 16
-    outcome = fit_and_record(new_trainer(config, broken, dataset, CPU, classifier, stop=StopAfter(steps_per_epoch + 5)))
+    outcome = new_trainer(config, broken, dataset, CPU, classifier, stop=StopAfter(steps_per_epoch + 5)).run_to_end()
     assert outcome.status == "interrupted"
     torch.manual_seed(99)
-    fit_and_record(resumed_trainer(broken, config, dataset, CPU, classifier))
+    resumed_trainer(broken, config, dataset, CPU, classifier).run_to_end()
     a = load_checkpoint(straight.last_checkpoint, "vae")["model"]
     b = load_checkpoint(broken.last_checkpoint, "vae")["model"]
     assert all(torch.equal(a[k], b[k]) for k in a)

@@ -110,3 +110,19 @@ def resume_epochs(epochs: int | None) -> int | None:
     if epochs is not None and epochs < 1:
         raise UsageError(f"--epochs must be >= 1, got {epochs}")
     return epochs
+
+
+def report_outcome(summary: dict, status: str, as_json: bool, lines: list[str], group: str) -> None:
+    """Print a training outcome (JSON or lines on stdout); an interrupted run says how to resume and exits 130."""
+    if as_json:
+        print_json(summary)
+    else:
+        out.print(f"run: {summary['run']}")
+        out.print(f"status: {summary['status']} ({summary['epochs_completed']}/{summary['epochs']} epochs, "
+                  f"{summary['steps']} steps, {summary['wall_time_s']:.1f} s, device {summary['device']})")
+        for line in lines:
+            out.print(line)
+    if status == "interrupted":
+        print(f"interrupted: checkpoint saved; continue with: gentool {group} train --resume {summary['run']}",
+              file=sys.stderr, flush=True)
+        raise typer.Exit(EXIT_INTERRUPTED)

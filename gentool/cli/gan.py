@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -10,19 +9,19 @@ import torch
 import typer
 
 from gentool.cli import gan_eval
-from gentool.cli.common import (EXIT_INTERRUPTED, ConfigOption, DataDirOption, FontsDirOption, JsonOption,
-                                QuietOption, SetOption, command_line, handle_errors, out, print_json,
-                                refuse_config_with_resume, reporter_for, resume_epochs, stop_on_ctrl_c)
+from gentool.cli.common import (ConfigOption, DataDirOption, FontsDirOption, JsonOption, QuietOption, SetOption,
+                                command_line, handle_errors, refuse_config_with_resume, report_outcome,
+                                reporter_for, resume_epochs, stop_on_ctrl_c)
 from gentool.datasets.fonts import load_font_dataset
 from gentool.evaluate.letters import LetterEvaluator, load_letter_evaluator
 from gentool.gan.config import GanConfig, resolve_gan_config
 from gentool.gan.fixes import FIXES
-from gentool.gan.train import (StopRequest, TrainOutcome, batches_per_epoch, fit_and_record, new_trainer,
-                               previous_preset, read_run_config, resumed_trainer)
+from gentool.gan.train import batches_per_epoch, new_trainer, read_run_config, resumed_trainer
 from gentool.presets import available_presets
 from gentool.runtime.device import describe_device, resolve_device
 from gentool.runtime.progress import Reporter
 from gentool.runtime.rundir import RunDir
+from gentool.runtime.trainer import StopRequest
 
 app = typer.Typer(help="GAN on letters A-Z: train with fixes against mode collapse, and measure coverage.",
                   no_args_is_help=True)
@@ -78,7 +77,7 @@ def train(
         trainer = resumed_trainer(run, run_config, dataset, torch_device, reporter, stop, evaluator)
         reporter.info(f"resuming {run.path} at epoch {trainer.epoch}/{run_config.train.epochs} "
                       f"on {describe_device(torch_device)}")
-        preset = previous_preset(run)
+        preset = run.previous_preset()
     else:
         preset = preset or "vanilla"
         flags = {"fixes": fix, "train.epochs": epochs, "train.batch_size": batch_size, "optim.lr": lr, "seed": seed,
@@ -95,8 +94,8 @@ def train(
         reporter.info(f"training {run.path} on {describe_device(torch_device)} "
                       f"(preset {preset}, fixes: {', '.join(run_config.fixes) or 'none'}, seed {run_config.seed})")
     with stop_on_ctrl_c(stop):
-        outcome = fit_and_record(trainer, preset, command_line())
-    _report(outcome, json_)
+        outcome = trainer.run_to_end(preset, command_line())
+    report_outcome(outcome.summary, outcome.status, json_, _report_lines(outcome.summary), "gan")
 
 
 def _evaluator_if_needed(config: GanConfig, data_dir: Path | None, device: torch.device,
@@ -108,31 +107,20 @@ def _evaluator_if_needed(config: GanConfig, data_dir: Path | None, device: torch
                                  reporter=reporter)
 
 
-def _report(outcome: TrainOutcome, as_json: bool) -> None:
-    summary = outcome.summary
-    if as_json:
-        print_json(summary)
-    else:
-        final = summary.get("final") or {}
-        out.print(f"run: {summary['run']}")
-        out.print(f"status: {summary['status']} ({summary['epochs_completed']}/{summary['epochs']} epochs, "
-                  f"{summary['steps']} steps, {summary['wall_time_s']:.1f} s, device {summary['device']})")
-        if final:
-            out.print(f"last epoch: loss_d {final['loss_d']:.3f}  loss_g {final['loss_g']:.3f}  "
-                      f"D(x) {final['d_real']:.3f}  D(G(z)) {final['d_fake']:.3f}  {final['images_per_s']:.0f} img/s")
-            if final.get("letters_covered") is not None:
-                missing = "".join(final["missing"]) or "none"
-                out.print(f"coverage: {final['letters_covered']}/26 letters (missing: {missing}), entropy "
-                          f"{final['entropy']}, letter FID {final['letter_fid']:.1f}; best epoch "
-                          f"{summary['best']['epoch']}, collapse onset: {summary['collapse_onset_epoch'] or 'none'}")
-        for figure in summary.get("figures", []):
-            out.print(f"figure: {figure}")
-        if summary["samples"]:
-            out.print(f"samples: {Path(summary['run']) / 'samples' / summary['samples'][-1]}")
-    if outcome.status == "interrupted":
-        print(f"interrupted: checkpoint saved; continue with: gentool gan train --resume {summary['run']}",
-              file=sys.stderr, flush=True)
-        raise typer.Exit(EXIT_INTERRUPTED)
+def _report_lines(summary: dict) -> list[str]:
+    final = summary.get("final") or {}
+    if not final:
+        return []
+    lines = [f"last epoch: loss_d {final['loss_d']:.3f}  loss_g {final['loss_g']:.3f}  D(x) {final['d_real']:.3f}  "
+             f"D(G(z)) {final['d_fake']:.3f}  {final['images_per_s']:.0f} img/s"]
+    if final.get("letters_covered") is not None:
+        missing = "".join(final["missing"]) or "none"
+        lines.append(f"coverage: {final['letters_covered']}/26 letters (missing: {missing}), entropy "
+                     f"{final['entropy']}, letter FID {final['letter_fid']:.1f}; best epoch {summary['best']['epoch']}, "
+                     f"collapse onset: {summary['collapse_onset_epoch'] or 'none'}")
+    if summary["samples"]:
+        lines.append(f"samples: {Path(summary['run']) / 'samples' / summary['samples'][-1]}")
+    return lines + [f"figure: {figure}" for figure in summary.get("figures", [])]
 
 
 gan_eval.register(app)

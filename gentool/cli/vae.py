@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -11,9 +10,9 @@ from rich.table import Table
 
 from gentool.cli import vae_creative
 from gentool.cli.vae_common import DeviceOption, RunOption, load_run
-from gentool.cli.common import (EXIT_INTERRUPTED, ConfigOption, DataDirOption, JsonOption, QuietOption, SetOption,
-                                command_line, handle_errors, out, print_json, refuse_config_with_resume, reporter_for,
-                                resume_epochs, stop_on_ctrl_c)
+from gentool.cli.common import (ConfigOption, DataDirOption, JsonOption, QuietOption, SetOption, command_line,
+                                handle_errors, out, print_json, refuse_config_with_resume, report_outcome,
+                                reporter_for, resume_epochs, stop_on_ctrl_c)
 from gentool.datasets.drums import load_drum_dataset
 from gentool.evaluate.genres import load_genre_classifier
 from gentool.presets import available_presets
@@ -22,8 +21,7 @@ from gentool.runtime.rundir import RunDir
 from gentool.runtime.trainer import StopRequest
 from gentool.vae.config import resolve_vae_config
 from gentool.vae.report import analyze_run
-from gentool.vae.train import (VaeOutcome, batches_per_epoch, fit_and_record, new_trainer, previous_preset,
-                               read_run_config, resumed_trainer)
+from gentool.vae.train import batches_per_epoch, new_trainer, read_run_config, resumed_trainer
 
 app = typer.Typer(help="Hierarchical drum VAE: train with KL annealing and free bits, see which latents are alive, "
                        "sample genres.", no_args_is_help=True)
@@ -74,7 +72,7 @@ def train(
         trainer = resumed_trainer(run, run_config, dataset, torch_device, classifier, reporter, stop)
         reporter.info(f"resuming {run.path} at epoch {trainer.epoch}/{run_config.train.epochs} "
                       f"on {describe_device(torch_device)}")
-        preset = previous_preset(run)
+        preset = run.previous_preset()
     else:
         preset = preset or "default"
         flags = {"anneal.schedule": anneal, "free_bits.high": free_bits, "free_bits.low": free_bits,
@@ -91,31 +89,21 @@ def train(
                       f"{run_config.anneal.schedule}, free bits {run_config.free_bits.high}/{run_config.free_bits.low}, "
                       f"seed {run_config.seed})")
     with stop_on_ctrl_c(stop):
-        outcome = fit_and_record(trainer, preset, command_line())
-    _report(outcome, json_)
+        outcome = trainer.run_to_end(preset, command_line())
+    report_outcome(outcome.summary, outcome.status, json_, _report_lines(outcome.summary), "vae")
 
 
-def _report(outcome: VaeOutcome, as_json: bool) -> None:
-    summary = outcome.summary
-    if as_json:
-        print_json(summary)
-    else:
-        final = summary.get("final") or {}
-        out.print(f"run: {summary['run']}")
-        out.print(f"status: {summary['status']} ({summary['epochs_completed']}/{summary['epochs']} epochs, "
-                  f"{summary['wall_time_s']:.1f} s, device {summary['device']})")
-        if final:
-            out.print(f"held out: recon {final['val_recon']:.2f} nats/bar, hit F1 {final['hit_f1']:.3f}, "
-                      f"KL z_high {final['val_kl_high']:.2f}, KL z_low {final['val_kl_low']:.2f}")
-            out.print(f"active units: z_high {final['active_high']}/{len(final['kl_high_dims'])}, z_low "
-                      f"{final['active_low']}/{len(final['kl_low_dims'])}; collapsed z_high dims: "
-                      f"{summary['collapsed_high'] or 'none'}")
-            out.print(f"samples: validity {final['sample_validity']:.3f}, diversity {final['sample_diversity']:.3f}, "
-                      f"genre accuracy {final['sample_genre_accuracy']:.3f}")
-    if outcome.status == "interrupted":
-        print(f"interrupted: checkpoint saved; continue with: gentool vae train --resume {summary['run']}",
-              file=sys.stderr, flush=True)
-        raise typer.Exit(EXIT_INTERRUPTED)
+def _report_lines(summary: dict) -> list[str]:
+    final = summary.get("final") or {}
+    if not final:
+        return []
+    return [f"held out: recon {final['val_recon']:.2f} nats/bar, hit F1 {final['hit_f1']:.3f}, "
+            f"KL z_high {final['val_kl_high']:.2f}, KL z_low {final['val_kl_low']:.2f}",
+            f"active units: z_high {final['active_high']}/{len(final['kl_high_dims'])}, z_low "
+            f"{final['active_low']}/{len(final['kl_low_dims'])}; collapsed z_high dims: "
+            f"{summary['collapsed_high'] or 'none'}",
+            f"samples: validity {final['sample_validity']:.3f}, diversity {final['sample_diversity']:.3f}, "
+            f"genre accuracy {final['sample_genre_accuracy']:.3f}"]
 
 
 @app.command("analyze")

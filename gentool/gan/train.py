@@ -7,8 +7,6 @@ the same weights.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -27,21 +25,15 @@ from gentool.gan.report import write_run_figures
 from gentool.io.images import save_grid, to_unit_range
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.progress import Reporter
-from gentool.runtime.rundir import RunDir, environment_info
+from gentool.runtime.rundir import RunDir
 from gentool.runtime.seeding import set_seed
-from gentool.runtime.trainer import EpochTrainer, NonFiniteLoss, StopRequest, full_batches
+from gentool.runtime.trainer import EpochTrainer, StopRequest, TrainOutcome, full_batches
 
 CHECKPOINT_KIND = "gan"
 SHOWN = ("loss_d", "loss_g", "d_real", "d_fake", "fm_distance", "letters_covered", "letter_fid")
 # evaluation noise has its own stream, offset from the training seed: the same z at every evaluation of a run
 EVAL_SEED_OFFSET = 1_000_003
 
-
-
-@dataclass
-class TrainOutcome:
-    status: str  # "completed" or "interrupted"
-    summary: dict = field(default_factory=dict)
 
 
 def build_models(config: GanConfig, device: torch.device) -> tuple[Generator, Discriminator]:
@@ -187,51 +179,30 @@ class GanTrainer(EpochTrainer):
     def config_dict(self) -> dict:
         return gan_config_dict(self.config)
 
+    def summary_extras(self, records: list[dict]) -> dict:
+        speeds = [r["images_per_s"] for r in records if "images_per_s" in r]
+        extras = {
+            "fixes": list(self.config.fixes), "conditional": self.config.model.conditional,
+            "images_per_s": round(sum(speeds) / len(speeds), 1) if speeds else None,
+            "parameters": {"generator": count_parameters(self.generator),
+                           "discriminator": count_parameters(self.discriminator)},
+            "dataset": {"fingerprint": self.dataset.fingerprint, "path": str(self.dataset.path),
+                        "train_images": len(self.images), "batches_per_epoch": self.batches_per_epoch},
+            "samples": sorted(p.name for p in self.run.samples.glob("*.png")),
+        }
+        if self.evaluator is not None:
+            extras["collapse_onset_epoch"] = collapse_onset(records, self.config.evaluation.collapse_drop)
+            extras["evaluator"] = {"path": str(self.evaluator.path),
+                                   "held_out_accuracy": self.evaluator.report["held_out"]["accuracy"]}
+        return extras
+
+    def on_completed(self, summary: dict) -> None:
+        if self.evaluator is not None:
+            summary["figures"] = [str(p) for p in write_run_figures(self.run, self.config, self.generator,
+                                                                    self.evaluator)]
+
 
 # ---------------------------------------------------------------------------------------------- whole runs
-
-def _summary(trainer: GanTrainer, status: str, preset: str | None, command: str | None, note: str = "") -> dict:
-    records = trainer.run.read_metrics()
-    speeds = [r["images_per_s"] for r in records if "images_per_s" in r]
-    summary = {
-        "kind": CHECKPOINT_KIND, "status": status, "run": str(trainer.run.path), "preset": preset,
-        "command": command, "seed": trainer.config.seed, "device": str(trainer.device),
-        "epochs": trainer.config.train.epochs, "epochs_completed": trainer.epoch, "steps": trainer.global_step,
-        "fixes": list(trainer.config.fixes), "conditional": trainer.config.model.conditional,
-        "wall_time_s": round(trainer.elapsed_seconds, 3),
-        "images_per_s": round(sum(speeds) / len(speeds), 1) if speeds else None,
-        "final": records[-1] if records else None,
-        "parameters": {"generator": count_parameters(trainer.generator),
-                       "discriminator": count_parameters(trainer.discriminator)},
-        "dataset": {"fingerprint": trainer.dataset.fingerprint, "path": str(trainer.dataset.path),
-                    "train_images": len(trainer.images), "batches_per_epoch": trainer.batches_per_epoch},
-        "samples": sorted(p.name for p in trainer.run.samples.glob("*.png")),
-        "environment": environment_info(trainer.device),
-    }
-    if trainer.evaluator is not None:
-        summary["best"] = trainer.best
-        summary["collapse_onset_epoch"] = collapse_onset(records, trainer.config.evaluation.collapse_drop)
-        summary["evaluator"] = {"path": str(trainer.evaluator.path),
-                                "held_out_accuracy": trainer.evaluator.report["held_out"]["accuracy"]}
-    if note:
-        summary["message"] = note
-    return summary
-
-
-def fit_and_record(trainer: GanTrainer, preset: str | None = None, command: str | None = None) -> TrainOutcome:
-    """Train, then write summary.json (also when a loss turns NaN, with status "failed")."""
-    try:
-        status = trainer.fit()
-    except NonFiniteLoss as err:
-        trainer.run.write_summary(_summary(trainer, "failed", preset, command, note=str(err)))
-        raise
-    summary = _summary(trainer, status, preset, command)
-    if status == "completed" and trainer.evaluator is not None:
-        summary["figures"] = [str(p) for p in write_run_figures(trainer.run, trainer.config, trainer.generator,
-                                                                trainer.evaluator)]
-    trainer.run.write_summary(summary)
-    return TrainOutcome(status, summary)
-
 
 def new_trainer(config: GanConfig, run: RunDir, dataset: FontDataset, device: torch.device,
                 reporter: Reporter | None = None, stop: StopRequest | None = None,
@@ -253,15 +224,6 @@ def resumed_trainer(run: RunDir, config: GanConfig, dataset: FontDataset, device
     return trainer
 
 
-def previous_preset(run: RunDir) -> str | None:
-    if not run.summary_path.is_file():
-        return None
-    try:
-        return json.loads(run.summary_path.read_text(encoding="utf-8")).get("preset")
-    except (OSError, ValueError):
-        return None
-
-
 def read_run_config(run: RunDir) -> GanConfig:
     return build_gan_config(load_yaml_file(run.config_path))
 
@@ -269,14 +231,14 @@ def read_run_config(run: RunDir) -> GanConfig:
 def start_gan_run(config: GanConfig, run: RunDir, dataset: FontDataset, device: torch.device,
                   reporter: Reporter | None = None, stop: StopRequest | None = None, preset: str | None = None,
                   command: str | None = None, evaluator: LetterEvaluator | None = None) -> TrainOutcome:
-    return fit_and_record(new_trainer(config, run, dataset, device, reporter, stop, evaluator), preset, command)
+    return new_trainer(config, run, dataset, device, reporter, stop, evaluator).run_to_end(preset, command)
 
 
 def resume_gan_run(run: RunDir, config: GanConfig, dataset: FontDataset, device: torch.device,
                    reporter: Reporter | None = None, stop: StopRequest | None = None,
                    command: str | None = None, evaluator: LetterEvaluator | None = None) -> TrainOutcome:
     trainer = resumed_trainer(run, config, dataset, device, reporter, stop, evaluator)
-    return fit_and_record(trainer, previous_preset(run), command)
+    return trainer.run_to_end(run.previous_preset(), command)
 
 
 def load_generator(path: str | Path, device: torch.device | str = "cpu") -> tuple[Generator, GanConfig]:

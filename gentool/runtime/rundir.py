@@ -118,6 +118,13 @@ class RunDir:
     def write_summary(self, summary: dict) -> None:
         atomic_write_json(self.summary_path, summary)
 
+    def previous_preset(self) -> str | None:
+        """The preset recorded by an earlier session of this run, if any."""
+        try:
+            return json.loads(self.summary_path.read_text(encoding="utf-8")).get("preset")
+        except (OSError, ValueError):
+            return None
+
 
 def environment_info(device: torch.device) -> dict:
     info = {

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
@@ -22,7 +22,7 @@ import torch
 from gentool.errors import RunFailure, UsageError
 from gentool.runtime.checkpoint import save_checkpoint
 from gentool.runtime.progress import Reporter
-from gentool.runtime.rundir import RunDir
+from gentool.runtime.rundir import RunDir, environment_info
 from gentool.runtime.seeding import capture_rng_state, restore_rng_state
 
 # how often (in steps) running metrics are read back from the device to check and show them: reading them every
@@ -39,6 +39,12 @@ class StopRequest:
 
 class NonFiniteLoss(RunFailure):
     pass
+
+
+@dataclass
+class TrainOutcome:
+    status: str  # "completed" or "interrupted"
+    summary: dict = field(default_factory=dict)
 
 
 def full_batches(examples: int, batch_size: int, max_steps: int | None, what: str, hint: str) -> int:
@@ -100,6 +106,41 @@ class EpochTrainer:
 
     def config_dict(self) -> dict:
         raise NotImplementedError
+
+    def summary_extras(self, records: list[dict]) -> dict:
+        """Kind-specific figures for summary.json."""
+        return {}
+
+    def on_completed(self, summary: dict) -> None:
+        """Work for a finished run (figures), recorded into its summary."""
+
+    # ------------------------------------------------------------------------------------------- whole runs
+
+    def summary(self, status: str, preset: str | None, command: str | None, note: str = "") -> dict:
+        records = self.run.read_metrics()
+        summary = {
+            "kind": self.kind, "status": status, "run": str(self.run.path), "preset": preset, "command": command,
+            "seed": self.config_dict()["seed"], "device": str(self.device), "epochs": self.epochs,
+            "epochs_completed": self.epoch, "steps": self.global_step, "wall_time_s": round(self.elapsed_seconds, 3),
+            "final": records[-1] if records else None, "best": self.best, **self.summary_extras(records),
+            "environment": environment_info(self.device),
+        }
+        if note:
+            summary["message"] = note
+        return summary
+
+    def run_to_end(self, preset: str | None = None, command: str | None = None) -> TrainOutcome:
+        """Train, then write summary.json: "completed", "interrupted", or "failed" when a loss turns NaN."""
+        try:
+            status = self.fit()
+        except NonFiniteLoss as err:
+            self.run.write_summary(self.summary("failed", preset, command, note=str(err)))
+            raise
+        summary = self.summary(status, preset, command)
+        if status == "completed":
+            self.on_completed(summary)
+        self.run.write_summary(summary)
+        return TrainOutcome(status, summary)
 
     # ----------------------------------------------------------------------------------------------- the loop
 

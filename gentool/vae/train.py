@@ -9,8 +9,6 @@ dimension, active units, mutual information) and sample measurements (validity, 
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -21,9 +19,9 @@ from gentool.datasets.drums import DrumDataset
 from gentool.evaluate.genres import GenreClassifier
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.progress import Reporter
-from gentool.runtime.rundir import RunDir, environment_info
+from gentool.runtime.rundir import RunDir
 from gentool.runtime.seeding import set_seed
-from gentool.runtime.trainer import EpochTrainer, NonFiniteLoss, StopRequest, full_batches
+from gentool.runtime.trainer import EpochTrainer, StopRequest, full_batches
 from gentool.vae import analysis
 from gentool.vae.config import VaeConfig, build_vae_config, vae_config_dict
 from gentool.vae.model import HierarchicalVAE, kl_gaussians, kl_standard_normal
@@ -32,12 +30,6 @@ from gentool.vae.schedules import beta_at
 CHECKPOINT_KIND = "vae"
 SHOWN = ("loss", "recon", "kl_high", "kl_low", "beta", "hit_f1", "active_high", "sample_genre_accuracy")
 EVAL_SEED_OFFSET = 2_000_003  # evaluation randomness: its own stream, the training stream untouched
-
-
-@dataclass
-class VaeOutcome:
-    status: str
-    summary: dict = field(default_factory=dict)
 
 
 def build_model(config: VaeConfig, device: torch.device) -> HierarchicalVAE:
@@ -138,6 +130,19 @@ class VaeTrainer(EpochTrainer):
     def config_dict(self) -> dict:
         return vae_config_dict(self.config)
 
+    def summary_extras(self, records: list[dict]) -> dict:
+        extras = {
+            "anneal": self.config.anneal.schedule, "free_bits": vae_config_dict(self.config)["free_bits"],
+            "dataset": {"fingerprint": self.dataset.fingerprint, "path": str(self.dataset.path),
+                        "train_bars": len(self.train_hits), "val_bars": len(self.val_hits)},
+            "genre_classifier": {"path": str(self.classifier.path),
+                                 "held_out_accuracy": self.classifier.report["held_out_accuracy"]},
+        }
+        if records:
+            extras["collapsed_high"] = collapsed_dimensions(records[-1], "high")
+            extras["collapsed_low"] = collapsed_dimensions(records[-1], "low")
+        return extras
+
 
 # ---------------------------------------------------------------------------------------------- whole runs
 
@@ -146,40 +151,6 @@ def collapsed_dimensions(record: dict, level: str) -> list[int]:
     kl = record[f"kl_{level}_dims"]
     activity = record[f"activity_{level}_dims"]
     return [d for d in range(len(kl)) if kl[d] < analysis.COLLAPSED_KL and activity[d] <= analysis.ACTIVE_THRESHOLD]
-
-
-def _summary(trainer: VaeTrainer, status: str, preset: str | None, command: str | None, note: str = "") -> dict:
-    records = trainer.run.read_metrics()
-    final = records[-1] if records else None
-    summary = {
-        "kind": CHECKPOINT_KIND, "status": status, "run": str(trainer.run.path), "preset": preset,
-        "command": command, "seed": trainer.config.seed, "device": str(trainer.device),
-        "epochs": trainer.epochs, "epochs_completed": trainer.epoch, "steps": trainer.global_step,
-        "anneal": trainer.config.anneal.schedule, "free_bits": vae_config_dict(trainer.config)["free_bits"],
-        "wall_time_s": round(trainer.elapsed_seconds, 3), "final": final, "best": trainer.best,
-        "dataset": {"fingerprint": trainer.dataset.fingerprint, "path": str(trainer.dataset.path),
-                    "train_bars": len(trainer.train_hits), "val_bars": len(trainer.val_hits)},
-        "genre_classifier": {"path": str(trainer.classifier.path),
-                             "held_out_accuracy": trainer.classifier.report["held_out_accuracy"]},
-        "environment": environment_info(trainer.device),
-    }
-    if final:
-        summary["collapsed_high"] = collapsed_dimensions(final, "high")
-        summary["collapsed_low"] = collapsed_dimensions(final, "low")
-    if note:
-        summary["message"] = note
-    return summary
-
-
-def fit_and_record(trainer: VaeTrainer, preset: str | None = None, command: str | None = None) -> VaeOutcome:
-    try:
-        status = trainer.fit()
-    except NonFiniteLoss as err:
-        trainer.run.write_summary(_summary(trainer, "failed", preset, command, note=str(err)))
-        raise
-    summary = _summary(trainer, status, preset, command)
-    trainer.run.write_summary(summary)
-    return VaeOutcome(status, summary)
 
 
 def new_trainer(config: VaeConfig, run: RunDir, dataset: DrumDataset, device: torch.device,
@@ -202,13 +173,6 @@ def resumed_trainer(run: RunDir, config: VaeConfig, dataset: DrumDataset, device
 
 def read_run_config(run: RunDir) -> VaeConfig:
     return build_vae_config(load_yaml_file(run.config_path))
-
-
-def previous_preset(run: RunDir) -> str | None:
-    try:
-        return json.loads(run.summary_path.read_text(encoding="utf-8")).get("preset")
-    except (OSError, ValueError):
-        return None
 
 
 def load_vae(path: str | Path, device: torch.device | str = "cpu") -> tuple[HierarchicalVAE, VaeConfig]:
