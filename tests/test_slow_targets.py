@@ -1,0 +1,55 @@
+"""The targets the issues set, checked at full size. Minutes on 2 CPU cores each: `python3 -m pytest -m slow`."""
+
+import numpy as np
+import pytest
+import torch
+
+from gentool.datasets.drums import DrumDataConfig, load_drum_dataset
+from gentool.datasets.fonts import FontDataConfig
+from gentool.evaluate.coverage import CoverageSettings, baseline_images, measure
+from gentool.evaluate import drum_metrics
+from gentool.evaluate.drum_baselines import baseline_report
+from gentool.evaluate.genres import load_genre_classifier
+from gentool.evaluate.letters import load_letter_evaluator
+from gentool.runtime.rundir import RunDir
+from gentool.vae.config import resolve_vae_config
+from gentool.vae.report import analyze_run
+from gentool.vae.train import load_vae, new_trainer
+
+pytestmark = pytest.mark.slow
+
+
+def test_letter_evaluator_reaches_97_percent_on_unseen_fonts_and_baselines_separate(data_dir):
+    evaluator = load_letter_evaluator(FontDataConfig(), data_dir)
+    assert evaluator.report["held_out"]["accuracy"] >= 0.97
+    assert evaluator.report["not_letters_rejected"] >= 0.99
+    settings = CoverageSettings()
+    real, noise, collapsed = (measure(baseline_images(name, evaluator, settings.samples, 0), evaluator, settings)[0]
+                              for name in ("real", "noise", "collapsed"))
+    assert real["letters_covered"] == 26 and noise["letters_covered"] == 0 and collapsed["letters_covered"] == 1
+    assert real["letter_fid"] * 100 < min(noise["letter_fid"], collapsed["letter_fid"])
+
+
+def test_genre_classifier_reaches_90_percent_and_drum_baselines_separate(data_dir):
+    dataset = load_drum_dataset(DrumDataConfig(), data_dir)
+    classifier = load_genre_classifier(dataset, data_dir)
+    assert classifier.report["held_out_accuracy"] >= 0.9
+    report = baseline_report(dataset, classifier)
+    assert report["real"]["validity"] - report["random"]["validity"] > 0.8
+    assert report["collapsed"]["diversity"] == 0.0
+
+
+def test_default_vae_keeps_z_high_alive_and_meets_its_targets(data_dir, tmp_path):
+    config = resolve_vae_config("default", flags={"device": "cpu"})
+    dataset = load_drum_dataset(config.data, data_dir)
+    classifier = load_genre_classifier(dataset, data_dir, settings=config.evaluation.classifier)
+    run = RunDir.create(tmp_path / "vae", "vae")
+    outcome = new_trainer(config, run, dataset, torch.device("cpu"), classifier).run_to_end()
+    final = outcome.summary["final"]
+    assert outcome.summary["collapsed_high"] == []
+    assert min(final["sample_genre_accuracy_by_genre"].values()) >= 0.8
+    real_validity = float(np.mean(drum_metrics.validity(dataset.hits[dataset.is_val])))
+    assert final["sample_validity"] >= real_validity - 0.05
+    model, _ = load_vae(run.last_checkpoint)
+    report = analyze_run(run, model, config, dataset, torch.device("cpu"))
+    assert report["probe_accuracy"]["z_high"] >= 0.9
