@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.colors import LogNorm  # noqa: E402
 import torch  # noqa: E402
 
 from gentool.datasets.font_faces import LETTERS  # noqa: E402
@@ -106,11 +107,13 @@ def letter_heatmap(path: str | Path, records: Sequence[dict], title: str = "") -
     evaluated = [r for r in records if r.get("letter_counts")]
     matrix = np.array([[r["letter_counts"][letter] for r in evaluated] for letter in LETTERS], dtype=float)
     fig, ax = plt.subplots(figsize=(max(4, 0.35 * len(evaluated) + 2), 6))
-    image = ax.imshow(matrix, aspect="auto", cmap="viridis", interpolation="nearest")
+    # log colour: the interesting end is the letters falling towards zero, which a linear scale paints alike
+    image = ax.imshow(matrix + 1, aspect="auto", cmap="viridis", interpolation="nearest",
+                      norm=LogNorm(vmin=1, vmax=max(2.0, float(matrix.max()) + 1)))
     ax.set_yticks(range(26), list(LETTERS), fontsize=7)
     ax.set_xticks(range(len(evaluated)), [str(r["epoch"]) for r in evaluated], fontsize=7, rotation=90)
     ax.set_xlabel("epoch")
-    fig.colorbar(image, ax=ax, label="confident samples")
+    fig.colorbar(image, ax=ax, label="confident samples + 1 (log scale)")
     ax.set_title(title or "letters over training")
     return _save(fig, path)
 
