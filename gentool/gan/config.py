@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gentool.config import (build_config, config_to_dict, deep_merge, load_yaml_file, nested_from_dotted, option,
-                            parse_set_overrides)
+from gentool.config import build_config, config_to_dict, option
 from gentool.datasets.fonts import FontDataConfig
 from gentool.evaluate.coverage import CoverageSettings
 from gentool.evaluate.letters import EvaluatorSettings
 from gentool.gan.fixes import check_fixes, resolved_fix_options
-from gentool.presets import load_preset
-from gentool.runtime.device import DEVICE_CHOICES
+from gentool.presets import layered
+from gentool.runtime.device import DEVICE_CHOICES, device_problems
 
 
 @dataclass
@@ -61,11 +60,7 @@ class GanConfig:
     fix_options: dict = option({}, help="options per fix, e.g. {feature-matching: {weight: 1.0}}")
 
     def check(self) -> list[tuple[str, str]]:
-        problems = []
-        if self.device.split(":")[0] not in DEVICE_CHOICES:
-            problems.append(("device", f"got {self.device!r}; allowed values: {', '.join(DEVICE_CHOICES)} (or cuda:N)"))
-        problems += check_fixes(self.fixes, self.fix_options)
-        return problems
+        return device_problems(self.device) + check_fixes(self.fixes, self.fix_options)
 
 
 def build_gan_config(data: dict) -> GanConfig:
@@ -82,14 +77,4 @@ def gan_config_dict(config: GanConfig) -> dict:
 def resolve_gan_config(preset: str, config_file: str | None = None, flags: dict | None = None,
                        assignments: list[str] | None = None) -> GanConfig:
     """preset < --config FILE < named flags (dotted keys) < --set key=value."""
-    layers = [load_preset("gan", preset)]
-    if config_file:
-        layers.append(load_yaml_file(config_file))
-    for key, value in (flags or {}).items():
-        if value is not None:
-            layers.append(nested_from_dotted(key, value))
-    layers.append(parse_set_overrides(assignments or []))
-    merged: dict = {}
-    for layer in layers:
-        merged = deep_merge(merged, layer)
-    return build_gan_config(merged)
+    return build_gan_config(layered("gan", preset, config_file, flags, assignments))

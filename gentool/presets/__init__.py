@@ -6,7 +6,7 @@ from importlib import resources
 
 import yaml
 
-from gentool.config import did_you_mean
+from gentool.config import deep_merge, did_you_mean, load_yaml_file, nested_from_dotted, parse_set_overrides
 from gentool.errors import UsageError
 
 
@@ -22,3 +22,15 @@ def load_preset(group: str, name: str) -> dict:
                          f"available presets: {', '.join(names)}")
     text = (resources.files("gentool.presets") / group / f"{name}.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text) or {}
+
+
+def layered(group: str, preset: str, config_file: str | None = None, flags: dict | None = None,
+            assignments: list[str] | None = None) -> dict:
+    """preset < --config FILE < named flags (dotted keys; None = not given) < --set key=value, merged."""
+    merged = load_preset(group, preset)
+    if config_file:
+        merged = deep_merge(merged, load_yaml_file(config_file))
+    for key, value in (flags or {}).items():
+        if value is not None:
+            merged = deep_merge(merged, nested_from_dotted(key, value))
+    return deep_merge(merged, parse_set_overrides(assignments or []))

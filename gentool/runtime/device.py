@@ -38,3 +38,10 @@ def describe_device(device: torch.device) -> str:
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
     return device.type
+
+
+def device_problems(value: str) -> list[tuple[str, str]]:
+    """Config check for a `device` key, as (key, problem) pairs."""
+    if value.split(":")[0] in DEVICE_CHOICES:
+        return []
+    return [("device", f"got {value!r}; allowed values: {', '.join(DEVICE_CHOICES)} (or cuda:N)")]

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from gentool.config import (build_config, config_to_dict, deep_merge, load_yaml_file, nested_from_dotted, option,
-                            parse_set_overrides)
+from gentool.config import build_config, config_to_dict, option
 from gentool.datasets.drums import DrumDataConfig
 from gentool.evaluate.genres import GenreClassifierSettings
-from gentool.presets import load_preset
-from gentool.runtime.device import DEVICE_CHOICES
+from gentool.presets import layered
+from gentool.runtime.device import DEVICE_CHOICES, device_problems
 
 
 @dataclass
@@ -71,9 +70,7 @@ class VaeConfig:
     evaluation: VaeEvaluationConfig = field(default_factory=VaeEvaluationConfig)
 
     def check(self) -> list[tuple[str, str]]:
-        if self.device.split(":")[0] not in DEVICE_CHOICES:
-            return [("device", f"got {self.device!r}; allowed values: {', '.join(DEVICE_CHOICES)} (or cuda:N)")]
-        return []
+        return device_problems(self.device)
 
 
 def vae_config_dict(config: VaeConfig) -> dict:
@@ -87,10 +84,4 @@ def build_vae_config(data: dict) -> VaeConfig:
 def resolve_vae_config(preset: str, config_file: str | None = None, flags: dict | None = None,
                        assignments: list[str] | None = None) -> VaeConfig:
     """preset < --config FILE < named flags (dotted keys) < --set key=value."""
-    merged = load_preset("vae", preset)
-    if config_file:
-        merged = deep_merge(merged, load_yaml_file(config_file))
-    for key, value in (flags or {}).items():
-        if value is not None:
-            merged = deep_merge(merged, nested_from_dotted(key, value))
-    return build_vae_config(deep_merge(merged, parse_set_overrides(assignments or [])))
+    return build_vae_config(layered("vae", preset, config_file, flags, assignments))
