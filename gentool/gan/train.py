@@ -77,7 +77,8 @@ class GanTrainer(EpochTrainer):
         noise_rng = torch.Generator().manual_seed(config.seed)
         self.fixed_noise = torch.randn(config.train.sample_count, config.model.z_dim, generator=noise_rng).to(device)
         self.fixed_labels = (torch.arange(config.train.sample_count) % len(LETTERS)).to(device)
-        self.best = {"epoch": None, "letters_covered": -1, "letter_fid": None}  # by coverage, then letter FID
+        if evaluator is not None:  # best.pt: most letters covered, then lowest letter FID
+            self.best = {"epoch": None, "letters_covered": -1, "letter_fid": None}
 
     # ------------------------------------------------------------------------------------------------ one step
 
