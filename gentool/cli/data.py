@@ -113,8 +113,10 @@ def drums(
              "grammar": False if no_grammar else None,
              "midi_dirs": [str(p.resolve()) for p in midi_dir] if midi_dir else None}
     layers.append({key: value for key, value in flags.items() if value is not None})
+    # --set takes the dataset's keys as they are (phrases_per_genre=10) or as a VAE config names them
+    # (data.phrases_per_genre=10), so the same assignment works for `data drums` and `vae train`
     sets = parse_set_overrides(set_ or [])
-    layers.append(sets.get("data", {}) if set(sets) <= {"data"} else sets)
+    layers.append(deep_merge(sets, sets.pop("data", {})))
     merged: dict = {}
     for layer in layers:
         merged = deep_merge(merged, layer)
