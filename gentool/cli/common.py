@@ -33,6 +33,12 @@ ConfigOption = Annotated[Optional[Path], typer.Option(
     "--config", "-c", help="YAML file with config keys (a run's config.yaml reproduces that run).")]
 FontsDirOption = Annotated[Optional[list[Path]], typer.Option(
     "--fonts-dir", help="Folder of extra .ttf/.otf fonts, searched recursively (repeatable).")]
+DeviceOption = Annotated[Optional[str], typer.Option(
+    envvar="GENTOOL_DEVICE", help="auto, cpu, cuda, cuda:N or mps (default: auto).")]
+EpochsOption = Annotated[Optional[int], typer.Option(help="Epochs to train (with --resume: the new total).")]
+TrainSeedOption = Annotated[Optional[int], typer.Option(
+    "--seed", help="Training seed; a CPU run with the same seed repeats exactly.")]
+ResumeOption = Annotated[Optional[Path], typer.Option(help="Continue this run folder from its last checkpoint.")]
 
 
 def error_line(message: str) -> None:

@@ -9,7 +9,8 @@ import torch
 import typer
 
 from gentool.cli import gan_eval
-from gentool.cli.common import (ConfigOption, DataDirOption, FontsDirOption, JsonOption, QuietOption, SetOption,
+from gentool.cli.common import (ConfigOption, DataDirOption, DeviceOption, EpochsOption, FontsDirOption, JsonOption,
+                                QuietOption, ResumeOption, SetOption, TrainSeedOption,
                                 command_line, handle_errors, refuse_config_with_resume, report_outcome,
                                 reporter_for, resume_epochs, stop_on_ctrl_c)
 from gentool.datasets.fonts import load_font_dataset
@@ -35,20 +36,19 @@ def train(
     config: ConfigOption = None,
     fix: Annotated[Optional[list[str]], typer.Option(
         "--fix", help=f"Stabilisation fix (repeatable; replaces the preset's list): {', '.join(sorted(FIXES))}.")] = None,
-    epochs: Annotated[Optional[int], typer.Option(help="Epochs to train (with --resume: the new total).")] = None,
+    epochs: EpochsOption = None,
     batch_size: Annotated[Optional[int], typer.Option(help="Images per batch.")] = None,
     lr: Annotated[Optional[float], typer.Option(help="Adam learning rate for G and D.")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Training seed; a CPU run with the same seed repeats exactly.")] = None,
+    seed: TrainSeedOption = None,
     conditional: Annotated[Optional[bool], typer.Option(
         "--conditional/--unconditional", help="Condition G and D on the letter.")] = None,
     eval_every: Annotated[Optional[int], typer.Option(
         help="Measure letter coverage every N epochs and at the last (0 = never).")] = None,
-    device: Annotated[Optional[str], typer.Option(
-        envvar="GENTOOL_DEVICE", help="auto, cpu, cuda, cuda:N or mps (default: auto).")] = None,
+    device: DeviceOption = None,
     fonts_dir: FontsDirOption = None,
     set_: SetOption = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Run folder (default: runs/gan-PRESET-TIME).")] = None,
-    resume: Annotated[Optional[Path], typer.Option(help="Continue this run folder from its last checkpoint.")] = None,
+    resume: ResumeOption = None,
     data_dir: DataDirOption = None,
     json_: JsonOption = False,
     quiet: QuietOption = False,

@@ -9,7 +9,8 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from gentool.cli.common import (ConfigOption, DataDirOption, FontsDirOption, JsonOption, QuietOption, SetOption,
+from gentool.cli.common import (ConfigOption, DataDirOption, DeviceOption, FontsDirOption, JsonOption, QuietOption,
+                                SetOption,
                                 handle_errors, out, print_json, reporter_for)
 from gentool.config import build_config, config_to_dict
 from gentool.errors import UsageError
@@ -24,8 +25,6 @@ from gentool.runtime.rundir import RunDir, newest_run
 
 RunOption = Annotated[Optional[Path], typer.Option(
     "--run", help="A GAN run folder (default: the newest under runs/).")]
-DeviceOption = Annotated[Optional[str], typer.Option(
-    envvar="GENTOOL_DEVICE", help="auto, cpu, cuda, cuda:N or mps (default: auto).")]
 SeedOption = Annotated[int, typer.Option(help="Seed of the noise drawn for the samples.")]
 CheckpointOption = Annotated[Optional[Path], typer.Option(help="A GAN checkpoint file instead of a run.")]
 

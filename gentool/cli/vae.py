@@ -9,8 +9,9 @@ import typer
 from rich.table import Table
 
 from gentool.cli import vae_creative
-from gentool.cli.vae_common import DeviceOption, RunOption, load_run
-from gentool.cli.common import (ConfigOption, DataDirOption, JsonOption, QuietOption, SetOption, command_line,
+from gentool.cli.vae_common import RunOption, load_run
+from gentool.cli.common import (ConfigOption, DataDirOption, DeviceOption, EpochsOption, JsonOption, QuietOption,
+                                ResumeOption, SetOption, TrainSeedOption, command_line,
                                 handle_errors, out, print_json, refuse_config_with_resume, report_outcome,
                                 reporter_for, resume_epochs, stop_on_ctrl_c)
 from gentool.datasets.drums import load_drum_dataset
@@ -37,14 +38,14 @@ def train(
     anneal: Annotated[Optional[str], typer.Option(help="KL weight schedule: none, linear, sigmoid, cyclical.")] = None,
     free_bits: Annotated[Optional[float], typer.Option(
         help="Free nats per latent dimension, both levels (per dimension, never on the sum).")] = None,
-    epochs: Annotated[Optional[int], typer.Option(help="Epochs to train (with --resume: the new total).")] = None,
+    epochs: EpochsOption = None,
     batch_size: Annotated[Optional[int], typer.Option(help="Bars per batch.")] = None,
     lr: Annotated[Optional[float], typer.Option(help="Adam learning rate.")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Training seed; a CPU run with the same seed repeats exactly.")] = None,
+    seed: TrainSeedOption = None,
     device: DeviceOption = None,
     set_: SetOption = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Run folder (default: runs/vae-PRESET-TIME).")] = None,
-    resume: Annotated[Optional[Path], typer.Option(help="Continue this run folder from its last checkpoint.")] = None,
+    resume: ResumeOption = None,
     data_dir: DataDirOption = None,
     json_: JsonOption = False,
     quiet: QuietOption = False,

@@ -15,8 +15,6 @@ from gentool.vae.config import VaeConfig
 from gentool.vae.model import HierarchicalVAE
 from gentool.vae.train import CHECKPOINT_KIND, load_vae, read_run_config
 
-DeviceOption = Annotated[Optional[str], typer.Option(
-    envvar="GENTOOL_DEVICE", help="auto, cpu, cuda, cuda:N or mps (default: auto).")]
 RunOption = Annotated[Optional[Path], typer.Option("--run", help="A VAE run folder (default: the newest under runs/).")]
 
 

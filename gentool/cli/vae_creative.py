@@ -14,7 +14,8 @@ import torch
 import typer
 
 from gentool.cli.common import DataDirOption, JsonOption, QuietOption, handle_errors, out, print_json, reporter_for
-from gentool.cli.vae_common import DeviceOption, RunOption, load_run
+from gentool.cli.common import DeviceOption
+from gentool.cli.vae_common import RunOption, load_run
 from gentool.datasets.drums import load_drum_dataset, validate_genre
 from gentool.drums.files import load_pattern_file
 from gentool.drums.genres import GENRES

@@ -216,13 +216,7 @@ def resumed_trainer(run: RunDir, config: GanConfig, dataset: FontDataset, device
                     reporter: Reporter | None = None, stop: StopRequest | None = None,
                     evaluator: LetterEvaluator | None = None) -> GanTrainer:
     """A trainer at run/checkpoints/last.pt. `config` is the run's own, possibly with more epochs."""
-    state = load_checkpoint(run.last_checkpoint, CHECKPOINT_KIND, map_location=device)
-    trainer = GanTrainer(config, dataset, device, run, reporter, stop, evaluator)
-    trainer.load_state_dict(state, run.last_checkpoint)
-    # records past the checkpoint (written after it, before a crash) will be written again
-    run.keep_metrics(lambda record: record.get("epoch", 0) <= trainer.epoch)
-    run.write_config(gan_config_dict(config))
-    return trainer
+    return GanTrainer(config, dataset, device, run, reporter, stop, evaluator).resume_from_last()
 
 
 def read_run_config(run: RunDir) -> GanConfig:

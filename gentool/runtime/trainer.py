@@ -20,7 +20,7 @@ from typing import ClassVar
 import torch
 
 from gentool.errors import RunFailure, UsageError
-from gentool.runtime.checkpoint import save_checkpoint
+from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
 from gentool.runtime.progress import Reporter
 from gentool.runtime.rundir import RunDir, environment_info
 from gentool.runtime.seeding import capture_rng_state, restore_rng_state
@@ -238,6 +238,15 @@ class EpochTrainer:
 
     def save_checkpoint(self, path: Path) -> Path:
         return save_checkpoint(path, self.kind, self.state_dict())
+
+    def resume_from_last(self) -> "EpochTrainer":
+        """Continue from run/checkpoints/last.pt (this trainer's config is the run's own, maybe with more epochs)."""
+        state = load_checkpoint(self.run.last_checkpoint, self.kind, map_location=self.device)
+        self.load_state_dict(state, self.run.last_checkpoint)
+        # records past the checkpoint (written after it, before a crash) will be written again
+        self.run.keep_metrics(lambda record: record.get("epoch", 0) <= self.epoch)
+        self.run.write_config(self.config_dict())
+        return self
 
     def load_state_dict(self, state: dict, source: Path) -> None:
         if state["dataset_fingerprint"] != self.fingerprint:

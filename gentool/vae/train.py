@@ -163,12 +163,8 @@ def new_trainer(config: VaeConfig, run: RunDir, dataset: DrumDataset, device: to
 def resumed_trainer(run: RunDir, config: VaeConfig, dataset: DrumDataset, device: torch.device,
                     classifier: GenreClassifier, reporter: Reporter | None = None,
                     stop: StopRequest | None = None) -> VaeTrainer:
-    state = load_checkpoint(run.last_checkpoint, CHECKPOINT_KIND, map_location=device)
-    trainer = VaeTrainer(config, dataset, device, run, classifier, reporter, stop)
-    trainer.load_state_dict(state, run.last_checkpoint)
-    run.keep_metrics(lambda record: record.get("epoch", 0) <= trainer.epoch)
-    run.write_config(vae_config_dict(config))
-    return trainer
+    """A trainer at run/checkpoints/last.pt. `config` is the run's own, possibly with more epochs."""
+    return VaeTrainer(config, dataset, device, run, classifier, reporter, stop).resume_from_last()
 
 
 def read_run_config(run: RunDir) -> VaeConfig:
