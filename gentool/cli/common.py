@@ -12,10 +12,13 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, Callable, Iterator, Optional
 
+import torch
 import typer
 from rich.console import Console
 
 from gentool.errors import GentoolError, UsageError
+from gentool.runtime.device import resolve_device
+from gentool.runtime.rundir import RunDir
 from gentool.runtime.progress import Reporter
 
 EXIT_INTERRUPTED = 130
@@ -112,10 +115,19 @@ def refuse_config_with_resume(given: dict[str, Any]) -> None:
                          f"change the config")
 
 
-def resume_epochs(epochs: int | None) -> int | None:
-    if epochs is not None and epochs < 1:
-        raise UsageError(f"--epochs must be >= 1, got {epochs}")
-    return epochs
+def open_for_resume(resume: Path, read_config: Callable[[RunDir], Any], given: dict[str, Any], epochs: int | None,
+                    device: str | None) -> tuple[RunDir, Any, torch.device]:
+    """The run to continue, its own config (with a new --epochs total and --device if given), and the device."""
+    refuse_config_with_resume(given)
+    run = RunDir.open_existing(resume)
+    config = read_config(run)
+    if epochs is not None:
+        if epochs < 1:
+            raise UsageError(f"--epochs must be >= 1, got {epochs}")
+        config.train.epochs = epochs
+    if device is not None:
+        config.device = device
+    return run, config, resolve_device(config.device)
 
 
 def report_outcome(summary: dict, status: str, as_json: bool, lines: list[str], group: str) -> None:

@@ -11,8 +11,8 @@ import typer
 from gentool.cli import gan_eval
 from gentool.cli.common import (ConfigOption, DataDirOption, DeviceOption, EpochsOption, FontsDirOption, JsonOption,
                                 QuietOption, ResumeOption, SetOption, TrainSeedOption,
-                                command_line, handle_errors, refuse_config_with_resume, report_outcome,
-                                reporter_for, resume_epochs, stop_on_ctrl_c)
+                                command_line, handle_errors, open_for_resume, report_outcome,
+                                reporter_for, stop_on_ctrl_c)
 from gentool.datasets.fonts import load_font_dataset
 from gentool.evaluate.letters import LetterEvaluator, load_letter_evaluator
 from gentool.gan.config import GanConfig, resolve_gan_config
@@ -64,14 +64,7 @@ def train(
         given = {"--preset": preset, "--config": config, "--fix": fix, "--batch-size": batch_size, "--lr": lr,
                  "--seed": seed, "--conditional": conditional, "--eval-every": eval_every, "--fonts-dir": fonts_dir,
                  "--set": set_, "--out": out_dir}
-        refuse_config_with_resume(given)
-        run = RunDir.open_existing(resume)
-        run_config = read_run_config(run)
-        if resume_epochs(epochs) is not None:
-            run_config.train.epochs = epochs
-        if device is not None:
-            run_config.device = device
-        torch_device = resolve_device(run_config.device)
+        run, run_config, torch_device = open_for_resume(resume, read_run_config, given, epochs, device)
         dataset = load_font_dataset(run_config.data, data_dir, reporter=reporter)
         evaluator = _evaluator_if_needed(run_config, data_dir, torch_device, reporter)
         trainer = resumed_trainer(run, run_config, dataset, torch_device, reporter, stop, evaluator)

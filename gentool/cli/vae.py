@@ -12,8 +12,8 @@ from gentool.cli import vae_creative
 from gentool.cli.vae_common import RunOption, load_run
 from gentool.cli.common import (ConfigOption, DataDirOption, DeviceOption, EpochsOption, JsonOption, QuietOption,
                                 ResumeOption, SetOption, TrainSeedOption, command_line,
-                                handle_errors, out, print_json, refuse_config_with_resume, report_outcome,
-                                reporter_for, resume_epochs, stop_on_ctrl_c)
+                                handle_errors, open_for_resume, out, print_json, report_outcome,
+                                reporter_for, stop_on_ctrl_c)
 from gentool.datasets.drums import load_drum_dataset
 from gentool.evaluate.genres import load_genre_classifier
 from gentool.presets import available_presets
@@ -58,16 +58,9 @@ def train(
     reporter = reporter_for(quiet)
     stop = StopRequest()
     if resume is not None:
-        refuse_config_with_resume({"--preset": preset, "--config": config, "--anneal": anneal,
-                                   "--free-bits": free_bits, "--batch-size": batch_size, "--lr": lr, "--seed": seed,
-                                   "--set": set_, "--out": out_dir})
-        run = RunDir.open_existing(resume)
-        run_config = read_run_config(run)
-        if resume_epochs(epochs) is not None:
-            run_config.train.epochs = epochs
-        if device is not None:
-            run_config.device = device
-        torch_device = resolve_device(run_config.device)
+        given = {"--preset": preset, "--config": config, "--anneal": anneal, "--free-bits": free_bits,
+                 "--batch-size": batch_size, "--lr": lr, "--seed": seed, "--set": set_, "--out": out_dir}
+        run, run_config, torch_device = open_for_resume(resume, read_run_config, given, epochs, device)
         dataset = load_drum_dataset(run_config.data, data_dir, reporter=reporter)
         classifier = load_genre_classifier(dataset, data_dir, settings=run_config.evaluation.classifier)
         trainer = resumed_trainer(run, run_config, dataset, torch_device, classifier, reporter, stop)
