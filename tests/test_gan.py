@@ -6,11 +6,12 @@ import torch
 from gentool.datasets.fonts import load_font_dataset
 from gentool.errors import UsageError
 from gentool.gan.config import build_gan_config
-from gentool.gan.fixes import FeatureMatching, FeatureMatchingOptions, StepContext
+from gentool.gan.fixes import StepContext, TrainingSetup
+from gentool.gan.fixes.feature_matching import FeatureMatching, FeatureMatchingOptions
 from gentool.gan.models import Discriminator, Generator
 from gentool.runtime.trainer import NonFiniteLoss, StopRequest
-from gentool.gan.train import (GanTrainer, load_generator, resume_gan_run,
-                               start_gan_run)
+from gentool.gan.tasks import LetterTask
+from gentool.gan.train import GanTrainer, load_generator, resume_gan_run, start_gan_run
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir
 
@@ -40,13 +41,13 @@ def test_feature_matching_is_zero_for_matching_batches_and_trains_only_the_gener
     generator, discriminator = Generator(16, 8), Discriminator(8)
     fix = FeatureMatching(FeatureMatchingOptions(weight=1.0, adversarial_weight=0.0))
     real = generator(torch.randn(8, 16)).detach()
-    same = StepContext(real, None, real.clone(), None, generator, discriminator)
+    same = StepContext(real, None, real.clone(), None, generator, discriminator, None, TrainingSetup())
     metrics = {}
     loss = fix.generator_loss(same, torch.tensor(5.0), discriminator(real), metrics)
     assert loss.item() == pytest.approx(0.0, abs=1e-7)  # adversarial term weighted 0, features identical
 
     fake = generator(torch.randn(8, 16))
-    step = StepContext(real, None, fake, None, generator, discriminator)
+    step = StepContext(real, None, fake, None, generator, discriminator, None, TrainingSetup())
     loss = fix.generator_loss(step, torch.tensor(0.0), discriminator(fake), metrics)
     assert loss.item() > 0 and metrics["fm_distance"].item() == pytest.approx(loss.item())
     loss.backward()
@@ -59,14 +60,14 @@ def make_trainer(tiny_config, data_dir, tmp_path, name="run", stop=None, **train
     dataset = load_font_dataset(config.data, data_dir)
     run = RunDir.create(tmp_path / name, "gan")
     run.write_config({})
-    return GanTrainer(config, dataset, CPU, run, stop=stop), config, dataset, run
+    return GanTrainer(config, LetterTask(config, dataset, None), CPU, run, stop=stop), config, dataset, run
 
 
 def test_run_folder_holds_config_metrics_summary_checkpoints_and_samples(tiny_config, data_dir, tmp_path):
     config = build_gan_config({**tiny_config, "fixes": ["feature-matching"]})
     dataset = load_font_dataset(config.data, data_dir)
     run = RunDir.create(tmp_path / "run", "gan")
-    outcome = start_gan_run(config, run, dataset, CPU, preset="test", command="gentool gan train")
+    outcome = start_gan_run(config, run, LetterTask(config, dataset, None), CPU, preset="test", command="gentool gan train")
     assert outcome.status == "completed"
     records = run.read_metrics()
     assert [r["epoch"] for r in records] == [1, 2]
@@ -86,7 +87,7 @@ def test_same_seed_same_weights_and_other_seed_differs(tiny_config, data_dir, tm
     for name, seed in (("a", 0), ("b", 0), ("c", 1)):
         config = build_gan_config({**tiny_config, "seed": seed, "train": {**tiny_config["train"], "epochs": 1}})
         run = RunDir.create(tmp_path / name, "gan")
-        start_gan_run(config, run, load_font_dataset(config.data, data_dir), CPU)
+        start_gan_run(config, run, LetterTask(config, load_font_dataset(config.data, data_dir), None), CPU)
         weights.append(load_checkpoint(run.last_checkpoint, "gan")["generator"])
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
     assert not all(torch.equal(weights[0][k], weights[2][k]) for k in weights[0])
@@ -114,16 +115,16 @@ def test_interrupted_and_resumed_run_ends_with_the_same_weights(tiny_config, dat
                                "train": {**tiny_config["train"], "epochs": 3}})
     dataset = load_font_dataset(config.data, data_dir)
     straight = RunDir.create(tmp_path / "straight", "gan")
-    start_gan_run(config, straight, dataset, CPU)
+    start_gan_run(config, straight, LetterTask(config, dataset, None), CPU)
 
     broken = RunDir.create(tmp_path / "broken", "gan")
     steps_per_epoch = len(dataset.tensors("train")[0]) // config.train.batch_size
     stopped_at = steps_per_epoch + 3  # in the middle of epoch 2
-    outcome = start_gan_run(config, broken, dataset, CPU, stop=StopAfter(stopped_at))
+    outcome = start_gan_run(config, broken, LetterTask(config, dataset, None), CPU, stop=StopAfter(stopped_at))
     assert outcome.status == "interrupted" and outcome.summary["steps"] == stopped_at
     assert json.loads(broken.summary_path.read_text())["status"] == "interrupted"
     torch.manual_seed(1234)  # whatever happens between the two processes must not matter
-    resumed = resume_gan_run(broken, config, dataset, CPU)
+    resumed = resume_gan_run(broken, config, LetterTask(config, dataset, None), CPU)
     assert resumed.status == "completed"
 
     a = load_checkpoint(straight.last_checkpoint, "gan")
@@ -179,14 +180,14 @@ def test_resume_refuses_a_changed_dataset(tiny_config, data_dir, tmp_path):
     trainer.fit()
     other = build_gan_config({**tiny_config, "data": {**tiny_config["data"], "seed": 5}})
     with pytest.raises(UsageError, match="trained on dataset .* changed"):
-        resume_gan_run(run, config, load_font_dataset(other.data, data_dir), CPU)
+        resume_gan_run(run, config, LetterTask(config, load_font_dataset(other.data, data_dir), None), CPU)
 
 
 def test_conditional_run_with_feature_matching_trains_and_reloads(tiny_config, data_dir, tmp_path):
     config = build_gan_config({**tiny_config, "fixes": ["feature-matching"], "model": {**tiny_config["model"],
                                "conditional": True}, "train": {**tiny_config["train"], "epochs": 1}})
     run = RunDir.create(tmp_path / "cond", "gan")
-    outcome = start_gan_run(config, run, load_font_dataset(config.data, data_dir), CPU)
+    outcome = start_gan_run(config, run, LetterTask(config, load_font_dataset(config.data, data_dir), None), CPU)
     assert outcome.status == "completed" and outcome.summary["conditional"] is True
     generator, _ = load_generator(run.last_checkpoint)
     assert generator(torch.randn(3, 16), torch.tensor([0, 5, 25])).shape == (3, 1, 28, 28)

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from gentool.cli.app import app
 from gentool.datasets.fonts import load_font_dataset
 from gentool.gan.config import build_gan_config
+from gentool.gan.tasks import LetterTask
 from gentool.gan.train import resume_gan_run, start_gan_run
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir
@@ -23,8 +24,8 @@ runner = CliRunner()
 def train(config_dict, data_dir, evaluator, folder, stop=None):
     config = build_gan_config(config_dict)
     run = RunDir.create(folder, "gan")
-    outcome = start_gan_run(config, run, load_font_dataset(config.data, data_dir), CPU, stop=stop,
-                            evaluator=evaluator)
+    outcome = start_gan_run(config, run, LetterTask(config, load_font_dataset(config.data, data_dir), evaluator),
+                            CPU, stop=stop)
     return config, run, outcome
 
 
@@ -49,7 +50,7 @@ def test_resume_with_evaluation_matches_an_uninterrupted_run(tiny_evaluation, ti
     _, straight, _ = train(config_dict, data_dir, tiny_evaluator, tmp_path / "straight")
     config, broken, outcome = train(config_dict, data_dir, tiny_evaluator, tmp_path / "broken", stop=StopAfter(14))
     assert outcome.status == "interrupted"
-    resume_gan_run(broken, config, load_font_dataset(config.data, data_dir), CPU, evaluator=tiny_evaluator)
+    resume_gan_run(broken, config, LetterTask(config, load_font_dataset(config.data, data_dir), tiny_evaluator), CPU)
     a, b = straight.read_metrics(), broken.read_metrics()
     assert [r["letters_covered"] for r in a] == [r["letters_covered"] for r in b]
     assert [r["letter_fid"] for r in a] == [r["letter_fid"] for r in b]

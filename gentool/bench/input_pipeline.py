@@ -29,7 +29,8 @@ from torch.utils.data import DataLoader, Dataset
 from gentool.datasets.font_faces import LETTERS
 from gentool.datasets.fonts import FontDataset, load_font_dataset
 from gentool.gan.config import GanConfig, resolve_gan_config
-from gentool.gan.train import GanTrainer, build_models
+from gentool.gan.tasks import LetterTask, build_models
+from gentool.gan.train import GanTrainer
 from gentool.runtime.device import resolve_device
 from gentool.runtime.rundir import RunDir, environment_info
 from gentool.runtime.seeding import set_seed
@@ -93,7 +94,7 @@ def reference_images_per_s(config: GanConfig, loader: DataLoader, steps: int, de
 
 def gentool_images_per_s(config: GanConfig, dataset: FontDataset, device: torch.device, scratch: Path) -> float:
     run = RunDir.create(Path(tempfile.mkdtemp(dir=scratch)) / "run", "bench")
-    trainer = GanTrainer(config, dataset, device, run)
+    trainer = GanTrainer(config, LetterTask(config, dataset, None), device, run)
     trainer.fit()
     return trainer.batches_per_epoch * config.train.batch_size / trainer.epoch_seconds
 
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
 
     config = resolve_gan_config(args.preset, flags={"train.epochs": 1, "train.max_steps_per_epoch": args.steps,
-                                                    "train.sample_epochs": [10**6]})
+                                                    "train.sample_epochs": [10**6], "evaluation.every": 0})
     device = resolve_device(args.device)
     dataset = load_font_dataset(config.data, args.data_dir)
     log = (lambda text: print(text, file=sys.stderr, flush=True))

@@ -1,4 +1,5 @@
-"""`gentool gan evaluator|coverage|figures|interpolate|compare`: measure trained letter GANs."""
+"""`gentool gan evaluator|coverage|figures|interpolate|compare`: measure trained GANs (letters; coverage and
+figures also for ring8/grid25 runs)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,15 @@ from gentool.cli.common import (ConfigOption, DataDirOption, DeviceOption, Fonts
                                 handle_errors, out, print_json, reporter_for)
 from gentool.config import build_config, config_to_dict
 from gentool.errors import UsageError
-from gentool.evaluate.coverage import BASELINES, CoverageSettings
+from gentool.datasets.points import load_point_dataset
+from gentool.evaluate import mode_figures
+from gentool.evaluate.coverage import BASELINES, CoverageSettings, generate
+from gentool.evaluate.modes import POINT_BASELINES, baseline_points, mode_metrics
 from gentool.evaluate.coverage_figures import collapse_onset, compare_runs
 from gentool.evaluate.letters import confusion_summary, load_letter_evaluator
 from gentool.gan.config import GanConfig, resolve_gan_config
 from gentool.gan.report import interpolation, measure_generator, save_coverage, write_run_figures
+from gentool.gan.tasks import PointTask
 from gentool.gan.train import CHECKPOINT_KIND, load_generator, read_run_config
 from gentool.runtime.device import resolve_device
 from gentool.runtime.rundir import RunDir, newest_run
@@ -125,6 +130,9 @@ def coverage(
         if name not in BASELINES:
             raise UsageError(f"unknown baseline '{name}'; choose from {', '.join(BASELINES)}")
     generator, config, folder, used = _generator_for(run, checkpoint, best, device)
+    if config.on_points:
+        _point_coverage(generator, config, used, samples, seed, out_dir or folder, json_)
+        return
     given = {"samples": samples, "threshold": threshold, "min_share": min_share}
     settings = build_config(CoverageSettings, {**{k: v for k, v in config_to_dict(config.evaluation).items()
                                                   if k in given}, **{k: v for k, v in given.items() if v is not None}},
@@ -159,6 +167,46 @@ def coverage(
               f"{', '.join(result['figures'])}")
 
 
+POINT_ROWS = [("modes captured", "modes_captured", "{}"), ("high quality %", "high_quality", "{:.1%}"),
+              ("reverse KL", "reverse_kl", "{:.3f}")]
+
+
+def _point_coverage(generator, config: GanConfig, used: Path, samples: int | None, seed: int, folder: Path,
+                    as_json: bool) -> None:
+    """Mode metrics of a ring8/grid25 generator beside real, noise and collapsed baselines."""
+    task = PointTask(config, load_point_dataset(config.dataset, config.points))
+    count = samples or config.evaluation.samples
+    points = generate(generator, count, config.model.z_dim, False, seed, next(generator.parameters()).device)
+    means, std = task.dataset.means, task.dataset.std
+    result = {"checkpoint": str(used), "dataset": config.dataset, "seed": seed,
+              "model": mode_metrics(points, means, std),
+              "baselines": {name: mode_metrics(baseline_points(name, means, std, count, seed), means, std)
+                            for name in POINT_BASELINES}}
+    result["figures"] = [str(mode_figures.scatter(folder / "figures" / "coverage_modes.png", points, means, std,
+                                                  f"{used}: {count} samples"))]
+    save_coverage(folder / "coverage.json", result)
+    if as_json:
+        print_json(result)
+        return
+    table = Table(title=f"modes of {used} ({config.dataset})", title_justify="left",
+                  caption=f"{count} samples; high quality = within 3 std of the nearest mode; a mode is captured by "
+                          f"one high-quality sample; baselines: real = the mixture, noise = uniform over the data's "
+                          f"box, collapsed = one mode", caption_justify="left")
+    for column in ("", "model", *POINT_BASELINES):
+        table.add_column(column, justify="left" if not column else "right")
+    for label, key, fmt in POINT_ROWS:
+        table.add_row(label, *[_cell(report, key, fmt) for report in (result["model"], *result["baselines"].values())])
+    out.print(table)
+    out.print(f"wrote {folder / 'coverage.json'} and {result['figures'][0]}")
+
+
+def _letters_only(config: GanConfig, command: str) -> None:
+    if config.on_points:
+        raise UsageError(f"`gentool gan {command}` is for letter runs; this run learned {config.dataset} "
+                         f"(use `gentool gan coverage` or `gentool gan figures` for its modes, and "
+                         f"`gentool gan benchmark` to compare fixes)")
+
+
 @handle_errors
 def figures(
     run: RunOption = None,
@@ -169,6 +217,10 @@ def figures(
     """Redraw a run's figures: dynamics (coverage, entropy, letter FID, collapse onset), heatmap, alphabet."""
     chosen = _pick_run(run)
     generator, config, _, _ = _generator_for(chosen.path, None, False, device)
+    if config.on_points:
+        for path in PointTask(config, load_point_dataset(config.dataset, config.points)).figures(chosen, generator):
+            out.print(str(path))
+        return
     letter_evaluator = load_letter_evaluator(config.data, data_dir, next(generator.parameters()).device,
                                              settings=config.evaluation.evaluator, reporter=reporter_for(quiet))
     for path in write_run_figures(chosen, config, generator, letter_evaluator):
@@ -193,6 +245,7 @@ def interpolate(
 ) -> None:
     """Walk the latent space between random points and show what the generator draws along the way."""
     generator, config, folder, _ = _generator_for(run, checkpoint, False, device)
+    _letters_only(config, "interpolate")
     letter_evaluator = load_letter_evaluator(config.data, data_dir, next(generator.parameters()).device,
                                              settings=config.evaluation.evaluator, reporter=reporter_for(quiet))
     path = out_file or folder / "figures" / "interpolation.png"
@@ -207,6 +260,7 @@ def interpolate(
 
 def _describe_run(run: RunDir) -> dict:
     config: GanConfig = read_run_config(run)
+    _letters_only(config, "compare")
     records = run.read_metrics()
     evaluated = [r for r in records if r.get("letters_covered") is not None]
     if not evaluated:

@@ -9,23 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-import matplotlib
+import numpy as np
+import torch
+from matplotlib.colors import LogNorm
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.colors import LogNorm  # noqa: E402
-import torch  # noqa: E402
-
-from gentool.datasets.font_faces import LETTERS  # noqa: E402
-from gentool.io.images import save_letter_sheet, to_unit_range  # noqa: E402
-from gentool.runtime.files import atomic_write  # noqa: E402
-
-
-def _save(fig: plt.Figure, path: str | Path) -> Path:
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight"))
-    plt.close(fig)
-    return Path(path)
+from gentool.datasets.font_faces import LETTERS
+from gentool.io.figures import plt, save_figure
+from gentool.io.images import save_letter_sheet, to_unit_range
 
 
 def collapse_onset(records: Sequence[dict], drop: int) -> int | None:
@@ -60,7 +50,7 @@ def letter_histogram(path: str | Path, report: dict, title: str = "") -> Path:
     ax.set_title(title or f"{report['letters_covered']}/26 letters covered, entropy {report['entropy']}, "
                           f"letter FID {report['letter_fid']:.1f}")
     ax.legend(fontsize=8, loc="upper right")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def samples_by_letter(path: str | Path, images: torch.Tensor, probabilities: torch.Tensor, threshold: float,
@@ -99,7 +89,7 @@ def dynamics(path: str | Path, records: Sequence[dict], onset: int | None, title
         axes[0].legend(fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def letter_heatmap(path: str | Path, records: Sequence[dict], title: str = "") -> Path:
@@ -115,7 +105,7 @@ def letter_heatmap(path: str | Path, records: Sequence[dict], title: str = "") -
     ax.set_xlabel("epoch")
     fig.colorbar(image, ax=ax, label="confident samples + 1 (log scale)")
     ax.set_title(title or "letters over training")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def compare_runs(path: str | Path, runs: Sequence[tuple[str, Sequence[dict]]]) -> Path:
@@ -132,4 +122,4 @@ def compare_runs(path: str | Path, runs: Sequence[tuple[str, Sequence[dict]]]) -
         ax.set_xlabel("epoch")
     axes[0].legend(fontsize=7)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)

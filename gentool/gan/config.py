@@ -1,16 +1,25 @@
-"""The GAN run config: data, model, optimiser, training loop and fixes. Presets live in gentool/presets/gan/."""
+"""The GAN run config: dataset, model, optimiser, training loop and fixes. Presets live in gentool/presets/gan/.
+
+`dataset` picks the letters (`data`, DCGAN models in `model`) or a 2-D mixture (`points`, MLP models in `mlp`).
+A 2-D dataset brings its own training regime (presets/gan/datasets/<name>.yaml: PacGAN's z, batch, learning rate
+and length) underneath the preset, so `--preset pacgan --dataset grid25` means PacGAN on the grid as published.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gentool.config import build_config, config_to_dict, option
+from gentool.config import build_config, config_to_dict, deep_merge, option
 from gentool.datasets.fonts import FontDataConfig
+from gentool.datasets.points import POINT_DATASETS, PointDataConfig
 from gentool.evaluate.coverage import CoverageSettings
 from gentool.evaluate.letters import EvaluatorSettings
-from gentool.gan.fixes import check_fixes, resolved_fix_options
-from gentool.presets import layered
+from gentool.gan.fixes import build_fixes, check_fixes, resolved_fix_options, training_setup
+from gentool.presets import layered, load_preset
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
+
+
+DATASETS = ("fonts", *POINT_DATASETS)
 
 
 @dataclass
@@ -19,6 +28,17 @@ class GanModelConfig:
     conditional: bool = option(False, help="condition generator and discriminator on the letter")
     g_width: int = option(64, min=4, max=1024, help="generator channels (the first hidden layer has twice this)")
     d_width: int = option(64, min=4, max=1024, help="discriminator channels (the second layer has twice this)")
+
+
+@dataclass
+class MlpConfig:
+    """The 2-D datasets' models, PacGAN's by default: G 4 x 400 ReLU with batch norm, D 3 x 200 maxout (5 pieces)."""
+
+    g_hidden: int = option(400, min=2, max=8192, help="generator units per hidden layer")
+    g_layers: int = option(4, min=1, max=32, help="generator hidden layers")
+    d_hidden: int = option(200, min=2, max=8192, help="discriminator units per hidden layer")
+    d_layers: int = option(3, min=1, max=32, help="discriminator hidden layers")
+    maxout_pieces: int = option(5, min=1, max=64, help="linear pieces per discriminator maxout unit")
 
 
 @dataclass
@@ -51,16 +71,33 @@ class EvaluationConfig(CoverageSettings):
 class GanConfig:
     seed: int = option(0, min=0, help="training seed (the dataset has its own, data.seed)")
     device: str = option("auto", help=f"one of {', '.join(DEVICE_CHOICES)}, or cuda:N")
+    dataset: str = option("fonts", choices=DATASETS, help="letters (fonts) or a 2-D mixture of Gaussians")
     data: FontDataConfig = field(default_factory=FontDataConfig)
+    points: PointDataConfig = field(default_factory=PointDataConfig)
     model: GanModelConfig = field(default_factory=GanModelConfig)
+    mlp: MlpConfig = field(default_factory=MlpConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: GanTrainConfig = field(default_factory=GanTrainConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     fixes: list[str] = option([], help="stabilisation fixes, applied in order")
     fix_options: dict = option({}, help="options per fix, e.g. {feature-matching: {weight: 1.0}}")
 
+    @property
+    def on_points(self) -> bool:
+        return self.dataset in POINT_DATASETS
+
     def check(self) -> list[tuple[str, str]]:
-        return device_problems(self.device) + check_fixes(self.fixes, self.fix_options)
+        problems = device_problems(self.device) + check_fixes(self.fixes, self.fix_options)
+        if self.on_points and self.model.conditional:
+            problems.append(("model.conditional", f"the 2-D dataset {self.dataset} has no labels to condition on; "
+                                                  f"set it to false"))
+        if not problems:  # the fixes are valid: check what they ask of the rest of the config
+            pack = training_setup(build_fixes(self.fixes, self.fix_options)).discriminator.pack
+            if self.train.batch_size % pack:
+                problems.append(("train.batch_size", f"pacgan packs {pack} samples per discriminator input, so the "
+                                                     f"batch size must be a multiple of {pack} (got "
+                                                     f"{self.train.batch_size})"))
+        return problems
 
 
 def build_gan_config(data: dict) -> GanConfig:
@@ -76,5 +113,12 @@ def gan_config_dict(config: GanConfig) -> dict:
 
 def resolve_gan_config(preset: str, config_file: str | None = None, flags: dict | None = None,
                        assignments: list[str] | None = None) -> GanConfig:
-    """preset < --config FILE < named flags (dotted keys) < --set key=value."""
-    return build_gan_config(layered("gan", preset, config_file, flags, assignments))
+    """dataset regime < preset < --config FILE < named flags (dotted keys) < --set key=value.
+
+    The dataset is read from the merged layers first, then its regime goes underneath them all.
+    """
+    merged = layered("gan", preset, config_file, flags, assignments)
+    dataset = merged.get("dataset", "fonts")
+    if isinstance(dataset, str) and dataset in POINT_DATASETS:
+        merged = deep_merge(load_preset("gan/datasets", dataset), merged)
+    return build_gan_config(merged)

@@ -1,11 +1,15 @@
-"""DCGAN-style generator and discriminator for 28x28 letters, optionally class-conditional.
+"""Generators and discriminators: DCGAN-style for 28x28 letters (optionally class-conditional) and MLPs for the
+2-D point benchmarks (ring8, grid25).
 
-The discriminator returns its logits and the features before its last layer; fixes such as feature matching
-read those features, so the architecture is written once for every fix.
+Every discriminator returns its logits and the features before its last layer (feature matching reads them), and
+is built from a `DiscriminatorSetup` that the enabled fixes fill in: PacGAN packs m samples into one input,
+minibatch discrimination adds batch-similarity features before the last layer, spectral norm rescales every
+weight, and the Wasserstein fixes drop batch norm. So each architecture is written once for every fix.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import torch
@@ -14,11 +18,23 @@ from torch import nn
 from gentool.datasets.glyphs import IMAGE_SIZE
 
 NUM_LETTERS = 26
+NORMALIZATIONS = ("batch", "none")
 
 
 class DiscriminatorOutput(NamedTuple):
-    logits: torch.Tensor  # (B,)
-    features: torch.Tensor  # (B, F): the penultimate layer, flattened
+    logits: torch.Tensor  # (B / pack,)
+    features: torch.Tensor  # (B / pack, F): the penultimate layer, flattened
+
+
+@dataclass
+class DiscriminatorSetup:
+    """How the discriminator is built; fixes edit it before the models are made (see gentool.gan.fixes)."""
+
+    pack: int = 1  # samples packed into one discriminator input (PacGAN)
+    minibatch_kernels: int = 0  # B of minibatch discrimination's tensor T (A x B x C); 0 = off
+    minibatch_kernel_dims: int = 0  # C of T
+    spectral_norm: bool = False
+    normalization: str = "batch"  # of the letter discriminator's hidden conv layer: "batch" or "none"
 
 
 def init_dcgan_weights(module: nn.Module) -> None:
@@ -31,6 +47,62 @@ def init_dcgan_weights(module: nn.Module) -> None:
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)
 
+
+class MinibatchDiscrimination(nn.Module):
+    """Salimans et al. 2016: for each sample, how close it is to the others in the batch, through B learned
+    projections of C dims each (the tensor T is A x B x C). A collapsed batch gives large similarities, which the
+    discriminator can see, while per-sample features cannot."""
+
+    def __init__(self, in_features: int, kernels: int, kernel_dims: int):
+        super().__init__()
+        self.kernels, self.kernel_dims = kernels, kernel_dims
+        # scaled so a projection is O(1) whatever A is; otherwise exp(-distance) starts at zero for wide features
+        self.T = nn.Parameter(torch.randn(in_features, kernels * kernel_dims) / in_features ** 0.5)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        projected = (features @ self.T).view(-1, self.kernels, self.kernel_dims).transpose(0, 1)  # (B, N, C)
+        distances = torch.cdist(projected, projected, p=1)  # (B, N, N) L1; never builds the (N, N, B, C) tensor
+        return torch.exp(-distances).sum(dim=2).t() - 1.0  # (N, B); minus each sample's similarity to itself
+
+
+class PackedDiscriminator(nn.Module):
+    """Shared head: pack m samples, run the trunk, add minibatch features, classify with one linear layer.
+
+    Subclasses build `trunk` (packed input -> (N, feature_dim)) and may override `attach_labels`.
+    """
+
+    def __init__(self, trunk: nn.Module, feature_dim: int, setup: DiscriminatorSetup):
+        super().__init__()
+        self.pack = setup.pack
+        self.trunk = trunk
+        self.minibatch = (MinibatchDiscrimination(feature_dim, setup.minibatch_kernels, setup.minibatch_kernel_dims)
+                          if setup.minibatch_kernels else None)
+        self.classify = nn.Linear(feature_dim + setup.minibatch_kernels, 1)
+
+    def attach_labels(self, inputs: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        return inputs
+
+    def forward(self, inputs: torch.Tensor, labels: torch.Tensor | None = None) -> DiscriminatorOutput:
+        inputs = self.attach_labels(inputs, labels)
+        if len(inputs) % self.pack:
+            raise ValueError(f"a batch of {len(inputs)} cannot be packed in groups of {self.pack}")
+        # consecutive samples become one input: (B, C, ...) -> (B/m, m*C, ...); the batch is already shuffled
+        packed = inputs.reshape(len(inputs) // self.pack, self.pack * inputs.shape[1], *inputs.shape[2:])
+        features = self.trunk(packed)
+        head = features if self.minibatch is None else torch.cat([features, self.minibatch(features)], dim=1)
+        return DiscriminatorOutput(self.classify(head).squeeze(1), features)
+
+
+def apply_spectral_norm(module: nn.Module) -> nn.Module:
+    """Miyato et al. 2018: every linear and conv weight divided by its largest singular value (one power
+    iteration per forward pass)."""
+    for child in list(module.modules()):
+        if isinstance(child, (nn.Linear, nn.Conv2d)):
+            nn.utils.parametrizations.spectral_norm(child)
+    return module
+
+
+# -------------------------------------------------------------------------------------------- 28x28 letters
 
 class Generator(nn.Module):
     def __init__(self, z_dim: int = 100, width: int = 64, num_classes: int = 0):
@@ -53,27 +125,72 @@ class Generator(nn.Module):
         return self.upsample(hidden)  # (B, 1, 28, 28) in [-1, 1]
 
 
-class Discriminator(nn.Module):
-    def __init__(self, width: int = 64, num_classes: int = 0):
-        super().__init__()
+class Discriminator(PackedDiscriminator):
+    def __init__(self, width: int = 64, num_classes: int = 0, setup: DiscriminatorSetup | None = None):
+        setup = setup or DiscriminatorSetup()
+        in_channels = (2 if num_classes else 1) * setup.pack
+        norm = nn.BatchNorm2d(2 * width) if setup.normalization == "batch" else nn.Identity()
+        trunk = nn.Sequential(
+            nn.Conv2d(in_channels, width, 4, 2, 1), nn.LeakyReLU(0.2, inplace=True),  # (N, w, 14, 14)
+            nn.Conv2d(width, 2 * width, 4, 2, 1, bias=setup.normalization != "batch"), norm,
+            nn.LeakyReLU(0.2, inplace=True),  # (N, 2w, 7, 7)
+            nn.Flatten())
+        super().__init__(trunk, 2 * width * 7 * 7, setup)
         self.num_classes = num_classes
         # conditional: the label enters as an extra input channel, a learned 28x28 map per letter
         self.label_map = nn.Embedding(num_classes, IMAGE_SIZE * IMAGE_SIZE) if num_classes else None
-        in_channels = 2 if num_classes else 1
-        self.features = nn.Sequential(
-            nn.Conv2d(in_channels, width, 4, 2, 1), nn.LeakyReLU(0.2, inplace=True),  # (B, w, 14, 14)
-            nn.Conv2d(width, 2 * width, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * width),
-            nn.LeakyReLU(0.2, inplace=True),  # (B, 2w, 7, 7)
-            nn.Flatten())
-        self.classify = nn.Linear(2 * width * 7 * 7, 1)
         self.apply(init_dcgan_weights)
 
-    def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> DiscriminatorOutput:
-        if self.label_map is not None:
-            label_plane = self.label_map(labels).view(-1, 1, IMAGE_SIZE, IMAGE_SIZE)
-            images = torch.cat([images, label_plane], dim=1)
-        features = self.features(images)
-        return DiscriminatorOutput(self.classify(features).squeeze(1), features)
+    def attach_labels(self, inputs: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        if self.label_map is None:
+            return inputs
+        label_plane = self.label_map(labels).view(-1, 1, IMAGE_SIZE, IMAGE_SIZE)
+        return torch.cat([inputs, label_plane], dim=1)
+
+
+# ----------------------------------------------------------------------------------------------- 2-D points
+
+class Maxout(nn.Module):
+    """A linear layer with `pieces` outputs per unit, keeping the largest (Goodfellow et al. 2013)."""
+
+    def __init__(self, in_features: int, out_features: int, pieces: int):
+        super().__init__()
+        self.pieces = pieces
+        self.linear = nn.Linear(in_features, out_features * pieces)
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        return self.linear(inputs).view(len(inputs), -1, self.pieces).max(dim=2).values
+
+
+class PointGenerator(nn.Module):
+    """PacGAN's 2-D generator: hidden ReLU layers with batch norm, a linear 2-D output."""
+
+    def __init__(self, z_dim: int = 2, hidden: int = 400, layers: int = 4):
+        super().__init__()
+        self.z_dim = z_dim
+        self.num_classes = 0
+        blocks: list[nn.Module] = []
+        width = z_dim
+        for _ in range(layers):
+            blocks += [nn.Linear(width, hidden), nn.BatchNorm1d(hidden), nn.ReLU(inplace=True)]
+            width = hidden
+        self.net = nn.Sequential(*blocks, nn.Linear(width, 2))
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(z)  # (B, 2)
+
+
+class PointDiscriminator(PackedDiscriminator):
+    """PacGAN's 2-D discriminator: maxout hidden layers, no batch norm; with PacGAN it reads 2m coordinates."""
+
+    def __init__(self, hidden: int = 200, layers: int = 3, pieces: int = 5, setup: DiscriminatorSetup | None = None):
+        setup = setup or DiscriminatorSetup()
+        blocks: list[nn.Module] = []
+        width = 2 * setup.pack
+        for _ in range(layers):
+            blocks.append(Maxout(width, hidden, pieces))
+            width = hidden
+        super().__init__(nn.Sequential(*blocks), hidden, setup)
 
 
 def count_parameters(module: nn.Module) -> int:

@@ -4,29 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import torch
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from gentool.datasets.drums import DrumDataset  # noqa: E402
-from gentool.drums.genres import GENRES  # noqa: E402
-from gentool.drums.pattern import DrumPattern  # noqa: E402
-from gentool.io.pianoroll import save_piano_rolls  # noqa: E402
-from gentool.runtime.files import atomic_write, atomic_write_json  # noqa: E402
-from gentool.runtime.rundir import RunDir  # noqa: E402
-from gentool.vae import analysis  # noqa: E402
-from gentool.vae.config import VaeConfig  # noqa: E402
-from gentool.vae.model import HierarchicalVAE  # noqa: E402
-from gentool.vae.train import collapsed_dimensions  # noqa: E402
-
-
-def _save(fig: plt.Figure, path: Path) -> Path:
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight"))
-    plt.close(fig)
-    return path
+from gentool.datasets.drums import DrumDataset
+from gentool.drums.genres import GENRES
+from gentool.drums.pattern import DrumPattern
+from gentool.io.figures import plt, save_figure
+from gentool.io.pianoroll import save_piano_rolls
+from gentool.runtime.files import atomic_write_json
+from gentool.runtime.rundir import RunDir
+from gentool.vae import analysis
+from gentool.vae.config import VaeConfig
+from gentool.vae.model import HierarchicalVAE
+from gentool.vae.train import collapsed_dimensions
 
 
 def _kl_bars(path: Path, final: dict) -> Path:
@@ -38,7 +29,7 @@ def _kl_bars(path: Path, final: dict) -> Path:
         ax.set_xticks(range(len(values)))
         ax.set_title(f"KL per z_{level} dimension (nats; red = collapsed)", fontsize=9)
         ax.set_xlabel("dimension")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _kl_over_epochs(path: Path, records: list[dict]) -> Path:
@@ -53,7 +44,7 @@ def _kl_over_epochs(path: Path, records: list[dict]) -> Path:
     twin.set_ylabel("beta")
     lines = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
     ax.legend(lines, [line.get_label() for line in lines], fontsize=8, loc="upper right")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _scatter(path: Path, codes: np.ndarray, genre: np.ndarray) -> Path:
@@ -70,7 +61,7 @@ def _scatter(path: Path, codes: np.ndarray, genre: np.ndarray) -> Path:
             ax.scatter(projected[rows, 0], projected[rows, 1], s=6, alpha=0.6, label=name)
     ax.set_title("z_high of held-out bars (PCA), by genre", fontsize=9)
     ax.legend(fontsize=8, markerscale=2)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _density_sweep(path: Path, sweep: dict) -> Path:

@@ -1,0 +1,64 @@
+"""Stabilisation fixes for GAN training, each one self-contained and registered by name (see base.py)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from gentool.config import build_config, did_you_mean
+from gentool.gan.fixes import architecture, feature_matching, penalties, unrolled  # noqa: F401 (registers)
+from gentool.gan.fixes.base import (FIXES, Critic, DiscriminatorLoss, Fix, StepContext, TrainingSetup,
+                                    register_fix)
+
+__all__ = ["FIXES", "Critic", "DiscriminatorLoss", "Fix", "StepContext", "TrainingSetup", "register_fix",
+           "check_fixes", "build_fixes", "training_setup", "resolved_fix_options", "describe_fixes"]
+
+
+def check_fixes(names: list[str], options: dict) -> list[tuple[str, str]]:
+    """Config problems with the fix list and its options, as (key, problem) pairs."""
+    problems = []
+    for index, name in enumerate(names):
+        if name not in FIXES:
+            problems.append((f"fixes[{index}]", f"unknown fix '{name}'{did_you_mean(name, FIXES)}; "
+                                                f"available fixes: {', '.join(sorted(FIXES))}"))
+        elif names.index(name) != index:
+            problems.append((f"fixes[{index}]", f"fix '{name}' is listed twice"))
+    for name in options:
+        if name not in FIXES:
+            problems.append((f"fix_options.{name}", f"unknown fix{did_you_mean(name, FIXES)}; "
+                                                    f"available fixes: {', '.join(sorted(FIXES))}"))
+    known = [name for name in names if name in FIXES]
+    for index, name in enumerate(known):
+        for other in known[index + 1:]:
+            reason = FIXES[name].incompatible.get(other) or FIXES[other].incompatible.get(name)
+            if reason:
+                problems.append(("fixes", f"'{name}' and '{other}' cannot be combined: {reason}; drop one"))
+    return problems
+
+
+def _build_options(name: str, options: dict):
+    return build_config(FIXES[name].Options, options.get(name, {}), prefix=f"fix_options.{name}")
+
+
+def build_fixes(names: list[str], options: dict) -> list[Fix]:
+    return [FIXES[name](_build_options(name, options)) for name in names]
+
+
+def training_setup(fixes: list[Fix]) -> TrainingSetup:
+    """The models' and losses' shape once every fix has had its say, in order."""
+    setup = TrainingSetup()
+    for fix in fixes:
+        fix.configure(setup)
+    return setup
+
+
+def resolved_fix_options(names: list[str], options: dict) -> dict:
+    """Options of every enabled fix with defaults filled in, as written to the run's config.yaml.
+
+    Options given for a fix that is not enabled are validated and kept too, so a typo never hides.
+    """
+    return {name: asdict(_build_options(name, options)) for name in [*names, *[n for n in options if n not in names]]}
+
+
+def describe_fixes() -> list[dict]:
+    return [{"name": name, "summary": cls.summary, "options": asdict(cls.Options()),
+             "incompatible": sorted(cls.incompatible)} for name, cls in FIXES.items()]

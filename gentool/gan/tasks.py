@@ -1,0 +1,184 @@
+"""What differs between the GAN's datasets: the models, the real batches, how a generator is measured while it
+trains, which epoch is best, what a sample picture is, and the figures of a finished run.
+
+`LetterTask`: 28x28 letters, DCGAN models, letter coverage with the letter evaluator.
+`PointTask`: the 2-D mixtures ring8 / grid25, PacGAN's MLPs, modes captured / high quality / reverse KL.
+The trainer (gentool.gan.train) holds one task and is otherwise the same for both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from gentool.datasets.font_faces import LETTERS
+from gentool.datasets.fonts import FontDataset, load_font_dataset
+from gentool.datasets.points import PointDataset, load_point_dataset
+from gentool.evaluate import mode_figures
+from gentool.evaluate.coverage import generate, measure
+from gentool.evaluate.coverage_figures import collapse_onset
+from gentool.evaluate.letters import LetterEvaluator, load_letter_evaluator
+from gentool.evaluate.modes import mode_metrics
+from gentool.gan.config import GanConfig
+from gentool.gan.fixes import build_fixes, training_setup
+from gentool.gan.models import (Discriminator, DiscriminatorSetup, Generator, PointDiscriminator, PointGenerator,
+                                apply_spectral_norm)
+from gentool.gan.report import write_run_figures
+from gentool.io.images import save_grid, to_unit_range
+from gentool.runtime.progress import Reporter
+from gentool.runtime.rundir import RunDir
+from gentool.runtime.trainer import full_batches
+
+# evaluation noise has its own stream, offset from the training seed: the same z at every evaluation of a run
+EVAL_SEED_OFFSET = 1_000_003
+
+
+def build_models(config: GanConfig, device: torch.device,
+                 setup: DiscriminatorSetup | None = None) -> tuple[nn.Module, nn.Module]:
+    """Generator and discriminator for the config's dataset; `setup` (from the fixes) shapes the discriminator."""
+    setup = setup or training_setup(build_fixes(config.fixes, config.fix_options)).discriminator
+    if config.on_points:
+        mlp = config.mlp
+        generator = PointGenerator(config.model.z_dim, mlp.g_hidden, mlp.g_layers)
+        discriminator = PointDiscriminator(mlp.d_hidden, mlp.d_layers, mlp.maxout_pieces, setup)
+    else:
+        classes = len(LETTERS) if config.model.conditional else 0
+        generator = Generator(config.model.z_dim, config.model.g_width, classes)
+        discriminator = Discriminator(config.model.d_width, classes, setup)
+    if setup.spectral_norm:
+        apply_spectral_norm(discriminator)
+    return generator.to(device), discriminator.to(device)
+
+
+class LetterTask:
+    rate_name = "images_per_s"
+    sample_count_default = 64
+
+    def __init__(self, config: GanConfig, dataset: FontDataset, evaluator: LetterEvaluator | None):
+        if config.evaluation.every and evaluator is None:
+            raise ValueError("evaluation.every > 0 needs a letter evaluator (load_letter_evaluator)")
+        self.config, self.dataset, self.evaluator = config, dataset, evaluator
+        self.initial_best = {"epoch": None, "letters_covered": -1, "letter_fid": None}
+
+    @property
+    def fingerprint(self) -> str:
+        return self.dataset.fingerprint
+
+    def real_tensors(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.dataset.tensors("train", device)  # (N, 1, 28, 28) in [-1, 1], (N,)
+
+    def batches_per_epoch(self) -> int:
+        return full_batches(int((~self.dataset.is_val).sum()), self.config.train.batch_size,
+                            self.config.train.max_steps_per_epoch, "images", "raise data.samples_per_glyph")
+
+    def evaluate(self, generator: nn.Module, device: torch.device) -> dict:
+        """Letter coverage of fresh samples (its own noise stream; training state untouched)."""
+        config = self.config
+        images = generate(generator, config.evaluation.samples, config.model.z_dim, config.model.conditional,
+                          config.seed + EVAL_SEED_OFFSET, device)
+        report, _ = measure(images, self.evaluator, config.evaluation)
+        keys = ("letters_covered", "coverage", "entropy", "kl_uniform", "confident_share", "not_letter_share",
+                "letter_fid", "missing", "letter_counts")
+        return {key: report[key] for key in keys}
+
+    def is_better(self, record: dict, best: dict) -> bool:
+        """Most letters covered; ties go to the lower letter FID."""
+        if "letters_covered" not in record:
+            return False
+        if record["letters_covered"] != best["letters_covered"]:
+            return record["letters_covered"] > best["letters_covered"]
+        return record["letter_fid"] < best["letter_fid"]
+
+    def best_of(self, record: dict) -> dict:
+        return {"letters_covered": record["letters_covered"], "letter_fid": record["letter_fid"]}
+
+    def save_samples(self, path: Path, samples: torch.Tensor) -> Path:
+        return save_grid(path, to_unit_range(samples), nrow=8)
+
+    def summary_extras(self, records: list[dict]) -> dict:
+        extras = {"dataset": {"name": "fonts", "fingerprint": self.dataset.fingerprint, "path": str(self.dataset.path),
+                              "train_images": int((~self.dataset.is_val).sum())}}
+        if self.evaluator is not None:
+            extras["collapse_onset_epoch"] = collapse_onset(records, self.config.evaluation.collapse_drop)
+            extras["evaluator"] = {"path": str(self.evaluator.path),
+                                   "held_out_accuracy": self.evaluator.report["held_out"]["accuracy"]}
+        return extras
+
+    def figures(self, run: RunDir, generator: nn.Module) -> list[Path]:
+        if self.evaluator is None:
+            return []
+        return write_run_figures(run, self.config, generator, self.evaluator)
+
+
+class PointTask:
+    rate_name = "points_per_s"
+
+    def __init__(self, config: GanConfig, dataset: PointDataset):
+        self.config, self.dataset = config, dataset
+        self.initial_best = {"epoch": None, "modes_captured": -1, "high_quality": None}
+
+    @property
+    def fingerprint(self) -> str:
+        return self.dataset.fingerprint
+
+    def real_tensors(self, device: torch.device) -> tuple[torch.Tensor, None]:
+        return self.dataset.tensors(device), None  # (N, 2)
+
+    def batches_per_epoch(self) -> int:
+        return full_batches(self.dataset.size, self.config.train.batch_size, self.config.train.max_steps_per_epoch,
+                            "points", "raise points.samples")
+
+    def sample_points(self, generator: nn.Module, device: torch.device, seed: int | None = None) -> torch.Tensor:
+        seed = self.config.seed + EVAL_SEED_OFFSET if seed is None else seed
+        return generate(generator, self.config.evaluation.samples, self.config.model.z_dim, False, seed, device)
+
+    def evaluate(self, generator: nn.Module, device: torch.device) -> dict:
+        report = mode_metrics(self.sample_points(generator, device), self.dataset.means, self.dataset.std)
+        return {key: report[key] for key in ("modes_captured", "high_quality", "reverse_kl", "mode_counts")}
+
+    def is_better(self, record: dict, best: dict) -> bool:
+        """Most modes captured; ties go to the larger high-quality share."""
+        if "modes_captured" not in record:
+            return False
+        if record["modes_captured"] != best["modes_captured"]:
+            return record["modes_captured"] > best["modes_captured"]
+        return record["high_quality"] > best["high_quality"]
+
+    def best_of(self, record: dict) -> dict:
+        return {"modes_captured": record["modes_captured"], "high_quality": record["high_quality"]}
+
+    def save_samples(self, path: Path, samples: torch.Tensor) -> Path:
+        return mode_figures.scatter(path, samples, self.dataset.means, self.dataset.std,
+                                    f"{self.dataset.name}: {len(samples)} fixed-noise samples")
+
+    def summary_extras(self, records: list[dict]) -> dict:
+        return {"dataset": {"name": self.dataset.name, "fingerprint": self.dataset.fingerprint,
+                            "train_points": self.dataset.size, "modes": len(self.dataset.means),
+                            "std": self.dataset.std}}
+
+    def figures(self, run: RunDir, generator: nn.Module) -> list[Path]:
+        config = self.config
+        title = f"{run.path.name}: {config.dataset}, fixes {', '.join(config.fixes) or 'none'}, seed {config.seed}"
+        points = self.sample_points(generator, next(generator.parameters()).device)
+        report = mode_metrics(points, self.dataset.means, self.dataset.std)
+        written = [mode_figures.scatter(run.figures / "modes.png", points, self.dataset.means, self.dataset.std,
+                                        f"{title}\n{report['modes_captured']}/{report['modes']} modes, "
+                                        f"{100 * report['high_quality']:.1f}% high quality")]
+        if any(r.get("modes_captured") is not None for r in run.read_metrics()):
+            written.append(mode_figures.dynamics(run.figures / "dynamics.png", run.read_metrics(),
+                                                 len(self.dataset.means), title))
+        return written
+
+
+def load_task(config: GanConfig, data_dir: Path | None, device: torch.device, reporter: Reporter,
+              evaluate: bool | None = None) -> LetterTask | PointTask:
+    """The dataset (and, for letters measured while training, the letter evaluator) a config needs."""
+    if config.on_points:
+        return PointTask(config, load_point_dataset(config.dataset, config.points))
+    dataset = load_font_dataset(config.data, data_dir, reporter=reporter)
+    wanted = bool(config.evaluation.every) if evaluate is None else evaluate
+    evaluator = (load_letter_evaluator(config.data, data_dir, device, settings=config.evaluation.evaluator,
+                                       reporter=reporter) if wanted else None)
+    return LetterTask(config, dataset, evaluator)

@@ -1,0 +1,217 @@
+"""The GAN fixes of issue 7: each one's mechanism, their combinations, and the errors for impossible ones."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from gentool.errors import ConfigError
+from gentool.gan.config import build_gan_config, resolve_gan_config
+from gentool.gan.fixes import FIXES, StepContext, TrainingSetup, build_fixes, training_setup
+from gentool.gan.fixes.penalties import R1Options, R1Penalty, WganGp, WganGpOptions
+from gentool.gan.fixes.unrolled import Unrolled, UnrolledOptions
+from gentool.gan.models import (Discriminator, DiscriminatorOutput, DiscriminatorSetup, MinibatchDiscrimination,
+                                PointDiscriminator, PointGenerator, apply_spectral_norm)
+from gentool.gan.tasks import load_task
+from gentool.gan.train import resume_gan_run, start_gan_run
+from gentool.runtime.progress import Reporter
+from gentool.runtime.rundir import RunDir
+
+CPU = torch.device("cpu")
+TINY_POINTS = {"device": "cpu", "dataset": "grid25", "points": {"samples": 1000},
+               "mlp": {"g_hidden": 32, "g_layers": 2, "d_hidden": 32, "d_layers": 2},
+               "train": {"epochs": 2, "batch_size": 50, "max_steps_per_epoch": 6, "sample_epochs": [2],
+                         "sample_count": 100, "checkpoint_every": 1},
+               "evaluation": {"every": 1, "samples": 500}}
+
+
+def point_config(fixes=(), **sections):
+    merged = {**TINY_POINTS, "fixes": list(fixes), **sections}
+    return build_gan_config(merged)
+
+
+# ------------------------------------------------------------------------------------------ the mechanisms
+
+def test_pacgan_packs_samples_into_one_discriminator_input():
+    discriminator = PointDiscriminator(16, 2, 3, DiscriminatorSetup(pack=4))
+    assert discriminator.trunk[0].linear.in_features == 8  # 4 packed 2-D points
+    assert discriminator(torch.randn(12, 2)).logits.shape == (3,)
+    letters = Discriminator(8, 0, DiscriminatorSetup(pack=2))
+    assert letters(torch.randn(6, 1, 28, 28)).logits.shape == (3,)
+    with pytest.raises(ValueError, match="packed in groups of 4"):
+        discriminator(torch.randn(10, 2))
+
+
+def test_minibatch_features_tell_a_collapsed_batch_from_a_varied_one():
+    torch.manual_seed(0)
+    layer = MinibatchDiscrimination(8, kernels=6, kernel_dims=3)
+    varied = torch.randn(16, 8) * 3
+    collapsed = varied[:1].repeat(16, 1)
+    # identical samples: every kernel says "15 others exactly like me"; varied ones are far apart
+    assert torch.allclose(layer(collapsed), torch.full((16, 6), 15.0))
+    assert layer(varied).mean() < 2.0
+    discriminator = PointDiscriminator(16, 2, 3, DiscriminatorSetup(minibatch_kernels=6, minibatch_kernel_dims=3))
+    assert discriminator.classify.in_features == 16 + 6
+
+
+def test_spectral_norm_bounds_every_discriminator_layer():
+    torch.manual_seed(0)
+    discriminator = apply_spectral_norm(PointDiscriminator(32, 2, 3))
+    for _ in range(30):  # power iteration converges over forward passes in training mode
+        discriminator(torch.randn(20, 2))
+    for module in discriminator.modules():
+        if isinstance(module, nn.Linear):
+            assert torch.linalg.matrix_norm(module.weight, ord=2).item() == pytest.approx(1.0, abs=0.05)
+    setup = training_setup(build_fixes(["spectral-norm"], {}))
+    assert setup.discriminator.spectral_norm and setup.discriminator.normalization == "none"
+    plain = Discriminator(8, 0, setup.discriminator)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in plain.modules())
+
+
+class LinearCritic(nn.Module):
+    """D(x) = w . x + b: its input gradient is w everywhere, so the penalties have closed forms."""
+
+    def __init__(self, w):
+        super().__init__()
+        self.linear = nn.Linear(2, 1)
+        with torch.no_grad():
+            self.linear.weight.copy_(torch.tensor([w]))
+
+    def forward(self, x, labels=None):
+        return DiscriminatorOutput(self.linear(x).squeeze(1), x)
+
+
+@pytest.mark.parametrize("w", [(0.3, 0.4), (3.0, 4.0)])
+def test_gradient_penalties_have_their_closed_form_on_a_linear_critic(w):
+    critic = LinearCritic(w)
+    norm = math.hypot(*w)
+    step = StepContext(torch.randn(8, 2), None, torch.randn(8, 2), None, None, critic, None, TrainingSetup())
+    metrics = {}
+    loss = R1Penalty(R1Options(gamma=2.0)).discriminator_loss(step, critic, torch.tensor(0.0), None, None, metrics)
+    assert metrics["r1_penalty"].item() == pytest.approx(norm ** 2, rel=1e-5)
+    assert loss.item() == pytest.approx(norm ** 2, rel=1e-5)  # gamma / 2 = 1
+    WganGp(WganGpOptions(weight=1.0)).discriminator_loss(step, critic, torch.tensor(0.0), None, None, metrics)
+    assert metrics["gp_penalty"].item() == pytest.approx((norm - 1) ** 2, rel=1e-5)
+
+
+def test_label_smoothing_and_wgan_gp_change_the_loss_setup():
+    assert training_setup(build_fixes(["label-smoothing"], {})).real_target == 0.9
+    setup = training_setup(build_fixes(["wgan-gp"], {"wgan-gp": {"critic_steps": 3}}))
+    assert setup.loss == "wasserstein" and setup.d_steps == 3 and setup.discriminator.normalization == "none"
+
+
+def test_unrolled_hands_the_generator_a_discriminator_k_steps_ahead_and_leaves_the_real_one_alone():
+    torch.manual_seed(0)
+    config = point_config(["unrolled"])
+    task = load_task(config, None, CPU, Reporter("quiet"))
+    generator, discriminator = PointGenerator(2, 16, 2), PointDiscriminator(16, 2, 3)
+    optimizer = torch.optim.Adam(discriminator.parameters(), lr=0.05)
+    real, fake = task.dataset.points[:50], generator(torch.randn(50, 2))
+    step = StepContext(real, None, fake, None, generator, discriminator, optimizer, TrainingSetup())
+
+    def loss_fn(critic, fake_batch, metrics):
+        return (nn.functional.softplus(-critic(real).logits).mean()
+                + nn.functional.softplus(critic(fake_batch).logits).mean())
+
+    before = [p.detach().clone() for p in discriminator.parameters()]
+    now = discriminator(fake).logits
+    ahead = {}
+    for second_order in (False, True):
+        critic = Unrolled(UnrolledOptions(steps=3, second_order=second_order)).discriminator_for_generator(
+            step, discriminator, loss_fn)
+        ahead[second_order] = critic(fake).logits
+        assert not torch.allclose(ahead[second_order], now)  # the unrolled critic has moved
+    assert all(torch.equal(a, b) for a, b in zip(before, discriminator.parameters()))
+    # second order: the generator's gradient also flows through the unrolled updates, so it differs
+    grads = {}
+    for second_order, logits in ahead.items():
+        generator.zero_grad()
+        (grad,) = torch.autograd.grad(logits.mean(), next(generator.parameters()), retain_graph=True)
+        grads[second_order] = grad
+    assert not torch.allclose(grads[False], grads[True])
+
+
+# ----------------------------------------------------------------------------------------- configurations
+
+@pytest.mark.parametrize("fixes, message", [
+    (["label-smoothing", "wgan-gp"], "'label-smoothing' and 'wgan-gp' cannot be combined: the Wasserstein loss"),
+    (["r1", "wgan-gp"], "'r1' and 'wgan-gp' cannot be combined: both are gradient penalties"),
+    (["pacgan", "pacgan"], "listed twice"),
+    (["pac-gan"], "did you mean 'pacgan'"),
+])
+def test_impossible_fix_lists_are_refused_with_the_reason(fixes, message):
+    with pytest.raises(ConfigError, match=message):
+        point_config(fixes)
+
+
+def test_pacgan_needs_a_batch_it_can_pack_and_points_have_no_labels():
+    with pytest.raises(ConfigError, match="multiple of 3"):
+        point_config(["pacgan"], fix_options={"pacgan": {"packs": 3}})
+    with pytest.raises(ConfigError, match="no labels to condition on"):
+        point_config(model={"conditional": True})
+
+
+def test_a_point_dataset_brings_its_training_regime_under_the_preset():
+    config = resolve_gan_config("pacgan", flags={"dataset": "grid25"})
+    assert (config.model.z_dim, config.train.batch_size, config.optim.lr) == (2, 100, 1e-4)
+    assert config.fixes == ["pacgan"] and config.evaluation.samples == 2500
+    assert resolve_gan_config("vanilla").model.z_dim == 100  # letters keep the course's settings
+    override = resolve_gan_config("vanilla", flags={"dataset": "ring8"}, assignments=["optim.lr=0.001"])
+    assert override.optim.lr == 1e-3
+
+
+# ------------------------------------------------------------------------------------------------- training
+
+@pytest.mark.parametrize("name", sorted(FIXES))
+def test_each_fix_trains_on_points_alone_and_with_feature_matching(name, tmp_path):
+    for fixes in ([name], [name, "feature-matching"]) if name != "feature-matching" else ([name],):
+        config = point_config(fixes)
+        run = RunDir.create(tmp_path / "-".join(fixes), "gan")
+        outcome = start_gan_run(config, run, load_task(config, None, CPU, Reporter("quiet")), CPU)
+        assert outcome.status == "completed"
+        final = run.read_metrics()[-1]
+        assert math.isfinite(final["loss_d"]) and math.isfinite(final["loss_g"])
+        assert 0 <= final["modes_captured"] <= 25 and 0 <= final["high_quality"] <= 1
+        assert ("critic_gap" in final) == ("wgan-gp" in fixes)
+
+
+@pytest.mark.parametrize("fixes", [["pacgan", "spectral-norm", "minibatch-discrimination"],
+                                   ["wgan-gp", "unrolled"]])
+def test_fixes_combine_on_letters(fixes, tiny_config, data_dir, tmp_path):
+    from gentool.datasets.fonts import load_font_dataset
+    from gentool.gan.tasks import LetterTask
+    config = build_gan_config({**tiny_config, "fixes": fixes, "train": {**tiny_config["train"], "epochs": 1,
+                                                                         "max_steps_per_epoch": 2}})
+    run = RunDir.create(tmp_path / "run", "gan")
+    task = LetterTask(config, load_font_dataset(config.data, data_dir), None)
+    assert start_gan_run(config, run, task, CPU).status == "completed"
+
+
+def test_point_run_resumes_to_the_same_weights(tmp_path):
+    config = point_config(["pacgan", "r1"])
+
+    class StopAfter:
+        def __init__(self, steps):
+            self.steps = steps
+
+        @property
+        def requested(self):
+            self.steps -= 1
+            return self.steps < 0
+
+    straight = RunDir.create(tmp_path / "straight", "gan")
+    start_gan_run(config, straight, load_task(config, None, CPU, Reporter("quiet")), CPU)
+    broken = RunDir.create(tmp_path / "broken", "gan")
+    outcome = start_gan_run(config, broken, load_task(config, None, CPU, Reporter("quiet")), CPU,
+                            stop=StopAfter(8))
+    assert outcome.status == "interrupted"
+    resume_gan_run(broken, config, load_task(config, None, CPU, Reporter("quiet")), CPU)
+    a = torch.load(straight.last_checkpoint, weights_only=True)["generator"]
+    b = torch.load(broken.last_checkpoint, weights_only=True)["generator"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert [r["modes_captured"] for r in straight.read_metrics()] == [r["modes_captured"]
+                                                                      for r in broken.read_metrics()]
+    assert (straight.figures / "modes.png").is_file() and (straight.figures / "dynamics.png").is_file()
