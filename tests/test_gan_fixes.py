@@ -16,7 +16,7 @@ from gentool.gan.fixes.unrolled import Unrolled, UnrolledOptions
 from gentool.gan.models import (Discriminator, DiscriminatorOutput, DiscriminatorSetup, MinibatchDiscrimination,
                                 PointDiscriminator, PointGenerator, apply_spectral_norm)
 from gentool.gan.tasks import load_task
-from gentool.gan.train import resume_gan_run, start_gan_run
+from gentool.gan.train import GanTrainer, resume_gan_run, start_gan_run
 from gentool.runtime.progress import Reporter
 from gentool.runtime.rundir import RunDir
 
@@ -215,3 +215,22 @@ def test_point_run_resumes_to_the_same_weights(tmp_path):
     assert [r["modes_captured"] for r in straight.read_metrics()] == [r["modes_captured"]
                                                                       for r in broken.read_metrics()]
     assert (straight.figures / "modes.png").is_file() and (straight.figures / "dynamics.png").is_file()
+
+
+def test_learning_rate_falls_linearly_to_its_final_ratio_and_stays_constant_by_default(tmp_path):
+    config = point_config(optim={"lr": 1e-3, "final_lr_ratio": 0.1})
+    trainer = GanTrainer(config, load_task(config, None, CPU, Reporter("quiet")), CPU,
+                         RunDir.create(tmp_path / "run", "gan"))
+    last = trainer.epochs * trainer.batches_per_epoch - 1
+    assert trainer.learning_rate() == pytest.approx(1e-3)
+    trainer.global_step = last
+    assert trainer.learning_rate() == pytest.approx(1e-4)
+    trainer.global_step = last // 2
+    assert 1e-4 < trainer.learning_rate() < 1e-3
+    trainer.fit()
+    assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(1e-4)
+    constant = point_config()
+    plain = GanTrainer(constant, load_task(constant, None, CPU, Reporter("quiet")), CPU,
+                       RunDir.create(tmp_path / "plain", "gan"))
+    plain.fit()
+    assert plain.opt_d.param_groups[0]["lr"] == constant.optim.lr

@@ -123,3 +123,13 @@ def test_benchmark_refuses_unknown_fixes_and_datasets(tmp_path):
     assert result.exit_code == 2 and "unknown fix 'unroled'" in result.output
     result = invoke(["gan", "benchmark", "--dataset", "ring9", "--out", str(tmp_path / "b")], tmp_path)
     assert result.exit_code == 2 and "unknown dataset 'ring9'" in result.output
+
+
+def test_gan_fixes_lists_every_fix_with_its_preset_and_conflicts(tmp_path):
+    from gentool.gan.fixes import FIXES
+    from gentool.presets import available_presets
+    shown = invoke(["gan", "fixes"], tmp_path)
+    assert shown.exit_code == 0
+    for name in FIXES:
+        assert f"--preset {name}" in shown.stdout and name in available_presets("gan")
+    assert "cannot be combined with: label-smoothing, r1" in shown.stdout

@@ -10,10 +10,10 @@ import typer
 from gentool.cli import gan_bench, gan_eval
 from gentool.cli.common import (ConfigOption, DataDirOption, DeviceOption, EpochsOption, FontsDirOption, JsonOption,
                                 QuietOption, ResumeOption, SetOption, TrainSeedOption,
-                                command_line, handle_errors, open_for_resume, report_outcome,
+                                command_line, handle_errors, open_for_resume, out, print_json, report_outcome,
                                 reporter_for, stop_on_ctrl_c)
 from gentool.gan.config import DATASETS, resolve_gan_config
-from gentool.gan.fixes import FIXES
+from gentool.gan.fixes import FIXES, describe_fixes
 from gentool.gan.tasks import load_task
 from gentool.gan.train import new_trainer, read_run_config, resumed_trainer
 from gentool.presets import available_presets
@@ -89,6 +89,22 @@ def train(
     with stop_on_ctrl_c(stop):
         outcome = trainer.run_to_end(preset, command_line())
     report_outcome(outcome.summary, outcome.status, json_, _report_lines(outcome.summary), "gan")
+
+
+@app.command("fixes")
+@handle_errors
+def fixes(json_: JsonOption = False) -> None:
+    """List the stabilisation fixes: what each does, its options with defaults, and what it cannot combine with."""
+    described = describe_fixes()
+    if json_:
+        print_json({"fixes": described})
+        return
+    for fix in described:
+        options = ", ".join(f"{key}={value}" for key, value in fix["options"].items()) or "none"
+        out.print(f"[bold]{fix['name']}[/bold]: {fix['summary']}")
+        out.print(f"    options (fix_options.{fix['name']}.*): {options}; preset: --preset {fix['name']}")
+        if fix["incompatible"]:
+            out.print(f"    cannot be combined with: {', '.join(fix['incompatible'])}")
 
 
 def _report_lines(summary: dict) -> list[str]:

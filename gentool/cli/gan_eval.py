@@ -106,6 +106,17 @@ def _cell(report: dict, key: str, fmt: str) -> str:
     return "n/a" if value is None else fmt.format(value)
 
 
+def _baseline_table(title: str, caption: str, rows: list[tuple[str, str, str]], result: dict) -> Table:
+    """One row per figure: the model's value, then each baseline's, measured the same way."""
+    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
+    table.add_column("")
+    for name in ("model", *result["baselines"]):
+        table.add_column(name, justify="right")
+    for label, key, fmt in rows:
+        table.add_row(label, *[_cell(report, key, fmt) for report in (result["model"], *result["baselines"].values())])
+    return table
+
+
 @handle_errors
 def coverage(
     run: RunOption = None,
@@ -148,19 +159,11 @@ def coverage(
     if json_:
         print_json(result)
         return
-    table = Table(title=f"coverage of {used}", title_justify="left",
-                  caption=f"{settings.samples} samples; confident at p >= {settings.threshold}; covered at >= "
-                          f"{result['model']['min_count']}; entropy normalised to 1 = uniform; baselines: "
-                          + ", ".join(f"{n} = {BASELINE_NOTES[n]}" for n in result["baselines"]),
-                  caption_justify="left")
-    table.add_column("")
-    table.add_column("model", justify="right")
-    for name in result["baselines"]:
-        table.add_column(name, justify="right")
-    for label, key, fmt in ROWS:
-        table.add_row(label, _cell(result["model"], key, fmt),
-                      *[_cell(report, key, fmt) for report in result["baselines"].values()])
-    out.print(table)
+    out.print(_baseline_table(f"coverage of {used}",
+                              f"{settings.samples} samples; confident at p >= {settings.threshold}; covered at >= "
+                              f"{result['model']['min_count']}; entropy normalised to 1 = uniform; baselines: "
+                              + ", ".join(f"{n} = {BASELINE_NOTES[n]}" for n in result["baselines"]),
+                              ROWS, result))
     missing = result["model"]["missing"]
     out.print(f"missing letters: {''.join(missing) if missing else 'none'}")
     out.print(f"generated and scored in {result['seconds']:.2f} s; wrote {coverage_path} and "
@@ -174,10 +177,10 @@ POINT_ROWS = [("modes captured", "modes_captured", "{}"), ("high quality %", "hi
 def _point_coverage(generator, config: GanConfig, used: Path, samples: int | None, seed: int, folder: Path,
                     as_json: bool) -> None:
     """Mode metrics of a ring8/grid25 generator beside real, noise and collapsed baselines."""
-    task = PointTask(config, load_point_dataset(config.dataset, config.points))
+    dataset = load_point_dataset(config.dataset, config.points)
     count = samples or config.evaluation.samples
     points = generate(generator, count, config.model.z_dim, False, seed, next(generator.parameters()).device)
-    means, std = task.dataset.means, task.dataset.std
+    means, std = dataset.means, dataset.std
     result = {"checkpoint": str(used), "dataset": config.dataset, "seed": seed,
               "model": mode_metrics(points, means, std),
               "baselines": {name: mode_metrics(baseline_points(name, means, std, count, seed), means, std)
@@ -188,15 +191,10 @@ def _point_coverage(generator, config: GanConfig, used: Path, samples: int | Non
     if as_json:
         print_json(result)
         return
-    table = Table(title=f"modes of {used} ({config.dataset})", title_justify="left",
-                  caption=f"{count} samples; high quality = within 3 std of the nearest mode; a mode is captured by "
-                          f"one high-quality sample; baselines: real = the mixture, noise = uniform over the data's "
-                          f"box, collapsed = one mode", caption_justify="left")
-    for column in ("", "model", *POINT_BASELINES):
-        table.add_column(column, justify="left" if not column else "right")
-    for label, key, fmt in POINT_ROWS:
-        table.add_row(label, *[_cell(report, key, fmt) for report in (result["model"], *result["baselines"].values())])
-    out.print(table)
+    out.print(_baseline_table(f"modes of {used} ({config.dataset})",
+                              f"{count} samples; high quality = within 3 std of the nearest mode; a mode is captured "
+                              f"by one high-quality sample; baselines: real = the mixture, noise = uniform over the "
+                              f"data's box, collapsed = one mode", POINT_ROWS, result))
     out.print(f"wrote {folder / 'coverage.json'} and {result['figures'][0]}")
 
 

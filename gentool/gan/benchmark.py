@@ -99,6 +99,8 @@ def plan(datasets: list[str], fix_sets: list[str], seeds: list[int], out: Path, 
         if dataset not in DATASETS:
             raise UsageError(f"unknown dataset '{dataset}'; choose from {', '.join(DATASETS)}")
     threads = max(1, (os.cpu_count() or 1) // jobs)
+    if os.environ.get("OMP_NUM_THREADS", "").isdigit():  # a cap set by the caller (several benchmarks at once)
+        threads = min(threads, max(1, int(os.environ["OMP_NUM_THREADS"])))
     specs = []
     for dataset in datasets:
         preset = fonts_preset if dataset == "fonts" else VANILLA

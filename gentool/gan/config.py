@@ -46,6 +46,8 @@ class OptimConfig:
     lr: float = option(2e-4, min=0.0, min_exclusive=True, max=1.0, help="Adam learning rate for G and D")
     beta1: float = option(0.5, min=0.0, max=0.9999)
     beta2: float = option(0.999, min=0.0, max=0.99999)
+    final_lr_ratio: float = option(1.0, min=0.0, max=1.0, help="the learning rate falls linearly to lr x this by "
+                                                                "the last step (1 = constant, as in the course)")
 
 
 @dataclass

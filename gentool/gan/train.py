@@ -91,8 +91,18 @@ class GanTrainer(EpochTrainer):
             loss = fix.discriminator_loss(step, critic, loss, d_real, d_fake, metrics)
         return loss
 
+    def learning_rate(self) -> float:
+        """lr, falling linearly to lr x optim.final_lr_ratio at the last step (a function of the step alone, so a
+        resumed run follows the same schedule)."""
+        optim = self.config.optim
+        progress = self.global_step / max(1, self.epochs * self.batches_per_epoch - 1)
+        return optim.lr * (1.0 - (1.0 - optim.final_lr_ratio) * min(progress, 1.0))
+
     def train_step(self, index: torch.Tensor) -> dict[str, torch.Tensor]:
         metrics: dict[str, torch.Tensor] = {}
+        if self.config.optim.final_lr_ratio != 1.0:
+            for group in (*self.opt_d.param_groups, *self.opt_g.param_groups):
+                group["lr"] = self.learning_rate()
         # (1) update D: on this batch, then (WGAN-GP's critic steps) on random batches of the training split
         for d_step in range(self.setup.d_steps):
             if d_step:
