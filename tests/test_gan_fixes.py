@@ -161,6 +161,10 @@ def test_a_point_dataset_brings_its_training_regime_under_the_preset():
     assert resolve_gan_config("vanilla").model.z_dim == 100  # letters keep the course's settings
     override = resolve_gan_config("vanilla", flags={"dataset": "ring8"}, assignments=["optim.lr=0.001"])
     assert override.optim.lr == 1e-3
+    recipe = resolve_gan_config("points-r1-ls", flags={"dataset": "grid25"})
+    assert recipe.fixes == ["r1", "label-smoothing"] and recipe.fix_options["r1"]["gamma"] == 1.0
+    assert (recipe.optim.lr, recipe.optim.final_lr_ratio, recipe.train.epochs, recipe.train.batch_size) == \
+        (1e-3, 0.01, 40, 100)
 
 
 # ------------------------------------------------------------------------------------------------- training
