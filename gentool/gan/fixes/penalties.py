@@ -52,7 +52,7 @@ class R1Penalty(Fix):
     name = "r1"
     summary = "gradient penalty on real data, gamma/2 E||grad D(x)||^2 (Mescheder et al. 2018)"
     Options = R1Options
-    incompatible = {"wgan-gp": "both are gradient penalties; choose one"}
+    incompatible = {"wgan-gp": "both are gradient penalties"}
 
     def discriminator_loss(self, step, critic, loss, real, fake, metrics):
         norms = _input_gradient_norms(critic, step.real, step.real_labels, step.setup.discriminator.pack)
