@@ -18,7 +18,7 @@ from gentool.errors import UsageError
 from gentool.datasets.points import load_point_dataset
 from gentool.evaluate import mode_figures
 from gentool.evaluate.coverage import BASELINES, CoverageSettings, generate
-from gentool.evaluate.modes import POINT_BASELINES, baseline_points, mode_metrics
+from gentool.evaluate.modes import baseline_points, mode_metrics
 from gentool.evaluate.coverage_figures import collapse_onset, compare_runs
 from gentool.evaluate.letters import confusion_summary, load_letter_evaluator
 from gentool.gan.config import GanConfig, resolve_gan_config
@@ -136,13 +136,15 @@ def coverage(
     json_: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Generate samples, classify them with the letter evaluator, and report mode coverage beside baselines."""
+    """Generate samples and report mode coverage beside baselines: letters covered, entropy and letter FID (with
+    the letter evaluator) for letter runs; modes captured, high-quality share and reverse KL for ring8/grid25."""
     for name in baseline or []:
         if name not in BASELINES:
             raise UsageError(f"unknown baseline '{name}'; choose from {', '.join(BASELINES)}")
     generator, config, folder, used = _generator_for(run, checkpoint, best, device)
     if config.on_points:
-        _point_coverage(generator, config, used, samples, seed, out_dir or folder, json_)
+        _point_coverage(generator, config, used, samples, seed, out_dir or folder, baseline or list(BASELINES),
+                        json_)
         return
     given = {"samples": samples, "threshold": threshold, "min_share": min_share}
     settings = build_config(CoverageSettings, {**{k: v for k, v in config_to_dict(config.evaluation).items()
@@ -175,7 +177,7 @@ POINT_ROWS = [("modes captured", "modes_captured", "{}"), ("high quality %", "hi
 
 
 def _point_coverage(generator, config: GanConfig, used: Path, samples: int | None, seed: int, folder: Path,
-                    as_json: bool) -> None:
+                    baselines: list[str], as_json: bool) -> None:
     """Mode metrics of a ring8/grid25 generator beside real, noise and collapsed baselines."""
     dataset = load_point_dataset(config.dataset, config.points)
     count = samples or config.evaluation.samples
@@ -184,7 +186,7 @@ def _point_coverage(generator, config: GanConfig, used: Path, samples: int | Non
     result = {"checkpoint": str(used), "dataset": config.dataset, "seed": seed,
               "model": mode_metrics(points, means, std),
               "baselines": {name: mode_metrics(baseline_points(name, means, std, count, seed), means, std)
-                            for name in POINT_BASELINES}}
+                            for name in baselines}}
     result["figures"] = [str(mode_figures.scatter(folder / "figures" / "coverage_modes.png", points, means, std,
                                                   f"{used}: {count} samples"))]
     save_coverage(folder / "coverage.json", result)
