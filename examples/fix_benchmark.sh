@@ -4,12 +4,12 @@
 # README's benchmark tables: a CPU-budget run (2 epochs of 1,000 steps with Adam 1e-3 and 128-unit MLPs on the
 # 2-D sets; the letters with the quick preset for 4 epochs). For PacGAN's own regime drop the --set options.
 #
-# Usage: examples/fix_benchmark.sh [OUT] [SEEDS]       (default: runs/fix_benchmark, 2 seeds)
+# Usage: examples/fix_benchmark.sh [OUT] [SEEDS]       (default: runs/fix_benchmark, 3 seeds)
 # The two benchmarks run side by side, one thread each. Run the script again after Ctrl-C: finished runs are
 # read and unfinished ones resume.
 set -euo pipefail
 out=${1:-runs/fix_benchmark}
-seeds=${2:-2}
+seeds=${2:-3}
 export OMP_NUM_THREADS=1
 mkdir -p "$out"
 gentool gan benchmark --dataset grid25 --dataset ring8 --seeds "$seeds" \
