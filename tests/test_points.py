@@ -105,7 +105,7 @@ def test_benchmark_table_reuses_finished_runs_and_shows_published_figures(tmp_pa
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     cell = report["table"]["pacgan+r1"]["grid25"]
-    assert cell["modes_captured"]["runs"] == 2 and cell["modes_captured"]["mean"] is not None
+    assert cell["modes_captured"]["n"] == 2 and cell["modes_captured"]["mean"] is not None
     assert report["table"]["vanilla"]["grid25"]["cost_vs_vanilla"] == 1.0
     summary = out / "grid25" / "vanilla-s0" / "summary.json"
     written = summary.stat().st_mtime_ns

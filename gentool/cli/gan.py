@@ -62,7 +62,8 @@ def train(
     reporter = reporter_for(quiet)
     stop = StopRequest()
     if resume is not None:
-        given = {"--preset": preset, "--config": config, "--dataset": dataset, "--fix": fix, "--batch-size": batch_size, "--lr": lr,
+        given = {"--preset": preset, "--config": config, "--dataset": dataset, "--fix": fix,
+                 "--batch-size": batch_size, "--lr": lr,
                  "--seed": seed, "--conditional": conditional, "--eval-every": eval_every, "--fonts-dir": fonts_dir,
                  "--set": set_, "--out": out_dir}
         run, run_config, torch_device = open_for_resume(resume, read_run_config, given, epochs, device)
@@ -73,7 +74,8 @@ def train(
         preset = run.previous_preset()
     else:
         preset = preset or "vanilla"
-        flags = {"dataset": dataset, "fixes": fix, "train.epochs": epochs, "train.batch_size": batch_size, "optim.lr": lr, "seed": seed,
+        flags = {"dataset": dataset, "fixes": fix, "train.epochs": epochs, "train.batch_size": batch_size,
+                 "optim.lr": lr, "seed": seed,
                  "model.conditional": conditional, "evaluation.every": eval_every, "device": device,
                  "data.fonts_dirs": [str(p.resolve()) for p in fonts_dir] if fonts_dir else None}
         run_config = resolve_gan_config(preset, str(config) if config else None, flags, set_)

@@ -13,18 +13,12 @@ from rich.table import Table
 from gentool.cli.common import (DataDirOption, DeviceOption, JsonOption, QuietOption, handle_errors, out,
                                 print_json, reporter_for)
 from gentool.errors import UsageError
+from gentool.evaluate.spread import format_spread
 from gentool.gan import benchmark
 from gentool.gan.fixes import FIXES
 from gentool.runtime.files import atomic_write_json, atomic_write_text
 
 DEFAULT_FIX_SETS = [benchmark.VANILLA, *FIXES]
-
-
-def _cell(stats: dict | None, fmt: str, scale: float = 1.0) -> str:
-    if not stats or stats["mean"] is None:
-        return "n/a"
-    text = f"{fmt.format(stats['mean'] * scale)} ± {fmt.format(stats['std'] * scale)}"
-    return text + (f" ({stats['missing']} n/a)" if stats["missing"] else "")
 
 
 def _columns(datasets: list[str]) -> list[tuple[str, str, str, str, float]]:
@@ -68,10 +62,10 @@ def render_table(table: dict, datasets: list[str], seeds: list[int]) -> tuple[Ta
             if cell is None:
                 cells.append("")
             elif metric == "seconds_per_epoch":
-                cost = cell.get("cost_vs_vanilla")
-                cells.append(_cell(cell[metric], "{:.1f}").split(" ±")[0] + (f" ({cost:.1f}×)" if cost else ""))
+                seconds, cost = cell[metric]["mean"], cell.get("cost_vs_vanilla")
+                cells.append(("n/a" if seconds is None else f"{seconds:.1f}") + (f" ({cost:.1f}×)" if cost else ""))
             else:
-                cells.append(_cell(cell[metric], fmt, scale))
+                cells.append(format_spread(cell[metric], fmt, scale))
         rows.append((name, cells))
     for name in benchmark.PUBLISHED if set(datasets) & {"ring8", "grid25"} else ():
         rows.append((name, [_published_cell(name, dataset, metric) if dataset != "fonts" else ""

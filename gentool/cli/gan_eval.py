@@ -19,6 +19,7 @@ from gentool.datasets.points import load_point_dataset
 from gentool.evaluate import mode_figures
 from gentool.evaluate.coverage import BASELINES, CoverageSettings, generate
 from gentool.evaluate.modes import baseline_points, mode_metrics
+from gentool.evaluate.spread import format_spread, spread
 from gentool.evaluate.coverage_figures import collapse_onset, compare_runs
 from gentool.evaluate.letters import confusion_summary, load_letter_evaluator
 from gentool.gan.config import GanConfig, resolve_gan_config
@@ -276,23 +277,6 @@ def _describe_run(run: RunDir) -> dict:
             "records": records}
 
 
-def _spread(values: list[float | None]) -> dict:
-    """mean ± std over runs; a run without the figure (no confident letters: no entropy) is left out and counted."""
-    present = [v for v in values if v is not None]
-    if not present:
-        return {"mean": None, "std": None, "n": 0, "missing": len(values)}
-    return {"mean": round(statistics.mean(present), 4),
-            "std": round(statistics.stdev(present), 4) if len(present) > 1 else 0.0,
-            "n": len(present), "missing": len(values) - len(present)}
-
-
-def _mean_std(stats: dict, fmt: str) -> str:
-    if stats["mean"] is None:
-        return "n/a"
-    text = f"{fmt.format(stats['mean'])} ± {fmt.format(stats['std'])}"
-    return text + (f" ({stats['missing']} n/a)" if stats["missing"] else "")
-
-
 @handle_errors
 def compare(
     runs: Annotated[list[Path], typer.Argument(help="Run folders to compare.")],
@@ -306,7 +290,7 @@ def compare(
     groups: dict[str, list[dict]] = {}
     for item in described:
         groups.setdefault(", ".join(item["fixes"]) or "vanilla", []).append(item)
-    summary = {name: {key: _spread([i[key] for i in items]) for key in
+    summary = {name: {key: spread([i[key] for i in items]) for key in
                       ("letters_covered", "entropy", "letter_fid", "best_letters_covered", "seconds_per_epoch")}
                for name, items in groups.items()}
     for name, items in groups.items():
@@ -332,12 +316,12 @@ def compare(
     for name in summary:
         grouped.add_column(name, justify="right")
     rows = [("runs", lambda name, stats: str(len(groups[name]))),
-            ("letters covered", lambda name, stats: _mean_std(stats["letters_covered"], "{:.1f}")),
-            ("best covered", lambda name, stats: _mean_std(stats["best_letters_covered"], "{:.1f}")),
-            ("entropy", lambda name, stats: _mean_std(stats["entropy"], "{:.3f}")),
-            ("letter FID", lambda name, stats: _mean_std(stats["letter_fid"], "{:.1f}")),
+            ("letters covered", lambda name, stats: format_spread(stats["letters_covered"], "{:.1f}")),
+            ("best covered", lambda name, stats: format_spread(stats["best_letters_covered"], "{:.1f}")),
+            ("entropy", lambda name, stats: format_spread(stats["entropy"], "{:.3f}")),
+            ("letter FID", lambda name, stats: format_spread(stats["letter_fid"], "{:.1f}")),
             ("runs with collapse onset", lambda name, stats: f"{stats['collapsed_runs']}/{len(groups[name])}"),
-            ("seconds per epoch", lambda name, stats: _mean_std(stats["seconds_per_epoch"], "{:.1f}"))]
+            ("seconds per epoch", lambda name, stats: format_spread(stats["seconds_per_epoch"], "{:.1f}"))]
     for label, cell in rows:
         grouped.add_row(label, *[cell(name, stats) for name, stats in summary.items()])
     out.print(grouped)

@@ -12,7 +12,6 @@ import hashlib
 import json
 import math
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import torch
 
@@ -61,10 +60,6 @@ class PointDataset:
     means: torch.Tensor  # (K, 2)
     std: float
     fingerprint: str
-
-    @property
-    def path(self) -> Path:  # for summaries: where the data came from
-        return Path(f"<generated {self.name}>")
 
     @property
     def size(self) -> int:

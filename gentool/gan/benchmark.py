@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -22,6 +21,7 @@ from typing import Callable
 import torch
 
 from gentool.errors import UsageError
+from gentool.evaluate.spread import spread
 from gentool.gan.config import DATASETS, GanConfig, gan_config_dict, resolve_gan_config
 from gentool.gan.fixes import FIXES
 from gentool.gan.tasks import load_task
@@ -183,15 +183,8 @@ def run_all(specs: list[RunSpec], jobs: int, on_done: Callable[[RunSpec, dict], 
     return results
 
 
-def _spread(values: list[float | None]) -> dict:
-    present = [v for v in values if v is not None]
-    return {"mean": statistics.mean(present) if present else None,
-            "std": statistics.stdev(present) if len(present) > 1 else (0.0 if present else None),
-            "runs": len(values), "missing": len(values) - len(present)}
-
-
 def aggregate(specs: list[RunSpec], results: dict[str, dict]) -> dict:
-    """{fix set: {dataset: {metric: {mean, std, runs, missing}}}} from the runs' final evaluations."""
+    """{fix set: {dataset: {metric: {mean, std, n, missing}}}} from the runs' final evaluations."""
     table: dict[str, dict] = {}
     for spec in specs:
         summary = results[spec.name]
@@ -204,7 +197,7 @@ def aggregate(specs: list[RunSpec], results: dict[str, dict]) -> dict:
         cell.setdefault("epochs", summary["epochs_completed"])
     for row in table.values():
         for cell in row.values():
-            cell.update({metric: _spread(values) for metric, values in cell.pop("values").items()})
+            cell.update({metric: spread(values) for metric, values in cell.pop("values").items()})
     return table
 
 

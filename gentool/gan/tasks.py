@@ -54,13 +54,12 @@ def build_models(config: GanConfig, device: torch.device,
 
 class LetterTask:
     rate_name = "images_per_s"
-    sample_count_default = 64
+    best_fields = ("letters_covered", "letter_fid")  # best.pt: most letters covered, then the lower letter FID
 
     def __init__(self, config: GanConfig, dataset: FontDataset, evaluator: LetterEvaluator | None):
         if config.evaluation.every and evaluator is None:
             raise ValueError("evaluation.every > 0 needs a letter evaluator (load_letter_evaluator)")
         self.config, self.dataset, self.evaluator = config, dataset, evaluator
-        self.initial_best = {"epoch": None, "letters_covered": -1, "letter_fid": None}
 
     @property
     def fingerprint(self) -> str:
@@ -83,23 +82,16 @@ class LetterTask:
                 "letter_fid", "missing", "letter_counts")
         return {key: report[key] for key in keys}
 
-    def is_better(self, record: dict, best: dict) -> bool:
-        """Most letters covered; ties go to the lower letter FID."""
-        if "letters_covered" not in record:
-            return False
-        if record["letters_covered"] != best["letters_covered"]:
-            return record["letters_covered"] > best["letters_covered"]
-        return record["letter_fid"] < best["letter_fid"]
-
-    def best_of(self, record: dict) -> dict:
-        return {"letters_covered": record["letters_covered"], "letter_fid": record["letter_fid"]}
+    @staticmethod
+    def rank(record: dict) -> tuple:
+        return record["letters_covered"], -record["letter_fid"]
 
     def save_samples(self, path: Path, samples: torch.Tensor) -> Path:
         return save_grid(path, to_unit_range(samples), nrow=8)
 
     def summary_extras(self, records: list[dict]) -> dict:
-        extras = {"dataset": {"name": "fonts", "fingerprint": self.dataset.fingerprint, "path": str(self.dataset.path),
-                              "train_images": int((~self.dataset.is_val).sum())}}
+        extras = {"dataset": {"name": "fonts", "fingerprint": self.dataset.fingerprint,
+                              "path": str(self.dataset.path), "train_images": int((~self.dataset.is_val).sum())}}
         if self.evaluator is not None:
             extras["collapse_onset_epoch"] = collapse_onset(records, self.config.evaluation.collapse_drop)
             extras["evaluator"] = {"path": str(self.evaluator.path),
@@ -114,10 +106,10 @@ class LetterTask:
 
 class PointTask:
     rate_name = "points_per_s"
+    best_fields = ("modes_captured", "high_quality")  # best.pt: most modes captured, then the larger HQ share
 
     def __init__(self, config: GanConfig, dataset: PointDataset):
         self.config, self.dataset = config, dataset
-        self.initial_best = {"epoch": None, "modes_captured": -1, "high_quality": None}
 
     @property
     def fingerprint(self) -> str:
@@ -130,24 +122,18 @@ class PointTask:
         return full_batches(self.dataset.size, self.config.train.batch_size, self.config.train.max_steps_per_epoch,
                             "points", "raise points.samples")
 
-    def sample_points(self, generator: nn.Module, device: torch.device, seed: int | None = None) -> torch.Tensor:
-        seed = self.config.seed + EVAL_SEED_OFFSET if seed is None else seed
-        return generate(generator, self.config.evaluation.samples, self.config.model.z_dim, False, seed, device)
+    def sample_points(self, generator: nn.Module, device: torch.device) -> torch.Tensor:
+        """evaluation.samples points from the run's evaluation noise (the same z at every evaluation)."""
+        return generate(generator, self.config.evaluation.samples, self.config.model.z_dim, False,
+                        self.config.seed + EVAL_SEED_OFFSET, device)
 
     def evaluate(self, generator: nn.Module, device: torch.device) -> dict:
         report = mode_metrics(self.sample_points(generator, device), self.dataset.means, self.dataset.std)
         return {key: report[key] for key in ("modes_captured", "high_quality", "reverse_kl", "mode_counts")}
 
-    def is_better(self, record: dict, best: dict) -> bool:
-        """Most modes captured; ties go to the larger high-quality share."""
-        if "modes_captured" not in record:
-            return False
-        if record["modes_captured"] != best["modes_captured"]:
-            return record["modes_captured"] > best["modes_captured"]
-        return record["high_quality"] > best["high_quality"]
-
-    def best_of(self, record: dict) -> dict:
-        return {"modes_captured": record["modes_captured"], "high_quality": record["high_quality"]}
+    @staticmethod
+    def rank(record: dict) -> tuple:
+        return record["modes_captured"], record["high_quality"]
 
     def save_samples(self, path: Path, samples: torch.Tensor) -> Path:
         return mode_figures.scatter(path, samples, self.dataset.means, self.dataset.std,
@@ -166,9 +152,10 @@ class PointTask:
         written = [mode_figures.scatter(run.figures / "modes.png", points, self.dataset.means, self.dataset.std,
                                         f"{title}\n{report['modes_captured']}/{report['modes']} modes, "
                                         f"{100 * report['high_quality']:.1f}% high quality")]
-        if any(r.get("modes_captured") is not None for r in run.read_metrics()):
-            written.append(mode_figures.dynamics(run.figures / "dynamics.png", run.read_metrics(),
-                                                 len(self.dataset.means), title))
+        records = run.read_metrics()
+        if any(r.get("modes_captured") is not None for r in records):
+            written.append(mode_figures.dynamics(run.figures / "dynamics.png", records, len(self.dataset.means),
+                                                 title))
         return written
 
 

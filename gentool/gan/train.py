@@ -58,7 +58,6 @@ class GanTrainer(EpochTrainer):
         noise_rng = torch.Generator().manual_seed(config.seed)
         self.fixed_noise = torch.randn(config.train.sample_count, config.model.z_dim, generator=noise_rng).to(device)
         self.fixed_labels = (torch.arange(config.train.sample_count) % len(LETTERS)).to(device)
-        self.best = dict(task.initial_best)
 
     # ------------------------------------------------------------------------------------------------ one step
 
@@ -156,10 +155,13 @@ class GanTrainer(EpochTrainer):
         return self.task.save_samples(path, samples)
 
     def is_better(self, record: dict) -> bool:
-        return self.task.is_better(record, self.best)
+        """The task's ranking (letters: covered, then lower FID; points: modes, then HQ) beats the best so far."""
+        if record.get(self.task.best_fields[0]) is None:  # not an evaluated epoch
+            return False
+        return self.best["epoch"] is None or self.task.rank(record) > self.task.rank(self.best)
 
     def best_of(self, record: dict) -> dict:
-        return {"epoch": self.epoch, **self.task.best_of(record)}
+        return {"epoch": self.epoch, **{field: record[field] for field in self.task.best_fields}}
 
     # ------------------------------------------------------------------------------------------- checkpoints
 

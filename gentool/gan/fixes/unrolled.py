@@ -61,12 +61,10 @@ class _AdamState:
     def __init__(self, optimizer: torch.optim.Optimizer, parameters: list[torch.Tensor]):
         group = optimizer.param_groups[0]
         self.lr, (self.beta1, self.beta2), self.eps = group["lr"], group["betas"], group["eps"]
-        self.first, self.second, self.count = [], [], 0
-        for p in parameters:
-            state = optimizer.state.get(p, {})
-            self.first.append(state["exp_avg"].clone() if state else torch.zeros_like(p))
-            self.second.append(state["exp_avg_sq"].clone() if state else torch.zeros_like(p))
-            self.count = int(state["step"]) if state else 0
+        states = [optimizer.state.get(p, {}) for p in parameters]  # empty before the optimiser's first step
+        self.first = [s["exp_avg"].clone() if s else torch.zeros_like(p) for p, s in zip(parameters, states)]
+        self.second = [s["exp_avg_sq"].clone() if s else torch.zeros_like(p) for p, s in zip(parameters, states)]
+        self.count = int(states[0]["step"]) if states and states[0] else 0  # Adam steps every parameter together
 
     def step(self, params: list[torch.Tensor], grads) -> list[torch.Tensor]:
         self.count += 1
