@@ -133,3 +133,8 @@ def test_gan_fixes_lists_every_fix_with_its_preset_and_conflicts(tmp_path):
     for name in FIXES:
         assert f"--preset {name}" in shown.stdout and name in available_presets("gan")
     assert "cannot be combined with: label-smoothing, r1" in shown.stdout
+
+
+def test_benchmark_refuses_vanilla_inside_a_combination(tmp_path):
+    result = invoke(["gan", "benchmark", "--fixes", "vanilla+pacgan", "--out", str(tmp_path / "b")], tmp_path)
+    assert result.exit_code == 2 and "'vanilla' means no fix" in result.output

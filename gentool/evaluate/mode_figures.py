@@ -25,7 +25,7 @@ def scatter(path: str | Path, points: torch.Tensor, means: torch.Tensor, std: fl
     ax.set_xlim(-span, span)
     ax.set_ylim(-span, span)
     ax.set_aspect("equal")
-    ax.legend(loc="upper right", fontsize=7, markerscale=3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, markerscale=3)  # outside: no mode hidden
     ax.set_title(title, fontsize=9)
     return save_figure(fig, path)
 

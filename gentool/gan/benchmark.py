@@ -45,6 +45,8 @@ def parse_fix_set(text: str) -> list[str]:
     if text == VANILLA:
         return []
     names = [name.strip() for name in text.split("+") if name.strip()]
+    if VANILLA in names:
+        raise UsageError(f"--fixes '{text}': '{VANILLA}' means no fix, so it stands alone; list the fixes to combine")
     for name in names:
         if name not in FIXES:
             raise UsageError(f"unknown fix '{name}' in --fixes '{text}'; available: {VANILLA}, "
