@@ -21,6 +21,7 @@ import torch
 
 from gentool.errors import RunFailure, UsageError
 from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
+from gentool.runtime.context import StopRequest
 from gentool.runtime.progress import Reporter
 from gentool.runtime.rundir import RunDir, environment_info
 from gentool.runtime.seeding import capture_rng_state, restore_rng_state
@@ -28,13 +29,6 @@ from gentool.runtime.seeding import capture_rng_state, restore_rng_state
 # how often (in steps) running metrics are read back from the device to check and show them: reading them every
 # step would make a GPU wait on each step
 CHECK_EVERY = 10
-
-
-@dataclass
-class StopRequest:
-    """Set by the Ctrl-C handler; the trainer finishes its step, saves a checkpoint and returns."""
-
-    requested: bool = False
 
 
 class NonFiniteLoss(RunFailure):
