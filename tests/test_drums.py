@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from gentool.cli.app import app
 from gentool.config import build_config
 from gentool.datasets.drums import DrumDataConfig, load_drum_dataset
-from gentool.drums.files import load_pattern_file
+from gentool.io.pattern_files import load_pattern_file
 from gentool.drums.genres import GENRES, generate_phrase
 from gentool.drums.pattern import CLOSED_HAT, INSTRUMENTS, KICK, OPEN_HAT, RIDE, SNARE
 from gentool.errors import ConfigError, UsageError

@@ -9,11 +9,14 @@ from gentool.gan.config import build_gan_config
 from gentool.gan.fixes import StepContext, TrainingSetup
 from gentool.gan.fixes.feature_matching import FeatureMatching, FeatureMatchingOptions
 from gentool.gan.models import Discriminator, Generator
-from gentool.runtime.trainer import NonFiniteLoss, StopRequest
+from gentool.runtime.trainer import NonFiniteLoss
+from gentool.gan.family import GAN
 from gentool.gan.tasks import LetterTask
-from gentool.gan.train import GanTrainer, load_generator, resume_gan_run, start_gan_run
+from gentool.gan.train import GanTrainer, load_generator
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir
+
+from helpers import StopAfter, cpu_context, resume, start_gan
 
 CPU = torch.device("cpu")
 
@@ -60,14 +63,16 @@ def make_trainer(tiny_config, data_dir, tmp_path, name="run", stop=None, **train
     dataset = load_font_dataset(config.data, data_dir)
     run = RunDir.create(tmp_path / name, "gan")
     run.write_config({})
-    return GanTrainer(config, LetterTask(config, dataset, None), CPU, run, stop=stop), config, dataset, run
+    ctx = cpu_context(data_dir, stop)
+    trainer = GanTrainer(config=config, task=LetterTask(config, dataset, None, CPU), run=run, ctx=ctx)
+    return trainer, config, dataset, run
 
 
 def test_run_folder_holds_config_metrics_summary_checkpoints_and_samples(tiny_config, data_dir, tmp_path):
     config = build_gan_config({**tiny_config, "fixes": ["feature-matching"]})
     dataset = load_font_dataset(config.data, data_dir)
-    run = RunDir.create(tmp_path / "run", "gan")
-    outcome = start_gan_run(config, run, LetterTask(config, dataset, None), CPU, preset="test", command="gentool gan train")
+    run = RunDir(tmp_path / "run")
+    outcome = start_gan(config, run, data_dir, preset="test", command="gentool gan train")
     assert outcome.status == "completed"
     records = run.read_metrics()
     assert [r["epoch"] for r in records] == [1, 2]
@@ -86,45 +91,28 @@ def test_same_seed_same_weights_and_other_seed_differs(tiny_config, data_dir, tm
     weights = []
     for name, seed in (("a", 0), ("b", 0), ("c", 1)):
         config = build_gan_config({**tiny_config, "seed": seed, "train": {**tiny_config["train"], "epochs": 1}})
-        run = RunDir.create(tmp_path / name, "gan")
-        start_gan_run(config, run, LetterTask(config, load_font_dataset(config.data, data_dir), None), CPU)
+        run = RunDir(tmp_path / name)
+        start_gan(config, run, data_dir)
         weights.append(load_checkpoint(run.last_checkpoint, "gan")["generator"])
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
     assert not all(torch.equal(weights[0][k], weights[2][k]) for k in weights[0])
-
-
-class StopAfter(StopRequest):
-    """Asks the trainer to stop once it has checked `steps` times (once per step)."""
-
-    def __init__(self, steps: int):
-        super().__init__()
-        self.steps = steps
-
-    @property
-    def requested(self) -> bool:
-        self.steps -= 1
-        return self.steps <= 0
-
-    @requested.setter
-    def requested(self, value: bool) -> None:
-        pass
 
 
 def test_interrupted_and_resumed_run_ends_with_the_same_weights(tiny_config, data_dir, tmp_path):
     config = build_gan_config({**tiny_config, "fixes": ["feature-matching"],
                                "train": {**tiny_config["train"], "epochs": 3}})
     dataset = load_font_dataset(config.data, data_dir)
-    straight = RunDir.create(tmp_path / "straight", "gan")
-    start_gan_run(config, straight, LetterTask(config, dataset, None), CPU)
+    straight = RunDir(tmp_path / "straight")
+    start_gan(config, straight, data_dir)
 
-    broken = RunDir.create(tmp_path / "broken", "gan")
+    broken = RunDir(tmp_path / "broken")
     steps_per_epoch = len(dataset.tensors("train")[0]) // config.train.batch_size
     stopped_at = steps_per_epoch + 3  # in the middle of epoch 2
-    outcome = start_gan_run(config, broken, LetterTask(config, dataset, None), CPU, stop=StopAfter(stopped_at))
+    outcome = start_gan(config, broken, data_dir, stop=StopAfter(stopped_at))
     assert outcome.status == "interrupted" and outcome.summary["steps"] == stopped_at
     assert json.loads(broken.summary_path.read_text())["status"] == "interrupted"
     torch.manual_seed(1234)  # whatever happens between the two processes must not matter
-    resumed = resume_gan_run(broken, config, LetterTask(config, dataset, None), CPU)
+    resumed = resume(GAN, broken, data_dir)
     assert resumed.status == "completed"
 
     a = load_checkpoint(straight.last_checkpoint, "gan")
@@ -180,14 +168,15 @@ def test_resume_refuses_a_changed_dataset(tiny_config, data_dir, tmp_path):
     trainer.fit()
     other = build_gan_config({**tiny_config, "data": {**tiny_config["data"], "seed": 5}})
     with pytest.raises(UsageError, match="trained on dataset .* changed"):
-        resume_gan_run(run, config, LetterTask(config, load_font_dataset(other.data, data_dir), None), CPU)
+        task = LetterTask(config, load_font_dataset(other.data, data_dir), None, CPU)
+        GanTrainer(config=config, task=task, run=run, ctx=cpu_context(data_dir)).resume_from_last()
 
 
 def test_conditional_run_with_feature_matching_trains_and_reloads(tiny_config, data_dir, tmp_path):
     config = build_gan_config({**tiny_config, "fixes": ["feature-matching"], "model": {**tiny_config["model"],
                                "conditional": True}, "train": {**tiny_config["train"], "epochs": 1}})
-    run = RunDir.create(tmp_path / "cond", "gan")
-    outcome = start_gan_run(config, run, LetterTask(config, load_font_dataset(config.data, data_dir), None), CPU)
+    run = RunDir(tmp_path / "cond")
+    outcome = start_gan(config, run, data_dir)
     assert outcome.status == "completed" and outcome.summary["conditional"] is True
     generator, _ = load_generator(run.last_checkpoint)
     assert generator(torch.randn(3, 16), torch.tensor([0, 5, 25])).shape == (3, 1, 28, 28)

@@ -16,9 +16,11 @@ from gentool.gan.fixes.unrolled import Unrolled, UnrolledOptions
 from gentool.gan.models import (Discriminator, DiscriminatorOutput, DiscriminatorSetup, MinibatchDiscrimination,
                                 PointDiscriminator, PointGenerator, apply_spectral_norm)
 from gentool.gan.tasks import load_task
-from gentool.gan.train import GanTrainer, resume_gan_run, start_gan_run
-from gentool.runtime.progress import Reporter
+from gentool.gan.family import GAN
+from gentool.gan.train import GanTrainer
 from gentool.runtime.rundir import RunDir
+
+from helpers import StopAfter, cpu_context, resume, start_gan
 
 CPU = torch.device("cpu")
 TINY_POINTS = {"device": "cpu", "dataset": "grid25", "points": {"samples": 1000},
@@ -106,7 +108,7 @@ def test_label_smoothing_and_wgan_gp_change_the_loss_setup():
 def test_unrolled_hands_the_generator_a_discriminator_k_steps_ahead_and_leaves_the_real_one_alone():
     torch.manual_seed(0)
     config = point_config(["unrolled"])
-    task = load_task(config, None, CPU, Reporter("quiet"))
+    task = load_task(config, cpu_context())
     generator, discriminator = PointGenerator(2, 16, 2), PointDiscriminator(16, 2, 3)
     optimizer = torch.optim.Adam(discriminator.parameters(), lr=0.05)
     real, fake = task.dataset.points[:50], generator(torch.randn(50, 2))
@@ -173,8 +175,8 @@ def test_a_point_dataset_brings_its_training_regime_under_the_preset():
 def test_each_fix_trains_on_points_alone_and_with_feature_matching(name, tmp_path):
     for fixes in ([name], [name, "feature-matching"]) if name != "feature-matching" else ([name],):
         config = point_config(fixes)
-        run = RunDir.create(tmp_path / "-".join(fixes), "gan")
-        outcome = start_gan_run(config, run, load_task(config, None, CPU, Reporter("quiet")), CPU)
+        run = RunDir(tmp_path / "-".join(fixes))
+        outcome = start_gan(config, run)
         assert outcome.status == "completed"
         final = run.read_metrics()[-1]
         assert math.isfinite(final["loss_d"]) and math.isfinite(final["loss_g"])
@@ -185,34 +187,20 @@ def test_each_fix_trains_on_points_alone_and_with_feature_matching(name, tmp_pat
 @pytest.mark.parametrize("fixes", [["pacgan", "spectral-norm", "minibatch-discrimination"],
                                    ["wgan-gp", "unrolled"]])
 def test_fixes_combine_on_letters(fixes, tiny_config, data_dir, tmp_path):
-    from gentool.datasets.fonts import load_font_dataset
-    from gentool.gan.tasks import LetterTask
     config = build_gan_config({**tiny_config, "fixes": fixes, "train": {**tiny_config["train"], "epochs": 1,
                                                                          "max_steps_per_epoch": 2}})
-    run = RunDir.create(tmp_path / "run", "gan")
-    task = LetterTask(config, load_font_dataset(config.data, data_dir), None)
-    assert start_gan_run(config, run, task, CPU).status == "completed"
+    assert start_gan(config, RunDir(tmp_path / "run"), data_dir).status == "completed"
 
 
 def test_point_run_resumes_to_the_same_weights(tmp_path):
     config = point_config(["pacgan", "r1"])
 
-    class StopAfter:
-        def __init__(self, steps):
-            self.steps = steps
-
-        @property
-        def requested(self):
-            self.steps -= 1
-            return self.steps < 0
-
-    straight = RunDir.create(tmp_path / "straight", "gan")
-    start_gan_run(config, straight, load_task(config, None, CPU, Reporter("quiet")), CPU)
-    broken = RunDir.create(tmp_path / "broken", "gan")
-    outcome = start_gan_run(config, broken, load_task(config, None, CPU, Reporter("quiet")), CPU,
-                            stop=StopAfter(8))
+    straight = RunDir(tmp_path / "straight")
+    start_gan(config, straight)
+    broken = RunDir(tmp_path / "broken")
+    outcome = start_gan(config, broken, stop=StopAfter(9))
     assert outcome.status == "interrupted"
-    resume_gan_run(broken, config, load_task(config, None, CPU, Reporter("quiet")), CPU)
+    resume(GAN, broken)
     a = torch.load(straight.last_checkpoint, weights_only=True)["generator"]
     b = torch.load(broken.last_checkpoint, weights_only=True)["generator"]
     assert all(torch.equal(a[k], b[k]) for k in a)
@@ -223,8 +211,8 @@ def test_point_run_resumes_to_the_same_weights(tmp_path):
 
 def test_learning_rate_falls_linearly_to_its_final_ratio_and_stays_constant_by_default(tmp_path):
     config = point_config(optim={"lr": 1e-3, "final_lr_ratio": 0.1})
-    trainer = GanTrainer(config, load_task(config, None, CPU, Reporter("quiet")), CPU,
-                         RunDir.create(tmp_path / "run", "gan"))
+    trainer = GanTrainer(config=config, task=load_task(config, cpu_context()), run=RunDir.create(tmp_path / "run", "gan"),
+                         ctx=cpu_context())
     last = trainer.epochs * trainer.batches_per_epoch - 1
     assert trainer.learning_rate() == pytest.approx(1e-3)
     trainer.global_step = last
@@ -234,7 +222,7 @@ def test_learning_rate_falls_linearly_to_its_final_ratio_and_stays_constant_by_d
     trainer.fit()
     assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(1e-4)
     constant = point_config()
-    plain = GanTrainer(constant, load_task(constant, None, CPU, Reporter("quiet")), CPU,
-                       RunDir.create(tmp_path / "plain", "gan"))
+    plain = GanTrainer(config=constant, task=load_task(constant, cpu_context()),
+                       run=RunDir.create(tmp_path / "plain", "gan"), ctx=cpu_context())
     plain.fit()
     assert plain.opt_d.param_groups[0]["lr"] == constant.optim.lr

@@ -8,14 +8,12 @@ import yaml
 from typer.testing import CliRunner
 
 from gentool.cli.app import app
-from gentool.datasets.fonts import load_font_dataset
 from gentool.gan.config import build_gan_config
-from gentool.gan.tasks import LetterTask
-from gentool.gan.train import resume_gan_run, start_gan_run
+from gentool.gan.family import GAN
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir
 
-from test_gan import StopAfter
+from helpers import StopAfter, resume, start_gan
 
 CPU = torch.device("cpu")
 runner = CliRunner()
@@ -23,9 +21,8 @@ runner = CliRunner()
 
 def train(config_dict, data_dir, evaluator, folder, stop=None):
     config = build_gan_config(config_dict)
-    run = RunDir.create(folder, "gan")
-    outcome = start_gan_run(config, run, LetterTask(config, load_font_dataset(config.data, data_dir), evaluator),
-                            CPU, stop=stop)
+    run = RunDir(folder)
+    outcome = start_gan(config, run, data_dir, stop=stop)  # the evaluator fixture is the one loaded from data_dir
     return config, run, outcome
 
 
@@ -50,7 +47,7 @@ def test_resume_with_evaluation_matches_an_uninterrupted_run(tiny_evaluation, ti
     _, straight, _ = train(config_dict, data_dir, tiny_evaluator, tmp_path / "straight")
     config, broken, outcome = train(config_dict, data_dir, tiny_evaluator, tmp_path / "broken", stop=StopAfter(14))
     assert outcome.status == "interrupted"
-    resume_gan_run(broken, config, LetterTask(config, load_font_dataset(config.data, data_dir), tiny_evaluator), CPU)
+    resume(GAN, broken, data_dir)
     a, b = straight.read_metrics(), broken.read_metrics()
     assert [r["letters_covered"] for r in a] == [r["letters_covered"] for r in b]
     assert [r["letter_fid"] for r in a] == [r["letter_fid"] for r in b]
@@ -112,7 +109,7 @@ def test_compare_interpolate_figures_and_evaluator_commands(trained_runs, data_d
 
 
 @pytest.mark.parametrize("args, words", [
-    (["gan", "coverage"], "no GAN run found under runs/"),
+    (["gan", "coverage"], "no trained GAN run found under runs/"),
     (["gan", "coverage", "--run", "nowhere"], "is not a folder"),
     (["gan", "coverage", "--baseline", "uniform"], "unknown baseline 'uniform'"),
     (["gan", "coverage", "--run", ".", "--checkpoint", "x.pt"], "not both"),

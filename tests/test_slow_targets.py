@@ -14,7 +14,9 @@ from gentool.evaluate.letters import load_letter_evaluator
 from gentool.runtime.rundir import RunDir
 from gentool.vae.config import resolve_vae_config
 from gentool.vae.report import analyze_run
-from gentool.vae.train import load_vae, new_trainer
+from gentool.vae.train import load_vae
+
+from helpers import start_vae
 
 pytestmark = pytest.mark.slow
 
@@ -42,9 +44,8 @@ def test_genre_classifier_reaches_90_percent_and_drum_baselines_separate(data_di
 def test_default_vae_keeps_z_high_alive_and_meets_its_targets(data_dir, tmp_path):
     config = resolve_vae_config("default", flags={"device": "cpu"})
     dataset = load_drum_dataset(config.data, data_dir)
-    classifier = load_genre_classifier(dataset, data_dir, settings=config.evaluation.classifier)
-    run = RunDir.create(tmp_path / "vae", "vae")
-    outcome = new_trainer(config, run, dataset, torch.device("cpu"), classifier).run_to_end()
+    run = RunDir(tmp_path / "vae")
+    outcome = start_vae(config, run, data_dir)
     final = outcome.summary["final"]
     assert outcome.summary["collapsed_high"] == []
     assert min(final["sample_genre_accuracy_by_genre"].values()) >= 0.8

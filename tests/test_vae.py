@@ -19,22 +19,13 @@ from gentool.vae import analysis
 from gentool.vae.config import AnnealConfig, build_vae_config
 from gentool.vae.model import Gaussian, HierarchicalVAE, kl_gaussians, kl_standard_normal
 from gentool.vae.schedules import beta_at
-from gentool.vae.train import charged_kl, new_trainer, resumed_trainer
+from gentool.vae.family import VAE
+from gentool.vae.train import charged_kl
 
-from test_gan import StopAfter
+from helpers import TINY_VAE, StopAfter, resume, start_vae
 
 CPU = torch.device("cpu")
 runner = CliRunner()
-TINY_VAE = {
-    "device": "cpu",
-    "data": {"phrases_per_genre": 16, "bars_per_phrase": 4},
-    "model": {"z_high": 2, "z_low": 4, "hidden": 32},
-    "train": {"epochs": 2, "batch_size": 16, "checkpoint_every": 1},
-    "anneal": {"schedule": "linear", "warmup_epochs": 2},
-    "free_bits": {"high": 0.2, "low": 0.05},
-    "evaluation": {"samples_per_genre": 8, "classifier": {"epochs": 15, "hidden": 32}},
-}
-
 
 # ----------------------------------------------------------------------------------------------- schedules, KL
 
@@ -111,10 +102,9 @@ def tiny_data(data_dir):
     return dataset, load_genre_classifier(dataset, data_dir, settings=config.evaluation.classifier)
 
 
-def test_training_records_every_measurement_per_epoch(tiny_data, tmp_path):
-    dataset, classifier = tiny_data
-    run = RunDir.create(tmp_path / "run", "vae")
-    outcome = new_trainer(tiny(), run, dataset, CPU, classifier).run_to_end()
+def test_training_records_every_measurement_per_epoch(tiny_data, data_dir, tmp_path):
+    run = RunDir(tmp_path / "run")
+    outcome = start_vae(tiny(), run, data_dir)
     records = run.read_metrics()
     assert outcome.status == "completed" and [r["epoch"] for r in records] == [1, 2]
     for key in ("recon", "kl_high", "kl_low", "beta", "val_recon", "hit_accuracy", "hit_f1", "kl_high_dims",
@@ -128,17 +118,17 @@ def test_training_records_every_measurement_per_epoch(tiny_data, tmp_path):
     assert "collapsed_high" in summary and summary["anneal"] == "linear"
 
 
-def test_interrupted_and_resumed_vae_ends_with_the_same_weights(tiny_data, tmp_path):
+def test_interrupted_and_resumed_vae_ends_with_the_same_weights(tiny_data, data_dir, tmp_path):
     dataset, classifier = tiny_data
     config = tiny({"train": {**TINY_VAE["train"], "epochs": 3}})
-    straight = RunDir.create(tmp_path / "straight", "vae")
-    new_trainer(config, straight, dataset, CPU, classifier).run_to_end()
-    broken = RunDir.create(tmp_path / "broken", "vae")
+    straight = RunDir(tmp_path / "straight")
+    start_vae(config, straight, data_dir)
+    broken = RunDir(tmp_path / "broken")
     steps_per_epoch = int((~dataset.is_val).sum()) // 16
-    outcome = new_trainer(config, broken, dataset, CPU, classifier, stop=StopAfter(steps_per_epoch + 5)).run_to_end()
+    outcome = start_vae(config, broken, data_dir, stop=StopAfter(steps_per_epoch + 5))
     assert outcome.status == "interrupted"
     torch.manual_seed(99)
-    resumed_trainer(broken, config, dataset, CPU, classifier).run_to_end()
+    resume(VAE, broken, data_dir)
     a = load_checkpoint(straight.last_checkpoint, "vae")["model"]
     b = load_checkpoint(broken.last_checkpoint, "vae")["model"]
     assert all(torch.equal(a[k], b[k]) for k in a)

@@ -12,7 +12,7 @@ from gentool.cli.app import app
 from gentool.drums.pattern import DrumPattern
 from gentool.io.midi import read_midi, write_midi
 
-from test_vae import TINY_VAE
+from helpers import TINY_VAE
 
 runner = CliRunner()
 

@@ -12,14 +12,14 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, Callable, Iterator, Optional
 
-import torch
 import typer
 from rich.console import Console
 
-from gentool.errors import GentoolError, UsageError
-from gentool.runtime.device import resolve_device
-from gentool.runtime.rundir import RunDir
+from gentool.errors import GentoolError
+from gentool.runtime.context import RunContext
+from gentool.runtime.flags import FlagTable
 from gentool.runtime.progress import Reporter
+from gentool.runtime.runs import Family, resume_run, start_run
 
 EXIT_INTERRUPTED = 130
 
@@ -106,28 +106,29 @@ def stop_on_ctrl_c(stop: Any) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def refuse_config_with_resume(given: dict[str, Any]) -> None:
-    """--resume continues a run with its own config.yaml: options that would change it are refused."""
-    clashing = [name for name, value in given.items() if value is not None and value != [] and value is not False]
-    if clashing:
-        raise UsageError(f"--resume continues a run with its own config.yaml, so {', '.join(clashing)} cannot be "
-                         f"given with it (only --epochs, --device, --data-dir, --json, --quiet); start a new run to "
-                         f"change the config")
+def context_for(device: str | None, quiet: bool, data_dir: Path | None = None) -> RunContext:
+    """The command's context: --device is decided once, by the first core step that needs it."""
+    return RunContext(reporter=reporter_for(quiet), data_dir=data_dir, requested_device=device)
 
 
-def open_for_resume(resume: Path, read_config: Callable[[RunDir], Any], given: dict[str, Any], epochs: int | None,
-                    device: str | None) -> tuple[RunDir, Any, torch.device]:
-    """The run to continue, its own config (with a new --epochs total and --device if given), and the device."""
-    refuse_config_with_resume(given)
-    run = RunDir.open_existing(resume)
-    config = read_config(run)
-    if epochs is not None:
-        if epochs < 1:
-            raise UsageError(f"--epochs must be >= 1, got {epochs}")
-        config.train.epochs = epochs
-    if device is not None:
-        config.device = device
-    return run, config, resolve_device(config.device)
+def train_command(family: Family, table: FlagTable, values: dict[str, Any]) -> None:
+    """Every `train` command: a new run from preset < --config < flags < --set, or --resume RUN; then the outcome.
+
+    `values` are the command's parameters by name (its locals()); `table` maps them to config keys.
+    """
+    ctx = context_for(values.get("device"), values["quiet"], values["data_dir"])
+    with stop_on_ctrl_c(ctx.stop):
+        if values["resume"] is not None:
+            table.refuse_on_resume(values)
+            outcome = resume_run(family, values["resume"], ctx, epochs=values.get("epochs"), command=command_line())
+        else:
+            preset = values.get("preset") or family.default_preset
+            config = family.resolve_config(preset, str(values["config"]) if values.get("config") else None,
+                                           table.overrides(values), values.get("set_"))
+            outcome = start_run(family, config, ctx, out=values.get("out_dir"), preset=preset,
+                                command=command_line())
+    report_outcome(outcome.summary, outcome.status, values["json_"], family.outcome_lines(outcome.summary),
+                   family.name)
 
 
 def report_outcome(summary: dict, status: str, as_json: bool, lines: list[str], group: str) -> None:

@@ -1,4 +1,4 @@
-"""`gentool gan ...`: train the font GAN."""
+"""`gentool gan ...`: train GANs on letters and 2-D mixtures, list the fixes; measuring commands in gan_eval."""
 
 from __future__ import annotations
 
@@ -9,21 +9,28 @@ import typer
 
 from gentool.cli import gan_bench, gan_eval
 from gentool.cli.common import (ConfigOption, DataDirOption, DeviceOption, EpochsOption, FontsDirOption, JsonOption,
-                                QuietOption, ResumeOption, SetOption, TrainSeedOption,
-                                command_line, handle_errors, open_for_resume, out, print_json, report_outcome,
-                                reporter_for, stop_on_ctrl_c)
-from gentool.gan.config import DATASETS, resolve_gan_config
+                                QuietOption, ResumeOption, SetOption, TrainSeedOption, handle_errors, out,
+                                print_json, train_command)
+from gentool.gan.config import DATASETS
+from gentool.gan.family import GAN
 from gentool.gan.fixes import FIXES, describe_fixes
-from gentool.gan.tasks import load_task
-from gentool.gan.train import new_trainer, read_run_config, resumed_trainer
 from gentool.presets import available_presets
-from gentool.runtime.device import describe_device, resolve_device
-from gentool.runtime.rundir import RunDir
-from gentool.runtime.trainer import StopRequest
+from gentool.runtime.flags import Flag, FlagTable, resolved_paths
+from gentool.views.gan import fixes_lines
 
 app = typer.Typer(help="GANs on letters A-Z and on 2-D mixtures (ring8, grid25): train with fixes against mode "
                        "collapse, measure coverage, benchmark the fixes.",
                   no_args_is_help=True)
+
+TRAIN_FLAGS = FlagTable(
+    Flag("preset", "--preset"), Flag("config", "--config"), Flag("set_", "--set"), Flag("out_dir", "--out"),
+    Flag("dataset", "--dataset", ("dataset",)), Flag("fix", "--fix", ("fixes",)),
+    Flag("epochs", "--epochs", ("train.epochs",), on_resume=True),
+    Flag("batch_size", "--batch-size", ("train.batch_size",)), Flag("lr", "--lr", ("optim.lr",)),
+    Flag("seed", "--seed", ("seed",)), Flag("conditional", "--conditional", ("model.conditional",)),
+    Flag("eval_every", "--eval-every", ("evaluation.every",)),
+    Flag("device", "--device", ("device",), on_resume=True),
+    Flag("fonts_dir", "--fonts-dir", ("data.fonts_dirs",), convert=resolved_paths))
 
 
 @app.command("train")
@@ -59,80 +66,21 @@ def train(
     Config precedence: preset < --config FILE < named flags < --set key=value.
     Ctrl-C saves a checkpoint and exits 130; --resume RUN continues it.
     """
-    reporter = reporter_for(quiet)
-    stop = StopRequest()
-    if resume is not None:
-        given = {"--preset": preset, "--config": config, "--dataset": dataset, "--fix": fix,
-                 "--batch-size": batch_size, "--lr": lr,
-                 "--seed": seed, "--conditional": conditional, "--eval-every": eval_every, "--fonts-dir": fonts_dir,
-                 "--set": set_, "--out": out_dir}
-        run, run_config, torch_device = open_for_resume(resume, read_run_config, given, epochs, device)
-        task = load_task(run_config, data_dir, torch_device, reporter)
-        trainer = resumed_trainer(run, run_config, task, torch_device, reporter, stop)
-        reporter.info(f"resuming {run.path} at epoch {trainer.epoch}/{run_config.train.epochs} "
-                      f"on {describe_device(torch_device)}")
-        preset = run.previous_preset()
-    else:
-        preset = preset or "vanilla"
-        flags = {"dataset": dataset, "fixes": fix, "train.epochs": epochs, "train.batch_size": batch_size,
-                 "optim.lr": lr, "seed": seed,
-                 "model.conditional": conditional, "evaluation.every": eval_every, "device": device,
-                 "data.fonts_dirs": [str(p.resolve()) for p in fonts_dir] if fonts_dir else None}
-        run_config = resolve_gan_config(preset, str(config) if config else None, flags, set_)
-        torch_device = resolve_device(run_config.device)
-        task = load_task(run_config, data_dir, torch_device, reporter)
-        task.batches_per_epoch()  # fail on a batch larger than the data before making a folder
-        name = (f"gan-{preset}" + ("" if run_config.dataset == "fonts" else f"-{run_config.dataset}")
-                + ("".join(f"-{f}" for f in fix) if fix else ""))
-        run = RunDir.create(out_dir, name)
-        trainer = new_trainer(run_config, run, task, torch_device, reporter, stop)
-        reporter.info(f"training {run.path} on {describe_device(torch_device)} (dataset {run_config.dataset}, "
-                      f"preset {preset}, fixes: {', '.join(run_config.fixes) or 'none'}, seed {run_config.seed})")
-    with stop_on_ctrl_c(stop):
-        outcome = trainer.run_to_end(preset, command_line())
-    report_outcome(outcome.summary, outcome.status, json_, _report_lines(outcome.summary), "gan")
+    train_command(GAN, TRAIN_FLAGS, locals())
+
+
+TRAIN_FLAGS.bind(train)
 
 
 @app.command("fixes")
 @handle_errors
 def fixes(json_: JsonOption = False) -> None:
     """List the stabilisation fixes: what each does, its options with defaults, and what it cannot combine with."""
-    described = describe_fixes()
     if json_:
-        print_json({"fixes": described})
+        print_json({"fixes": describe_fixes()})
         return
-    for fix in described:
-        options = ", ".join(f"{key}={value}" for key, value in fix["options"].items()) or "none"
-        out.print(f"[bold]{fix['name']}[/bold]: {fix['summary']}")
-        out.print(f"    options (fix_options.{fix['name']}.*): {options}; preset: --preset {fix['name']}")
-        if fix["incompatible"]:
-            out.print(f"    cannot be combined with: {', '.join(fix['incompatible'])}")
-
-
-def _report_lines(summary: dict) -> list[str]:
-    final = summary.get("final") or {}
-    if not final:
-        return []
-    if "d_real" in final:
-        judged = f"D(x) {final['d_real']:.3f}  D(G(z)) {final['d_fake']:.3f}"
-    else:  # Wasserstein critic: scores, not probabilities
-        judged = f"critic gap {final['critic_gap']:.3f}"
-    rate = "img/s" if "images_per_s" in final else "points/s"
-    lines = [f"last epoch: loss_d {final['loss_d']:.3f}  loss_g {final['loss_g']:.3f}  {judged}  "
-             f"{final.get('images_per_s', final.get('points_per_s')):.0f} {rate}"]
-    if final.get("modes_captured") is not None:
-        kl = "n/a" if final["reverse_kl"] is None else f"{final['reverse_kl']:.3f}"
-        lines.append(f"modes: {final['modes_captured']}/{len(final['mode_counts'])} captured, "
-                     f"{100 * final['high_quality']:.1f}% high quality, reverse KL {kl}; "
-                     f"best epoch {summary['best']['epoch']}")
-    if final.get("letters_covered") is not None:
-        missing = "".join(final["missing"]) or "none"
-        lines.append(f"coverage: {final['letters_covered']}/26 letters (missing: {missing}), entropy "
-                     f"{final['entropy']}, letter FID {final['letter_fid']:.1f}; best epoch {summary['best']['epoch']}, "
-                     f"collapse onset: {summary['collapse_onset_epoch'] or 'none'}")
-    if summary["samples"]:
-        lines.append(f"samples: {Path(summary['run']) / 'samples' / summary['samples'][-1]}")
-    return lines + [f"figure: {figure}" for figure in summary.get("figures", [])]
+    for line in fixes_lines(describe_fixes()):
+        out.print(line)
 
 
 gan_eval.register(app)

@@ -20,8 +20,8 @@ from typing import Literal
 
 import numpy as np
 
-from gentool.config import did_you_mean, option
-from gentool.datasets.fonts import default_data_dir
+from gentool.config import build_config, deep_merge, did_you_mean, load_yaml_file, option, parse_set_overrides
+from gentool.datasets.root import data_root
 from gentool.drums.genres import GENRES, generate_phrase
 from gentool.drums.pattern import SNARE, STEPS_PER_BAR, DrumPattern
 from gentool.errors import UsageError
@@ -55,6 +55,17 @@ class DrumDataConfig:
         if not self.genres:
             problems.append(("genres", f"no genres given; known genres: {', '.join(GENRES)}"))
         return problems
+
+
+def resolve_drum_data_config(config_file: str | Path | None, flags: dict, assignments: list[str] | None
+                             ) -> DrumDataConfig:
+    """--config FILE < named flags (None = not given) < --set. --set takes the dataset's keys as they are
+    (phrases_per_genre=10) or as a VAE config names them (data.phrases_per_genre=10), so the same assignment works
+    for `data drums` and `vae train`."""
+    merged = load_yaml_file(config_file) if config_file else {}
+    merged = deep_merge(merged, {key: value for key, value in flags.items() if value is not None})
+    sets = parse_set_overrides(assignments or [])
+    return build_config(DrumDataConfig, deep_merge(merged, deep_merge(sets, sets.pop("data", {}))))
 
 
 def validate_genre(name: str) -> str:
@@ -209,7 +220,7 @@ def _split(groups: dict[str, list[int]], fraction: float, seed: int) -> set[int]
 def load_drum_dataset(config: DrumDataConfig, data_dir: str | Path | None = None, rebuild: bool = False,
                       reporter: Reporter | None = None) -> DrumDataset:
     reporter = reporter or Reporter("quiet")
-    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    data_dir = data_root(data_dir)
     files = find_midi_files(config.midi_dirs)
     if not config.grammar and not files:
         raise UsageError("the grammar is off and no --midi-dir was given, so there are no patterns; "

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,11 +26,11 @@ from gentool.datasets.font_faces import (LETTERS, FontFace, discover_faces, disp
 from gentool.datasets.glyphs import IMAGE_SIZE, AugmentConfig, augment, downsample
 from gentool.errors import UsageError
 from gentool.io.images import save_letter_sheet
+from gentool.datasets.root import data_root
 from gentool.runtime.files import atomic_write_dir
 from gentool.runtime.progress import Reporter
 
 DATASET_FORMAT = 1
-DATA_DIR_ENV = "GENTOOL_DATA_DIR"
 
 
 @dataclass
@@ -43,10 +42,6 @@ class FontDataConfig:
     split_by: Literal["family", "face"] = option("family", help="hold out whole families, or single faces")
     seed: int = option(0, min=0, help="dataset seed, separate from the training seed so runs share one dataset")
     augment: AugmentConfig = field(default_factory=AugmentConfig)
-
-
-def default_data_dir() -> Path:
-    return Path(os.environ.get(DATA_DIR_ENV, "data"))
 
 
 @dataclass
@@ -175,7 +170,7 @@ def load_font_dataset(config: FontDataConfig, data_dir: str | Path | None = None
                       reporter: Reporter | None = None) -> FontDataset:
     """The dataset for `config`, from the cache when its fingerprint matches, else rendered and cached."""
     reporter = reporter or Reporter("quiet")
-    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    data_dir = data_root(data_dir)
     files = find_font_files(config.fonts_dirs, config.matplotlib_fonts)
     if not files:
         raise UsageError("no font files to render: matplotlib fonts are off and no --fonts-dir was given; "

@@ -34,3 +34,14 @@ def baseline_report(dataset: DrumDataset, classifier: GenreClassifier, seed: int
         "random": _with_genre_accuracy(random, genre, reference, classifier),
         "collapsed": _with_genre_accuracy(collapsed, genre, reference, classifier),
     }
+
+
+def drum_dataset_report(dataset: DrumDataset, classifier: GenreClassifier, seed: int) -> dict:
+    """What `data drums` shows: the dataset's per-genre figures, the genre classifier's accuracy, and the metrics
+    beside their baselines."""
+    stats = dataset.stats()
+    stats["genre_classifier"] = {key: classifier.report[key] for key in
+                                 ("held_out_accuracy", "train_accuracy", "per_genre", "held_out_bars")}
+    stats["genre_classifier"]["path"] = str(classifier.path)
+    stats["baselines"] = baseline_report(dataset, classifier, seed)
+    return stats

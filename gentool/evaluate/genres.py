@@ -19,7 +19,7 @@ from torch import nn
 
 from gentool.config import option
 from gentool.datasets.drums import DrumDataset
-from gentool.datasets.fonts import default_data_dir
+from gentool.datasets.root import data_root
 from gentool.drums.genres import GENRES
 from gentool.drums.pattern import INSTRUMENTS, STEPS_PER_BAR
 from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
@@ -107,7 +107,7 @@ def _train(dataset: DrumDataset, settings: GenreClassifierSettings) -> tuple[Gen
 def load_genre_classifier(dataset: DrumDataset, data_dir: str | Path | None = None, rebuild: bool = False,
                           settings: GenreClassifierSettings | None = None) -> GenreClassifier:
     settings = settings or GenreClassifierSettings()
-    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    data_dir = data_root(data_dir)
     path = classifier_path(dataset, settings, data_dir)
     model = GenreNet(settings.hidden, len(GENRES))
     if path.is_file() and not rebuild:

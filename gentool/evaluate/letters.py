@@ -24,7 +24,8 @@ from torch import nn
 
 from gentool.config import option
 from gentool.datasets.font_faces import LETTERS
-from gentool.datasets.fonts import FontDataConfig, FontDataset, default_data_dir, load_font_dataset
+from gentool.datasets.fonts import FontDataConfig, FontDataset, load_font_dataset
+from gentool.datasets.root import data_root
 from gentool.evaluate.frechet import FeatureStats
 from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
 from gentool.runtime.progress import Reporter
@@ -239,7 +240,7 @@ def load_letter_evaluator(data: FontDataConfig, data_dir: str | Path | None = No
     reporter = reporter or Reporter("quiet")
     settings = settings or EvaluatorSettings()
     device = torch.device(device)
-    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    data_dir = data_root(data_dir)
     dataset = load_font_dataset(evaluator_data_config(data, settings), data_dir, reporter=reporter)
     path = evaluator_path(dataset, settings, data_dir)
     reference, baseline = _halves(dataset, settings.seed)

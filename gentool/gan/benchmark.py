@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -23,14 +24,17 @@ import torch
 from gentool.errors import UsageError
 from gentool.evaluate.spread import spread
 from gentool.gan.config import DATASETS, GanConfig, gan_config_dict, resolve_gan_config
+from gentool.gan.family import GAN
 from gentool.gan.fixes import FIXES
 from gentool.gan.tasks import load_task
-from gentool.gan.train import read_run_config, resume_gan_run, start_gan_run
-from gentool.runtime.device import resolve_device
+from gentool.runtime.context import RunContext
+from gentool.runtime.files import atomic_write_json, atomic_write_text
 from gentool.runtime.progress import Reporter
 from gentool.runtime.rundir import RunDir
+from gentool.runtime.runs import read_run_config, resume_run, start_run
 
 VANILLA = "vanilla"
+DEFAULT_DATASETS = ("ring8", "grid25", "fonts")
 # Lin et al. 2018 (PacGAN), Table 1, as quoted in the issue: mean modes over trials, and HQ where it was given
 PUBLISHED = {
     "GAN (PacGAN paper)": {"ring8": {"modes": 6.3}, "grid25": {"modes": 17.3}},
@@ -123,7 +127,7 @@ def check_existing(spec: RunSpec, config: GanConfig) -> None:
     device and the epoch count, which a resume may raise)."""
     if not (Path(spec.folder) / "config.yaml").is_file():
         return
-    existing = gan_config_dict(read_run_config(RunDir.open_existing(spec.folder, what="benchmark run")))
+    existing = gan_config_dict(read_run_config(RunDir.open_existing(spec.folder, what="benchmark run"), GAN))
     wanted = gan_config_dict(config)
     for settings in (existing, wanted):
         settings.pop("device")
@@ -146,16 +150,11 @@ def run_one(spec: RunSpec) -> dict:
     """Train (or resume, or just read) one run; returns its summary. Runs in a worker process."""
     torch.set_num_threads(spec.threads)
     state = status_of(spec)
-    if state != "done":
-        config = spec.config()
-        device = resolve_device(config.device)
-        task = load_task(config, Path(spec.data_dir) if spec.data_dir else None, device, Reporter("quiet"))
-        if state == "partial":
-            run = RunDir.open_existing(spec.folder, what="benchmark run")
-            resume_gan_run(run, read_run_config(run), task, device, command="gentool gan benchmark")
-        else:
-            run = RunDir.create(spec.folder, "benchmark")
-            start_gan_run(config, run, task, device, preset=spec.preset, command="gentool gan benchmark")
+    ctx = RunContext(data_dir=Path(spec.data_dir) if spec.data_dir else None)
+    if state == "partial":
+        resume_run(GAN, spec.folder, ctx, command="gentool gan benchmark")
+    elif state == "new":
+        start_run(GAN, spec.config(), ctx, out=spec.folder, preset=spec.preset, command="gentool gan benchmark")
     return json.loads((Path(spec.folder) / "summary.json").read_text())
 
 
@@ -163,8 +162,8 @@ def prepare_shared_data(specs: list[RunSpec], reporter: Reporter) -> None:
     """Build the letter dataset and evaluator once, before workers start (they would all build it at once)."""
     for spec in specs:
         if spec.dataset == "fonts" and status_of(spec) != "done":
-            config = spec.config()
-            load_task(config, Path(spec.data_dir) if spec.data_dir else None, resolve_device(config.device), reporter)
+            data_dir = Path(spec.data_dir) if spec.data_dir else None
+            load_task(spec.config(), RunContext(reporter=reporter, data_dir=data_dir))
             return
 
 
@@ -201,6 +200,39 @@ def aggregate(specs: list[RunSpec], results: dict[str, dict]) -> dict:
         for cell in row.values():
             cell.update({metric: spread(values) for metric, values in cell.pop("values").items()})
     return table
+
+
+def run_benchmark(*, datasets: list[str] | None, fix_sets: list[str] | None, seeds: int, out: Path,
+                  fonts_preset: str, assignments: list[str], device: str, data_dir: Path | None, jobs: int,
+                  reporter: Reporter, describe: Callable[[RunSpec, dict], str]) -> dict:
+    """Plan, run (or read, or resume) every run, and aggregate them: the report benchmark.json holds.
+    `describe(spec, summary)` is the progress line logged as each run finishes."""
+    datasets = datasets or list(DEFAULT_DATASETS)
+    fix_sets = fix_sets or [VANILLA, *FIXES]
+    if len(set(fix_sets)) != len(fix_sets):
+        raise UsageError("a fix set is listed twice in --fixes")
+    seed_list = list(range(seeds))
+    specs = plan(datasets, fix_sets, seed_list, out, fonts_preset, assignments, device, data_dir, jobs)
+    done = sum(status_of(spec) == "done" for spec in specs)
+    reporter.info(f"benchmark {out}: {len(specs)} runs ({done} already done), {jobs} at a time")
+    prepare_shared_data(specs, reporter)
+    started = time.perf_counter()
+    finished = [0]
+
+    def on_done(spec: RunSpec, summary: dict) -> None:
+        finished[0] += 1
+        reporter.info(f"[{finished[0]}/{len(specs)}] {describe(spec, summary)} "
+                      f"({time.perf_counter() - started:.0f} s elapsed)")
+
+    results = run_all(specs, jobs, on_done)
+    table = aggregate(specs, results)
+    relative_cost(table)
+    return {"datasets": datasets, "fix_sets": fix_sets, "seeds": seed_list, "table": table, "published": PUBLISHED,
+            "runs": {spec.name: spec.folder for spec in specs}}
+
+
+def write_report(out: Path, report: dict, markdown: str) -> list[Path]:
+    return [atomic_write_json(out / "benchmark.json", report), atomic_write_text(out / "benchmark.md", markdown + "\n")]
 
 
 def relative_cost(table: dict) -> None:

@@ -19,6 +19,7 @@ from gentool.evaluate.letters import LetterEvaluator
 from gentool.gan.config import GanConfig
 from gentool.gan.models import Generator
 from gentool.io.images import save_letter_sheet, to_unit_range
+from gentool.latent import INTERPOLATION_METHODS, interpolator
 from gentool.runtime.files import atomic_write_json
 from gentool.runtime.rundir import RunDir
 
@@ -26,10 +27,10 @@ FIGURE_ROWS = 6
 
 
 def measure_generator(generator: Generator, config: GanConfig, evaluator: LetterEvaluator,
-                      settings: CoverageSettings, seed: int, baselines: list[str], out_dir: Path) -> dict:
+                      settings: CoverageSettings, seed: int, baselines: list[str], out_dir: Path,
+                      device: torch.device) -> dict:
     """coverage.json and figures for a generator, with the requested baselines measured the same way."""
     started = time.perf_counter()
-    device = next(generator.parameters()).device
     images = generate(generator, settings.samples, config.model.z_dim, config.model.conditional, seed, device)
     model_report, probabilities = measure(images, evaluator, settings)
     seconds = time.perf_counter() - started
@@ -46,10 +47,10 @@ def measure_generator(generator: Generator, config: GanConfig, evaluator: Letter
     return result
 
 
-def alphabet(path: Path, generator: Generator, config: GanConfig, evaluator: LetterEvaluator, seed: int) -> Path:
+def alphabet(path: Path, generator: Generator, config: GanConfig, evaluator: LetterEvaluator, seed: int,
+             device: torch.device) -> Path:
     """Conditional: rows of fixed z across the 26 letters. Unconditional: the most confident sample of each
     predicted letter among evaluation.samples draws (blank where the generator never makes that letter)."""
-    device = next(generator.parameters()).device
     if config.model.conditional:
         rng = torch.Generator().manual_seed(seed)
         z = torch.randn(FIGURE_ROWS, 1, config.model.z_dim, generator=rng).expand(-1, 26, -1).reshape(-1, config.model.z_dim)
@@ -71,25 +72,17 @@ def alphabet(path: Path, generator: Generator, config: GanConfig, evaluator: Let
     return save_letter_sheet(path, row, ["most confident"], LETTERS)
 
 
-def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    """Spherical interpolation: Gaussian noise lives near a sphere, and a straight line cuts through its inside."""
-    cos = (a * b).sum(-1, keepdim=True) / (a.norm(dim=-1, keepdim=True) * b.norm(dim=-1, keepdim=True))
-    omega = torch.acos(cos.clamp(-1 + 1e-7, 1 - 1e-7))
-    return (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
-
-
-def interpolation(path: Path, generator: Generator, config: GanConfig, evaluator: LetterEvaluator, rows: int,
-                  steps: int, method: str, seed: int, letter: str | None = None) -> dict:
+def interpolation(path: Path, generator: Generator, config: GanConfig, evaluator: LetterEvaluator, *, rows: int,
+                  steps: int, method: str, seed: int, device: torch.device, letter: str | None = None) -> dict:
     """Rows of latent paths between random z pairs; each frame labelled by the evaluator's prediction."""
-    if method not in ("slerp", "lerp"):
+    if method not in INTERPOLATION_METHODS:
         raise UsageError(f"unknown interpolation method '{method}'; use slerp or lerp")
     if letter is not None and letter.upper() not in LETTERS:
         raise UsageError(f"--letter must be one letter A-Z, got '{letter}'")
-    device = next(generator.parameters()).device
     rng = torch.Generator().manual_seed(seed)
     start, end = torch.randn(2, rows, 1, config.model.z_dim, generator=rng)
     t = torch.linspace(0, 1, steps).view(1, steps, 1)
-    z = slerp(start, end, t) if method == "slerp" else start + (end - start) * t  # (rows, steps, z_dim)
+    z = interpolator(method)(start, end, t)  # (rows, steps, z_dim)
     labels = None
     if config.model.conditional:
         fixed = LETTERS.index(letter.upper()) if letter else None
@@ -107,7 +100,8 @@ def interpolation(path: Path, generator: Generator, config: GanConfig, evaluator
     return {"figure": str(path), "method": method, "rows": rows, "steps": steps, "predicted": paths}
 
 
-def write_run_figures(run: RunDir, config: GanConfig, generator: Generator, evaluator: LetterEvaluator) -> list[Path]:
+def write_run_figures(run: RunDir, config: GanConfig, generator: Generator, evaluator: LetterEvaluator,
+                      device: torch.device) -> list[Path]:
     """dynamics.png (coverage, entropy, letter FID over epochs, collapse onset marked), letter_heatmap.png and
     alphabet.png in the run's figures/ folder."""
     records = run.read_metrics()
@@ -117,7 +111,7 @@ def write_run_figures(run: RunDir, config: GanConfig, generator: Generator, eval
         title = f"{run.path.name}: fixes {', '.join(config.fixes) or 'none'}, seed {config.seed}"
         written.append(figures.dynamics(run.figures / "dynamics.png", records, onset, title))
         written.append(figures.letter_heatmap(run.figures / "letter_heatmap.png", records, title))
-    written.append(alphabet(run.figures / "alphabet.png", generator, config, evaluator, config.seed))
+    written.append(alphabet(run.figures / "alphabet.png", generator, config, evaluator, config.seed, device))
     return written
 
 
@@ -125,3 +119,30 @@ def save_coverage(path: Path, result: dict) -> Path:
     return atomic_write_json(path, result)
 
 
+
+
+def outcome_lines(summary: dict) -> list[str]:
+    """What `gan train` prints about a finished run, from its summary."""
+    final = summary.get("final") or {}
+    if not final:
+        return []
+    if "d_real" in final:
+        judged = f"D(x) {final['d_real']:.3f}  D(G(z)) {final['d_fake']:.3f}"
+    else:  # Wasserstein critic: scores, not probabilities
+        judged = f"critic gap {final['critic_gap']:.3f}"
+    rate = "img/s" if "images_per_s" in final else "points/s"
+    lines = [f"last epoch: loss_d {final['loss_d']:.3f}  loss_g {final['loss_g']:.3f}  {judged}  "
+             f"{final.get('images_per_s', final.get('points_per_s')):.0f} {rate}"]
+    if final.get("modes_captured") is not None:
+        kl = "n/a" if final["reverse_kl"] is None else f"{final['reverse_kl']:.3f}"
+        lines.append(f"modes: {final['modes_captured']}/{len(final['mode_counts'])} captured, "
+                     f"{100 * final['high_quality']:.1f}% high quality, reverse KL {kl}; "
+                     f"best epoch {summary['best']['epoch']}")
+    if final.get("letters_covered") is not None:
+        missing = "".join(final["missing"]) or "none"
+        lines.append(f"coverage: {final['letters_covered']}/26 letters (missing: {missing}), entropy "
+                     f"{final['entropy']}, letter FID {final['letter_fid']:.1f}; best epoch {summary['best']['epoch']}, "
+                     f"collapse onset: {summary['collapse_onset_epoch'] or 'none'}")
+    if summary["samples"]:
+        lines.append(f"samples: {Path(summary['run']) / 'samples' / summary['samples'][-1]}")
+    return lines + [f"figure: {figure}" for figure in summary.get("figures", [])]

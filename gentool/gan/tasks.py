@@ -1,14 +1,16 @@
 """What differs between the GAN's datasets: the models, the real batches, how a generator is measured while it
 trains, which epoch is best, what a sample picture is, and the figures of a finished run.
 
-`LetterTask`: 28x28 letters, DCGAN models, letter coverage with the letter evaluator.
-`PointTask`: the 2-D mixtures ring8 / grid25, PacGAN's MLPs, modes captured / high quality / reverse KL.
-The trainer (gentool.gan.train) holds one task and is otherwise the same for both.
+`GanTask` is the contract; `LetterTask` (28x28 letters, DCGAN models, letter coverage with the letter evaluator)
+and `PointTask` (the 2-D mixtures ring8 / grid25, PacGAN's MLPs, modes captured / high quality / reverse KL) keep
+it. The trainer (gentool.gan.train) holds one task and is otherwise the same for both. A task lives on the
+command's one device, given when it is made.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar, Protocol
 
 import torch
 from torch import nn
@@ -27,7 +29,7 @@ from gentool.gan.models import (Discriminator, DiscriminatorSetup, Generator, Po
                                 apply_spectral_norm)
 from gentool.gan.report import write_run_figures
 from gentool.io.images import save_grid, to_unit_range
-from gentool.runtime.progress import Reporter
+from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir
 from gentool.runtime.trainer import full_batches
 
@@ -52,31 +54,64 @@ def build_models(config: GanConfig, device: torch.device,
     return generator.to(device), discriminator.to(device)
 
 
+class GanTask(Protocol):
+    rate_name: ClassVar[str]  # the training speed's unit in records: images_per_s, points_per_s
+    best_fields: ClassVar[tuple[str, ...]]  # the record fields that rank epochs for best.pt, most important first
+    config: GanConfig
+    device: torch.device
+
+    @property
+    def fingerprint(self) -> str:
+        """The training data's fingerprint: a resume on other data is refused."""
+
+    def real_tensors(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The training split on the device: (N, ...) examples and (N,) labels (None where there are none)."""
+
+    def batches_per_epoch(self) -> int:
+        """Full batches per epoch; a UsageError when the data holds fewer examples than one batch."""
+
+    def evaluate(self, generator: nn.Module) -> dict:
+        """The measurements an evaluated epoch adds to its record."""
+
+    def rank(self, record: dict) -> tuple:
+        """Sort key of an evaluated record (higher is better), over `best_fields`."""
+
+    def save_samples(self, path: Path, samples: torch.Tensor) -> Path:
+        """A picture of fixed-noise samples."""
+
+    def summary_extras(self, records: list[dict]) -> dict:
+        """Task-specific entries of summary.json (at least "dataset")."""
+
+    def figures(self, run: RunDir, generator: nn.Module) -> list[Path]:
+        """The figures of a finished run, written into run.figures."""
+
+
 class LetterTask:
     rate_name = "images_per_s"
     best_fields = ("letters_covered", "letter_fid")  # best.pt: most letters covered, then the lower letter FID
 
-    def __init__(self, config: GanConfig, dataset: FontDataset, evaluator: LetterEvaluator | None):
+    def __init__(self, config: GanConfig, dataset: FontDataset, evaluator: LetterEvaluator | None,
+                 device: torch.device):
         if config.evaluation.every and evaluator is None:
             raise ValueError("evaluation.every > 0 needs a letter evaluator (load_letter_evaluator)")
-        self.config, self.dataset, self.evaluator = config, dataset, evaluator
+        self.config, self.dataset, self.evaluator, self.device = config, dataset, evaluator, device
 
     @property
     def fingerprint(self) -> str:
         return self.dataset.fingerprint
 
-    def real_tensors(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.dataset.tensors("train", device)  # (N, 1, 28, 28) in [-1, 1], (N,)
+    def real_tensors(self) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.dataset.tensors("train", self.device)  # (N, 1, 28, 28) in [-1, 1], (N,)
 
     def batches_per_epoch(self) -> int:
         return full_batches(int((~self.dataset.is_val).sum()), self.config.train.batch_size,
                             self.config.train.max_steps_per_epoch, "images", "raise data.samples_per_glyph")
 
-    def evaluate(self, generator: nn.Module, device: torch.device) -> dict:
+    def evaluate(self, generator: nn.Module) -> dict:
         """Letter coverage of fresh samples (its own noise stream; training state untouched)."""
         config = self.config
         images = generate(generator, config.evaluation.samples, config.model.z_dim, config.model.conditional,
-                          config.seed + EVAL_SEED_OFFSET, device)
+                          config.seed + EVAL_SEED_OFFSET, self.device)
         report, _ = measure(images, self.evaluator, config.evaluation)
         keys = ("letters_covered", "coverage", "entropy", "kl_uniform", "confident_share", "not_letter_share",
                 "letter_fid", "missing", "letter_counts")
@@ -101,34 +136,34 @@ class LetterTask:
     def figures(self, run: RunDir, generator: nn.Module) -> list[Path]:
         if self.evaluator is None:
             return []
-        return write_run_figures(run, self.config, generator, self.evaluator)
+        return write_run_figures(run, self.config, generator, self.evaluator, self.device)
 
 
 class PointTask:
     rate_name = "points_per_s"
     best_fields = ("modes_captured", "high_quality")  # best.pt: most modes captured, then the larger HQ share
 
-    def __init__(self, config: GanConfig, dataset: PointDataset):
-        self.config, self.dataset = config, dataset
+    def __init__(self, config: GanConfig, dataset: PointDataset, device: torch.device):
+        self.config, self.dataset, self.device = config, dataset, device
 
     @property
     def fingerprint(self) -> str:
         return self.dataset.fingerprint
 
-    def real_tensors(self, device: torch.device) -> tuple[torch.Tensor, None]:
-        return self.dataset.tensors(device), None  # (N, 2)
+    def real_tensors(self) -> tuple[torch.Tensor, None]:
+        return self.dataset.tensors(self.device), None  # (N, 2)
 
     def batches_per_epoch(self) -> int:
         return full_batches(self.dataset.size, self.config.train.batch_size, self.config.train.max_steps_per_epoch,
                             "points", "raise points.samples")
 
-    def sample_points(self, generator: nn.Module, device: torch.device) -> torch.Tensor:
+    def sample_points(self, generator: nn.Module) -> torch.Tensor:
         """evaluation.samples points from the run's evaluation noise (the same z at every evaluation)."""
         return generate(generator, self.config.evaluation.samples, self.config.model.z_dim, False,
-                        self.config.seed + EVAL_SEED_OFFSET, device)
+                        self.config.seed + EVAL_SEED_OFFSET, self.device)
 
-    def evaluate(self, generator: nn.Module, device: torch.device) -> dict:
-        report = mode_metrics(self.sample_points(generator, device), self.dataset.means, self.dataset.std)
+    def evaluate(self, generator: nn.Module) -> dict:
+        report = mode_metrics(self.sample_points(generator), self.dataset.means, self.dataset.std)
         return {key: report[key] for key in ("modes_captured", "high_quality", "reverse_kl", "mode_counts")}
 
     @staticmethod
@@ -147,7 +182,7 @@ class PointTask:
     def figures(self, run: RunDir, generator: nn.Module) -> list[Path]:
         config = self.config
         title = f"{run.path.name}: {config.dataset}, fixes {', '.join(config.fixes) or 'none'}, seed {config.seed}"
-        points = self.sample_points(generator, next(generator.parameters()).device)
+        points = self.sample_points(generator)
         report = mode_metrics(points, self.dataset.means, self.dataset.std)
         written = [mode_figures.scatter(run.figures / "modes.png", points, self.dataset.means, self.dataset.std,
                                         f"{title}\n{report['modes_captured']}/{report['modes']} modes, "
@@ -159,13 +194,14 @@ class PointTask:
         return written
 
 
-def load_task(config: GanConfig, data_dir: Path | None, device: torch.device, reporter: Reporter,
-              evaluate: bool | None = None) -> LetterTask | PointTask:
-    """The dataset (and, for letters measured while training, the letter evaluator) a config needs."""
+def load_task(config: GanConfig, ctx: RunContext, evaluate: bool | None = None) -> GanTask:
+    """The dataset (and, for letters measured while training, the letter evaluator) a config needs, on the
+    command's device."""
+    device = ctx.decide_device(config.device)
     if config.on_points:
-        return PointTask(config, load_point_dataset(config.dataset, config.points))
-    dataset = load_font_dataset(config.data, data_dir, reporter=reporter)
+        return PointTask(config, load_point_dataset(config.dataset, config.points), device)
+    dataset = load_font_dataset(config.data, ctx.data_dir, reporter=ctx.reporter)
     wanted = bool(config.evaluation.every) if evaluate is None else evaluate
-    evaluator = (load_letter_evaluator(config.data, data_dir, device, settings=config.evaluation.evaluator,
-                                       reporter=reporter) if wanted else None)
-    return LetterTask(config, dataset, evaluator)
+    evaluator = (load_letter_evaluator(config.data, ctx.data_dir, device, settings=config.evaluation.evaluator,
+                                       reporter=ctx.reporter) if wanted else None)
+    return LetterTask(config, dataset, evaluator, device)

@@ -13,35 +13,31 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from gentool.config import load_yaml_file
 from gentool.datasets.font_faces import LETTERS
 from gentool.gan.config import GanConfig, build_gan_config, gan_config_dict
 from gentool.gan.fixes import Critic, StepContext, build_fixes, training_setup
 from gentool.gan.models import count_parameters
-from gentool.gan.tasks import LetterTask, PointTask, build_models
+from gentool.gan.tasks import GanTask, build_models
 from gentool.runtime.checkpoint import load_checkpoint
-from gentool.runtime.progress import Reporter
+from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir
 from gentool.runtime.seeding import set_seed
-from gentool.runtime.trainer import EpochTrainer, StopRequest, TrainOutcome
+from gentool.runtime.trainer import EpochTrainer
 
 CHECKPOINT_KIND = "gan"
 SHOWN = ("loss_d", "loss_g", "d_real", "d_fake", "critic_gap", "fm_distance", "letters_covered", "letter_fid",
          "modes_captured", "high_quality")
-
-Task = LetterTask | PointTask
 
 
 class GanTrainer(EpochTrainer):
     kind = CHECKPOINT_KIND
     nan_hint = "Lower optim.lr or add a fix (--fix feature-matching) and train again"
 
-    def __init__(self, config: GanConfig, task: Task, device: torch.device, run: RunDir,
-                 reporter: Reporter | None = None, stop: StopRequest | None = None):
-        self.real, self.labels = task.real_tensors(device)  # (N, ...) on the device; labels: letters only
-        super().__init__(run, device, reporter, stop, len(self.real), config.train.batch_size,
-                         config.train.epochs, task.batches_per_epoch(), config.train.checkpoint_every,
-                         task.fingerprint)
+    def __init__(self, *, config: GanConfig, task: GanTask, run: RunDir, ctx: RunContext):
+        self.real, self.labels = task.real_tensors()  # (N, ...) on the device; labels: letters only
+        super().__init__(run=run, ctx=ctx, examples=len(self.real), batch_size=config.train.batch_size,
+                         epochs=config.train.epochs, batches_per_epoch=task.batches_per_epoch(),
+                         checkpoint_every=config.train.checkpoint_every, fingerprint=task.fingerprint)
         self.config = config
         self.task = task
         self.rate_name = task.rate_name
@@ -49,15 +45,16 @@ class GanTrainer(EpochTrainer):
         set_seed(config.seed)
         self.fixes = build_fixes(config.fixes, config.fix_options)
         self.setup = training_setup(self.fixes)
-        self.generator, self.discriminator = build_models(config, device, self.setup.discriminator)
+        self.generator, self.discriminator = build_models(config, self.device, self.setup.discriminator)
         betas = (config.optim.beta1, config.optim.beta2)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.optim.lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.optim.lr, betas=betas)
 
         # fixed noise from its own generator: the same sample inputs for every run with this seed
         noise_rng = torch.Generator().manual_seed(config.seed)
-        self.fixed_noise = torch.randn(config.train.sample_count, config.model.z_dim, generator=noise_rng).to(device)
-        self.fixed_labels = (torch.arange(config.train.sample_count) % len(LETTERS)).to(device)
+        fixed_noise = torch.randn(config.train.sample_count, config.model.z_dim, generator=noise_rng)
+        self.fixed_noise = fixed_noise.to(self.device)
+        self.fixed_labels = (torch.arange(config.train.sample_count) % len(LETTERS)).to(self.device)
 
     # ------------------------------------------------------------------------------------------------ one step
 
@@ -143,7 +140,7 @@ class GanTrainer(EpochTrainer):
             record.update(self.evaluate())
 
     def evaluate(self) -> dict:
-        return self.task.evaluate(self.generator, self.device)
+        return self.task.evaluate(self.generator)
 
     def save_samples(self, path: Path) -> Path:
         """The fixed-noise samples, generated in eval mode so sampling never changes the model's state."""
@@ -199,35 +196,7 @@ class GanTrainer(EpochTrainer):
         summary["figures"] = [str(p) for p in self.task.figures(self.run, self.generator)]
 
 
-# ---------------------------------------------------------------------------------------------- whole runs
-
-def new_trainer(config: GanConfig, run: RunDir, task: Task, device: torch.device, reporter: Reporter | None = None,
-                stop: StopRequest | None = None) -> GanTrainer:
-    run.write_config(gan_config_dict(config))
-    return GanTrainer(config, task, device, run, reporter, stop)
-
-
-def resumed_trainer(run: RunDir, config: GanConfig, task: Task, device: torch.device,
-                    reporter: Reporter | None = None, stop: StopRequest | None = None) -> GanTrainer:
-    """A trainer at run/checkpoints/last.pt. `config` is the run's own, possibly with more epochs."""
-    return GanTrainer(config, task, device, run, reporter, stop).resume_from_last()
-
-
-def read_run_config(run: RunDir) -> GanConfig:
-    return build_gan_config(load_yaml_file(run.config_path))
-
-
-def start_gan_run(config: GanConfig, run: RunDir, task: Task, device: torch.device, reporter: Reporter | None = None,
-                  stop: StopRequest | None = None, preset: str | None = None,
-                  command: str | None = None) -> TrainOutcome:
-    return new_trainer(config, run, task, device, reporter, stop).run_to_end(preset, command)
-
-
-def resume_gan_run(run: RunDir, config: GanConfig, task: Task, device: torch.device,
-                   reporter: Reporter | None = None, stop: StopRequest | None = None,
-                   command: str | None = None) -> TrainOutcome:
-    return resumed_trainer(run, config, task, device, reporter, stop).run_to_end(run.previous_preset(), command)
-
+# ---------------------------------------------------------------------------------------------- trained models
 
 def load_generator(path: str | Path, device: torch.device | str = "cpu") -> tuple[torch.nn.Module, GanConfig]:
     """A trained generator (eval mode) and its config, from any GAN checkpoint."""

@@ -40,9 +40,7 @@ def save_grid(path: str | Path, images: torch.Tensor, nrow: int | None = None) -
 
 def save_letter_sheet(path: str | Path, rows: np.ndarray, row_labels: Sequence[str], column_labels: str) -> Path:
     """(R, C, H, W) images in [0, 1] as a labelled table: one row per font face, one column per letter."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from gentool.io.figures import plt  # pyplot only where a sheet is drawn: grids need PIL alone
 
     count_rows, count_cols, height, width = rows.shape
     mosaic = 1.0 - rows.transpose(0, 2, 1, 3).reshape(count_rows * height, count_cols * width)  # dark ink

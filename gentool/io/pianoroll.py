@@ -6,14 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-import matplotlib
+from matplotlib.patches import Rectangle
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
-
-from gentool.drums.pattern import INSTRUMENTS, STEPS_PER_BAR, DrumPattern  # noqa: E402
-from gentool.runtime.files import atomic_write  # noqa: E402
+from gentool.drums.pattern import INSTRUMENTS, STEPS_PER_BAR, DrumPattern
+from gentool.io.figures import plt
+from gentool.runtime.files import atomic_write
 
 
 def _draw(ax: plt.Axes, pattern: DrumPattern, title: str) -> None:

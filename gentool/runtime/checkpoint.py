@@ -39,3 +39,12 @@ def load_checkpoint(path: str | Path, kind: str, map_location: str | torch.devic
         raise UsageError(f"checkpoint '{path}' was written by a newer gentool (format {data['format']}); "
                          f"upgrade gentool to read it")
     return data
+
+
+def checkpoint_kind(path: str | Path) -> str | None:
+    """The kind a readable checkpoint declares, or None (missing or unreadable: the caller's own checks say why)."""
+    try:
+        data = torch.load(Path(path), map_location="cpu", weights_only=True)
+    except Exception:  # any damage means "unknown" here
+        return None
+    return data.get("kind") if isinstance(data, dict) else None

@@ -19,6 +19,7 @@ import torch
 from gentool import __version__
 from gentool.config import dump_yaml
 from gentool.errors import UsageError
+from gentool.runtime.checkpoint import checkpoint_kind
 from gentool.runtime.files import atomic_write_json, atomic_write_text
 
 
@@ -118,6 +119,14 @@ class RunDir:
     def write_summary(self, summary: dict) -> None:
         atomic_write_json(self.summary_path, summary)
 
+    def kind(self) -> str | None:
+        """The family that made this run ("gan", "vae", ...): from summary.json, else from its last checkpoint."""
+        try:
+            return json.loads(self.summary_path.read_text(encoding="utf-8")).get("kind")
+        except (OSError, ValueError):
+            pass
+        return checkpoint_kind(self.last_checkpoint)
+
     def previous_preset(self) -> str | None:
         """The preset recorded by an earlier session of this run, if any."""
         try:
@@ -143,6 +152,28 @@ def environment_info(device: torch.device) -> dict:
 
 
 RUNS_ROOT = Path("runs")
+
+
+def open_run(path: str | Path, kind: str, what: str = "--run") -> RunDir:
+    """An existing run folder made by the `kind` family; another family's run is refused with the command that
+    takes it."""
+    run = RunDir.open_existing(path, what=what)
+    found = run.kind()
+    if found is not None and found != kind:
+        raise UsageError(f"{what} '{run.path}' is a {found.upper()} run; `gentool {kind} ...` commands take "
+                         f"{kind.upper()} runs (`gentool {found} ...` takes this one)")
+    return run
+
+
+def pick_run(path: str | Path | None, kind: str, root: str | Path = RUNS_ROOT) -> RunDir:
+    """--run PATH, or the newest checkpointed run of this kind under runs/."""
+    if path is not None:
+        return open_run(path, kind)
+    found = newest_run(kind, root)
+    if found is None:
+        raise UsageError(f"no trained {kind.upper()} run found under {root}/; train one with `gentool {kind} train` "
+                         f"(or pass --run DIR)")
+    return found
 
 
 def newest_run(kind: str, root: str | Path = RUNS_ROOT) -> RunDir | None:

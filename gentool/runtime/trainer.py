@@ -21,8 +21,7 @@ import torch
 
 from gentool.errors import RunFailure, UsageError
 from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
-from gentool.runtime.context import StopRequest
-from gentool.runtime.progress import Reporter
+from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir, environment_info
 from gentool.runtime.seeding import capture_rng_state, restore_rng_state
 
@@ -54,13 +53,13 @@ class EpochTrainer:
     rate_name: ClassVar[str] = "examples_per_s"
     nan_hint: ClassVar[str] = "Lower optim.lr and train again"
 
-    def __init__(self, run: RunDir, device: torch.device, reporter: Reporter | None, stop: StopRequest | None,
-                 examples: int, batch_size: int, epochs: int, batches_per_epoch: int, checkpoint_every: int,
-                 fingerprint: str):
+    def __init__(self, *, run: RunDir, ctx: RunContext, examples: int, batch_size: int, epochs: int,
+                 batches_per_epoch: int, checkpoint_every: int, fingerprint: str):
         self.run = run
-        self.device = device
-        self.reporter = reporter or Reporter("quiet")
-        self.stop = stop or StopRequest()
+        self.ctx = ctx
+        self.device = ctx.decide_device()
+        self.reporter = ctx.reporter
+        self.stop = ctx.stop
         self.examples = examples
         self.batch_size = batch_size
         self.epochs = epochs
@@ -237,6 +236,9 @@ class EpochTrainer:
         """Continue from run/checkpoints/last.pt (this trainer's config is the run's own, maybe with more epochs)."""
         state = load_checkpoint(self.run.last_checkpoint, self.kind, map_location=self.device)
         self.load_state_dict(state, self.run.last_checkpoint)
+        if self.epoch > self.epochs:  # checked before anything in the folder is rewritten
+            raise UsageError(f"run '{self.run.path}' has done {self.epoch} epochs, more than the {self.epochs} asked "
+                             f"for; give --epochs {self.epoch} or more to train it further")
         # records past the checkpoint (written after it, before a crash) will be written again
         self.run.keep_metrics(lambda record: record.get("epoch", 0) <= self.epoch)
         self.run.write_config(self.config_dict())

@@ -17,7 +17,7 @@ import torch
 
 from gentool.config import did_you_mean
 from gentool.datasets.drums import DrumDataset
-from gentool.drums.files import load_pattern_file
+from gentool.io.pattern_files import load_pattern_file
 from gentool.drums.genres import GENRES
 from gentool.drums.pattern import KICK, SNARE, STEPS_PER_BAR, DrumPattern
 from gentool.errors import UsageError

@@ -106,3 +106,18 @@ def analyze_run(run: RunDir, model: HierarchicalVAE, config: VaeConfig, dataset:
     }
     atomic_write_json(run.path / "posterior_collapse.json", report)
     return report
+
+
+def outcome_lines(summary: dict) -> list[str]:
+    """What `vae train` prints about a finished run, from its summary."""
+    final = summary.get("final") or {}
+    if not final:
+        return []
+    return [f"held out: recon {final['val_recon']:.2f} nats/bar, hit F1 {final['hit_f1']:.3f}, "
+            f"KL z_high {final['val_kl_high']:.2f}, KL z_low {final['val_kl_low']:.2f}",
+            f"active units: z_high {final['active_high']}/{len(final['kl_high_dims'])}, z_low "
+            f"{final['active_low']}/{len(final['kl_low_dims'])}; collapsed z_high dims: "
+            f"{summary['collapsed_high'] or 'none'}",
+            f"samples: validity {final['sample_validity']:.3f}, diversity {final['sample_diversity']:.3f}, "
+            f"genre accuracy {final['sample_genre_accuracy']:.3f}"]
+

@@ -9,19 +9,19 @@ dimension, active units, mutual information) and sample measurements (validity, 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-from gentool.config import load_yaml_file
-from gentool.datasets.drums import DrumDataset
-from gentool.evaluate.genres import GenreClassifier
+from gentool.datasets.drums import DrumDataset, load_drum_dataset
+from gentool.evaluate.genres import GenreClassifier, load_genre_classifier
 from gentool.runtime.checkpoint import load_checkpoint
-from gentool.runtime.progress import Reporter
+from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir
 from gentool.runtime.seeding import set_seed
-from gentool.runtime.trainer import EpochTrainer, StopRequest, full_batches
+from gentool.runtime.trainer import EpochTrainer, full_batches
 from gentool.vae import analysis
 from gentool.vae.config import VaeConfig, build_vae_config, vae_config_dict
 from gentool.vae.model import HierarchicalVAE, kl_gaussians, kl_standard_normal
@@ -46,26 +46,41 @@ def charged_kl(kl_per_dimension: torch.Tensor, free_nats: float) -> torch.Tensor
     return kl_per_dimension.clamp_min(free_nats).sum()
 
 
+@dataclass
+class DrumData:
+    """What a drum VAE trains and is measured on: the dataset and the genre classifier built on it."""
+
+    dataset: DrumDataset
+    classifier: GenreClassifier
+
+
+def load_drum_data(config: VaeConfig, ctx: RunContext) -> DrumData:
+    dataset = load_drum_dataset(config.data, ctx.data_dir, reporter=ctx.reporter)
+    batches_per_epoch(config, dataset)  # a batch larger than the data fails before a run folder is made
+    return DrumData(dataset, load_genre_classifier(dataset, ctx.data_dir, settings=config.evaluation.classifier))
+
+
 class VaeTrainer(EpochTrainer):
     kind = CHECKPOINT_KIND
     rate_name = "patterns_per_s"
     nan_hint = "Lower optim.lr and train again"
 
-    def __init__(self, config: VaeConfig, dataset: DrumDataset, device: torch.device, run: RunDir,
-                 classifier: GenreClassifier, reporter: Reporter | None = None, stop: StopRequest | None = None):
+    def __init__(self, *, config: VaeConfig, data: DrumData, run: RunDir, ctx: RunContext):
+        dataset = data.dataset
         train = dataset.split_mask("train")
-        super().__init__(run, device, reporter, stop, int(train.sum()), config.train.batch_size, config.train.epochs,
-                         batches_per_epoch(config, dataset), config.train.checkpoint_every, dataset.fingerprint)
+        super().__init__(run=run, ctx=ctx, examples=int(train.sum()), batch_size=config.train.batch_size,
+                         epochs=config.train.epochs, batches_per_epoch=batches_per_epoch(config, dataset),
+                         checkpoint_every=config.train.checkpoint_every, fingerprint=dataset.fingerprint)
         if not dataset.is_val.any():
             raise ValueError("the VAE is measured on held-out bars: data.val_fraction must be above 0")
         self.config = config
         self.dataset = dataset
-        self.classifier = classifier
-        self.train_hits = torch.from_numpy(dataset.hits[train]).float().to(device)  # (N, 16, 9)
+        self.classifier = data.classifier
+        self.train_hits = torch.from_numpy(dataset.hits[train]).float().to(self.device)  # (N, 16, 9)
         self.train_genre = dataset.genre[train]
-        self.val_hits = torch.from_numpy(dataset.hits[dataset.is_val]).float().to(device)
+        self.val_hits = torch.from_numpy(dataset.hits[dataset.is_val]).float().to(self.device)
         set_seed(config.seed)
-        self.model = build_model(config, device)
+        self.model = build_model(config, self.device)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.optim.lr)
         self.best = {"epoch": None, "val_elbo": None}
 
@@ -151,24 +166,6 @@ def collapsed_dimensions(record: dict, level: str) -> list[int]:
     kl = record[f"kl_{level}_dims"]
     activity = record[f"activity_{level}_dims"]
     return [d for d in range(len(kl)) if kl[d] < analysis.COLLAPSED_KL and activity[d] <= analysis.ACTIVE_THRESHOLD]
-
-
-def new_trainer(config: VaeConfig, run: RunDir, dataset: DrumDataset, device: torch.device,
-                classifier: GenreClassifier, reporter: Reporter | None = None,
-                stop: StopRequest | None = None) -> VaeTrainer:
-    run.write_config(vae_config_dict(config))
-    return VaeTrainer(config, dataset, device, run, classifier, reporter, stop)
-
-
-def resumed_trainer(run: RunDir, config: VaeConfig, dataset: DrumDataset, device: torch.device,
-                    classifier: GenreClassifier, reporter: Reporter | None = None,
-                    stop: StopRequest | None = None) -> VaeTrainer:
-    """A trainer at run/checkpoints/last.pt. `config` is the run's own, possibly with more epochs."""
-    return VaeTrainer(config, dataset, device, run, classifier, reporter, stop).resume_from_last()
-
-
-def read_run_config(run: RunDir) -> VaeConfig:
-    return build_vae_config(load_yaml_file(run.config_path))
 
 
 def load_vae(path: str | Path, device: torch.device | str = "cpu") -> tuple[HierarchicalVAE, VaeConfig]:

@@ -1,0 +1,125 @@
+"""What the gan measuring commands compute from trained runs: coverage beside baselines (letters or 2-D modes),
+redrawn figures, and the comparison of several runs grouped by their fixes. Nothing here trains or prints."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+from gentool.config import build_config, config_to_dict
+from gentool.datasets.points import load_point_dataset
+from gentool.errors import UsageError
+from gentool.evaluate import mode_figures
+from gentool.evaluate.coverage import BASELINES, CoverageSettings, generate
+from gentool.evaluate.coverage_figures import collapse_onset, compare_runs
+from gentool.evaluate.modes import baseline_points, mode_metrics
+from gentool.evaluate.spread import spread
+from gentool.gan.config import GanConfig
+from gentool.gan.family import GAN
+from gentool.gan.report import measure_generator, save_coverage, write_run_figures
+from gentool.gan.tasks import PointTask
+from gentool.gan.trained import TrainedGan, letter_evaluator_for, letters_only, open_trained
+from gentool.runtime.context import RunContext
+from gentool.runtime.rundir import RunDir, open_run
+from gentool.runtime.runs import read_run_config
+
+COMPARED = ("letters_covered", "entropy", "letter_fid", "best_letters_covered", "seconds_per_epoch")
+
+
+def check_baselines(names: list[str] | None) -> list[str]:
+    for name in names or []:
+        if name not in BASELINES:
+            raise UsageError(f"unknown baseline '{name}'; choose from {', '.join(BASELINES)}")
+    return list(names or BASELINES)
+
+
+def coverage(trained: TrainedGan, ctx: RunContext, *, samples: int | None = None, threshold: float | None = None,
+             min_share: float | None = None, baselines: list[str] | None = None, seed: int = 0,
+             out_dir: Path | None = None) -> dict:
+    """The model's coverage beside baselines measured the same way; writes coverage.json and figures.
+
+    Letters: letters covered, entropy, letter FID with the letter evaluator (figures in the run's figures/, or
+    --out). 2-D runs: modes captured, high-quality share and reverse KL."""
+    baselines = check_baselines(baselines)
+    if trained.config.on_points:
+        return point_coverage(trained, samples=samples, seed=seed, folder=out_dir or trained.folder,
+                              baselines=baselines)
+    config = trained.config
+    given = {"samples": samples, "threshold": threshold, "min_share": min_share}
+    run_settings = {key: value for key, value in config_to_dict(config.evaluation).items() if key in given}
+    settings = build_config(CoverageSettings, {**run_settings, **{k: v for k, v in given.items() if v is not None}},
+                            prefix="coverage")
+    evaluator = letter_evaluator_for(trained, ctx)
+    result = measure_generator(trained.generator, config, evaluator, settings, seed, baselines,
+                               out_dir or (trained.folder / "figures"), trained.device)
+    result.update(checkpoint=str(trained.checkpoint), kind="letters", threshold=settings.threshold,
+                  samples=settings.samples)
+    result["path"] = str(save_coverage((out_dir or trained.folder) / "coverage.json", result))
+    return result
+
+
+def point_coverage(trained: TrainedGan, *, samples: int | None, seed: int, folder: Path,
+                   baselines: list[str]) -> dict:
+    """Mode metrics of a ring8/grid25 generator beside real, noise and collapsed baselines."""
+    config = trained.config
+    dataset = load_point_dataset(config.dataset, config.points)
+    count = samples or config.evaluation.samples
+    points = generate(trained.generator, count, config.model.z_dim, False, seed, trained.device)
+    means, std = dataset.means, dataset.std
+    result = {"checkpoint": str(trained.checkpoint), "kind": "points", "dataset": config.dataset, "seed": seed,
+              "samples": count, "model": mode_metrics(points, means, std),
+              "baselines": {name: mode_metrics(baseline_points(name, means, std, count, seed), means, std)
+                            for name in baselines}}
+    result["figures"] = [str(mode_figures.scatter(folder / "figures" / "coverage_modes.png", points, means, std,
+                                                  f"{trained.checkpoint}: {count} samples"))]
+    result["path"] = str(save_coverage(folder / "coverage.json", result))
+    return result
+
+
+def redraw_figures(ctx: RunContext, run: Path | None) -> list[Path]:
+    """A run's figures drawn again from its metrics and last checkpoint."""
+    trained = open_trained(ctx, run)
+    chosen = RunDir(trained.folder)
+    config = trained.config
+    if config.on_points:
+        task = PointTask(config, load_point_dataset(config.dataset, config.points), trained.device)
+        return task.figures(chosen, trained.generator)
+    return write_run_figures(chosen, config, trained.generator, letter_evaluator_for(trained, ctx), trained.device)
+
+
+# ------------------------------------------------------------------------------------------------ compare
+
+def describe_run(run: RunDir) -> dict:
+    """A letter run's final and best coverage, collapse onset and speed, from its metrics."""
+    config: GanConfig = read_run_config(run, GAN)
+    letters_only(config, "compare")
+    records = run.read_metrics()
+    evaluated = [r for r in records if r.get("letters_covered") is not None]
+    if not evaluated:
+        raise UsageError(f"run '{run.path}' has no coverage evaluations (evaluation.every was 0); "
+                         f"measure it with `gentool gan coverage --run {run.path}`")
+    final = evaluated[-1]
+    return {"run": str(run.path), "name": run.path.name, "fixes": config.fixes, "seed": config.seed,
+            "epochs": records[-1]["epoch"], "letters_covered": final["letters_covered"],
+            "coverage": final["coverage"], "entropy": final["entropy"], "letter_fid": final["letter_fid"],
+            "best_letters_covered": max(r["letters_covered"] for r in evaluated),
+            "collapse_onset_epoch": collapse_onset(records, config.evaluation.collapse_drop),
+            "seconds_per_epoch": round(statistics.mean(r["epoch_s"] for r in records), 2),
+            "records": records}
+
+
+def compare(paths: list[Path], figure: Path | None = None) -> dict:
+    """Runs side by side, and groups of runs sharing their fixes as mean ± std over seeds; draws the overlay."""
+    described = [describe_run(open_run(path, GAN.name, what="run")) for path in paths]
+    groups: dict[str, list[dict]] = {}
+    for item in described:
+        groups.setdefault(", ".join(item["fixes"]) or "vanilla", []).append(item)
+    summary = {}
+    for name, items in groups.items():
+        onsets = [i["collapse_onset_epoch"] for i in items]
+        summary[name] = {**{key: spread([i[key] for i in items]) for key in COMPARED}, "runs": len(items),
+                         "collapsed_runs": sum(o is not None for o in onsets), "onset_epochs": onsets}
+    figure = figure or Path(paths[0]).parent / "compare.png"
+    compare_runs(figure, [(i["name"], i["records"]) for i in described])
+    return {"runs": [{k: v for k, v in i.items() if k != "records"} for i in described], "groups": summary,
+            "figure": str(figure)}

@@ -1,0 +1,65 @@
+"""A trained GAN opened for measurement: its generator on the command's device, its config, and where its outputs
+go. Every `gan` command that reads a model starts here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from gentool.errors import UsageError
+from gentool.evaluate.letters import LetterEvaluator, load_letter_evaluator
+from gentool.gan.config import GanConfig
+from gentool.gan.family import GAN
+from gentool.gan.train import load_generator
+from gentool.runtime.context import RunContext
+from gentool.runtime.rundir import RunDir, pick_run
+from gentool.runtime.runs import read_run_config
+
+
+@dataclass
+class TrainedGan:
+    generator: nn.Module  # eval mode, on `device`
+    config: GanConfig
+    folder: Path  # the run folder (outputs go under it by default)
+    checkpoint: Path
+    device: torch.device
+
+
+def open_trained(ctx: RunContext, run: Path | None = None, checkpoint: Path | None = None,
+                 best: bool = False) -> TrainedGan:
+    """From --checkpoint FILE, or --run DIR (default: the newest GAN run) and its last.pt or best.pt."""
+    if run is not None and checkpoint is not None:
+        raise UsageError("give --run or --checkpoint, not both")
+    if checkpoint is not None:
+        device = ctx.decide_device()
+        generator, config = load_generator(checkpoint, device)
+        folder = checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else checkpoint.parent
+        return TrainedGan(generator, config, folder, checkpoint, device)
+    chosen = pick_run(run, GAN.name)
+    path = chosen.checkpoints / "best.pt" if best else chosen.last_checkpoint
+    if best and not path.is_file():
+        raise UsageError(f"run '{chosen.path}' has no best.pt (it was trained without evaluation); drop --best")
+    device = ctx.decide_device(read_run_config(chosen, GAN).device)
+    generator, config = load_generator(path, device)
+    return TrainedGan(generator, config, chosen.path, path, device)
+
+
+def open_run_folder(ctx: RunContext, run: Path | None) -> tuple[RunDir, TrainedGan]:
+    chosen = pick_run(run, GAN.name)
+    return chosen, open_trained(ctx, chosen.path)
+
+
+def letter_evaluator_for(trained: TrainedGan, ctx: RunContext) -> LetterEvaluator:
+    config = trained.config
+    return load_letter_evaluator(config.data, ctx.data_dir, trained.device, settings=config.evaluation.evaluator,
+                                 reporter=ctx.reporter)
+
+
+def letters_only(config: GanConfig, command: str) -> None:
+    if config.on_points:
+        raise UsageError(f"`gentool gan {command}` is for letter runs; this run learned {config.dataset} "
+                         f"(use `gentool gan coverage` or `gentool gan figures` for its modes, and "
+                         f"`gentool gan benchmark` to compare fixes)")

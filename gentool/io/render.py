@@ -1,0 +1,27 @@
+"""Drum patterns as the files people open: MIDI (channel 10), WAV (a synthesized kit) and a piano-roll PNG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gentool.drums.pattern import STEPS_PER_BAR, DrumPattern
+from gentool.evaluate import drum_metrics
+from gentool.io.audio import write_wav
+from gentool.io.midi import write_midi
+from gentool.io.pattern_files import load_pattern_file
+from gentool.io.pianoroll import save_piano_rolls
+
+
+def write_track(folder: Path, stem: str, pattern: DrumPattern, bpm: float, title: str) -> list[str]:
+    """FOLDER/STEM.mid, .wav and .png."""
+    return [str(write_midi(folder / f"{stem}.mid", pattern, bpm)), str(write_wav(folder / f"{stem}.wav", pattern, bpm)),
+            str(save_piano_rolls(folder / f"{stem}.png", [pattern], [title]))]
+
+
+def render_pattern_file(path: Path, out_dir: Path, bpm: float) -> dict:
+    """`data render-drums`: a .mid/.npy pattern file as MIDI + WAV + piano roll, with its figures."""
+    pattern = load_pattern_file(path)
+    files = write_track(out_dir, path.stem, pattern, bpm, f"{path.stem} ({pattern.bars} bars)")
+    bars = pattern.hits.reshape(-1, STEPS_PER_BAR, pattern.hits.shape[1])
+    return {"bars": pattern.bars, "hits": int(pattern.hits.sum()), "files": files, **drum_metrics.summarise(bars),
+            "groove_consistency": drum_metrics.groove_consistency(bars) if len(bars) > 1 else None}

@@ -1,0 +1,87 @@
+"""The one path from a resolved config to a finished run, for every family.
+
+A family (GAN, VAE, ...) registers what differs: how its config is resolved and read back, what data it loads,
+which trainer it builds, and how it names and describes a run. `start_run` and `resume_run` do the rest the same
+way for all of them: decide the device once, load and check the data before any folder exists, create or open
+the run folder, train to the end, write summary.json. Every `train` command and the benchmark go through here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from gentool.config import load_yaml_file
+from gentool.errors import UsageError
+from gentool.runtime.context import RunContext
+from gentool.runtime.device import describe_device
+from gentool.runtime.rundir import RunDir, open_run
+
+
+class Runner(Protocol):
+    """What a family's trainer offers the run path (gentool.runtime.trainer.EpochTrainer is one)."""
+
+    epoch: int
+
+    def resume_from_last(self) -> "Runner": ...
+
+    def run_to_end(self, preset: str | None = None, command: str | None = None) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str  # the CLI group, the checkpoint kind and summary.json's "kind": "gan", "vae"
+    default_preset: str
+    resolve_config: Callable[..., Any]  # (preset, config_file, flags, assignments) -> config
+    read_config: Callable[[dict], Any]  # a run's config.yaml mapping -> config
+    config_dict: Callable[[Any], dict]
+    load_data: Callable[[Any, RunContext], Any]  # (config, ctx) -> what the trainer needs; fails on unusable data
+    make_trainer: Callable[..., Runner]  # (config, data, run, ctx) -> a trainer at epoch 0
+    run_name: Callable[[Any, str], str]  # (config, preset) -> default run folder name
+    describe: Callable[[Any, str], str]  # (config, preset) -> what the start line says about the run
+    outcome_lines: Callable[[dict], list[str]]  # a finished run's summary -> the lines `train` prints about it
+
+
+FAMILIES: dict[str, Family] = {}
+
+
+def register_family(family: Family) -> Family:
+    FAMILIES[family.name] = family
+    return family
+
+
+def read_run_config(run: RunDir, family: Family) -> Any:
+    return family.read_config(load_yaml_file(run.config_path))
+
+
+def start_run(family: Family, config: Any, ctx: RunContext, *, out: str | Path | None = None,
+              preset: str | None = None, command: str | None = None) -> Any:
+    """Train a new run of `config` into `out` (default: runs/<name>-<time>); returns the TrainOutcome."""
+    preset = preset or family.default_preset
+    ctx.decide_device(config.device)
+    data = family.load_data(config, ctx)  # a dataset too small for a batch fails here, before a folder exists
+    run = RunDir.create(out, family.run_name(config, preset))
+    run.write_config(family.config_dict(config))
+    trainer = family.make_trainer(config, data, run, ctx)
+    ctx.reporter.info(f"training {run.path} on {describe_device(ctx.device)} ({family.describe(config, preset)})")
+    return trainer.run_to_end(preset, command)
+
+
+def resume_run(family: Family, path: str | Path, ctx: RunContext, *, epochs: int | None = None,
+               command: str | None = None) -> Any:
+    """Continue a run from its last checkpoint with its own config (a new epoch total and device if given)."""
+    run = open_run(path, family.name, what="--resume")
+    config = read_run_config(run, family)
+    if epochs is not None:
+        if epochs < 1:
+            raise UsageError(f"--epochs must be >= 1, got {epochs}")
+        config.train.epochs = epochs
+    if ctx.requested_device is not None:
+        config.device = ctx.requested_device
+    ctx.decide_device(config.device)
+    data = family.load_data(config, ctx)
+    trainer = family.make_trainer(config, data, run, ctx).resume_from_last()
+    ctx.reporter.info(f"resuming {run.path} at epoch {trainer.epoch}/{config.train.epochs} "
+                      f"on {describe_device(ctx.device)}")
+    return trainer.run_to_end(run.previous_preset(), command)

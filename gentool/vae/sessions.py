@@ -1,0 +1,203 @@
+"""The `vae` commands that use a trained model, as library calls. `analyze` reports posterior collapse; the
+musician's commands (sample, interpolate, blend, humanize, transfer, complexity) each check its options, opens the run's Studio (a trained VAE with its
+data and classifier), writes MIDI, WAV and PNG files and a JSON of its measurements into a folder (`out`, default a
+folder in the run's samples/), and returns that JSON's content. The same seed gives the same files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gentool.datasets.drums import load_drum_dataset, validate_genre
+from gentool.drums.genres import GENRES
+from gentool.drums.pattern import INSTRUMENTS, STEPS_PER_BAR, DrumPattern
+from gentool.errors import UsageError
+from gentool.io.pattern_files import load_pattern_file
+from gentool.io.render import write_track
+from gentool.runtime.files import atomic_write_json
+from gentool.vae import creative
+from gentool.runtime.context import RunContext
+from gentool.vae.creative import Studio
+from gentool.runtime.rundir import RunDir
+from gentool.vae.report import analyze_run
+from gentool.vae.trained import open_studio, open_trained
+
+
+def as_pattern(hits: np.ndarray) -> DrumPattern:
+    return DrumPattern.from_hits(np.asarray(hits).reshape(-1, len(INSTRUMENTS)))
+
+
+def save_result(folder: Path, name: str, result: dict) -> dict:
+    written = atomic_write_json(folder / f"{name}.json", result)
+    return {**result, "json": str(written)}
+
+
+def seeded(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def blend_ratios(ratio: float | None, ratios: str | None) -> list[float]:
+    """--ratio R or --ratios A,B,C (default 0.5), each in [0, 1]."""
+    if ratio is not None and ratios is not None:
+        raise UsageError("give --ratio or --ratios, not both")
+    if ratios is not None:
+        try:
+            values = [float(v) for v in ratios.split(",") if v.strip()]
+        except ValueError:
+            raise UsageError(f"--ratios must be comma-separated numbers like 0,0.25,0.5, got '{ratios}'") from None
+    else:
+        values = [0.5 if ratio is None else ratio]
+    if not values or any(not 0 <= v <= 1 for v in values):
+        raise UsageError(f"blend ratios must lie between 0 and 1, got {values}")
+    return values
+
+
+def heard_genre(studio: Studio, hits: np.ndarray) -> str:
+    """The genre the classifier hears in a pattern's bars, on average."""
+    return GENRES[int(studio.classifier.probabilities(hits.reshape(-1, STEPS_PER_BAR, len(INSTRUMENTS)))
+                      .mean(axis=0).argmax())]
+
+
+def typical_bar(studio: Studio, style: str, repeats: int = 2) -> DrumPattern:
+    """A style's most likely bar (its mean z_high, z_low at the prior mean, hits above one half), played flat."""
+    high = studio.style(style)["mean"][None].to(studio.device)
+    probabilities = studio.probabilities(high, torch.zeros(1, studio.model.z_low_dim, device=studio.device))
+    return as_pattern(np.concatenate([(probabilities > 0.5).cpu().numpy()] * repeats))
+
+
+def held_out_bars(studio: Studio, genre: str, count: int) -> np.ndarray:
+    """Up to `count` of the genre's held-out bars (N, 16, 9)."""
+    dataset = studio.dataset
+    rows = np.flatnonzero(dataset.split_mask("val") & (dataset.genre == GENRES.index(genre)))
+    if not len(rows):
+        raise UsageError(f"the run's data has no held-out {genre} bars")
+    return dataset.hits[rows[:count]]
+
+
+# ------------------------------------------------------------------------------------------------ commands
+
+def analyze(ctx: RunContext, run: Path | None) -> tuple[RunDir, dict]:
+    """The posterior-collapse report of --run (default: the newest VAE run); writes posterior_collapse.json."""
+    chosen, model, config = open_trained(ctx, run)
+    dataset = load_drum_dataset(config.data, ctx.data_dir, reporter=ctx.reporter)
+    return chosen, analyze_run(chosen, model, config, dataset, ctx.device)
+
+
+def sample(ctx: RunContext, run: Path | None, out: Path | None, *, style: str, n: int, temperature: float,
+           bars: int, bpm: float, seed: int) -> dict:
+    validate_genre(style)
+    chosen, studio = open_studio(ctx, run)
+    folder = out or chosen.samples / style
+    generator = seeded(seed)
+    tracks = []
+    for number in range(n):
+        track = creative.long_track(studio, style, bars, temperature, generator)
+        stem = f"{style}_{number + 1:02d}"
+        files = write_track(folder, stem, as_pattern(track.pop("hits")), bpm,
+                            f"{stem}: {' '.join(track['classified_as'])}")
+        tracks.append({"files": files, **track})
+    result = {"style": style, "bars": bars, "temperature": temperature, "seed": seed, "tracks": tracks,
+              "bars_keeping_genre": round(float(np.mean([t["bars_keeping_genre"] for t in tracks])), 4),
+              "groove_consistency": (round(float(np.mean([t["groove_consistency"] for t in tracks])), 4)
+                                     if bars > 1 else None),
+              "validity": round(float(np.mean([t["validity"] for t in tracks])), 4)}
+    return save_result(folder, "samples", result)
+
+
+def interpolate(ctx: RunContext, run: Path | None, out: Path | None, *, from_: str, to: str, steps: int, level: str,
+                method: str, bpm: float, seed: int) -> dict:
+    chosen, studio = open_studio(ctx, run)
+    start, end = studio.source(from_), studio.source(to)
+    path = creative.interpolate(studio, start, end, steps, level, method, seeded(seed))
+    folder = out or chosen.samples / f"interpolate-{start.label}-{end.label}"
+    files = write_track(folder, "path", as_pattern(path["hits"]), bpm, f"{start.label} → {end.label} ({level}, {method})")
+    result = {"from": start.label, "to": end.label, "level": level, "method": method, "seed": seed, "files": files,
+              "steps": [{"t": t, "genre_probabilities": p} for t, p in zip(path["t"], path["genre_probabilities"])]}
+    return save_result(folder, "interpolation", result)
+
+
+def blend(ctx: RunContext, run: Path | None, out: Path | None, *, first: str, second: str, ratio: float | None,
+          ratios: str | None, n: int, bars: int, temperature: float, bpm: float, seed: int) -> dict:
+    """Tracks mixing two styles in z_high at each ratio (--ratio R or --ratios A,B,C)."""
+    validate_genre(first)
+    validate_genre(second)
+    shares = blend_ratios(ratio, ratios)
+    chosen, studio = open_studio(ctx, run)
+    folder = out or chosen.samples / f"blend-{first}-{second}"
+    blends = creative.blend(studio, first, second, shares, n, bars, temperature, seeded(seed))
+    summary = []
+    for item in blends:
+        files = []
+        for number, hits in enumerate(item.pop("tracks")):
+            stem = f"{first}-{second}-{item['ratio']:.2f}_{number + 1:02d}"
+            files += write_track(folder, stem, as_pattern(hits), bpm,
+                                 f"{1 - item['ratio']:.2f} {first} + {item['ratio']:.2f} {second}")
+        summary.append({**item, "files": files})
+    result = {"first": first, "second": second, "tracks_per_ratio": n, "bars": bars, "temperature": temperature,
+              "seed": seed, "blends": summary}
+    return save_result(folder, "blend", result)
+
+
+def humanize(ctx: RunContext, run: Path | None, out: Path | None, *, input_: Path | None, style: str | None,
+             amount: float, variations: int, bpm: float, seed: int) -> dict:
+    """Performances of --input (or of the style's typical bar) with a genre's feel: the style given, or the one
+    the classifier hears in the input."""
+    if input_ is None and style is None:
+        raise UsageError("give --input PATTERN.mid or --style GENRE")
+    if style is not None:
+        validate_genre(style)
+    chosen, studio = open_studio(ctx, run)
+    generator = seeded(seed)
+    if input_ is not None:
+        source = load_pattern_file(input_)
+        pattern = DrumPattern.from_hits(source.hits) if not source.hits.any() else source
+        label = input_.stem
+    else:
+        pattern = typical_bar(studio, style)
+        label = f"{style}-mechanical"
+    genre = style or heard_genre(studio, pattern.hits)
+    folder = out or chosen.samples / f"humanize-{label}"
+    performances = creative.humanize(studio, pattern, genre, amount, variations, generator)
+    summary = [{"files": write_track(folder, f"{label}_{number + 1:02d}", item.pop("pattern"), bpm,
+                                     f"{label} humanized as {genre}, amount {amount}"), **item}
+               for number, item in enumerate(performances)]
+    result = {"input": str(input_) if input_ else None, "feel": genre, "amount": amount, "seed": seed,
+              "input_files": write_track(folder, f"{label}_input", pattern, bpm, f"{label} (input)"),
+              "variations": summary}
+    return save_result(folder, "humanize", result)
+
+
+def transfer(ctx: RunContext, run: Path | None, out: Path | None, *, content: str, style: str, count: int, mode: str,
+             bpm: float, seed: int) -> dict:
+    """--content (a genre's held-out bars, or a pattern file) played in --style."""
+    validate_genre(style)
+    chosen, studio = open_studio(ctx, run)
+    if content in GENRES:
+        hits = held_out_bars(studio, content, count)
+        label = source = content
+    else:
+        hits = load_pattern_file(content).hits.reshape(-1, STEPS_PER_BAR, len(INSTRUMENTS))
+        label = Path(content).stem
+        source = heard_genre(studio, hits)  # the style it has now
+    latent = studio.encode(torch.from_numpy(hits), label)
+    moved = creative.transfer(studio, latent, hits, source, style, seeded(seed), mode)
+    folder = out or chosen.samples / f"transfer-{label}-to-{style}"
+    files = write_track(folder, f"{label}-content", as_pattern(hits), bpm, f"{label} (content)")
+    files += write_track(folder, f"{label}-as-{style}", as_pattern(moved.pop("hits")), bpm, f"{label} played as {style}")
+    result = {"content": content, "label": label, "style": style, "bars": len(hits), "seed": seed, "files": files,
+              **moved}
+    return save_result(folder, "transfer", result)
+
+
+def complexity(ctx: RunContext, run: Path | None, out: Path | None, *, style: str, levels: int, span: float,
+               bpm: float, seed: int) -> dict:
+    validate_genre(style)
+    chosen, studio = open_studio(ctx, run)
+    folder = out or chosen.samples / f"complexity-{style}"
+    sweep = creative.complexity(studio, style, levels, span, seeded(seed))
+    files = write_track(folder, f"{style}-complexity", as_pattern(sweep.pop("hits")), bpm,
+                        f"{style}: sparse to dense, one bar per level")
+    result = {"style": style, "levels": levels, "span": span, "seed": seed, "files": files, **sweep}
+    return save_result(folder, "complexity", result)

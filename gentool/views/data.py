@@ -1,0 +1,68 @@
+"""What the `data` commands print: the font dataset's faces, skips and counts; the drum dataset's figures beside
+their baselines."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from gentool.datasets.font_faces import LETTERS
+from gentool.views.tables import cell
+
+DRUM_COLUMNS = [("bars", "{}"), ("density", "{:.3f}"), ("syncopation", "{:.3f}"), ("symmetry", "{:.3f}"),
+                ("groove_consistency", "{:.3f}"), ("validity", "{:.3f}"), ("diversity", "{:.3f}"),
+                ("swing", "{:+.3f}"), ("snare_lay_back", "{:+.3f}"), ("velocity_mean", "{:.0f}")]
+BASELINE_ROWS = (("validity", "{:.3f}"), ("genre_accuracy", "{:.3f}"), ("diversity", "{:.3f}"), ("novelty", "{:.3f}"),
+                 ("syncopation", "{:.3f}"), ("symmetry", "{:.3f}"), ("density", "{:.3f}"))
+
+
+def font_report(stats: dict) -> list[Table | str]:
+    faces = Table(title=f"font faces used ({len(stats['faces'])})", title_justify="left")
+    for column in ("face", "split", "file", "source"):
+        faces.add_column(column)
+    for face in stats["faces"]:
+        faces.add_row(face["name"], face["split"], face["file"], face["source"])
+    shown: list[Table | str] = [faces]
+    if stats["skipped"]:
+        skipped = Table(title=f"font files skipped ({len(stats['skipped'])})", title_justify="left")
+        skipped.add_column("file")
+        skipped.add_column("reason")
+        for item in stats["skipped"]:
+            skipped.add_row(item["file"], item["reason"])
+        shown.append(skipped)
+    per_letter = Table(title="samples per letter", title_justify="left")
+    per_letter.add_column("split")
+    for letter in LETTERS:
+        per_letter.add_column(letter, justify="right")
+    per_letter.add_column("total", justify="right")
+    for split in ("train", "val"):
+        counts = stats["per_letter"][split]
+        per_letter.add_row(split, *[str(counts[letter]) for letter in LETTERS], str(stats["samples"][split]))
+    state = "built now" if stats["built"] else "cache hit"
+    return shown + [per_letter, f"dataset {stats['fingerprint']} ({state}): {stats['path']}",
+                    f"preview: {stats['preview']}"]
+
+
+def drum_report(stats: dict) -> list[Table | str]:
+    table = Table(title="one-bar patterns per genre (swing: mean offset of off-beat 16ths, in steps)",
+                  title_justify="left")
+    table.add_column("")
+    for genre in stats["genres"]:
+        table.add_column(genre, justify="right")
+    for name, fmt in DRUM_COLUMNS:
+        table.add_row(name.replace("_", " "), *[cell(figures[name], fmt) for figures in stats["genres"].values()])
+    baselines = Table(title="metrics beside their baselines (held-out bars; random = same density; collapsed = one "
+                            "bar repeated)", title_justify="left")
+    baselines.add_column("")
+    for name in stats["baselines"]:
+        baselines.add_column(name, justify="right")
+    for key, fmt in BASELINE_ROWS:
+        baselines.add_row(key.replace("_", " "), *[cell(b.get(key), fmt) for b in stats["baselines"].values()])
+    classifier = stats["genre_classifier"]
+    state = "built now" if stats["built"] else "cache hit"
+    return [table, baselines,
+            f"genre classifier: {classifier['held_out_accuracy']:.1%} on {classifier['held_out_bars']} held-out "
+            f"bars ({', '.join(f'{g} {a:.0%}' for g, a in classifier['per_genre'].items())})",
+            *[f"skipped {item['file']}: {item['reason']}" for item in stats["skipped"]],
+            f"dataset {stats['fingerprint']} ({state}): {stats['path']}  ({stats['train_bars']} train / "
+            f"{stats['val_bars']} held-out bars)",
+            f"preview: {stats['preview']}; listen: {stats['examples']}/<genre>.wav"]

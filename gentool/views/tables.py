@@ -1,0 +1,27 @@
+"""Table helpers every view shares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+
+def cell(value: Any, fmt: str) -> str:
+    return "n/a" if value is None else fmt.format(value)
+
+
+def beside_baselines(title: str, caption: str, rows: list[tuple[str, str, str]], result: dict) -> Table:
+    """One row per figure: the model's value, then each baseline's, measured the same way."""
+    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
+    table.add_column("")
+    for name in ("model", *result["baselines"]):
+        table.add_column(name, justify="right")
+    for label, key, fmt in rows:
+        table.add_row(label, *[cell(report[key], fmt) for report in (result["model"], *result["baselines"].values())])
+    return table
+
+
+def markdown(header: list[str], rows: list[list[str]]) -> str:
+    return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
+                      *["| " + " | ".join(row) + " |" for row in rows]])

@@ -1,0 +1,60 @@
+"""Helpers several test files share (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gentool.gan.family import GAN
+from gentool.runtime.context import RunContext, StopRequest
+from gentool.runtime.rundir import RunDir
+from gentool.runtime.runs import Family, resume_run, start_run
+from gentool.vae.family import VAE
+
+TINY_VAE = {
+    "device": "cpu",
+    "data": {"phrases_per_genre": 16, "bars_per_phrase": 4},
+    "model": {"z_high": 2, "z_low": 4, "hidden": 32},
+    "train": {"epochs": 2, "batch_size": 16, "checkpoint_every": 1},
+    "anneal": {"schedule": "linear", "warmup_epochs": 2},
+    "free_bits": {"high": 0.2, "low": 0.05},
+    "evaluation": {"samples_per_genre": 8, "classifier": {"epochs": 15, "hidden": 32}},
+}
+
+
+class StopAfter(StopRequest):
+    """Asks the trainer to stop once it has checked `steps` times (once per step)."""
+
+    def __init__(self, steps: int):
+        super().__init__()
+        self.steps = steps
+
+    @property
+    def requested(self) -> bool:
+        self.steps -= 1
+        return self.steps <= 0
+
+    @requested.setter
+    def requested(self, value: bool) -> None:
+        pass
+
+
+def cpu_context(data_dir: Path | None = None, stop: StopRequest | None = None) -> RunContext:
+    return RunContext.on("cpu", data_dir=data_dir, stop=stop or StopRequest())
+
+
+def start(family: Family, config, run: RunDir, data_dir: Path | None = None, stop: StopRequest | None = None,
+          **options):
+    """A new run of `config` into the folder `run` names, on CPU, through the shared run path."""
+    return start_run(family, config, cpu_context(data_dir, stop), out=run.path, **options)
+
+
+def resume(family: Family, run: RunDir, data_dir: Path | None = None, epochs: int | None = None):
+    return resume_run(family, run.path, cpu_context(data_dir), epochs=epochs)
+
+
+def start_gan(config, run: RunDir, data_dir: Path | None = None, stop: StopRequest | None = None, **options):
+    return start(GAN, config, run, data_dir, stop, **options)
+
+
+def start_vae(config, run: RunDir, data_dir: Path | None = None, stop: StopRequest | None = None, **options):
+    return start(VAE, config, run, data_dir, stop, **options)
