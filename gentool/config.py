@@ -50,9 +50,10 @@ def load_yaml_file(path: str | Path) -> dict:
         if mark is not None:
             where = f" at line {mark.line + 1}, column {mark.column + 1}"
         problem = getattr(err, "problem", None) or "invalid YAML"
-        raise UsageError(f"config file '{path}' is not valid YAML{where}: {problem}; fix the file and try again")
+        raise UsageError(f"config file '{path}' is not valid YAML{where}: {problem}; fix the file and try "
+                         f"again") from None
     except UnicodeDecodeError:
-        raise UsageError(f"config file '{path}' is not a text file; pass a YAML file to --config")
+        raise UsageError(f"config file '{path}' is not a text file; pass a YAML file to --config") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -6,15 +6,15 @@ import torch
 from gentool.datasets.fonts import load_font_dataset
 from gentool.errors import UsageError
 from gentool.gan.config import build_gan_config
+from gentool.gan.family import GAN
 from gentool.gan.fixes import StepContext, TrainingSetup
 from gentool.gan.fixes.feature_matching import FeatureMatching, FeatureMatchingOptions
 from gentool.gan.models import Discriminator, Generator
-from gentool.runtime.trainer import NonFiniteLoss
-from gentool.gan.family import GAN
 from gentool.gan.tasks import LetterTask
 from gentool.gan.train import GanTrainer, load_generator
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir
+from gentool.runtime.trainer import NonFiniteLoss
 
 from helpers import StopAfter, cpu_context, resume, start_gan
 
@@ -70,7 +70,6 @@ def make_trainer(tiny_config, data_dir, tmp_path, name="run", stop=None, **train
 
 def test_run_folder_holds_config_metrics_summary_checkpoints_and_samples(tiny_config, data_dir, tmp_path):
     config = build_gan_config({**tiny_config, "fixes": ["feature-matching"]})
-    dataset = load_font_dataset(config.data, data_dir)
     run = RunDir(tmp_path / "run")
     outcome = start_gan(config, run, data_dir, preset="test", command="gentool gan train")
     assert outcome.status == "completed"

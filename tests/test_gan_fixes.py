@@ -10,13 +10,20 @@ from torch import nn
 
 from gentool.errors import ConfigError
 from gentool.gan.config import build_gan_config, resolve_gan_config
+from gentool.gan.family import GAN
 from gentool.gan.fixes import FIXES, StepContext, TrainingSetup, build_fixes, training_setup
 from gentool.gan.fixes.penalties import R1Options, R1Penalty, WganGp, WganGpOptions
 from gentool.gan.fixes.unrolled import Unrolled, UnrolledOptions
-from gentool.gan.models import (Discriminator, DiscriminatorOutput, DiscriminatorSetup, MinibatchDiscrimination,
-                                PointDiscriminator, PointGenerator, apply_spectral_norm)
+from gentool.gan.models import (
+    Discriminator,
+    DiscriminatorOutput,
+    DiscriminatorSetup,
+    MinibatchDiscrimination,
+    PointDiscriminator,
+    PointGenerator,
+    apply_spectral_norm,
+)
 from gentool.gan.tasks import load_task
-from gentool.gan.family import GAN
 from gentool.gan.train import GanTrainer
 from gentool.runtime.rundir import RunDir
 
@@ -211,8 +218,8 @@ def test_point_run_resumes_to_the_same_weights(tmp_path):
 
 def test_learning_rate_falls_linearly_to_its_final_ratio_and_stays_constant_by_default(tmp_path):
     config = point_config(optim={"lr": 1e-3, "final_lr_ratio": 0.1})
-    trainer = GanTrainer(config=config, task=load_task(config, cpu_context()), run=RunDir.create(tmp_path / "run", "gan"),
-                         ctx=cpu_context())
+    trainer = GanTrainer(config=config, task=load_task(config, cpu_context()),
+                         run=RunDir.create(tmp_path / "run", "gan"), ctx=cpu_context())
     last = trainer.epochs * trainer.batches_per_epoch - 1
     assert trainer.learning_rate() == pytest.approx(1e-3)
     trainer.global_step = last

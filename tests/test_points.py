@@ -75,7 +75,8 @@ def test_gan_train_on_grid25_then_coverage_and_figures(tmp_path):
     shown = invoke(["gan", "coverage", "--run", str(run), "--json"], tmp_path)
     assert shown.exit_code == 0, shown.output
     report = json.loads(shown.stdout)
-    assert report["baselines"]["real"]["modes_captured"] == 25 and report["baselines"]["collapsed"]["modes_captured"] == 1
+    baselines = report["baselines"]
+    assert baselines["real"]["modes_captured"] == 25 and baselines["collapsed"]["modes_captured"] == 1
     table = invoke(["gan", "coverage", "--run", str(run)], tmp_path)
     assert "modes captured" in table.stdout and "high quality" in table.stdout
     refused = invoke(["gan", "interpolate", "--run", str(run)], tmp_path)

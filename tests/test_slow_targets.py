@@ -6,8 +6,8 @@ import torch
 
 from gentool.datasets.drums import DrumDataConfig, load_drum_dataset
 from gentool.datasets.fonts import FontDataConfig
-from gentool.evaluate.coverage import CoverageSettings, baseline_images, measure
 from gentool.evaluate import drum_metrics
+from gentool.evaluate.coverage import CoverageSettings, baseline_images, measure
 from gentool.evaluate.drum_baselines import baseline_report
 from gentool.evaluate.genres import load_genre_classifier
 from gentool.evaluate.letters import load_letter_evaluator

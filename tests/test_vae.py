@@ -17,9 +17,9 @@ from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir
 from gentool.vae import analysis
 from gentool.vae.config import AnnealConfig, build_vae_config
+from gentool.vae.family import VAE
 from gentool.vae.model import Gaussian, HierarchicalVAE, kl_gaussians, kl_standard_normal
 from gentool.vae.schedules import beta_at
-from gentool.vae.family import VAE
 from gentool.vae.train import charged_kl
 
 from helpers import TINY_VAE, StopAfter, resume, start_vae

@@ -114,7 +114,10 @@ def main(argv: list[str] | None = None) -> dict:
                                                     "train.sample_epochs": [10**6], "evaluation.every": 0})
     device = resolve_device(args.device)
     dataset = load_font_dataset(config.data, args.data_dir)
-    log = (lambda text: print(text, file=sys.stderr, flush=True))
+
+    def log(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
     gentool_runs, reference_runs = [], []
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)

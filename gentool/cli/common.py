@@ -31,7 +31,8 @@ QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or
 DataDirOption = Annotated[Optional[Path], typer.Option(
     "--data-dir", envvar="GENTOOL_DATA_DIR", help="Where built datasets are cached (default: ./data).")]
 SetOption = Annotated[Optional[list[str]], typer.Option(
-    "--set", metavar="KEY=VALUE", help="Override any config key, e.g. --set optim.lr=1e-4 (repeatable; wins over all).")]
+    "--set", metavar="KEY=VALUE",
+    help="Override any config key, e.g. --set optim.lr=1e-4 (repeatable; wins over all).")]
 ConfigOption = Annotated[Optional[Path], typer.Option(
     "--config", "-c", help="YAML file with config keys (a run's config.yaml reproduces that run).")]
 FontsDirOption = Annotated[Optional[list[Path]], typer.Option(
@@ -60,17 +61,17 @@ def handle_errors(command: Callable) -> Callable:
             return command(*args, **kwargs)
         except GentoolError as err:
             error_line(str(err))
-            raise typer.Exit(err.exit_code)
+            raise typer.Exit(err.exit_code) from None
         except KeyboardInterrupt:
             error_line("interrupted; files already written are complete (writes are atomic)")
-            raise typer.Exit(EXIT_INTERRUPTED)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         except typer.Exit:
             raise
         except Exception as err:
             if os.environ.get("GENTOOL_DEBUG") == "1":
                 raise
             error_line(f"unexpected failure: {type(err).__name__}: {err} (set GENTOOL_DEBUG=1 for the traceback)")
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
 
     return wrapper
 

@@ -7,8 +7,18 @@ from typing import Annotated, Optional
 
 import typer
 
-from gentool.cli.common import (ConfigOption, DataDirOption, FontsDirOption, JsonOption, QuietOption, SetOption,
-                                handle_errors, out, print_json, reporter_for)
+from gentool.cli.common import (
+    ConfigOption,
+    DataDirOption,
+    FontsDirOption,
+    JsonOption,
+    QuietOption,
+    SetOption,
+    handle_errors,
+    out,
+    print_json,
+    reporter_for,
+)
 from gentool.datasets.drums import load_drum_dataset, resolve_drum_data_config
 from gentool.datasets.fonts import load_font_dataset
 from gentool.drums.genres import GENRES
@@ -62,7 +72,8 @@ def fonts(
 @handle_errors
 def drums(
     midi_dir: Annotated[Optional[list[Path]], typer.Option(
-        "--midi-dir", help="Folder of your drum MIDI files in genre sub-folders (rock/, jazz/, ...); repeatable.")] = None,
+        "--midi-dir",
+        help="Folder of your drum MIDI files in genre sub-folders (rock/, jazz/, ...); repeatable.")] = None,
     no_grammar: Annotated[bool, typer.Option("--no-grammar", help="Only the --midi-dir files, no grammar "
                                                                   "phrases.")] = False,
     genres: Annotated[Optional[str], typer.Option(help=f"Comma-separated subset of {','.join(GENRES)}.")] = None,

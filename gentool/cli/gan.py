@@ -8,9 +8,22 @@ from typing import Annotated, Optional
 import typer
 
 from gentool.cli import gan_bench, gan_eval
-from gentool.cli.common import (ConfigOption, DataDirOption, DeviceOption, EpochsOption, FontsDirOption, JsonOption,
-                                QuietOption, ResumeOption, SetOption, TrainSeedOption, handle_errors, out,
-                                print_json, train_command)
+from gentool.cli.common import (
+    ConfigOption,
+    DataDirOption,
+    DeviceOption,
+    EpochsOption,
+    FontsDirOption,
+    JsonOption,
+    QuietOption,
+    ResumeOption,
+    SetOption,
+    TrainSeedOption,
+    handle_errors,
+    out,
+    print_json,
+    train_command,
+)
 from gentool.gan.config import DATASETS
 from gentool.gan.family import GAN
 from gentool.gan.fixes import FIXES, describe_fixes
@@ -42,7 +55,8 @@ def train(
     dataset: Annotated[Optional[str], typer.Option(
         help=f"What to learn: {', '.join(DATASETS)} (ring8/grid25: 2-D Gaussian mixtures with MLP models).")] = None,
     fix: Annotated[Optional[list[str]], typer.Option(
-        "--fix", help=f"Stabilisation fix (repeatable; replaces the preset's list): {', '.join(sorted(FIXES))}.")] = None,
+        "--fix",
+        help=f"Stabilisation fix (repeatable; replaces the preset's list): {', '.join(sorted(FIXES))}.")] = None,
     epochs: EpochsOption = None,
     batch_size: Annotated[Optional[int], typer.Option(help="Images per batch.")] = None,
     lr: Annotated[Optional[float], typer.Option(help="Adam learning rate for G and D.")] = None,
@@ -54,7 +68,8 @@ def train(
     device: DeviceOption = None,
     fonts_dir: FontsDirOption = None,
     set_: SetOption = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Run folder (default: runs/gan-PRESET-TIME).")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", help="Run folder (default: runs/gan-PRESET-TIME).")] = None,
     resume: ResumeOption = None,
     data_dir: DataDirOption = None,
     json_: JsonOption = False,

@@ -8,8 +8,16 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from gentool.cli.common import (DataDirOption, DeviceOption, JsonOption, QuietOption, handle_errors, out,
-                                print_json, reporter_for)
+from gentool.cli.common import (
+    DataDirOption,
+    DeviceOption,
+    JsonOption,
+    QuietOption,
+    handle_errors,
+    out,
+    print_json,
+    reporter_for,
+)
 from gentool.gan import benchmark
 from gentool.views.gan import benchmark_progress_line, benchmark_table
 

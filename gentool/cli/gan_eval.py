@@ -8,8 +8,19 @@ from typing import Annotated, Optional
 
 import typer
 
-from gentool.cli.common import (ConfigOption, DataDirOption, DeviceOption, FontsDirOption, JsonOption, QuietOption,
-                                SetOption, context_for, handle_errors, out, print_json)
+from gentool.cli.common import (
+    ConfigOption,
+    DataDirOption,
+    DeviceOption,
+    FontsDirOption,
+    JsonOption,
+    QuietOption,
+    SetOption,
+    context_for,
+    handle_errors,
+    out,
+    print_json,
+)
 from gentool.evaluate.coverage import BASELINES
 from gentool.evaluate.letters import load_letter_evaluator
 from gentool.gan import measure
@@ -17,7 +28,7 @@ from gentool.gan.config import resolve_gan_config
 from gentool.gan.report import interpolation
 from gentool.gan.trained import letter_evaluator_for, letters_only, open_trained
 from gentool.runtime.flags import resolved_paths
-from gentool.views.gan import coverage_view, compare_tables, evaluator_json, evaluator_lines, interpolation_lines
+from gentool.views.gan import compare_tables, coverage_view, evaluator_json, evaluator_lines, interpolation_lines
 
 RunOption = Annotated[Optional[Path], typer.Option(
     "--run", help="A GAN run folder (default: the newest under runs/).")]

@@ -9,9 +9,22 @@ from typing import Annotated, Optional
 import typer
 
 from gentool.cli import vae_creative
-from gentool.cli.common import (ConfigOption, DataDirOption, DeviceOption, EpochsOption, JsonOption, QuietOption,
-                                ResumeOption, SetOption, TrainSeedOption, context_for, handle_errors, out, print_json,
-                                train_command)
+from gentool.cli.common import (
+    ConfigOption,
+    DataDirOption,
+    DeviceOption,
+    EpochsOption,
+    JsonOption,
+    QuietOption,
+    ResumeOption,
+    SetOption,
+    TrainSeedOption,
+    context_for,
+    handle_errors,
+    out,
+    print_json,
+    train_command,
+)
 from gentool.cli.vae_creative import RunOption
 from gentool.presets import available_presets
 from gentool.runtime.flags import Flag, FlagTable
@@ -46,7 +59,8 @@ def train(
     seed: TrainSeedOption = None,
     device: DeviceOption = None,
     set_: SetOption = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Run folder (default: runs/vae-PRESET-TIME).")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", help="Run folder (default: runs/vae-PRESET-TIME).")] = None,
     resume: ResumeOption = None,
     data_dir: DataDirOption = None,
     json_: JsonOption = False,

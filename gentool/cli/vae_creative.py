@@ -11,8 +11,16 @@ from typing import Annotated, Callable, Optional
 
 import typer
 
-from gentool.cli.common import (DataDirOption, DeviceOption, JsonOption, QuietOption, context_for, handle_errors, out,
-                                print_json)
+from gentool.cli.common import (
+    DataDirOption,
+    DeviceOption,
+    JsonOption,
+    QuietOption,
+    context_for,
+    handle_errors,
+    out,
+    print_json,
+)
 from gentool.drums.genres import GENRES
 from gentool.vae import sessions
 from gentool.views import vae as views
@@ -128,7 +136,8 @@ def transfer(
 def complexity(
     style: Annotated[str, typer.Option(help="The genre whose density to sweep.")],
     levels: Annotated[int, typer.Option(min=2, max=64, help="Steps from sparse to dense.")] = 5,
-    span: Annotated[float, typer.Option(min=0.1, max=10.0, help="How far to go each way, in the style's spread.")] = 2.0,
+    span: Annotated[float, typer.Option(
+        min=0.1, max=10.0, help="How far to go each way, in the style's spread.")] = 2.0,
     bpm: BpmOption = 110.0, seed: SeedOption = 0, run: RunOption = None, out_dir: OutOption = None,
     device: DeviceOption = None, data_dir: DataDirOption = None, json_: JsonOption = False, quiet: QuietOption = False,
 ) -> None:

@@ -21,12 +21,11 @@ import torch
 from PIL import features as pil_features
 
 from gentool.config import option
-from gentool.datasets.font_faces import (LETTERS, FontFace, discover_faces, display_path,
-                                         find_font_files)
+from gentool.datasets.font_faces import LETTERS, FontFace, discover_faces, display_path, find_font_files
 from gentool.datasets.glyphs import IMAGE_SIZE, AugmentConfig, augment, downsample
+from gentool.datasets.root import data_root
 from gentool.errors import UsageError
 from gentool.io.images import save_letter_sheet
-from gentool.datasets.root import data_root
 from gentool.runtime.files import atomic_write_dir
 from gentool.runtime.progress import Reporter
 

@@ -24,8 +24,20 @@ from typing import Callable
 
 import numpy as np
 
-from gentool.drums.pattern import (CLAP, CLOSED_HAT, CRASH, HIGH_TOM, INSTRUMENTS, KICK, LOW_TOM, OPEN_HAT, RIDE,
-                                   SNARE, STEPS_PER_BAR, DrumPattern)
+from gentool.drums.pattern import (
+    CLAP,
+    CLOSED_HAT,
+    CRASH,
+    HIGH_TOM,
+    INSTRUMENTS,
+    KICK,
+    LOW_TOM,
+    OPEN_HAT,
+    RIDE,
+    SNARE,
+    STEPS_PER_BAR,
+    DrumPattern,
+)
 
 GENRES = ("rock", "jazz", "hiphop", "electronic", "latin")
 SWUNG = -1.0 / 3.0  # a swung 8th lands 2/3 into the beat: the next 16th, a third of a step early

@@ -2,9 +2,10 @@
 
 From N images: the evaluator's confident predictions (top class a letter, not "not a letter", with softmax
 probability >= threshold) give a letter histogram; a letter is covered when it has at least `min_share` of the
-count a uniform generator would give it (ceil(min_share * N / 26)). Reported: per-letter counts, letters covered, coverage = covered / 26, the missing
-letters, the normalised entropy and the KL divergence from uniform of the histogram, the confident share
-("recognisable letters"), and the letter FID (Fréchet distance of evaluator features to held-out real letters).
+count a uniform generator would give it (ceil(min_share * N / 26)). Reported: per-letter counts, letters covered,
+coverage = covered / 26, the missing letters, the normalised entropy and the KL divergence from uniform of the
+histogram, the confident share ("recognisable letters"), and the letter FID (Fréchet distance of evaluator
+features to held-out real letters).
 
 Baselines on the same scale show that the numbers can fail: held-out real letters, uniform noise, and a
 collapsed generator (one image repeated).

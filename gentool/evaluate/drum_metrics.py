@@ -22,8 +22,19 @@ from functools import lru_cache
 
 import numpy as np
 
-from gentool.drums.pattern import (CLAP, CLOSED_HAT, CRASH, HIGH_TOM, INSTRUMENTS, KICK, LOW_TOM, OPEN_HAT, RIDE,
-                                   SNARE, STEPS_PER_BAR)
+from gentool.drums.pattern import (
+    CLAP,
+    CLOSED_HAT,
+    CRASH,
+    HIGH_TOM,
+    INSTRUMENTS,
+    KICK,
+    LOW_TOM,
+    OPEN_HAT,
+    RIDE,
+    SNARE,
+    STEPS_PER_BAR,
+)
 
 CELLS = STEPS_PER_BAR * len(INSTRUMENTS)
 LHL_WEIGHTS = np.array([0, -4, -3, -4, -2, -4, -3, -4, -1, -4, -3, -4, -2, -4, -3, -4])

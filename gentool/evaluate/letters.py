@@ -180,7 +180,8 @@ def train_letter_classifier(dataset: FontDataset, settings: EvaluatorSettings, d
     model = LetterClassifier().to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
     steps_per_epoch = math.ceil(len(images) / settings.batch_size)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, settings.lr, total_steps=settings.epochs * steps_per_epoch)
+    total_steps = settings.epochs * steps_per_epoch
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, settings.lr, total_steps=total_steps)
     started = time.perf_counter()
     with reporter.task("training the letter evaluator", total=settings.epochs * steps_per_epoch) as task:
         for _ in range(settings.epochs):

@@ -18,7 +18,6 @@ from gentool.gan.fixes import build_fixes, check_fixes, resolved_fix_options, tr
 from gentool.presets import layered, load_preset
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
 
-
 DATASETS = ("fonts", *POINT_DATASETS)
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from gentool.gan.config import GanConfig, build_gan_config, gan_config_dict, resolve_gan_config
+from gentool.gan.report import outcome_lines
 from gentool.gan.tasks import GanTask, load_task
 from gentool.gan.train import CHECKPOINT_KIND, GanTrainer
 from gentool.presets import available_presets, load_preset
-from gentool.gan.report import outcome_lines
 from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir
 from gentool.runtime.runs import Family, register_family

@@ -53,7 +53,8 @@ def alphabet(path: Path, generator: Generator, config: GanConfig, evaluator: Let
     predicted letter among evaluation.samples draws (blank where the generator never makes that letter)."""
     if config.model.conditional:
         rng = torch.Generator().manual_seed(seed)
-        z = torch.randn(FIGURE_ROWS, 1, config.model.z_dim, generator=rng).expand(-1, 26, -1).reshape(-1, config.model.z_dim)
+        z = torch.randn(FIGURE_ROWS, 1, config.model.z_dim, generator=rng)
+        z = z.expand(-1, 26, -1).reshape(-1, config.model.z_dim)
         labels = torch.arange(26).repeat(FIGURE_ROWS)
         generator.eval()
         with torch.no_grad():
@@ -141,8 +142,8 @@ def outcome_lines(summary: dict) -> list[str]:
     if final.get("letters_covered") is not None:
         missing = "".join(final["missing"]) or "none"
         lines.append(f"coverage: {final['letters_covered']}/26 letters (missing: {missing}), entropy "
-                     f"{final['entropy']}, letter FID {final['letter_fid']:.1f}; best epoch {summary['best']['epoch']}, "
-                     f"collapse onset: {summary['collapse_onset_epoch'] or 'none'}")
+                     f"{final['entropy']}, letter FID {final['letter_fid']:.1f}; best epoch "
+                     f"{summary['best']['epoch']}, collapse onset: {summary['collapse_onset_epoch'] or 'none'}")
     if summary["samples"]:
         lines.append(f"samples: {Path(summary['run']) / 'samples' / summary['samples'][-1]}")
     return lines + [f"figure: {figure}" for figure in summary.get("figures", [])]

@@ -25,8 +25,14 @@ from gentool.evaluate.letters import LetterEvaluator, load_letter_evaluator
 from gentool.evaluate.modes import mode_metrics
 from gentool.gan.config import GanConfig
 from gentool.gan.fixes import build_fixes, training_setup
-from gentool.gan.models import (Discriminator, DiscriminatorSetup, Generator, PointDiscriminator, PointGenerator,
-                                apply_spectral_norm)
+from gentool.gan.models import (
+    Discriminator,
+    DiscriminatorSetup,
+    Generator,
+    PointDiscriminator,
+    PointGenerator,
+    apply_spectral_norm,
+)
 from gentool.gan.report import write_run_figures
 from gentool.io.images import save_grid, to_unit_range
 from gentool.runtime.context import RunContext

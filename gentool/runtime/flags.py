@@ -61,7 +61,8 @@ class FlagTable:
 
     def refuse_on_resume(self, values: dict[str, Any]) -> None:
         """--resume continues a run with its own config.yaml: options that would change it are refused."""
-        clashing = [flag.option for param, flag in self.flags.items() if not flag.on_resume and given(values.get(param))]
+        clashing = [flag.option for param, flag in self.flags.items()
+                    if not flag.on_resume and given(values.get(param))]
         if clashing:
             allowed = ", ".join(flag.option for flag in self.flags.values() if flag.on_resume)
             raise UsageError(f"--resume continues a run with its own config.yaml, so {', '.join(clashing)} cannot be "

@@ -82,7 +82,8 @@ class RunDir:
     def open_existing(cls, path: str | Path, what: str = "--resume") -> "RunDir":
         path = Path(path)
         if not path.is_dir():
-            raise UsageError(f"{what} '{path}' is not a folder; pass a run folder (like runs/fm7) made by a train command")
+            raise UsageError(f"{what} '{path}' is not a folder; pass a run folder (like runs/fm7) made by a train "
+                             f"command")
         run = cls(path)
         if not run.config_path.is_file():
             raise UsageError(f"{what} '{path}' holds no config.yaml, so it is not a gentool run folder; "

@@ -17,12 +17,12 @@ import torch
 
 from gentool.config import did_you_mean
 from gentool.datasets.drums import DrumDataset
-from gentool.io.pattern_files import load_pattern_file
 from gentool.drums.genres import GENRES
 from gentool.drums.pattern import KICK, SNARE, STEPS_PER_BAR, DrumPattern
 from gentool.errors import UsageError
 from gentool.evaluate import drum_metrics
 from gentool.evaluate.genres import GenreClassifier
+from gentool.io.pattern_files import load_pattern_file
 from gentool.vae import analysis
 from gentool.vae.model import HierarchicalVAE
 
@@ -296,7 +296,8 @@ def humanize(studio: Studio, pattern: DrumPattern, genre: str, amount: float, va
         offset = (1 - amount) * pattern.offset + amount * drawn_offset
         result = DrumPattern(hits, np.clip(velocity, 1, 127).astype(np.uint8), offset)
         played = result.velocity[result.hits]
+        spread = round(float(result.offset[result.hits].std()), 4) if result.hits.any() else 0.0
         results.append({"pattern": result, "hits_changed": int((result.hits != pattern.hits).sum()),
-                        "timing_spread": round(float(result.offset[result.hits].std()), 4) if result.hits.any() else 0.0,
+                        "timing_spread": spread,
                         "velocity_range": [int(played.min()), int(played.max())] if played.size else None})
     return results

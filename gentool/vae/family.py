@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from gentool.vae.report import outcome_lines
 from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir
 from gentool.runtime.runs import Family, register_family
 from gentool.vae.config import VaeConfig, build_vae_config, resolve_vae_config, vae_config_dict
+from gentool.vae.report import outcome_lines
 from gentool.vae.train import CHECKPOINT_KIND, DrumData, VaeTrainer, load_drum_data
 
 

@@ -1,7 +1,8 @@
-"""The `vae` commands that use a trained model, as library calls. `analyze` reports posterior collapse; the
-musician's commands (sample, interpolate, blend, humanize, transfer, complexity) each check its options, opens the run's Studio (a trained VAE with its
-data and classifier), writes MIDI, WAV and PNG files and a JSON of its measurements into a folder (`out`, default a
-folder in the run's samples/), and returns that JSON's content. The same seed gives the same files."""
+"""The `vae` commands that use a trained model, as library calls. `analyze` reports posterior collapse; each of the
+musician's commands (sample, interpolate, blend, humanize, transfer, complexity) checks its options, opens the
+run's Studio (a trained VAE with its data and classifier), writes MIDI, WAV and PNG files and a JSON of its
+measurements into a folder (`out`, default a folder in the run's samples/), and returns that JSON's content. The
+same seed gives the same files."""
 
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ from gentool.drums.pattern import INSTRUMENTS, STEPS_PER_BAR, DrumPattern
 from gentool.errors import UsageError
 from gentool.io.pattern_files import load_pattern_file
 from gentool.io.render import write_track
-from gentool.runtime.files import atomic_write_json
-from gentool.vae import creative
 from gentool.runtime.context import RunContext
-from gentool.vae.creative import Studio
+from gentool.runtime.files import atomic_write_json
 from gentool.runtime.rundir import RunDir
+from gentool.vae import creative
+from gentool.vae.creative import Studio
 from gentool.vae.report import analyze_run
 from gentool.vae.trained import open_studio, open_trained
 
@@ -112,7 +113,8 @@ def interpolate(ctx: RunContext, run: Path | None, out: Path | None, *, from_: s
     start, end = studio.source(from_), studio.source(to)
     path = creative.interpolate(studio, start, end, steps, level, method, seeded(seed))
     folder = out or chosen.samples / f"interpolate-{start.label}-{end.label}"
-    files = write_track(folder, "path", as_pattern(path["hits"]), bpm, f"{start.label} → {end.label} ({level}, {method})")
+    title = f"{start.label} → {end.label} ({level}, {method})"
+    files = write_track(folder, "path", as_pattern(path["hits"]), bpm, title)
     result = {"from": start.label, "to": end.label, "level": level, "method": method, "seed": seed, "files": files,
               "steps": [{"t": t, "genre_probabilities": p} for t, p in zip(path["t"], path["genre_probabilities"])]}
     return save_result(folder, "interpolation", result)
@@ -185,7 +187,8 @@ def transfer(ctx: RunContext, run: Path | None, out: Path | None, *, content: st
     moved = creative.transfer(studio, latent, hits, source, style, seeded(seed), mode)
     folder = out or chosen.samples / f"transfer-{label}-to-{style}"
     files = write_track(folder, f"{label}-content", as_pattern(hits), bpm, f"{label} (content)")
-    files += write_track(folder, f"{label}-as-{style}", as_pattern(moved.pop("hits")), bpm, f"{label} played as {style}")
+    files += write_track(folder, f"{label}-as-{style}", as_pattern(moved.pop("hits")), bpm,
+                         f"{label} played as {style}")
     result = {"content": content, "label": label, "style": style, "bars": len(hits), "seed": seed, "files": files,
               **moved}
     return save_result(folder, "transfer", result)

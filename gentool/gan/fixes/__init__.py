@@ -6,8 +6,7 @@ from dataclasses import asdict
 
 from gentool.config import build_config, did_you_mean
 from gentool.gan.fixes import architecture, feature_matching, penalties, unrolled  # noqa: F401 (registers)
-from gentool.gan.fixes.base import (FIXES, Critic, DiscriminatorLoss, Fix, StepContext, TrainingSetup,
-                                    register_fix)
+from gentool.gan.fixes.base import FIXES, Critic, DiscriminatorLoss, Fix, StepContext, TrainingSetup, register_fix
 
 __all__ = ["FIXES", "Critic", "DiscriminatorLoss", "Fix", "StepContext", "TrainingSetup", "register_fix",
            "check_fixes", "build_fixes", "training_setup", "resolved_fix_options", "describe_fixes"]
