@@ -23,7 +23,7 @@ import numpy as np
 from gentool.config import build_config, deep_merge, did_you_mean, load_yaml_file, option, parse_set_overrides
 from gentool.datasets.root import data_root
 from gentool.drums.genres import GENRES, generate_phrase
-from gentool.drums.pattern import SNARE, STEPS_PER_BAR, DrumPattern
+from gentool.drums.pattern import INSTRUMENTS, SNARE, STEPS_PER_BAR, DrumPattern, as_bars, as_steps
 from gentool.errors import UsageError
 from gentool.evaluate import drum_metrics
 from gentool.io.audio import write_wav
@@ -97,8 +97,8 @@ class DrumDataset:
     def phrase_pattern(self, index: int) -> DrumPattern:
         rows = np.flatnonzero(self.phrase == index)
         rows = rows[np.argsort(self.bar[rows])]
-        return DrumPattern(self.hits[rows].reshape(-1, 9), self.velocity[rows].reshape(-1, 9),
-                           self.offset[rows].reshape(-1, 9))
+        return DrumPattern(as_steps(self.hits[rows]), as_steps(self.velocity[rows]),
+                           as_steps(self.offset[rows]))
 
     def genres_present(self) -> list[str]:
         return [GENRES[i] for i in sorted(set(self.genre.tolist()))]
@@ -108,7 +108,7 @@ class DrumDataset:
         for genre in self.genres_present():
             rows = self.genre == GENRES.index(genre)
             phrases = sorted(set(self.phrase[rows].tolist()))
-            consistency = [drum_metrics.groove_consistency(self.phrase_pattern(p).hits.reshape(-1, 16, 9))
+            consistency = [drum_metrics.groove_consistency(as_bars(self.phrase_pattern(p).hits))
                            for p in phrases]
             per_genre[genre] = {
                 "bars": int(rows.sum()), "phrases": len(phrases),
@@ -297,7 +297,7 @@ def _load_cached(folder: Path, fingerprint: str) -> DrumDataset | None:
             hits, velocity, offset = arrays["hits"], arrays["velocity"], arrays["offset"]
     except (OSError, ValueError, KeyError):
         return None
-    if meta.get("fingerprint") != fingerprint or hits.shape != (len(meta["genre"]), STEPS_PER_BAR, 9):
+    if meta.get("fingerprint") != fingerprint or hits.shape != (len(meta["genre"]), STEPS_PER_BAR, len(INSTRUMENTS)):
         return None
     return DrumDataset(folder, hits.astype(bool), velocity, offset, np.array(meta["genre"]),
                        np.array(meta["phrase"]), np.array(meta["bar"]), np.array(meta["split"]) == "val",

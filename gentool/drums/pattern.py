@@ -20,6 +20,16 @@ DEFAULT_VELOCITY = 100
 MAX_OFFSET = 0.49
 
 
+def as_bars(steps: np.ndarray) -> np.ndarray:
+    """(bars * 16, 9) step rows -> (bars, 16, 9)."""
+    return steps.reshape(-1, STEPS_PER_BAR, len(INSTRUMENTS))
+
+
+def as_steps(bars: np.ndarray) -> np.ndarray:
+    """(bars, 16, 9) or any (..., 9) -> (bars * 16, 9) step rows."""
+    return np.asarray(bars).reshape(-1, len(INSTRUMENTS))
+
+
 @dataclass
 class DrumPattern:
     hits: np.ndarray  # (bars * 16, 9) bool

@@ -71,7 +71,7 @@ def classifier_path(dataset: DrumDataset, settings: GenreClassifierSettings, dat
 
 def _train(dataset: DrumDataset, settings: GenreClassifierSettings) -> tuple[GenreNet, dict]:
     set_seed(settings.seed)
-    generator = torch.Generator().manual_seed(settings.seed)
+    rng = torch.Generator().manual_seed(settings.seed)
     train = dataset.split_mask("train")
     hits = torch.from_numpy(dataset.hits[train].astype(np.float32))
     labels = torch.from_numpy(dataset.genre[train]).long()
@@ -79,7 +79,7 @@ def _train(dataset: DrumDataset, settings: GenreClassifierSettings) -> tuple[Gen
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr, weight_decay=1e-4)
     for _ in range(settings.epochs):
         model.train()
-        order = torch.randperm(len(hits), generator=generator)
+        order = torch.randperm(len(hits), generator=rng)
         for start in range(0, len(hits), settings.batch_size):
             index = order[start:start + settings.batch_size]
             loss = F.cross_entropy(model(hits[index]), labels[index])

@@ -98,13 +98,13 @@ def evaluator_data_config(data: FontDataConfig, settings: EvaluatorSettings) -> 
     return replace(data, samples_per_glyph=settings.samples_per_glyph)
 
 
-def _jitter(images: torch.Tensor, settings: EvaluatorSettings, generator: torch.Generator) -> torch.Tensor:
+def _jitter(images: torch.Tensor, settings: EvaluatorSettings, rng: torch.Generator) -> torch.Tensor:
     """Random rotation, shear, scale and shift of each image while training, so the evaluator learns letter
     shapes rather than the training fonts' exact geometry."""
     count = images.shape[0]
 
     def uniform(low: float, high: float) -> torch.Tensor:
-        return low + (high - low) * torch.rand(count, generator=generator)
+        return low + (high - low) * torch.rand(count, generator=rng)
 
     angle = uniform(-1, 1) * math.radians(settings.rotation_deg)
     shear = uniform(-1, 1) * settings.shear
@@ -116,37 +116,37 @@ def _jitter(images: torch.Tensor, settings: EvaluatorSettings, generator: torch.
     theta[:, 0, 1] = (sin + shear * cos) / scale
     theta[:, 1, 0] = -sin / scale
     theta[:, 1, 1] = cos / scale
-    theta[:, :, 2] = (torch.rand(count, 2, generator=generator) * 2 - 1) * settings.shift_px * 2 / images.shape[-1]
+    theta[:, :, 2] = (torch.rand(count, 2, generator=rng) * 2 - 1) * settings.shift_px * 2 / images.shape[-1]
     grid = F.affine_grid(theta.to(images.device), list(images.shape), align_corners=False)
     return F.grid_sample(images + 1, grid, align_corners=False, padding_mode="zeros") - 1  # background stays -1
 
 
-def not_letters(count: int, letters: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+def not_letters(count: int, letters: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
     """Images that are not letters, in [-1, 1]: uniform noise, blurred-noise blobs, the pixels of a real letter
     scrambled (the same amount of ink with no shape), and blank or flat images. None of them can form a letter by
     chance, which strokes or letter overlays could."""
-    kinds = torch.randint(0, 4, (count,), generator=generator)
-    out = torch.rand(count, 1, 28, 28, generator=generator) * 2 - 1  # kind 0: uniform noise
+    kinds = torch.randint(0, 4, (count,), generator=rng)
+    out = torch.rand(count, 1, 28, 28, generator=rng) * 2 - 1  # kind 0: uniform noise
     blobs = kinds == 1
     if blobs.any():
-        sigma = 1.0 + 2.0 * torch.rand(1, generator=generator).item()
+        sigma = 1.0 + 2.0 * torch.rand(1, generator=rng).item()
         radius = int(3 * sigma)
         coords = torch.arange(-radius, radius + 1, dtype=torch.float32)
         kernel = torch.exp(-coords**2 / (2 * sigma**2))
         kernel = (kernel[:, None] * kernel[None, :] / kernel.sum() ** 2)[None, None]
-        smooth = F.conv2d(torch.randn(int(blobs.sum()), 1, 28 + 2 * radius, 28 + 2 * radius, generator=generator),
+        smooth = F.conv2d(torch.randn(int(blobs.sum()), 1, 28 + 2 * radius, 28 + 2 * radius, generator=rng),
                           kernel)
-        level = torch.quantile(smooth.flatten(1), 0.6 + 0.3 * torch.rand(1, generator=generator).item(), dim=1)
+        level = torch.quantile(smooth.flatten(1), 0.6 + 0.3 * torch.rand(1, generator=rng).item(), dim=1)
         out[blobs] = ((smooth - level[:, None, None, None]) * 4).clamp(-1, 1)
     scrambled = kinds == 2
     if scrambled.any():
-        picks = letters[torch.randint(len(letters), (int(scrambled.sum()),), generator=generator)].cpu().flatten(1)
-        order = torch.argsort(torch.rand(picks.shape, generator=generator), dim=1)
+        picks = letters[torch.randint(len(letters), (int(scrambled.sum()),), generator=rng)].cpu().flatten(1)
+        order = torch.argsort(torch.rand(picks.shape, generator=rng), dim=1)
         out[scrambled] = torch.gather(picks, 1, order).view(-1, 1, 28, 28)
     flat = kinds == 3
     if flat.any():
-        level = torch.rand(int(flat.sum()), 1, 1, 1, generator=generator) * 2 - 1
-        out[flat] = (level + 0.1 * torch.randn(int(flat.sum()), 1, 28, 28, generator=generator)).clamp(-1, 1)
+        level = torch.rand(int(flat.sum()), 1, 1, 1, generator=rng) * 2 - 1
+        out[flat] = (level + 0.1 * torch.randn(int(flat.sum()), 1, 28, 28, generator=rng)).clamp(-1, 1)
     return out.to(letters.device)
 
 
@@ -175,7 +175,7 @@ def _accuracy_report(model: LetterClassifier, images: torch.Tensor, labels: torc
 def train_letter_classifier(dataset: FontDataset, settings: EvaluatorSettings, device: torch.device,
                             reporter: Reporter) -> tuple[LetterClassifier, dict]:
     set_seed(settings.seed)
-    generator = torch.Generator().manual_seed(settings.seed)
+    rng = torch.Generator().manual_seed(settings.seed)
     images, labels = dataset.tensors("train", device)
     model = LetterClassifier().to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
@@ -186,12 +186,12 @@ def train_letter_classifier(dataset: FontDataset, settings: EvaluatorSettings, d
     with reporter.task("training the letter evaluator", total=settings.epochs * steps_per_epoch) as task:
         for _ in range(settings.epochs):
             model.train()
-            order = torch.randperm(len(images), generator=generator).to(device)
+            order = torch.randperm(len(images), generator=rng).to(device)
             for start in range(0, len(images), settings.batch_size):
                 index = order[start:start + settings.batch_size]
                 negatives = round(len(index) * settings.not_letter_share)
-                batch = torch.cat([_jitter(images[index], settings, generator),
-                                   not_letters(negatives, images, generator)])
+                batch = torch.cat([_jitter(images[index], settings, rng),
+                                   not_letters(negatives, images, rng)])
                 targets = torch.cat([labels[index], torch.full((negatives,), NOT_A_LETTER, device=device)])
                 loss = F.cross_entropy(model(batch), targets)
                 optimizer.zero_grad(set_to_none=True)

@@ -18,11 +18,12 @@ import torch
 from gentool.config import did_you_mean
 from gentool.datasets.drums import DrumDataset
 from gentool.drums.genres import GENRES
-from gentool.drums.pattern import KICK, SNARE, STEPS_PER_BAR, DrumPattern
+from gentool.drums.pattern import KICK, SNARE, STEPS_PER_BAR, DrumPattern, as_bars, as_steps
 from gentool.errors import UsageError
 from gentool.evaluate import drum_metrics
 from gentool.evaluate.genres import GenreClassifier
 from gentool.io.pattern_files import load_pattern_file
+from gentool.latent import INTERPOLATION_METHODS, interpolator
 from gentool.vae import analysis
 from gentool.vae.model import HierarchicalVAE
 
@@ -70,7 +71,7 @@ class Studio:
             return Latent(high, torch.zeros(1, self.model.z_low_dim, device=self.device), text)
         if Path(text).suffix.lower() in (".mid", ".midi", ".npy") or Path(text).exists():
             pattern = load_pattern_file(text)
-            return self.encode(torch.from_numpy(pattern.hits.reshape(-1, STEPS_PER_BAR, 9)), Path(text).name)
+            return self.encode(torch.from_numpy(as_bars(pattern.hits)), Path(text).name)
         raise UsageError(f"'{text}' is neither a genre{did_you_mean(text, GENRES)} nor a pattern file; known genres: "
                          f"{', '.join(GENRES)}; or give a .mid or .npy file")
 
@@ -83,48 +84,39 @@ class Studio:
         return torch.sigmoid(self.model.decode(high, z_low))
 
     @staticmethod
-    def draw(probabilities: torch.Tensor, generator: torch.Generator) -> np.ndarray:
-        noise = torch.rand(probabilities.shape, generator=generator).to(probabilities.device)
+    def draw(probabilities: torch.Tensor, rng: torch.Generator) -> np.ndarray:
+        noise = torch.rand(probabilities.shape, generator=rng).to(probabilities.device)
         return (noise < probabilities).cpu().numpy()
 
     def verdicts(self, hits: np.ndarray) -> list[dict]:
         return [{genre: round(float(p), 4) for genre, p in zip(GENRES, row)}
                 for row in self.classifier.probabilities(hits)]
 
-    def noisy_style(self, genre: str, count: int, temperature: float, generator: torch.Generator) -> torch.Tensor:
+    def noisy_style(self, genre: str, count: int, temperature: float, rng: torch.Generator) -> torch.Tensor:
         style = self.style(genre)
-        noise = torch.randn(count, len(style["mean"]), generator=generator)
+        noise = torch.randn(count, len(style["mean"]), generator=rng)
         return (style["mean"] + temperature * style["std"] * noise).to(self.device)
 
 
-def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    """Spherical interpolation, falling back to a straight line where the two points are (nearly) parallel."""
-    cos = (a * b).sum(-1, keepdim=True) / (a.norm(dim=-1, keepdim=True) * b.norm(dim=-1, keepdim=True)).clamp_min(1e-12)
-    omega = torch.acos(cos.clamp(-1 + 1e-6, 1 - 1e-6))
-    straight = a + (b - a) * t
-    curved = (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega).clamp_min(1e-6)
-    return torch.where(omega < 1e-3, straight, curved)
-
-
 def interpolate(studio: Studio, start: Latent, end: Latent, steps: int, level: str, method: str,
-                generator: torch.Generator) -> dict:
+                rng: torch.Generator) -> dict:
     """A path from start to end (their first bars). `level` says which latent moves: high (style), low
     (pattern), or both; the other stays at the start's value."""
     if level not in ("high", "low", "both"):
         raise UsageError(f"unknown --level '{level}'; use high, low or both")
-    if method not in ("slerp", "lerp"):
+    if method not in INTERPOLATION_METHODS:
         raise UsageError(f"unknown --method '{method}'; use slerp or lerp")
     t = torch.linspace(0, 1, steps, device=studio.device)[:, None]
-    mix = slerp if method == "slerp" else (lambda a, b, w: a + (b - a) * w)
+    mix = interpolator(method)
     high = mix(start.high[:1], end.high[:1], t) if level in ("high", "both") else start.high[:1].repeat(steps, 1)
     residual = (mix(start.residual[:1], end.residual[:1], t) if level in ("low", "both")
                 else start.residual[:1].repeat(steps, 1))
-    hits = studio.draw(studio.probabilities(high, residual), generator)
+    hits = studio.draw(studio.probabilities(high, residual), rng)
     return {"hits": hits, "t": [round(float(v), 4) for v in t.flatten()], "genre_probabilities": studio.verdicts(hits)}
 
 
 def blend(studio: Studio, first: str, second: str, ratios: list[float], count: int, bars: int, temperature: float,
-          generator: torch.Generator) -> list[dict]:
+          rng: torch.Generator) -> list[dict]:
     """Tracks whose z_high mixes two styles: (1 - r) * first + r * second, with noise scaled by temperature."""
     results = []
     for ratio in ratios:
@@ -133,9 +125,9 @@ def blend(studio: Studio, first: str, second: str, ratios: list[float], count: i
         spread = (1 - ratio) * a["std"] + ratio * b["std"]
         tracks = []
         for _ in range(count):
-            high = (mean + temperature * spread * torch.randn(1, len(mean), generator=generator)).to(studio.device)
-            residual = evolving_residuals(bars, studio.model.z_low_dim, 0.8, temperature, generator).to(studio.device)
-            hits = studio.draw(studio.probabilities(high.repeat(bars, 1), residual), generator)
+            high = (mean + temperature * spread * torch.randn(1, len(mean), generator=rng)).to(studio.device)
+            residual = evolving_residuals(bars, studio.model.z_low_dim, 0.8, temperature, rng).to(studio.device)
+            hits = studio.draw(studio.probabilities(high.repeat(bars, 1), residual), rng)
             tracks.append(hits)
         stacked = np.concatenate(tracks)
         probabilities = studio.classifier.probabilities(stacked).mean(axis=0)
@@ -146,21 +138,21 @@ def blend(studio: Studio, first: str, second: str, ratios: list[float], count: i
 
 
 def evolving_residuals(bars: int, size: int, correlation: float, temperature: float,
-                       generator: torch.Generator) -> torch.Tensor:
+                       rng: torch.Generator) -> torch.Tensor:
     """z_low residuals for consecutive bars as an AR(1) walk: each bar keeps `correlation` of the last one, so a
     long track varies without losing its groove. Stationary spread = temperature."""
-    walk = [torch.randn(1, size, generator=generator) * temperature]
+    walk = [torch.randn(1, size, generator=rng) * temperature]
     for _ in range(bars - 1):
-        fresh = torch.randn(1, size, generator=generator) * temperature
+        fresh = torch.randn(1, size, generator=rng) * temperature
         walk.append(correlation * walk[-1] + (1 - correlation**2) ** 0.5 * fresh)
     return torch.cat(walk)
 
 
-def long_track(studio: Studio, genre: str, bars: int, temperature: float, generator: torch.Generator) -> dict:
+def long_track(studio: Studio, genre: str, bars: int, temperature: float, rng: torch.Generator) -> dict:
     """One z_high for the whole track, z_low evolving bar to bar; measured for groove consistency and genre."""
-    high = studio.noisy_style(genre, 1, temperature, generator).repeat(bars, 1)
-    residual = evolving_residuals(bars, studio.model.z_low_dim, 0.8, temperature, generator).to(studio.device)
-    hits = studio.draw(studio.probabilities(high, residual), generator)
+    high = studio.noisy_style(genre, 1, temperature, rng).repeat(bars, 1)
+    residual = evolving_residuals(bars, studio.model.z_low_dim, 0.8, temperature, rng).to(studio.device)
+    hits = studio.draw(studio.probabilities(high, residual), rng)
     verdicts = [GENRES[i] for i in studio.classifier.probabilities(hits).argmax(axis=1)]
     return {"hits": hits, "classified_as": verdicts,
             "bars_keeping_genre": round(float(np.mean([v == genre for v in verdicts])), 4),
@@ -172,7 +164,7 @@ TRANSFER_MODES = ("shift", "replace")
 
 
 def transfer(studio: Studio, content: Latent, content_hits: np.ndarray, source: str, style: str,
-             generator: torch.Generator, mode: str = "shift") -> dict:
+             rng: torch.Generator, mode: str = "shift") -> dict:
     """Play content bars in another style. Each bar keeps its z_low (its place under its style's prior); z_high
     either moves by the difference between the two genres' mean styles, keeping the bar's own offset from its
     genre's mean (mode "shift": z_high' = z_high + mean(style) - mean(source)), or is replaced by the target's
@@ -187,7 +179,7 @@ def transfer(studio: Studio, content: Latent, content_hits: np.ndarray, source: 
         high = content.high + target - studio.style(source)["mean"].to(studio.device)
     else:
         high = target[None].repeat(len(content.high), 1)
-    hits = studio.draw(studio.probabilities(high, content.residual), generator)
+    hits = studio.draw(studio.probabilities(high, content.residual), rng)
     backbone = content_hits[:, :, [KICK, SNARE]]
     kept = (hits[:, :, [KICK, SNARE]] & backbone).sum() / max(int(backbone.sum()), 1)
     predicted = studio.classifier.probabilities(hits).argmax(axis=1)
@@ -224,13 +216,13 @@ def density_path(studio: Studio, genre: str, levels: int, span: float, substeps:
     return torch.cat(below + [start] + above)[:levels]
 
 
-def complexity(studio: Studio, genre: str, levels: int, span: float, generator: torch.Generator) -> dict:
+def complexity(studio: Studio, genre: str, levels: int, span: float, rng: torch.Generator) -> dict:
     """The style moved along its density path (see density_path), z_low at its prior mean: the decoder's expected
     density per level, and one drawn bar per level."""
     high = density_path(studio, genre, levels, span)
     probabilities = studio.probabilities(high, torch.zeros(len(high), studio.model.z_low_dim, device=studio.device))
     expected = probabilities.mean(dim=(1, 2)).tolist()
-    hits = studio.draw(probabilities, generator)
+    hits = studio.draw(probabilities, rng)
     return {"hits": hits, "expected_density": [round(v, 4) for v in expected],
             "drawn_density": [round(float(v), 4) for v in hits.mean(axis=(1, 2))],
             "monotonic": bool(all(b >= a for a, b in zip(expected, expected[1:]))),
@@ -269,7 +261,7 @@ class Feel:
 
 
 def humanize(studio: Studio, pattern: DrumPattern, genre: str, amount: float, variations: int,
-             generator: torch.Generator) -> list[dict]:
+             rng: torch.Generator) -> list[dict]:
     """Variations of a pattern played with a genre's feel.
 
     With `amount` a in [0, 1]: each cell's hit probability is (1 - a) * the input's hit + a * the VAE's
@@ -279,18 +271,18 @@ def humanize(studio: Studio, pattern: DrumPattern, genre: str, amount: float, va
     if not 0.0 <= amount <= 1.0:
         raise UsageError(f"--amount must be between 0 and 1, got {amount}")
     feel = Feel.of(studio.dataset, genre)
-    bars = pattern.hits.reshape(-1, STEPS_PER_BAR, 9)
+    bars = as_bars(pattern.hits)
     latent = studio.encode(torch.from_numpy(bars), "input")
-    rng = np.random.default_rng(int(torch.randint(0, 2**31 - 1, (1,), generator=generator)))
+    np_rng = np.random.default_rng(int(torch.randint(0, 2**31 - 1, (1,), generator=rng)))
     results = []
     for _ in range(variations):
-        residual = latent.residual + amount * torch.randn(latent.residual.shape, generator=generator).to(studio.device)
+        residual = latent.residual + amount * torch.randn(latent.residual.shape, generator=rng).to(studio.device)
         model_p = studio.probabilities(latent.high, residual).cpu().numpy()
         probability = (1 - amount) * bars + amount * model_p
-        hits = (rng.random(probability.shape) < probability).reshape(-1, 9) if amount > 0 else pattern.hits.copy()
+        hits = as_steps(np_rng.random(probability.shape) < probability) if amount > 0 else pattern.hits.copy()
         step_of_row = np.arange(len(hits)) % STEPS_PER_BAR
-        drawn_velocity = rng.normal(feel.velocity_mean[step_of_row], feel.velocity_std[step_of_row])
-        drawn_offset = rng.normal(feel.offset_mean[step_of_row], feel.offset_std[step_of_row])
+        drawn_velocity = np_rng.normal(feel.velocity_mean[step_of_row], feel.velocity_std[step_of_row])
+        drawn_offset = np_rng.normal(feel.offset_mean[step_of_row], feel.offset_std[step_of_row])
         base_velocity = np.where(pattern.hits, pattern.velocity, drawn_velocity)  # new hits start from the feel
         velocity = np.rint((1 - amount) * base_velocity + amount * drawn_velocity)
         offset = (1 - amount) * pattern.offset + amount * drawn_offset

@@ -13,7 +13,7 @@ import torch
 
 from gentool.datasets.drums import load_drum_dataset, validate_genre
 from gentool.drums.genres import GENRES
-from gentool.drums.pattern import INSTRUMENTS, STEPS_PER_BAR, DrumPattern
+from gentool.drums.pattern import DrumPattern, as_bars, as_steps
 from gentool.errors import UsageError
 from gentool.io.pattern_files import load_pattern_file
 from gentool.io.render import write_track
@@ -27,7 +27,7 @@ from gentool.vae.trained import open_studio, open_trained
 
 
 def as_pattern(hits: np.ndarray) -> DrumPattern:
-    return DrumPattern.from_hits(np.asarray(hits).reshape(-1, len(INSTRUMENTS)))
+    return DrumPattern.from_hits(as_steps(hits))
 
 
 def save_result(folder: Path, name: str, result: dict) -> dict:
@@ -57,8 +57,7 @@ def blend_ratios(ratio: float | None, ratios: str | None) -> list[float]:
 
 def heard_genre(studio: Studio, hits: np.ndarray) -> str:
     """The genre the classifier hears in a pattern's bars, on average."""
-    return GENRES[int(studio.classifier.probabilities(hits.reshape(-1, STEPS_PER_BAR, len(INSTRUMENTS)))
-                      .mean(axis=0).argmax())]
+    return GENRES[int(studio.classifier.probabilities(as_bars(hits)).mean(axis=0).argmax())]
 
 
 def typical_bar(studio: Studio, style: str, repeats: int = 2) -> DrumPattern:
@@ -91,10 +90,10 @@ def sample(ctx: RunContext, run: Path | None, out: Path | None, *, style: str, n
     validate_genre(style)
     chosen, studio = open_studio(ctx, run)
     folder = out or chosen.samples / style
-    generator = seeded(seed)
+    rng = seeded(seed)
     tracks = []
     for number in range(n):
-        track = creative.long_track(studio, style, bars, temperature, generator)
+        track = creative.long_track(studio, style, bars, temperature, rng)
         stem = f"{style}_{number + 1:02d}"
         files = write_track(folder, stem, as_pattern(track.pop("hits")), bpm,
                             f"{stem}: {' '.join(track['classified_as'])}")
@@ -151,7 +150,7 @@ def humanize(ctx: RunContext, run: Path | None, out: Path | None, *, input_: Pat
     if style is not None:
         validate_genre(style)
     chosen, studio = open_studio(ctx, run)
-    generator = seeded(seed)
+    rng = seeded(seed)
     if input_ is not None:
         source = load_pattern_file(input_)
         pattern = DrumPattern.from_hits(source.hits) if not source.hits.any() else source
@@ -161,7 +160,7 @@ def humanize(ctx: RunContext, run: Path | None, out: Path | None, *, input_: Pat
         label = f"{style}-mechanical"
     genre = style or heard_genre(studio, pattern.hits)
     folder = out or chosen.samples / f"humanize-{label}"
-    performances = creative.humanize(studio, pattern, genre, amount, variations, generator)
+    performances = creative.humanize(studio, pattern, genre, amount, variations, rng)
     summary = [{"files": write_track(folder, f"{label}_{number + 1:02d}", item.pop("pattern"), bpm,
                                      f"{label} humanized as {genre}, amount {amount}"), **item}
                for number, item in enumerate(performances)]
@@ -180,7 +179,7 @@ def transfer(ctx: RunContext, run: Path | None, out: Path | None, *, content: st
         hits = held_out_bars(studio, content, count)
         label = source = content
     else:
-        hits = load_pattern_file(content).hits.reshape(-1, STEPS_PER_BAR, len(INSTRUMENTS))
+        hits = as_bars(load_pattern_file(content).hits)
         label = Path(content).stem
         source = heard_genre(studio, hits)  # the style it has now
     latent = studio.encode(torch.from_numpy(hits), label)
