@@ -44,13 +44,15 @@ def test_feature_matching_is_zero_for_matching_batches_and_trains_only_the_gener
     generator, discriminator = Generator(16, 8), Discriminator(8)
     fix = FeatureMatching(FeatureMatchingOptions(weight=1.0, adversarial_weight=0.0))
     real = generator(torch.randn(8, 16)).detach()
-    same = StepContext(real, None, real.clone(), None, generator, discriminator, None, TrainingSetup())
+    same = StepContext(real=real, real_labels=None, fake=real.clone(), fake_labels=None, generator=generator,
+                       discriminator=discriminator, d_optimizer=None, setup=TrainingSetup())
     metrics = {}
     loss = fix.generator_loss(same, torch.tensor(5.0), discriminator(real), metrics)
     assert loss.item() == pytest.approx(0.0, abs=1e-7)  # adversarial term weighted 0, features identical
 
     fake = generator(torch.randn(8, 16))
-    step = StepContext(real, None, fake, None, generator, discriminator, None, TrainingSetup())
+    step = StepContext(real=real, real_labels=None, fake=fake, fake_labels=None, generator=generator,
+                       discriminator=discriminator, d_optimizer=None, setup=TrainingSetup())
     loss = fix.generator_loss(step, torch.tensor(0.0), discriminator(fake), metrics)
     assert loss.item() > 0 and metrics["fm_distance"].item() == pytest.approx(loss.item())
     loss.backward()
@@ -64,7 +66,8 @@ def make_trainer(tiny_config, data_dir, tmp_path, name="run", stop=None, **train
     run = RunDir.create(tmp_path / name, "gan")
     run.write_config({})
     ctx = cpu_context(data_dir, stop)
-    trainer = GanTrainer(config=config, task=LetterTask(config, dataset, None, CPU), run=run, ctx=ctx)
+    task = LetterTask(config=config, dataset=dataset, evaluator=None, device=CPU)
+    trainer = GanTrainer(config=config, task=task, run=run, ctx=ctx)
     return trainer, config, dataset, run
 
 
@@ -167,7 +170,8 @@ def test_resume_refuses_a_changed_dataset(tiny_config, data_dir, tmp_path):
     trainer.fit()
     other = build_gan_config({**tiny_config, "data": {**tiny_config["data"], "seed": 5}})
     with pytest.raises(UsageError, match="trained on dataset .* changed"):
-        task = LetterTask(config, load_font_dataset(other.data, data_dir), None, CPU)
+        task = LetterTask(config=config, dataset=load_font_dataset(other.data, data_dir), evaluator=None,
+                          device=CPU)
         GanTrainer(config=config, task=task, run=run, ctx=cpu_context(data_dir)).resume_from_last()
 
 

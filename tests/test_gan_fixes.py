@@ -97,7 +97,8 @@ class LinearCritic(nn.Module):
 def test_gradient_penalties_have_their_closed_form_on_a_linear_critic(w):
     critic = LinearCritic(w)
     norm = math.hypot(*w)
-    step = StepContext(torch.randn(8, 2), None, torch.randn(8, 2), None, None, critic, None, TrainingSetup())
+    step = StepContext(real=torch.randn(8, 2), real_labels=None, fake=torch.randn(8, 2), fake_labels=None,
+                       generator=None, discriminator=critic, d_optimizer=None, setup=TrainingSetup())
     metrics = {}
     loss = R1Penalty(R1Options(gamma=2.0)).discriminator_loss(step, critic, torch.tensor(0.0), None, None, metrics)
     assert metrics["r1_penalty"].item() == pytest.approx(norm ** 2, rel=1e-5)
@@ -119,7 +120,8 @@ def test_unrolled_hands_the_generator_a_discriminator_k_steps_ahead_and_leaves_t
     generator, discriminator = PointGenerator(2, 16, 2), PointDiscriminator(16, 2, 3)
     optimizer = torch.optim.Adam(discriminator.parameters(), lr=0.05)
     real, fake = task.dataset.points[:50], generator(torch.randn(50, 2))
-    step = StepContext(real, None, fake, None, generator, discriminator, optimizer, TrainingSetup())
+    step = StepContext(real=real, real_labels=None, fake=fake, fake_labels=None, generator=generator,
+                       discriminator=discriminator, d_optimizer=optimizer, setup=TrainingSetup())
 
     def loss_fn(critic, fake_batch, metrics):
         return (nn.functional.softplus(-critic(real).logits).mean()

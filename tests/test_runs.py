@@ -163,3 +163,12 @@ def test_slerp_keeps_its_ends_and_stays_finite_for_parallel_points():
     assert torch.allclose(path[0], a[0]) and torch.allclose(path[1], b[1], atol=1e-5)
     parallel = slerp(a, 2 * a, torch.full((3, 1), 0.5))
     assert torch.isfinite(parallel).all() and torch.allclose(parallel, 1.5 * a, atol=1e-5)
+
+
+def test_the_input_pipeline_benchmark_measures_the_shared_trainer(tiny_config, data_dir, tmp_path):
+    from gentool.bench.input_pipeline import gentool_images_per_s
+    from gentool.datasets.fonts import load_font_dataset
+
+    config = build_gan_config({**tiny_config, "train": {**tiny_config["train"], "epochs": 1, "max_steps_per_epoch": 3}})
+    speed = gentool_images_per_s(config, load_font_dataset(config.data, data_dir), torch.device("cpu"), tmp_path)
+    assert speed > 0

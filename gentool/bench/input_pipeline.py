@@ -31,6 +31,7 @@ from gentool.datasets.fonts import FontDataset, load_font_dataset
 from gentool.gan.config import GanConfig, resolve_gan_config
 from gentool.gan.tasks import LetterTask, build_models
 from gentool.gan.train import GanTrainer
+from gentool.runtime.context import RunContext
 from gentool.runtime.device import resolve_device
 from gentool.runtime.rundir import RunDir, environment_info
 from gentool.runtime.seeding import set_seed
@@ -94,7 +95,8 @@ def reference_images_per_s(config: GanConfig, loader: DataLoader, steps: int, de
 
 def gentool_images_per_s(config: GanConfig, dataset: FontDataset, device: torch.device, scratch: Path) -> float:
     run = RunDir.create(Path(tempfile.mkdtemp(dir=scratch)) / "run", "bench")
-    trainer = GanTrainer(config, LetterTask(config, dataset, None), device, run)
+    task = LetterTask(config=config, dataset=dataset, evaluator=None, device=device)
+    trainer = GanTrainer(config=config, task=task, run=run, ctx=RunContext.on(device))
     trainer.fit()
     return trainer.batches_per_epoch * config.train.batch_size / trainer.epoch_seconds
 

@@ -62,7 +62,7 @@ def fix_set_name(fixes: list[str]) -> str:
     return "+".join(fixes) or VANILLA
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RunSpec:
     dataset: str
     fixes: tuple[str, ...]
@@ -114,9 +114,9 @@ def plan(datasets: list[str], fix_sets: list[str], seeds: list[int], out: Path, 
             fixes = tuple(parse_fix_set(text))
             for seed in seeds:
                 folder = out / dataset / f"{fix_set_name(list(fixes))}-s{seed}"
-                specs.append(RunSpec(dataset, fixes, seed, str(folder), preset,
-                                     assignments_for(dataset, assignments), device,
-                                     str(data_dir) if data_dir else None, threads))
+                specs.append(RunSpec(dataset=dataset, fixes=fixes, seed=seed, folder=str(folder), preset=preset,
+                                     assignments=assignments_for(dataset, assignments), device=device,
+                                     data_dir=str(data_dir) if data_dir else None, threads=threads))
     for spec in specs:  # every config is valid before anything trains (bad --set, impossible combinations)
         check_existing(spec, spec.config())
     return specs

@@ -96,7 +96,7 @@ class LetterTask:
     rate_name = "images_per_s"
     best_fields = ("letters_covered", "letter_fid")  # best.pt: most letters covered, then the lower letter FID
 
-    def __init__(self, config: GanConfig, dataset: FontDataset, evaluator: LetterEvaluator | None,
+    def __init__(self, *, config: GanConfig, dataset: FontDataset, evaluator: LetterEvaluator | None,
                  device: torch.device):
         if config.evaluation.every and evaluator is None:
             raise ValueError("evaluation.every > 0 needs a letter evaluator (load_letter_evaluator)")
@@ -210,4 +210,4 @@ def load_task(config: GanConfig, ctx: RunContext, evaluate: bool | None = None) 
     wanted = bool(config.evaluation.every) if evaluate is None else evaluate
     evaluator = (load_letter_evaluator(config.data, ctx.data_dir, device, settings=config.evaluation.evaluator,
                                        reporter=ctx.reporter) if wanted else None)
-    return LetterTask(config, dataset, evaluator, device)
+    return LetterTask(config=config, dataset=dataset, evaluator=evaluator, device=device)

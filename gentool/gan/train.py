@@ -66,8 +66,9 @@ class GanTrainer(EpochTrainer):
         z = torch.randn(len(index), self.config.model.z_dim, device=self.device)
         fake_labels = torch.randint(0, len(LETTERS), (len(index),), device=self.device) if conditional else None
         fake = self.generator(z, fake_labels)
-        return StepContext(real, real_labels, fake, fake_labels, self.generator, self.discriminator, self.opt_d,
-                           self.setup)
+        return StepContext(real=real, real_labels=real_labels, fake=fake, fake_labels=fake_labels,
+                           generator=self.generator, discriminator=self.discriminator, d_optimizer=self.opt_d,
+                           setup=self.setup)
 
     def discriminator_loss(self, step: StepContext, critic: Critic, fake: torch.Tensor, metrics: dict) -> torch.Tensor:
         """The base loss (BCE with the real target, or Wasserstein) plus every fix's part."""
@@ -198,10 +199,12 @@ class GanTrainer(EpochTrainer):
 
 # ---------------------------------------------------------------------------------------------- trained models
 
-def load_generator(path: str | Path, device: torch.device | str = "cpu") -> tuple[torch.nn.Module, GanConfig]:
-    """A trained generator (eval mode) and its config, from any GAN checkpoint."""
-    state = load_checkpoint(path, CHECKPOINT_KIND, map_location=device)
+def load_generator(path: str | Path, ctx: RunContext | None = None) -> tuple[torch.nn.Module, GanConfig]:
+    """A trained generator (eval mode) and its config, from any GAN checkpoint. The checkpoint is the one source:
+    its config gives the model and, unless --device said otherwise, the device (decided once, in `ctx`)."""
+    state = load_checkpoint(path, CHECKPOINT_KIND, map_location="cpu")
     config = build_gan_config(state["config"])
-    generator, _ = build_models(config, torch.device(device))
+    device = (ctx or RunContext.on("cpu")).decide_device(config.device)
+    generator, _ = build_models(config, device)
     generator.load_state_dict(state["generator"])
     return generator.eval(), config

@@ -16,10 +16,9 @@ from gentool.gan.family import GAN
 from gentool.gan.train import load_generator
 from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir, pick_run
-from gentool.runtime.runs import read_run_config
 
 
-@dataclass
+@dataclass(kw_only=True)
 class TrainedGan:
     generator: nn.Module  # eval mode, on `device`
     config: GanConfig
@@ -34,17 +33,14 @@ def open_trained(ctx: RunContext, run: Path | None = None, checkpoint: Path | No
     if run is not None and checkpoint is not None:
         raise UsageError("give --run or --checkpoint, not both")
     if checkpoint is not None:
-        device = ctx.decide_device()
-        generator, config = load_generator(checkpoint, device)
         folder = checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else checkpoint.parent
-        return TrainedGan(generator, config, folder, checkpoint, device)
-    chosen = pick_run(run, GAN.name)
-    path = chosen.checkpoints / "best.pt" if best else chosen.last_checkpoint
-    if best and not path.is_file():
-        raise UsageError(f"run '{chosen.path}' has no best.pt (it was trained without evaluation); drop --best")
-    device = ctx.decide_device(read_run_config(chosen, GAN).device)
-    generator, config = load_generator(path, device)
-    return TrainedGan(generator, config, chosen.path, path, device)
+    else:
+        folder = pick_run(run, GAN.name).path
+        checkpoint = folder / "checkpoints" / ("best.pt" if best else "last.pt")
+        if best and not checkpoint.is_file():
+            raise UsageError(f"run '{folder}' has no best.pt (it was trained without evaluation); drop --best")
+    generator, config = load_generator(checkpoint, ctx)
+    return TrainedGan(generator=generator, config=config, folder=folder, checkpoint=checkpoint, device=ctx.device)
 
 
 def open_run_folder(ctx: RunContext, run: Path | None) -> tuple[RunDir, TrainedGan]:

@@ -36,7 +36,7 @@ def format_stats(stats: dict) -> str:
 class TrainingProgress:
     """Epoch and batch bars; `advance` once per batch, `epoch_done` once per epoch."""
 
-    def __init__(self, reporter: "Reporter", progress: Progress | None, epochs: TaskID | None,
+    def __init__(self, *, reporter: "Reporter", progress: Progress | None, epochs: TaskID | None,
                  batches: TaskID | None, batches_per_epoch: int):
         self._reporter = reporter
         self._progress = progress
@@ -87,12 +87,14 @@ class Reporter:
     def training(self, total_epochs: int, start_epoch: int, batches_per_epoch: int,
                  start_batch: int = 0) -> Iterator[TrainingProgress]:
         if self.mode != "rich":
-            yield TrainingProgress(self, None, None, None, batches_per_epoch)
+            yield TrainingProgress(reporter=self, progress=None, epochs=None, batches=None,
+                                   batches_per_epoch=batches_per_epoch)
             return
         with self._bars() as progress:
             epochs = progress.add_task("epochs ", total=total_epochs, completed=start_epoch, stats="")
             batches = progress.add_task("batches", total=batches_per_epoch, completed=start_batch, stats="")
-            yield TrainingProgress(self, progress, epochs, batches, batches_per_epoch)
+            yield TrainingProgress(reporter=self, progress=progress, epochs=epochs, batches=batches,
+                                   batches_per_epoch=batches_per_epoch)
 
     @contextlib.contextmanager
     def task(self, description: str, total: int) -> Iterator["TaskProgress"]:

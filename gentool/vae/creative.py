@@ -40,7 +40,7 @@ class Latent:
 class Studio:
     """A trained VAE with its data, classifier and each genre's posterior style, on one device."""
 
-    def __init__(self, model: HierarchicalVAE, dataset: DrumDataset, classifier: GenreClassifier,
+    def __init__(self, *, model: HierarchicalVAE, dataset: DrumDataset, classifier: GenreClassifier,
                  device: torch.device):
         self.model = model.eval()
         self.dataset = dataset

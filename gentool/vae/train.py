@@ -168,10 +168,12 @@ def collapsed_dimensions(record: dict, level: str) -> list[int]:
     return [d for d in range(len(kl)) if kl[d] < analysis.COLLAPSED_KL and activity[d] <= analysis.ACTIVE_THRESHOLD]
 
 
-def load_vae(path: str | Path, device: torch.device | str = "cpu") -> tuple[HierarchicalVAE, VaeConfig]:
-    state = load_checkpoint(path, CHECKPOINT_KIND, map_location=device)
+def load_vae(path: str | Path, ctx: RunContext | None = None) -> tuple[HierarchicalVAE, VaeConfig]:
+    """A trained VAE (eval mode) and its config from a checkpoint, on the device `ctx` decides (--device, else the
+    checkpoint's config)."""
+    state = load_checkpoint(path, CHECKPOINT_KIND, map_location="cpu")
     config = build_vae_config(state["config"])
-    model = build_model(config, torch.device(device))
+    model = build_model(config, (ctx or RunContext.on("cpu")).decide_device(config.device))
     model.load_state_dict(state["model"])
     return model.eval(), config
 

@@ -9,7 +9,6 @@ from gentool.datasets.drums import load_drum_dataset
 from gentool.evaluate.genres import load_genre_classifier
 from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir, pick_run
-from gentool.runtime.runs import read_run_config
 from gentool.vae.config import VaeConfig
 from gentool.vae.creative import Studio
 from gentool.vae.family import VAE
@@ -20,8 +19,7 @@ from gentool.vae.train import load_vae
 def open_trained(ctx: RunContext, run: Path | None) -> tuple[RunDir, HierarchicalVAE, VaeConfig]:
     """--run DIR (default: the newest VAE run): its last checkpoint's model on the command's device."""
     chosen = pick_run(run, VAE.name)
-    device = ctx.decide_device(read_run_config(chosen, VAE).device)
-    model, config = load_vae(chosen.last_checkpoint, device)
+    model, config = load_vae(chosen.last_checkpoint, ctx)
     return chosen, model, config
 
 
@@ -30,4 +28,4 @@ def open_studio(ctx: RunContext, run: Path | None) -> tuple[RunDir, Studio]:
     chosen, model, config = open_trained(ctx, run)
     dataset = load_drum_dataset(config.data, ctx.data_dir, reporter=ctx.reporter)
     classifier = load_genre_classifier(dataset, ctx.data_dir, settings=config.evaluation.classifier)
-    return chosen, Studio(model, dataset, classifier, ctx.device)
+    return chosen, Studio(model=model, dataset=dataset, classifier=classifier, device=ctx.device)

@@ -40,7 +40,7 @@ class TrainingSetup:
     d_steps: int = 1  # discriminator updates per generator update
 
 
-@dataclass
+@dataclass(kw_only=True)
 class StepContext:
     """What one training step knows, handed to every fix hook."""
 
