@@ -13,10 +13,10 @@ from gentool.cli.common import (
     DeviceOption,
     JsonOption,
     QuietOption,
+    context_for,
     handle_errors,
     out,
     print_json,
-    reporter_for,
 )
 from gentool.gan import benchmark
 from gentool.views.gan import benchmark_progress_line, benchmark_table
@@ -48,7 +48,7 @@ def benchmark_command(
     folder = out_dir or Path("runs") / "benchmark"
     report = benchmark.run_benchmark(
         datasets=dataset, fix_sets=fixes, seeds=seeds, out=folder, fonts_preset=fonts_preset,
-        assignments=set_ or [], device=device or "auto", data_dir=data_dir, jobs=jobs, reporter=reporter_for(quiet),
+        assignments=set_ or [], jobs=jobs, ctx=context_for(device, quiet, data_dir),
         describe=lambda spec, summary: benchmark_progress_line(spec.name, spec.dataset, summary))
     rich_table, markdown = benchmark_table(report["table"], report["datasets"], report["seeds"])
     written = benchmark.write_report(folder, report, markdown)

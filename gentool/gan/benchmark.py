@@ -203,16 +203,19 @@ def aggregate(specs: list[RunSpec], results: dict[str, dict]) -> dict:
 
 
 def run_benchmark(*, datasets: list[str] | None, fix_sets: list[str] | None, seeds: int, out: Path,
-                  fonts_preset: str, assignments: list[str], device: str, data_dir: Path | None, jobs: int,
-                  reporter: Reporter, describe: Callable[[RunSpec, dict], str]) -> dict:
+                  fonts_preset: str, assignments: list[str], jobs: int, ctx: RunContext,
+                  describe: Callable[[RunSpec, dict], str]) -> dict:
     """Plan, run (or read, or resume) every run, and aggregate them: the report benchmark.json holds.
-    `describe(spec, summary)` is the progress line logged as each run finishes."""
+    Each worker decides its device from ctx's --device (else auto); `describe(spec, summary)` is the progress line
+    logged as each run finishes."""
+    reporter = ctx.reporter
     datasets = datasets or list(DEFAULT_DATASETS)
     fix_sets = fix_sets or [VANILLA, *FIXES]
     if len(set(fix_sets)) != len(fix_sets):
         raise UsageError("a fix set is listed twice in --fixes")
     seed_list = list(range(seeds))
-    specs = plan(datasets, fix_sets, seed_list, out, fonts_preset, assignments, device, data_dir, jobs)
+    specs = plan(datasets, fix_sets, seed_list, out, fonts_preset, assignments, ctx.requested_device or "auto",
+                 ctx.data_dir, jobs)
     done = sum(status_of(spec) == "done" for spec in specs)
     reporter.info(f"benchmark {out}: {len(specs)} runs ({done} already done), {jobs} at a time")
     prepare_shared_data(specs, reporter)
