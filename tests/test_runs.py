@@ -25,6 +25,7 @@ from gentool.runtime.flags import Flag, FlagTable
 from gentool.runtime.rundir import RunDir, open_run, pick_run
 from gentool.runtime.runs import FAMILIES, resume_run
 from gentool.vae.family import VAE
+from gentool.views.gan import coverage_view
 
 from helpers import cpu_context, start_gan
 
@@ -154,6 +155,9 @@ def test_coverage_of_a_point_run_is_a_library_call(ring_run):
     baselines = result["baselines"]
     assert baselines["real"]["modes_captured"] == 8 and baselines["collapsed"]["modes_captured"] == 1
     assert Path(result["path"]).is_file()
+    table, lines = coverage_view(result)  # the view reads the result alone: no model, no CLI
+    assert [column.header for column in table.columns] == ["", "model", "real", "noise", "collapsed"]
+    assert lines == [f"wrote {result['path']} and {result['figures'][0]}"]
 
 
 def test_slerp_keeps_its_ends_and_stays_finite_for_parallel_points():

@@ -126,3 +126,24 @@ def test_creative_commands_reject_bad_input(in_trained, data_dir, args, words):
 def test_without_a_trained_run_the_message_says_how_to_train_one(command, data_dir):
     result = invoke(command, data_dir)
     assert result.exit_code == 2 and "train one with `gentool vae train`" in result.stderr
+
+
+def test_the_commands_are_library_calls_with_views_that_read_their_results(trained, data_dir, tmp_path):
+    from pathlib import Path
+
+    from gentool.runtime.context import RunContext
+    from gentool.vae import sessions
+    from gentool.views.vae import blend_lines, humanize_lines
+
+    ctx = RunContext(requested_device="cpu", data_dir=data_dir)
+    run = trained / "runs" / "tiny"
+    result = sessions.blend(ctx, run, tmp_path / "b", first="jazz", second="rock", ratio=None, ratios="0,1", n=1,
+                            bars=2, temperature=0.5, bpm=100.0, seed=4)
+    assert [b["ratio"] for b in result["blends"]] == [0.0, 1.0] and Path(result["json"]).is_file()
+    lines = blend_lines(result)
+    assert lines[0].startswith("1.00 jazz + 0.00 rock: jazz") and lines[-1].endswith(str(tmp_path / "b"))
+    typical = sessions.typical_bar(sessions.open_studio(ctx, run)[1], "rock")
+    assert typical.bars == 2 and typical.hits.any()  # the style's most likely bar, played twice
+    humanized = sessions.humanize(ctx, run, tmp_path / "h", input_=None, style="rock", amount=0.0, variations=1,
+                                  bpm=100.0, seed=0)
+    assert humanized["variations"][0]["hits_changed"] == 0 and "0 hits changed" in humanize_lines(humanized)[0]
