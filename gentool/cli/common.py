@@ -20,6 +20,7 @@ from gentool.runtime.context import RunContext
 from gentool.runtime.flags import FlagTable
 from gentool.runtime.progress import Reporter
 from gentool.runtime.runs import Family, resume_run, start_run
+from gentool.runtime.seeding import MAX_SEED
 
 EXIT_INTERRUPTED = 130
 
@@ -41,7 +42,7 @@ DeviceOption = Annotated[Optional[str], typer.Option(
     envvar="GENTOOL_DEVICE", help="auto, cpu, cuda, cuda:N or mps (default: auto).")]
 EpochsOption = Annotated[Optional[int], typer.Option(help="Epochs to train (with --resume: the new total).")]
 TrainSeedOption = Annotated[Optional[int], typer.Option(
-    "--seed", help="Training seed; a CPU run with the same seed repeats exactly.")]
+    "--seed", min=0, max=MAX_SEED, help="Training seed; a CPU run with the same seed repeats exactly.")]
 ResumeOption = Annotated[Optional[Path], typer.Option(help="Continue this run folder from its last checkpoint.")]
 
 

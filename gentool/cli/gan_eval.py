@@ -28,11 +28,12 @@ from gentool.gan.config import resolve_gan_config
 from gentool.gan.report import interpolation
 from gentool.gan.trained import letter_evaluator_for, letters_only, open_trained
 from gentool.runtime.flags import resolved_paths
+from gentool.runtime.seeding import MAX_SEED
 from gentool.views.gan import compare_tables, coverage_view, evaluator_json, evaluator_lines, interpolation_lines
 
 RunOption = Annotated[Optional[Path], typer.Option(
     "--run", help="A GAN run folder (default: the newest under runs/).")]
-SeedOption = Annotated[int, typer.Option(help="Seed of the noise drawn for the samples.")]
+SeedOption = Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Seed of the noise drawn for the samples.")]
 CheckpointOption = Annotated[Optional[Path], typer.Option(help="A GAN checkpoint file instead of a run.")]
 
 

@@ -22,11 +22,12 @@ from gentool.cli.common import (
     print_json,
 )
 from gentool.drums.genres import GENRES
+from gentool.runtime.seeding import MAX_SEED
 from gentool.vae import sessions
 from gentool.views import vae as views
 
 RunOption = Annotated[Optional[Path], typer.Option("--run", help="A VAE run folder (default: the newest under runs/).")]
-SeedOption = Annotated[int, typer.Option(help="Seed: the same seed gives the same output.")]
+SeedOption = Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Seed: the same seed gives the same output.")]
 BpmOption = Annotated[float, typer.Option(help="Tempo of the MIDI and WAV files.")]
 OutOption = Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: a folder in the "
                                                                        "run's samples/).")]

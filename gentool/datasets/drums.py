@@ -31,6 +31,7 @@ from gentool.io.midi import read_midi, write_midi
 from gentool.io.pianoroll import save_piano_rolls
 from gentool.runtime.files import atomic_write_dir
 from gentool.runtime.progress import Reporter
+from gentool.runtime.seeding import MAX_SEED
 
 DRUM_FORMAT = 1
 MIDI_SUFFIXES = (".mid", ".midi")
@@ -44,7 +45,7 @@ class DrumDataConfig:
     grammar: bool = option(True, help="include the grammar's phrases (off: only --midi-dir files)")
     midi_dirs: list[str] = option([], help="folders of drum MIDI files in genre-named sub-folders")
     val_fraction: float = option(0.2, min=0.0, max=0.9, help="share of phrases held out for validation")
-    seed: int = option(0, min=0)
+    seed: int = option(0, min=0, max=MAX_SEED)
 
     def check(self) -> list[tuple[str, str]]:
         problems = []

@@ -28,6 +28,7 @@ from gentool.errors import UsageError
 from gentool.io.images import save_letter_sheet
 from gentool.runtime.files import atomic_write_dir
 from gentool.runtime.progress import Reporter
+from gentool.runtime.seeding import MAX_SEED
 
 DATASET_FORMAT = 1
 
@@ -39,7 +40,8 @@ class FontDataConfig:
     samples_per_glyph: int = option(40, min=1, max=2000, help="samples per (letter, face); the first is unaugmented")
     val_fraction: float = option(0.2, min=0.0, max=0.9, help="share of faces held out for validation")
     split_by: Literal["family", "face"] = option("family", help="hold out whole families, or single faces")
-    seed: int = option(0, min=0, help="dataset seed, separate from the training seed so runs share one dataset")
+    seed: int = option(0, min=0, max=MAX_SEED,
+                       help="dataset seed, separate from the training seed so runs share one dataset")
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
 
@@ -188,6 +190,12 @@ def load_font_dataset(config: FontDataConfig, data_dir: str | Path | None = None
         reasons = "; ".join(f"{r['file']}: {r['reason']}" for r in skipped_records[:5])
         raise UsageError(f"none of the {len(files)} font files has usable glyphs for A-Z ({reasons}); "
                          f"point --fonts-dir at text fonts")
+    for folder in config.fonts_dirs:  # a folder that adds nothing is a mistake, even with matplotlib's faces
+        if not any(face.source == str(folder) for face in faces):
+            mine = [r for s, r in zip(skipped, skipped_records) if Path(folder).expanduser() in s.path.parents]
+            reasons = "; ".join(f"{r['file']}: {r['reason']}" for r in mine[:3])
+            raise UsageError(f"--fonts-dir '{folder}' gave no usable face: all {len(mine)} of its font files were "
+                             f"skipped ({reasons}); point it at text fonts with A-Z, or drop it")
     held_out = split_faces(faces, config)
     images, labels, face_ids = _render_samples(faces, config, reporter)
     split = np.where(np.asarray(held_out)[face_ids], "val", "train")

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 import torch
 
 from gentool.config import option
+from gentool.runtime.seeding import MAX_SEED
 
 POINT_DATASETS = ("ring8", "grid25")
 
@@ -27,7 +28,7 @@ class PointDataConfig:
     ring_std: float = option(0.01, min=0.0, min_exclusive=True, help="ring8: std of each Gaussian")
     grid_spacing: float = option(2.0, min=0.0, min_exclusive=True, help="grid25: distance between neighbour means")
     grid_std: float = option(0.05, min=0.0, min_exclusive=True, help="grid25: std of each Gaussian")
-    seed: int = option(0, min=0, help="dataset seed, separate from the training seed")
+    seed: int = option(0, min=0, max=MAX_SEED, help="dataset seed, separate from the training seed")
 
 
 def mode_means(name: str, config: PointDataConfig) -> torch.Tensor:

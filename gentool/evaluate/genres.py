@@ -23,7 +23,7 @@ from gentool.datasets.root import data_root
 from gentool.drums.genres import GENRES
 from gentool.drums.pattern import INSTRUMENTS, STEPS_PER_BAR
 from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
-from gentool.runtime.seeding import set_seed
+from gentool.runtime.seeding import MAX_SEED, set_seed
 
 CLASSIFIER_KIND = "genre-classifier"
 CLASSIFIER_VERSION = 1
@@ -35,7 +35,7 @@ class GenreClassifierSettings:
     hidden: int = option(128, min=8, max=4096)
     lr: float = option(1e-3, min=0.0, min_exclusive=True, max=1.0)
     batch_size: int = option(128, min=2)
-    seed: int = option(0, min=0)
+    seed: int = option(0, min=0, max=MAX_SEED)
 
 
 class GenreNet(nn.Module):

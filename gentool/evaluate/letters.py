@@ -29,7 +29,7 @@ from gentool.datasets.root import data_root
 from gentool.evaluate.frechet import FeatureStats
 from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
 from gentool.runtime.progress import Reporter
-from gentool.runtime.seeding import set_seed
+from gentool.runtime.seeding import MAX_SEED, set_seed
 
 EVALUATOR_KIND = "letter-evaluator"
 EVALUATOR_VERSION = 3
@@ -43,7 +43,7 @@ class EvaluatorSettings:
     epochs: int = option(8, min=1, max=1000)
     batch_size: int = option(128, min=2, max=65536)
     lr: float = option(2e-3, min=0.0, min_exclusive=True, max=1.0)
-    seed: int = option(0, min=0)
+    seed: int = option(0, min=0, max=MAX_SEED)
     # on-the-fly geometry jitter while training (on top of the dataset's own augmentation)
     rotation_deg: float = option(12.0, min=0.0, max=45.0)
     shear: float = option(0.3, min=0.0, max=1.0)

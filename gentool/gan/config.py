@@ -17,6 +17,7 @@ from gentool.evaluate.letters import EvaluatorSettings
 from gentool.gan.fixes import build_fixes, check_fixes, resolved_fix_options, training_setup
 from gentool.presets import layered, load_preset
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
+from gentool.runtime.seeding import MAX_SEED
 
 DATASETS = ("fonts", *POINT_DATASETS)
 
@@ -70,7 +71,7 @@ class EvaluationConfig(CoverageSettings):
 
 @dataclass
 class GanConfig:
-    seed: int = option(0, min=0, help="training seed (the dataset has its own, data.seed)")
+    seed: int = option(0, min=0, max=MAX_SEED, help="training seed (the dataset has its own, data.seed)")
     device: str = option("auto", help=f"one of {', '.join(DEVICE_CHOICES)}, or cuda:N")
     dataset: str = option("fonts", choices=DATASETS, help="letters (fonts) or a 2-D mixture of Gaussians")
     data: FontDataConfig = field(default_factory=FontDataConfig)

@@ -1,4 +1,5 @@
-"""Pattern files a user hands to gentool: MIDI (.mid, .midi) or NumPy arrays (.npy) of shape (16 x bars, 9)."""
+"""Pattern files a user hands to gentool: MIDI (.mid, .midi) or NumPy arrays (.npy) of shape (16 x bars, 9), or
+(bars, 16, 9) as the drum dataset stores bars; any other shape is refused with the shape found."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ def load_pattern_file(path: str | Path) -> DrumPattern:
         array = check_shape(array, f"'{path}'")
         if not np.issubdtype(array.dtype, np.number) and array.dtype != bool:
             raise UsageError(f"'{path}' holds {array.dtype} values; a pattern holds 0/1 hits or velocities 0-127")
+        if not np.isfinite(array).all():  # NaN compares false with every bound below, so it must be caught here
+            raise UsageError(f"'{path}' holds NaN or infinite values; a pattern holds 0/1 hits or velocities 0-127")
         if array.min() < 0 or array.max() > 127:
             raise UsageError(f"'{path}' has values outside 0-127; a pattern holds 0/1 hits or velocities 0-127")
         if array.max() <= 1:

@@ -7,6 +7,10 @@ import random
 import numpy as np
 import torch
 
+# one range for every seed a user gives (configs and --seed): numpy's generators take 32-bit seeds, so a seed in
+# this range means the same thing everywhere and a larger one is refused rather than wrapped or overflowing
+MAX_SEED = 2**32 - 1
+
 
 def set_seed(seed: int) -> None:
     random.seed(seed)

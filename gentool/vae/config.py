@@ -10,6 +10,7 @@ from gentool.datasets.drums import DrumDataConfig
 from gentool.evaluate.genres import GenreClassifierSettings
 from gentool.presets import layered
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
+from gentool.runtime.seeding import MAX_SEED
 
 
 @dataclass
@@ -59,7 +60,7 @@ class VaeEvaluationConfig:
 
 @dataclass
 class VaeConfig:
-    seed: int = option(0, min=0)
+    seed: int = option(0, min=0, max=MAX_SEED)
     device: str = option("auto", help=f"one of {', '.join(DEVICE_CHOICES)}, or cuda:N")
     data: DrumDataConfig = field(default_factory=DrumDataConfig)
     model: VaeModelConfig = field(default_factory=VaeModelConfig)
