@@ -30,9 +30,20 @@ class PointSource:
 
 
 def dataset_problems(value: str, key: str = "dataset") -> list[tuple[str, str]]:
-    if value in POINT_DATASETS or Path(value).suffix.lower() in POINT_FILE_SUFFIXES:
+    """A named mixture, or a readable points file (read here, so bad input fails before a run folder exists)."""
+    if value in POINT_DATASETS:
         return []
-    return [(key, f"got {value!r}; use {', '.join(POINT_DATASETS)} or the path of a .npy/.csv file of points")]
+    if Path(value).suffix.lower() not in POINT_FILE_SUFFIXES:
+        return [(key, f"got {value!r}; use {', '.join(POINT_DATASETS)} or the path of a .npy/.csv file of points")]
+    try:
+        load_points_file(value)
+    except UsageError as err:
+        return [(key, str(err))]
+    return []
+
+
+def point_count(dataset: str, points: PointDataConfig) -> int:
+    return points.samples if dataset in POINT_DATASETS else len(load_points_file(dataset))
 
 
 def load_points_file(path: str | Path) -> torch.Tensor:
