@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from gentool.config import build_config, option
+from gentool.config import build_config, option, parse_set_overrides
 from gentool.datasets.points import PointDataConfig
+from gentool.errors import ConfigError
 from gentool.datasets.targets import mixture_target
 from gentool.presets import layered
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
@@ -74,13 +75,17 @@ class McmcConfig:
 def resolve_mcmc_config(preset: str, config_file: str | None = None, flags: dict | None = None,
                         assignments: list[str] | None = None) -> McmcConfig:
     """preset < --config FILE < named flags (dotted keys) < --set key=value, then the derived values filled in."""
-    config = build_config(McmcConfig, layered("mcmc", preset, config_file, flags, assignments))
+    merged = layered("mcmc", preset, config_file, flags, assignments)
+    flags = flags or {}
+    if (flags.get("steps") is not None and flags.get("budget") is None
+            and "budget" not in parse_set_overrides(assignments or [])):
+        merged["budget"] = None  # --steps names the length outright: a budget from a preset or file gives way
+    config = build_config(McmcConfig, merged)
     if config.budget is not None:
         config.steps = max(1, config.budget // config.evaluations_per_step)
     if config.burn_in is None:
         config.burn_in = config.steps // 10
     if config.burn_in >= config.steps:
-        from gentool.errors import ConfigError
         raise ConfigError("burn_in", f"got {config.burn_in}, not below the {config.steps} steps; lower it")
     if config.log_every is None:
         config.log_every = max(1, config.steps // 200)
