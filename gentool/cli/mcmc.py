@@ -39,7 +39,8 @@ def sample(
     seed: TrainSeedOption = None,
     device: DeviceOption = None,
     set_: SetOption = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Run folder (default: runs/mcmc-PRESET-TIME).")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", help="Run folder (default: runs/mcmc-PRESET-TIME).")] = None,
     resume: ResumeOption = None,
     json_: JsonOption = False,
     quiet: QuietOption = False,

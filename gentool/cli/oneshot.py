@@ -7,8 +7,9 @@ current iteration and the run folder is still written (status "interrupted", exi
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import typer
 

@@ -35,7 +35,8 @@ def fit(
     seed: TrainSeedOption = None,
     device: DeviceOption = None,
     set_: SetOption = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Run folder (default: runs/vi-PRESET-TIME).")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", help="Run folder (default: runs/vi-PRESET-TIME).")] = None,
     resume: ResumeOption = None,
     json_: JsonOption = False,
     quiet: QuietOption = False,

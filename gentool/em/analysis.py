@@ -3,6 +3,7 @@ the mode metrics beside the real / noise / one-mode baselines (so the numbers ca
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import torch
@@ -26,7 +27,7 @@ def information_criteria(log_likelihood_per_point: float, points: int, parameter
 
 def is_monotone(history: list[float], slack: float = 1e-9) -> bool:
     """No step down by more than rounding (relative to the values' size)."""
-    return all(b >= a - slack * max(1.0, abs(a)) for a, b in zip(history, history[1:]))
+    return all(b >= a - slack * max(1.0, abs(a)) for a, b in itertools.pairwise(history))
 
 
 def mode_report(mixture: Mixture, source: PointSource, *, samples: int, seed: int) -> dict:

@@ -7,8 +7,8 @@ the history it returns is a check on the code as much as a result.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
 
@@ -51,7 +51,7 @@ class Mixture:
         noise = torch.randn(count, self.means.shape[1], 1, dtype=self.means.dtype, generator=generator)
         return self.means[components] + (chol @ noise).squeeze(-1)
 
-    def to(self, device: torch.device | str) -> "Mixture":
+    def to(self, device: torch.device | str) -> Mixture:
         return Mixture(self.weights.to(device), self.means.to(device), self.covariances.to(device))
 
     def to_dict(self) -> dict:

@@ -17,8 +17,8 @@ from gentool.em.config import EmConfig
 from gentool.em.figures import curve_figure, fit_figure
 from gentool.em.gmm import Fit, fit_em, fit_kmeans, initial_mixture, kmeans_plus_plus, mixture_from_clusters
 from gentool.runtime.context import RunContext
-from gentool.runtime.rundir import RunDir
 from gentool.runtime.run_summary import base_summary
+from gentool.runtime.rundir import RunDir
 from gentool.runtime.seeding import set_seed
 from gentool.runtime.trainer import TrainOutcome
 

@@ -143,6 +143,8 @@ def integrated_autocorrelation_time(draws: np.ndarray, window_factor: float = 5.
 def diagnose(draws: np.ndarray, names: list[str]) -> dict:
     """Per coordinate of (C, N, D) draws: R-hat, bulk/tail ESS and the integrated autocorrelation time."""
     report = {}
+    if draws.shape[1] < 4:  # too few draws to split and rank (a run stopped at once): nothing to say
+        return {name: {"rhat": None, "ess_bulk": None, "ess_tail": None, "iat": None} for name in names}
     for index, name in enumerate(names):
         coordinate = draws[:, :, index]
         report[name] = {"rhat": _round(rhat(coordinate)), "ess_bulk": _round(ess_bulk(coordinate), 1),

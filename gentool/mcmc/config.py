@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from gentool.config import build_config, option, parse_set_overrides
 from gentool.datasets.points import PointDataConfig
-from gentool.errors import ConfigError
 from gentool.datasets.targets import mixture_target
+from gentool.errors import ConfigError
 from gentool.presets import layered
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
 

@@ -18,8 +18,8 @@ from gentool.mcmc.config import McmcConfig
 from gentool.mcmc.ising import CRITICAL_BETA, energy_per_site, magnetisation, onsager_energy_per_site, sweep
 from gentool.mcmc.samplers import Tempering, build_sampler, temperature_ladder
 from gentool.runtime.context import RunContext
-from gentool.runtime.rundir import RunDir
 from gentool.runtime.run_summary import base_summary
+from gentool.runtime.rundir import RunDir
 from gentool.runtime.seeding import set_seed
 from gentool.runtime.trainer import TrainOutcome
 

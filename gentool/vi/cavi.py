@@ -11,8 +11,8 @@ is checked for that in the tests. float64 throughout.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
 

@@ -16,8 +16,8 @@ from gentool.em.gmm import fit_em, initial_mixture
 from gentool.evaluate.modes import POINT_BASELINES, baseline_points, mode_metrics
 from gentool.evaluate.recovery import modes_recovered
 from gentool.runtime.context import RunContext
-from gentool.runtime.rundir import RunDir
 from gentool.runtime.run_summary import base_summary
+from gentool.runtime.rundir import RunDir
 from gentool.runtime.seeding import set_seed
 from gentool.runtime.trainer import TrainOutcome
 from gentool.vi import figures
@@ -76,7 +76,7 @@ def _run_reparam(config: ViConfig, run: RunDir, ctx: RunContext) -> tuple[dict, 
             optimiser.step()
             schedule.step()
             progress.advance()
-            if step % config.log_every == 0 or step == config.steps:
+            if step % config.log_every == 0 or step == config.steps or ctx.stop.requested:
                 record = {"step": step, key: float(loss.detach())}
                 if config.divergence == "reverse":
                     record["elbo"] = -float(loss.detach())
