@@ -58,7 +58,7 @@ def test_diagnostics_flag_chains_stuck_in_different_modes():
     assert diag.ess_bulk(slow) < 0.1 * 16_000
 
 
-@pytest.mark.parametrize("rho", [0.0, 0.5, 0.8])
+@pytest.mark.parametrize("rho", [-0.5, 0.0, 0.5, 0.8])  # -0.5: antithetic, tau < 1 but > 0
 def test_integrated_autocorrelation_time_of_ar1(rho):
     tau = diag.integrated_autocorrelation_time(ar1(8, 20_000, rho, 6))
     assert tau == pytest.approx((1 + rho) / (1 - rho), rel=0.12)

@@ -1,6 +1,6 @@
 """Convergence diagnostics for MCMC draws: rank-normalised split R-hat, bulk and tail ESS (Vehtari, Gelman,
 Simpson, Carpenter and Buerkner 2021, "Rank-normalization, folding, and localization"), autocorrelation and the
-integrated autocorrelation time (Sokal's automatic window).
+integrated autocorrelation time.
 
 Every function takes draws of one scalar as a (chains, draws) array. The estimators follow the paper's
 reference code (as ArviZ does), so a test can hold them to ArviZ's numbers.
@@ -128,16 +128,15 @@ def autocorrelation(draws: np.ndarray, max_lag: int) -> np.ndarray:
     return acf.mean(axis=0)[:max_lag + 1]
 
 
-def integrated_autocorrelation_time(draws: np.ndarray, window_factor: float = 5.0) -> float:
-    """tau = 1 + 2 sum_t rho_t, summed up to Sokal's window: the first M with M >= c tau(M)."""
+def integrated_autocorrelation_time(draws: np.ndarray) -> float:
+    """tau = 1 + 2 sum_t rho_t = (draws in all chains) / ESS, with rho_t from Geyer's initial monotone sequence
+    on the raw (not rank-normalised, not split) draws. A truncated-window sum such as Sokal's can go below zero
+    for antithetic chains (HMC's trajectories often are); this cannot, and it grows without bound when chains
+    sit in different modes, because the between-chain variance counts."""
     draws = np.asarray(draws, dtype=np.float64)
     if _constant(draws):
         return math.nan
-    acf = autocorrelation(draws, draws.shape[1] - 1)
-    taus = 2.0 * np.cumsum(acf) - 1.0
-    window = np.arange(len(taus)) < window_factor * taus
-    stop = int(np.argmin(window)) if not window.all() else len(taus) - 1
-    return float(taus[stop])
+    return float(draws.size / _ess_plain(draws))
 
 
 def diagnose(draws: np.ndarray, names: list[str]) -> dict:
