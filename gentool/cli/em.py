@@ -7,9 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from gentool.cli.common import (ConfigOption, DeviceOption, JsonOption, QuietOption, ResumeOption, SetOption,
+from gentool.cli.common import (ConfigOption, DeviceOption, JsonOption, QuietOption, SetOption,
                                 TrainSeedOption, handle_errors)
-from gentool.cli.oneshot import run_command
+from gentool.cli.oneshot import NoResumeOption, run_command
 from gentool.em.config import COVARIANCES, INITS, METHODS, resolve_em_config
 from gentool.em.run import run_em
 from gentool.presets import available_presets
@@ -37,7 +37,7 @@ def fit(
     set_: SetOption = None,
     out_dir: Annotated[Optional[Path], typer.Option(
         "--out", "-o", help="Run folder (default: runs/em-PRESET-TIME).")] = None,
-    resume: ResumeOption = None,
+    resume: NoResumeOption = None,
     json_: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:

@@ -7,9 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from gentool.cli.common import (ConfigOption, DeviceOption, JsonOption, QuietOption, ResumeOption, SetOption,
+from gentool.cli.common import (ConfigOption, DeviceOption, JsonOption, QuietOption, SetOption,
                                 TrainSeedOption, handle_errors)
-from gentool.cli.oneshot import run_command
+from gentool.cli.oneshot import NoResumeOption, run_command
 from gentool.mcmc.config import SAMPLERS, TARGETS, resolve_mcmc_config
 from gentool.mcmc.run import run_mcmc
 from gentool.presets import available_presets
@@ -41,7 +41,7 @@ def sample(
     set_: SetOption = None,
     out_dir: Annotated[Optional[Path], typer.Option(
         "--out", "-o", help="Run folder (default: runs/mcmc-PRESET-TIME).")] = None,
-    resume: ResumeOption = None,
+    resume: NoResumeOption = None,
     json_: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -18,6 +18,10 @@ from gentool.errors import UsageError
 from gentool.runtime.context import RunContext
 from gentool.runtime.device import describe_device, resolve_device
 from gentool.runtime.rundir import RunDir
+
+
+# accepted only to refuse it with the reason (these runs keep no checkpoints), so it stays out of --help
+NoResumeOption = Annotated[Optional[Path], typer.Option("--resume", hidden=True)]
 
 
 def run_command(*, group: str, preset: str, resolve: Callable[..., Any], run_core: Callable[..., Any],
