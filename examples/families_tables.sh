@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The README's tables for EM, MCMC and VI: every run through the CLI, one JSON summary per run, then the tables.
 #
-# Usage: examples/families_tables.sh [em|mcmc|vi|all] [OUT]    (default: all, into families/)
+# Usage: examples/families_tables.sh [em|mcmc|vi|all] [OUT]    (default: all, into runs/families/)
 # Time on 2 CPU cores: em about 5 min (100 runs), mcmc about 5 min (30 runs), vi about 4 min (22 runs).
 set -euo pipefail
 part=${1:-all}
-out=${2:-families}
+out=${2:-runs/families}
 gentool=${GENTOOL:-gentool}  # GENTOOL="python3 -m gentool" runs a source checkout
 mkdir -p "$out/em" "$out/mcmc" "$out/vi"
 common=(--json --quiet)
