@@ -41,3 +41,30 @@ def test_core_entry_writes_a_complete_run_folder(tmp_path, family, stop_early):
                [p.rsplit("/", 1)[-1] for p in summary["figures"]])
     if stop_early:
         assert len(run.read_metrics()) <= 2
+
+
+def test_ctrl_c_ends_a_run_with_a_complete_folder_and_exit_130(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    out = tmp_path / "stopped"
+    root = str(Path(__file__).resolve().parents[1])  # this checkout's gentool, installed or not
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1",
+           "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    command = [sys.executable, "-m", "gentool", "vi", "fit", "--steps", "10000000", "--set", "samples=200",
+               "--out", str(out)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not (out / "metrics.jsonl").exists():
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "status: interrupted" in stdout
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "interrupted" and (out / "figures" / "density.png").is_file()
+    assert RunDir(out).read_metrics()[-1]["step"] < 10_000_000
