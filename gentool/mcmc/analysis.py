@@ -12,16 +12,19 @@ from gentool.evaluate.modes import QUALITY_STDS, mode_metrics
 CHUNK = 20_000  # steps per distance block: (chunk, C, K) floats stay small
 
 
-def first_visits(samples: np.ndarray, target: MixtureTarget) -> np.ndarray:
-    """The first step at which each chain came within 3 std of each mode, -1 if never: (S, C, D) -> (C, K)."""
+def first_visits(samples: np.ndarray, target: MixtureTarget, *, offset: int = 0,
+                 first: np.ndarray | None = None) -> np.ndarray:
+    """The first step at which each chain came within 3 std of each mode, -1 if never: (S, C, D) -> (C, K).
+
+    `samples` may be a later block of a run (steps offset.. ), updating the `first` found so far."""
     steps, chains, _ = samples.shape
-    first = np.full((chains, target.modes), -1, dtype=np.int64)
+    first = np.full((chains, target.modes), -1, dtype=np.int64) if first is None else first.copy()
     radius_sq = (QUALITY_STDS * target.std) ** 2
     for begin in range(0, steps, CHUNK):
         block = samples[begin:begin + CHUNK]
         near = ((block[..., None, :] - target.means) ** 2).sum(-1) <= radius_sq  # (chunk, C, K)
         seen = near.any(axis=0)
-        when = begin + near.argmax(axis=0)
+        when = offset + begin + near.argmax(axis=0)
         first = np.where((first < 0) & seen, when, first)
     return first
 

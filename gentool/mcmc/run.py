@@ -79,16 +79,14 @@ def _run_mixture(config: McmcConfig, run: RunDir, ctx: RunContext, rng: np.rando
         accepted[t] = sampler.step(rng).mean()
         samples[t] = sampler.x
 
-    logged: list[int] = []
-    done = _sample(config, ctx, step_once, logged.append)
-    samples, accepted = samples[:done], accepted[:done]
-    if not logged or logged[-1] != done:
-        logged.append(done)
+    # modes visited are updated from each new block of draws when a record is due, so metrics.jsonl grows live
+    records: list[dict] = []
+    first = np.full((config.chains, target.modes), -1, dtype=np.int64)
 
-    # the mode visits are read off the stored draws once, after sampling, for every logged step
-    first = first_visits(samples, target)
-    records = []
-    for step in logged:
+    def record(step: int) -> None:
+        nonlocal first
+        previous = records[-1]["step"] if records else 0
+        first = first_visits(samples[previous:step], target, offset=previous, first=first)
         union, per_chain = visits_by_step(first, step)
         window = accepted[max(0, step - config.log_every):step]
         records.append({"step": step, "evaluations": 1 + step * sampler.evaluations_per_step,
@@ -96,6 +94,11 @@ def _run_mixture(config: McmcConfig, run: RunDir, ctx: RunContext, rng: np.rando
                         "acceptance_recent": round(float(window.mean()), 4), "modes_visited": union,
                         "modes_visited_per_chain": per_chain})
         run.append_metrics(records[-1])
+
+    done = _sample(config, ctx, step_once, record)
+    samples, accepted = samples[:done], accepted[:done]
+    if not records or records[-1]["step"] != done:
+        record(done)
 
     burn_in = min(config.burn_in, max(done - 4, 0))  # an interrupted run keeps a few draws to diagnose
     evaluations = config.chains * sampler.evaluations
