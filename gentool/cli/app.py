@@ -8,6 +8,7 @@ import typer
 
 from gentool import __version__
 from gentool.cli import data, gan, vae
+from gentool.cli import em, mcmc, vi  # the course's other families
 
 app = typer.Typer(
     name="gentool",
@@ -21,6 +22,9 @@ app = typer.Typer(
 app.add_typer(data.app, name="data")
 app.add_typer(gan.app, name="gan")
 app.add_typer(vae.app, name="vae")
+app.add_typer(em.app, name="em")
+app.add_typer(mcmc.app, name="mcmc")
+app.add_typer(vi.app, name="vi")
 
 
 def _show_version(value: bool) -> None:

@@ -1,0 +1,1 @@
+"""MCMC samplers on the 2-D mixtures and the Ising lattice, with convergence diagnostics."""
