@@ -90,6 +90,7 @@ def test_resume_refuses_every_option_that_would_change_the_config(args, refused,
 
 def test_families_are_registered_by_their_run_kind():
     assert FAMILIES["gan"] is GAN and FAMILIES["vae"] is VAE
+    assert {"em", "mcmc", "vi"} <= set(FAMILIES) and not any(FAMILIES[name].resumable for name in ("em", "mcmc", "vi"))
 
 
 def test_a_run_of_another_family_is_refused_with_the_command_that_takes_it(ring_run, tmp_path):

@@ -7,8 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from gentool import __version__
-from gentool.cli import data, gan, vae
-from gentool.cli import em, mcmc, vi  # the course's other families
+from gentool.cli import data, em, gan, mcmc, vae, vi  # the course's other families
 
 app = typer.Typer(
     name="gentool",

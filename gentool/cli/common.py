@@ -44,6 +44,8 @@ EpochsOption = Annotated[Optional[int], typer.Option(help="Epochs to train (with
 TrainSeedOption = Annotated[Optional[int], typer.Option(
     "--seed", min=0, max=MAX_SEED, help="Training seed; a CPU run with the same seed repeats exactly.")]
 ResumeOption = Annotated[Optional[Path], typer.Option(help="Continue this run folder from its last checkpoint.")]
+# runs without checkpoints accept --resume only to refuse it with the reason, so it stays out of their --help
+NoResumeOption = Annotated[Optional[Path], typer.Option("--resume", hidden=True)]
 
 
 def error_line(message: str) -> None:
@@ -113,15 +115,17 @@ def context_for(device: str | None, quiet: bool, data_dir: Path | None = None) -
     return RunContext(reporter=reporter_for(quiet), data_dir=data_dir, requested_device=device)
 
 
-def train_command(family: Family, table: FlagTable, values: dict[str, Any]) -> None:
-    """Every `train` command: a new run from preset < --config < flags < --set, or --resume RUN; then the outcome.
+def run_command(family: Family, table: FlagTable, values: dict[str, Any]) -> None:
+    """Every command that makes a run (`gan train`, `vae train`, `em fit`, `mcmc sample`, `vi fit`): a new run from
+    preset < --config < flags < --set, or --resume RUN; then the outcome.
 
     `values` are the command's parameters by name (its locals()); `table` maps them to config keys.
     """
-    ctx = context_for(values.get("device"), values["quiet"], values["data_dir"])
+    ctx = context_for(values.get("device"), values["quiet"], values.get("data_dir"))
     with stop_on_ctrl_c(ctx.stop):
         if values["resume"] is not None:
-            table.refuse_on_resume(values)
+            if family.resumable:  # a family without checkpoints refuses --resume itself, with its reason
+                table.refuse_on_resume(values)
             outcome = resume_run(family, values["resume"], ctx, epochs=values.get("epochs"), command=command_line())
         else:
             preset = values.get("preset") or family.default_preset
@@ -129,21 +133,24 @@ def train_command(family: Family, table: FlagTable, values: dict[str, Any]) -> N
                                            table.overrides(values), values.get("set_"))
             outcome = start_run(family, config, ctx, out=values.get("out_dir"), preset=preset,
                                 command=command_line())
-    report_outcome(outcome.summary, outcome.status, values["json_"], family.outcome_lines(outcome.summary),
-                   family.name)
+    report_outcome(outcome.summary, outcome.status, values["json_"], family)
 
 
-def report_outcome(summary: dict, status: str, as_json: bool, lines: list[str], group: str) -> None:
-    """Print a training outcome (JSON or lines on stdout); an interrupted run says how to resume and exits 130."""
+def report_outcome(summary: dict, status: str, as_json: bool, family: Family) -> None:
+    """Print a run's outcome (JSON or lines on stdout); an interrupted run says what is kept and exits 130."""
     if as_json:
         print_json(summary)
     else:
         out.print(f"run: {summary['run']}")
-        out.print(f"status: {summary['status']} ({summary['epochs_completed']}/{summary['epochs']} epochs, "
-                  f"{summary['steps']} steps, {summary['wall_time_s']:.1f} s, device {summary['device']})")
-        for line in lines:
+        progress = (f"{summary['epochs_completed']}/{summary['epochs']} epochs, {summary['steps']} steps, "
+                    if "epochs" in summary else "")
+        out.print(f"status: {summary['status']} ({progress}{summary['wall_time_s']:.1f} s, device "
+                  f"{summary['device']})")
+        for line in family.outcome_lines(summary):
             out.print(line)
     if status == "interrupted":
-        print(f"interrupted: checkpoint saved; continue with: gentool {group} train --resume {summary['run']}",
-              file=sys.stderr, flush=True)
+        kept = (f"checkpoint saved; continue with: gentool {family.name} {family.command} --resume {summary['run']}"
+                if family.resumable
+                else "the run folder holds the result so far")
+        print(f"interrupted: {kept}", file=sys.stderr, flush=True)
         raise typer.Exit(EXIT_INTERRUPTED)

@@ -7,16 +7,31 @@ from typing import Annotated, Optional
 
 import typer
 
-from gentool.cli.common import (ConfigOption, DeviceOption, JsonOption, QuietOption, SetOption,
-                                TrainSeedOption, handle_errors)
-from gentool.cli.oneshot import NoResumeOption, run_command
-from gentool.em.config import COVARIANCES, INITS, METHODS, resolve_em_config
-from gentool.em.run import run_em
+from gentool.cli.common import (
+    ConfigOption,
+    DeviceOption,
+    JsonOption,
+    NoResumeOption,
+    QuietOption,
+    SetOption,
+    TrainSeedOption,
+    handle_errors,
+    run_command,
+)
+from gentool.em.config import COVARIANCES, INITS, METHODS
+from gentool.em.family import EM
 from gentool.presets import available_presets
+from gentool.runtime.flags import Flag, FlagTable
 
 app = typer.Typer(help="EM and k-means: Gaussian mixtures on ring8, grid25 or a file of points; local optima "
                        "measured by the modes recovered.", no_args_is_help=True)
 
+
+FLAGS = FlagTable(
+    Flag("preset", "--preset"), Flag("config", "--config"), Flag("set_", "--set"), Flag("out_dir", "--out"),
+    Flag("seed", "--seed", ("seed",)), Flag("device", "--device", ("device",)),
+    *[Flag(name, f"--{name.replace('_', '-')}", (name,))
+      for name in ("dataset", "method", "components", "covariance", "init", "restarts", "max_iter")])
 
 @app.command("fit")
 @handle_errors
@@ -46,20 +61,7 @@ def fit(
 
     Config precedence: preset < --config FILE < named flags < --set key=value.
     """
-    flags = {"dataset": dataset, "method": method, "components": components, "covariance": covariance,
-             "init": init, "restarts": restarts, "max_iter": max_iter, "seed": seed, "device": device}
-    run_command(group="em", preset=preset or "default", resolve=resolve_em_config, run_core=run_em, flags=flags,
-                config_file=config, assignments=set_, out_dir=out_dir, resume=resume, as_json=json_, quiet=quiet,
-                lines=_lines)
+    run_command(EM, FLAGS, locals())
 
 
-def _lines(summary: dict) -> list[str]:
-    final = summary["final"]
-    lines = [f"{summary['method']} K={summary['components']} on {summary['dataset']}: log-likelihood per point "
-             f"{final['log_likelihood']:.4f}, BIC {final['bic']:.1f}, AIC {final['aic']:.1f}, "
-             f"{final['iterations']} iterations (best of {len(summary['restarts'])} restarts)"]
-    if "modes_recovered" in final:
-        fitted = final["mode_metrics"]["fitted"]
-        lines.append(f"modes recovered: {final['modes_recovered']}/{final['modes']}; samples: "
-                     f"{fitted['modes_captured']} modes captured, {100 * fitted['high_quality']:.1f}% high quality")
-    return lines
+FLAGS.bind(fit)

@@ -22,7 +22,7 @@ from gentool.cli.common import (
     handle_errors,
     out,
     print_json,
-    train_command,
+    run_command,
 )
 from gentool.gan.config import DATASETS
 from gentool.gan.family import GAN
@@ -81,7 +81,7 @@ def train(
     Config precedence: preset < --config FILE < named flags < --set key=value.
     Ctrl-C saves a checkpoint and exits 130; --resume RUN continues it.
     """
-    train_command(GAN, TRAIN_FLAGS, locals())
+    run_command(GAN, TRAIN_FLAGS, locals())
 
 
 TRAIN_FLAGS.bind(train)

@@ -7,16 +7,32 @@ from typing import Annotated, Optional
 
 import typer
 
-from gentool.cli.common import (ConfigOption, DeviceOption, JsonOption, QuietOption, SetOption,
-                                TrainSeedOption, handle_errors)
-from gentool.cli.oneshot import NoResumeOption, run_command
-from gentool.mcmc.config import SAMPLERS, TARGETS, resolve_mcmc_config
-from gentool.mcmc.run import run_mcmc
+from gentool.cli.common import (
+    ConfigOption,
+    DeviceOption,
+    JsonOption,
+    NoResumeOption,
+    QuietOption,
+    SetOption,
+    TrainSeedOption,
+    handle_errors,
+    run_command,
+)
+from gentool.mcmc.config import SAMPLERS, TARGETS
+from gentool.mcmc.family import MCMC
 from gentool.presets import available_presets
+from gentool.runtime.flags import Flag, FlagTable
 
 app = typer.Typer(help="MCMC: random-walk MH, MALA, HMC, Gibbs and parallel tempering on ring8, grid25 and a 2-D "
                        "Ising lattice, with R-hat, ESS and the modes each sampler visits.", no_args_is_help=True)
 
+
+FLAGS = FlagTable(
+    Flag("preset", "--preset"), Flag("config", "--config"), Flag("set_", "--set"), Flag("out_dir", "--out"),
+    Flag("seed", "--seed", ("seed",)), Flag("device", "--device", ("device",)),
+    *[Flag(name, f"--{name.replace('_', '-')}", (name,))
+      for name in ("target", "sampler", "chains", "steps", "budget", "burn_in", "step", "leapfrog", "temperatures",
+                   "size", "beta")])
 
 @app.command("sample")
 @handle_errors
@@ -50,25 +66,7 @@ def sample(
 
     Config precedence: preset < --config FILE < named flags < --set key=value.
     """
-    flags = {"target": target, "sampler": sampler, "chains": chains, "steps": steps, "budget": budget,
-             "burn_in": burn_in, "step": step, "leapfrog": leapfrog, "temperatures": temperatures, "size": size,
-             "beta": beta, "seed": seed, "device": device}
-    run_command(group="mcmc", preset=preset or "default", resolve=resolve_mcmc_config, run_core=run_mcmc,
-                flags=flags, config_file=config, assignments=set_, out_dir=out_dir, resume=resume, as_json=json_,
-                quiet=quiet, lines=_lines)
+    run_command(MCMC, FLAGS, locals())
 
 
-def _lines(summary: dict) -> list[str]:
-    final = summary["final"]
-    ess = f"ESS bulk {final['ess_bulk_min']}, tail {final['ess_tail_min']}, R-hat {final['rhat_max']}"
-    if summary["target"] == "ising":
-        return [f"ising {summary['size']}x{summary['size']}, beta {summary['beta']}: |m| {final['abs_magnetisation']}, "
-                f"energy per site {final['energy_per_site']} (Onsager, infinite lattice: "
-                f"{final['onsager_energy_per_site']}); flip rate {final['flip_rate']}; worst of m, |m|, E: {ess}"]
-    kl = "n/a" if final["reverse_kl"] is None else f"{final['reverse_kl']:.3f}"
-    return [f"{summary['sampler']} on {summary['target']}: acceptance {final['acceptance']:.3f}, "
-            f"{final['evaluations_per_chain']} evaluations per chain",
-            f"modes visited {final['modes_visited']}/{len(final['mode_counts'])} (per chain "
-            f"{final['modes_visited_per_chain']}); pooled draws: {final['modes_captured']} captured, "
-            f"{100 * final['high_quality']:.1f}% high quality, reverse KL {kl}",
-            f"worst coordinate: {ess}, ESS per 1,000 evaluations {final['ess_per_1000_evaluations']}"]
+FLAGS.bind(sample)

@@ -23,7 +23,7 @@ from gentool.cli.common import (
     handle_errors,
     out,
     print_json,
-    train_command,
+    run_command,
 )
 from gentool.cli.vae_creative import RunOption
 from gentool.presets import available_presets
@@ -71,7 +71,7 @@ def train(
 
     Config precedence: preset < --config FILE < named flags < --set key=value. Ctrl-C saves and exits 130.
     """
-    train_command(VAE, TRAIN_FLAGS, locals())
+    run_command(VAE, TRAIN_FLAGS, locals())
 
 
 TRAIN_FLAGS.bind(train)

@@ -190,11 +190,11 @@ def load_font_dataset(config: FontDataConfig, data_dir: str | Path | None = None
         reasons = "; ".join(f"{r['file']}: {r['reason']}" for r in skipped_records[:5])
         raise UsageError(f"none of the {len(files)} font files has usable glyphs for A-Z ({reasons}); "
                          f"point --fonts-dir at text fonts")
-    for folder in config.fonts_dirs:  # a folder that adds nothing is a mistake, even with matplotlib's faces
-        if not any(face.source == str(folder) for face in faces):
-            mine = [r for s, r in zip(skipped, skipped_records) if Path(folder).expanduser() in s.path.parents]
+    for fonts_dir in config.fonts_dirs:  # a folder that adds nothing is a mistake, even with matplotlib's faces
+        if not any(face.source == str(fonts_dir) for face in faces):
+            mine = [r for s, r in zip(skipped, skipped_records) if Path(fonts_dir).expanduser() in s.path.parents]
             reasons = "; ".join(f"{r['file']}: {r['reason']}" for r in mine[:3])
-            raise UsageError(f"--fonts-dir '{folder}' gave no usable face: all {len(mine)} of its font files were "
+            raise UsageError(f"--fonts-dir '{fonts_dir}' gave no usable face: all {len(mine)} of its font files were "
                              f"skipped ({reasons}); point it at text fonts with A-Z, or drop it")
     held_out = split_faces(faces, config)
     images, labels, face_ids = _render_samples(faces, config, reporter)

@@ -58,6 +58,7 @@ def fit_once(points: torch.Tensor, config: EmConfig, restart: int, ctx: RunConte
 
 
 def run_em(config: EmConfig, run: RunDir, ctx: RunContext, preset: str | None, command: str | None) -> TrainOutcome:
+    ctx.decide_device(config.device)  # decided already on the shared run path; here for direct library calls
     started = time.perf_counter()
     set_seed(config.seed)
     source = load_point_source(config.dataset, config.points)

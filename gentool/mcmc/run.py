@@ -28,6 +28,7 @@ PROGRESS_EVERY = 500
 
 def run_mcmc(config: McmcConfig, run: RunDir, ctx: RunContext, preset: str | None,
              command: str | None) -> TrainOutcome:
+    ctx.decide_device(config.device)  # decided already on the shared run path; here for direct library calls
     started = time.perf_counter()
     set_seed(config.seed)
     rng = np.random.default_rng(config.seed)

@@ -41,6 +41,9 @@ class Family:
     run_name: Callable[[Any, str], str]  # (config, preset) -> default run folder name
     describe: Callable[[Any, str], str]  # (config, preset) -> what the start line says about the run
     outcome_lines: Callable[[dict], list[str]]  # a finished run's summary -> the lines `train` prints about it
+    resumable: bool = True  # False: runs of seconds that keep no checkpoints (EM, MCMC, VI)
+    verb: str = "training"  # the start line: "training runs/x on cpu (...)"
+    command: str = "train"  # the command that makes its runs: gentool NAME COMMAND
 
 
 FAMILIES: dict[str, Family] = {}
@@ -49,6 +52,38 @@ FAMILIES: dict[str, Family] = {}
 def register_family(family: Family) -> Family:
     FAMILIES[family.name] = family
     return family
+
+
+@dataclass
+class OneShot:
+    """The trainer of a family whose core entry does a whole run in seconds and keeps no checkpoint:
+    `run_core(config, run, ctx, preset, command)` returns the TrainOutcome. Ctrl-C ends it as "interrupted" with
+    the result so far; there is nothing to resume."""
+
+    run_core: Callable[..., Any]
+    config: Any
+    run: RunDir
+    ctx: RunContext
+    epoch: int = 0
+
+    def resume_from_last(self) -> "OneShot":
+        raise UsageError("this run keeps no checkpoint, so there is nothing to resume")
+
+    def run_to_end(self, preset: str | None = None, command: str | None = None) -> Any:
+        return self.run_core(self.config, self.run, self.ctx, preset, command)
+
+
+def one_shot_family(*, name: str, resolve_config: Callable[..., Any], read_config: Callable[[dict], Any],
+                    config_dict: Callable[[Any], dict], run_core: Callable[..., Any],
+                    outcome_lines: Callable[[dict], list[str]], verb: str, command: str) -> Family:
+    """A family without checkpoints (see OneShot): its data are checked while its config is resolved."""
+    return register_family(Family(
+        name=name, default_preset="default", resolve_config=resolve_config, read_config=read_config,
+        config_dict=config_dict, load_data=lambda config, ctx: None,
+        make_trainer=lambda config, data, run, ctx: OneShot(run_core, config, run, ctx),
+        run_name=lambda config, preset: f"{name}-{preset}",
+        describe=lambda config, preset: f"preset {preset}, seed {config.seed}", outcome_lines=outcome_lines,
+        resumable=False, verb=verb, command=command))
 
 
 def read_run_config(run: RunDir, family: Family) -> Any:
@@ -64,13 +99,16 @@ def start_run(family: Family, config: Any, ctx: RunContext, *, out: str | Path |
     run = RunDir.create(out, family.run_name(config, preset))
     run.write_config(family.config_dict(config))
     trainer = family.make_trainer(config, data, run, ctx)
-    ctx.reporter.info(f"training {run.path} on {describe_device(ctx.device)} ({family.describe(config, preset)})")
+    ctx.reporter.info(f"{family.verb} {run.path} on {describe_device(ctx.device)} ({family.describe(config, preset)})")
     return trainer.run_to_end(preset, command)
 
 
 def resume_run(family: Family, path: str | Path, ctx: RunContext, *, epochs: int | None = None,
                command: str | None = None) -> Any:
     """Continue a run from its last checkpoint with its own config (a new epoch total and device if given)."""
+    if not family.resumable:
+        raise UsageError(f"{family.name} runs take seconds and keep no checkpoints, so there is nothing to resume; "
+                         f"start a new run (pass the old run's config.yaml with --config to repeat it)")
     run = open_run(path, family.name, what="--resume")
     config = read_run_config(run, family)
     if epochs is not None:

@@ -30,6 +30,7 @@ NEGLIGIBLE_WEIGHT = 0.1
 
 
 def run_vi(config: ViConfig, run: RunDir, ctx: RunContext, preset: str | None, command: str | None) -> TrainOutcome:
+    ctx.decide_device(config.device)  # decided already on the shared run path; here for direct library calls
     started = time.perf_counter()
     set_seed(config.seed)
     run.write_config(config_to_dict(config))
