@@ -161,7 +161,8 @@ def open_run(path: str | Path, kind: str, what: str = "--run") -> RunDir:
     run = RunDir.open_existing(path, what=what)
     found = run.kind()
     if found is not None and found != kind:
-        raise UsageError(f"{what} '{run.path}' is a {found.upper()} run; `gentool {kind} ...` commands take "
+        article = "an" if found[0].upper() in "AEFHILMNORSX" else "a"  # as the letters are spoken: an EM, a GAN
+        raise UsageError(f"{what} '{run.path}' is {article} {found.upper()} run; `gentool {kind} ...` commands take "
                          f"{kind.upper()} runs (`gentool {found} ...` takes this one)")
     return run
 
