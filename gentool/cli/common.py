@@ -15,7 +15,7 @@ from typing import Annotated, Any, Callable, Iterator, Optional
 import typer
 from rich.console import Console
 
-from gentool.errors import GentoolError
+from gentool.errors import GentoolError, UsageError, describe_os_error
 from gentool.runtime.context import RunContext
 from gentool.runtime.flags import FlagTable
 from gentool.runtime.progress import Reporter
@@ -55,13 +55,22 @@ def error_line(message: str) -> None:
 def handle_errors(command: Callable) -> Callable:
     """Known problems: one line and their exit code (2 bad input, 1 run failure); Ctrl-C: 130.
 
-    Anything unexpected is a one-line cause and exit 1; GENTOOL_DEBUG=1 shows the traceback.
+    A path the user named that cannot be read or written (permissions, a read-only file system, a file where a
+    folder belongs, a name too long) is bad input: exit 2 with the path and the reason. A full disk is a run
+    failure (exit 1). Anything unexpected is a one-line cause and exit 1; GENTOOL_DEBUG=1 shows the traceback.
     """
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            refuse_undecodable_paths(kwargs)
             return command(*args, **kwargs)
+        except OSError as err:
+            if os.environ.get("GENTOOL_DEBUG") == "1":
+                raise
+            failure = describe_os_error(err)
+            error_line(str(failure))
+            raise typer.Exit(failure.exit_code) from None
         except GentoolError as err:
             error_line(str(err))
             raise typer.Exit(err.exit_code) from None
@@ -77,6 +86,19 @@ def handle_errors(command: Callable) -> Callable:
             raise typer.Exit(1) from None
 
     return wrapper
+
+
+def refuse_undecodable_paths(arguments: dict[str, Any]) -> None:
+    """A file or folder name that is not UTF-8 could not be printed back or written into a figure or a JSON file
+    as the user typed it, so it is refused before anything runs."""
+    for value in arguments.values():
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(item, (str, Path)):
+                try:
+                    str(item).encode("utf-8")
+                except UnicodeEncodeError:
+                    shown = os.fsencode(str(item)).decode("utf-8", "backslashreplace")
+                    raise UsageError(f"'{shown}' is not a UTF-8 name; rename it or choose a UTF-8 name") from None
 
 
 def print_json(data: dict) -> None:

@@ -46,7 +46,8 @@ def _show(result: dict, as_json: bool, lines: Callable[[dict], list[str]]) -> No
 @handle_errors
 def sample(
     style: Annotated[str, typer.Option(help=f"Genre to sample: {', '.join(GENRES)}.")],
-    n: Annotated[int, typer.Option("--n", min=1, max=1000, help="Tracks to write.")] = 8,
+    n: Annotated[int, typer.Option("--n", min=1, max=1000, help="Tracks to write (tracks x bars: at most 1,024 "
+                                                                "bars a command).")] = 8,
     temperature: TemperatureOption = 0.5,
     bars: Annotated[int, typer.Option(min=1, max=256, help="Bars per track: one z_high, z_low evolving bar to "
                                                            "bar.")] = 1,
@@ -83,7 +84,8 @@ def blend(
     second: Annotated[str, typer.Argument(help="Second genre.")],
     ratio: Annotated[Optional[float], typer.Option(help="Share of the second genre (default 0.5).")] = None,
     ratios: Annotated[Optional[str], typer.Option(help="Several shares, e.g. 0,0.25,0.5,0.75,1.")] = None,
-    n: Annotated[int, typer.Option("--n", min=1, max=1000, help="Tracks per ratio.")] = 4,
+    n: Annotated[int, typer.Option("--n", min=1, max=1000, help="Tracks per ratio (ratios x tracks x bars: at "
+                                                                "most 1,024 bars a command).")] = 4,
     bars: Annotated[int, typer.Option(min=1, max=256, help="Bars per track.")] = 4,
     temperature: TemperatureOption = 0.5,
     bpm: BpmOption = 110.0, seed: SeedOption = 0, run: RunOption = None, out_dir: OutOption = None,

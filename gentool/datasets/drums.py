@@ -55,6 +55,9 @@ class DrumDataConfig:
                                                      f"known genres: {', '.join(GENRES)}"))
         if not self.genres:
             problems.append(("genres", f"no genres given; known genres: {', '.join(GENRES)}"))
+        repeated = sorted({genre for genre in self.genres if self.genres.count(genre) > 1})
+        if repeated:
+            problems.append(("genres", f"{', '.join(repeated)} listed twice; name each genre once"))
         return problems
 
 
@@ -109,13 +112,14 @@ class DrumDataset:
         for genre in self.genres_present():
             rows = self.genre == GENRES.index(genre)
             phrases = sorted(set(self.phrase[rows].tolist()))
-            consistency = [drum_metrics.groove_consistency(as_bars(self.phrase_pattern(p).hits))
-                           for p in phrases]
+            # only phrases of two bars or more have a consistency between bars (one-bar files give NaN)
+            consistency = [c for c in (drum_metrics.groove_consistency(as_bars(self.phrase_pattern(p).hits))
+                                       for p in phrases) if np.isfinite(c)]
             per_genre[genre] = {
                 "bars": int(rows.sum()), "phrases": len(phrases),
                 "train_bars": int((rows & ~self.is_val).sum()), "val_bars": int((rows & self.is_val).sum()),
                 **drum_metrics.summarise(self.hits[rows]),
-                "groove_consistency": round(float(np.nanmean(consistency)), 4) if phrases else None,
+                "groove_consistency": round(float(np.mean(consistency)), 4) if consistency else None,
                 **feel(self.hits[rows], self.velocity[rows], self.offset[rows]),
             }
         return {"path": str(self.path), "fingerprint": self.fingerprint, "built": self.built,

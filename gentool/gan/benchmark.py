@@ -48,7 +48,10 @@ def parse_fix_set(text: str) -> list[str]:
     """'vanilla' -> [], 'pacgan+r1' -> ['pacgan', 'r1']."""
     if text == VANILLA:
         return []
-    names = [name.strip() for name in text.split("+") if name.strip()]
+    names = [name.strip() for name in text.split("+")]
+    if not all(names):  # "pacgan+", "+r1", "a++b" and "" would silently become another fix set
+        raise UsageError(f"--fixes '{text}' has an empty fix name; write 'vanilla', one fix, or fixes joined by "
+                         f"single '+' signs (e.g. pacgan+r1)")
     if VANILLA in names:
         raise UsageError(f"--fixes '{text}': '{VANILLA}' means no fix, so it stands alone; list the fixes to combine")
     for name in names:
@@ -214,6 +217,7 @@ def run_benchmark(*, datasets: list[str] | None, fix_sets: list[str] | None, see
     if len(set(fix_sets)) != len(fix_sets):
         raise UsageError("a fix set is listed twice in --fixes")
     seed_list = list(range(seeds))
+    check_benchmark_folder(out)
     specs = plan(datasets, fix_sets, seed_list, out, fonts_preset, assignments, ctx.requested_device or "auto",
                  ctx.data_dir, jobs)
     done = sum(status_of(spec) == "done" for spec in specs)
@@ -232,6 +236,15 @@ def run_benchmark(*, datasets: list[str] | None, fix_sets: list[str] | None, see
     relative_cost(table)
     return {"datasets": datasets, "fix_sets": fix_sets, "seeds": seed_list, "table": table, "published": PUBLISHED,
             "runs": {spec.name: spec.folder for spec in specs}}
+
+
+def check_benchmark_folder(out: Path) -> None:
+    """A benchmark folder holds run folders by dataset; a file, or a single run's folder, is not one."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out '{out}' is a file, not a folder; choose a folder for the benchmark")
+    if (out / "config.yaml").is_file() or (out / "checkpoints").is_dir():
+        raise UsageError(f"--out '{out}' is a run folder, not a benchmark folder; choose a new folder (or the one "
+                         f"an earlier benchmark wrote, to continue it)")
 
 
 def write_report(out: Path, report: dict, markdown: str) -> list[Path]:

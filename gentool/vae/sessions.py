@@ -35,6 +35,19 @@ def save_result(folder: Path, name: str, result: dict) -> dict:
     return {**result, "json": str(written)}
 
 
+# one command writes at most this many bars of MIDI + WAV + piano roll: about 0.1 MB of WAV and 50 ms a bar here,
+# so a command finishes in about a minute with about 100 MB; more is refused up front rather than left to fill a disk
+MAX_OUTPUT_BARS = 1024
+
+
+def check_output_size(tracks: int, bars_per_track: int, what: str) -> None:
+    total = tracks * bars_per_track
+    if total > MAX_OUTPUT_BARS:
+        raise UsageError(f"{what} = {total:,} bars is more than the {MAX_OUTPUT_BARS:,} bars one command writes "
+                         f"(about 0.1 MB of WAV a bar); write fewer or shorter tracks, or run the command again "
+                         f"with another --seed")
+
+
 def seeded(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
@@ -45,13 +58,15 @@ def blend_ratios(ratio: float | None, ratios: str | None) -> list[float]:
         raise UsageError("give --ratio or --ratios, not both")
     if ratios is not None:
         try:
-            values = [float(v) for v in ratios.split(",") if v.strip()]
+            values = [float(v) for v in ratios.split(",")]  # an empty item ("0,,1") is refused, not skipped
         except ValueError:
             raise UsageError(f"--ratios must be comma-separated numbers like 0,0.25,0.5, got '{ratios}'") from None
     else:
         values = [0.5 if ratio is None else ratio]
     if not values or any(not 0 <= v <= 1 for v in values):
         raise UsageError(f"blend ratios must lie between 0 and 1, got {values}")
+    if len(set(values)) != len(values):
+        raise UsageError(f"--ratios lists a ratio twice ({ratios}); give each once")
     return values
 
 
@@ -88,6 +103,7 @@ def analyze(ctx: RunContext, run: Path | None) -> tuple[RunDir, dict]:
 def sample(ctx: RunContext, run: Path | None, out: Path | None, *, style: str, n: int, temperature: float,
            bars: int, bpm: float, seed: int) -> dict:
     validate_genre(style)
+    check_output_size(n, bars, f"--n {n} tracks x --bars {bars}")
     chosen, studio = open_studio(ctx, run)
     folder = out or chosen.samples / style
     rng = seeded(seed)
@@ -124,7 +140,11 @@ def blend(ctx: RunContext, run: Path | None, out: Path | None, *, first: str, se
     """Tracks mixing two styles in z_high at each ratio (--ratio R or --ratios A,B,C)."""
     validate_genre(first)
     validate_genre(second)
+    if first == second:
+        raise UsageError(f"blending {first} with itself changes nothing; give two different genres, or use "
+                         f"`gentool vae sample --style {first}`")
     shares = blend_ratios(ratio, ratios)
+    check_output_size(len(shares) * n, bars, f"{len(shares)} ratios x --n {n} tracks x --bars {bars}")
     chosen, studio = open_studio(ctx, run)
     folder = out or chosen.samples / f"blend-{first}-{second}"
     blends = creative.blend(studio, first, second, shares, n, bars, temperature, seeded(seed))

@@ -60,8 +60,10 @@ def drum_report(stats: dict) -> list[Table | str]:
     classifier = stats["genre_classifier"]
     state = "built now" if stats["built"] else "cache hit"
     return [table, baselines,
-            f"genre classifier: {classifier['held_out_accuracy']:.1%} on {classifier['held_out_bars']} held-out "
-            f"bars ({', '.join(f'{g} {a:.0%}' for g, a in classifier['per_genre'].items())})",
+            (f"genre classifier: {classifier['held_out_accuracy']:.1%} on {classifier['held_out_bars']} held-out "
+             f"bars ({', '.join(f'{g} {a:.0%}' for g, a in classifier['per_genre'].items())})"
+             if classifier["held_out_accuracy"] is not None else
+             "genre classifier: not measured (no held-out bars; add files or phrases)"),
             *[f"skipped {item['file']}: {item['reason']}" for item in stats["skipped"]],
             f"dataset {stats['fingerprint']} ({state}): {stats['path']}  ({stats['train_bars']} train / "
             f"{stats['val_bars']} held-out bars)",
