@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from gentool import __version__
-from gentool.cli import data, em, gan, mcmc, vae, vi  # the course's other families
+from gentool.cli import data, em, gan, mcmc, rbm, vae, vi  # the course's other families
 
 app = typer.Typer(
     name="gentool",
@@ -24,6 +24,7 @@ app.add_typer(vae.app, name="vae")
 app.add_typer(em.app, name="em")
 app.add_typer(mcmc.app, name="mcmc")
 app.add_typer(vi.app, name="vi")
+app.add_typer(rbm.app, name="rbm")
 
 
 def _show_version(value: bool) -> None:

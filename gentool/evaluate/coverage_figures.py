@@ -6,6 +6,7 @@ one PNG atomically.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Sequence
 
@@ -14,6 +15,8 @@ import torch
 from matplotlib.colors import LogNorm
 
 from gentool.datasets.font_faces import LETTERS
+from gentool.evaluate.coverage import CoverageSettings, baseline_images, measure
+from gentool.evaluate.letters import LetterEvaluator
 from gentool.io.figures import plt, save_figure
 from gentool.io.images import save_letter_sheet, to_unit_range
 
@@ -123,3 +126,23 @@ def compare_runs(path: str | Path, runs: Sequence[tuple[str, Sequence[dict]]]) -
     axes[0].legend(fontsize=7)
     fig.tight_layout()
     return save_figure(fig, path)
+
+
+def coverage_beside_baselines(images: torch.Tensor, evaluator: LetterEvaluator, settings: CoverageSettings, *,
+                              seed: int, baselines: Sequence[str], out_dir: Path, started: float) -> dict:
+    """The coverage report of a model's images (any family's, in [-1, 1]) with the requested baselines measured the
+    same way; writes the histogram and samples-by-letter figures into `out_dir`. `started`: when making the
+    images began (time.perf_counter), so "seconds" covers making and scoring them."""
+    model_report, probabilities = measure(images, evaluator, settings)
+    seconds = time.perf_counter() - started
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = [letter_histogram(out_dir / "coverage_histogram.png", model_report),
+               samples_by_letter(out_dir / "coverage_samples.png", images, probabilities, settings.threshold)]
+    result = {"model": model_report, "seconds": round(seconds, 2), "seed": seed,
+              "evaluator": {"path": str(evaluator.path), "held_out_accuracy": evaluator.report["held_out"]["accuracy"]},
+              "baselines": {}}
+    for name in baselines:
+        result["baselines"][name], _ = measure(baseline_images(name, evaluator, len(images), seed), evaluator,
+                                               settings)
+    result["figures"] = [str(p) for p in written]
+    return result

@@ -14,7 +14,7 @@ import torch
 from gentool.datasets.font_faces import LETTERS
 from gentool.errors import UsageError
 from gentool.evaluate import coverage_figures as figures
-from gentool.evaluate.coverage import CoverageSettings, baseline_images, generate, measure
+from gentool.evaluate.coverage import CoverageSettings, generate
 from gentool.evaluate.letters import LetterEvaluator
 from gentool.gan.config import GanConfig
 from gentool.gan.models import Generator
@@ -32,19 +32,8 @@ def measure_generator(generator: Generator, config: GanConfig, evaluator: Letter
     """coverage.json and figures for a generator, with the requested baselines measured the same way."""
     started = time.perf_counter()
     images = generate(generator, settings.samples, config.model.z_dim, config.model.conditional, seed, device)
-    model_report, probabilities = measure(images, evaluator, settings)
-    seconds = time.perf_counter() - started
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = [figures.letter_histogram(out_dir / "coverage_histogram.png", model_report),
-               figures.samples_by_letter(out_dir / "coverage_samples.png", images, probabilities, settings.threshold)]
-    result = {"model": model_report, "seconds": round(seconds, 2), "seed": seed,
-              "evaluator": {"path": str(evaluator.path), "held_out_accuracy": evaluator.report["held_out"]["accuracy"]},
-              "baselines": {}}
-    for name in baselines:
-        result["baselines"][name], _ = measure(baseline_images(name, evaluator, settings.samples, seed), evaluator,
-                                               settings)
-    result["figures"] = [str(p) for p in written]
-    return result
+    return figures.coverage_beside_baselines(images, evaluator, settings, seed=seed, baselines=baselines,
+                                             out_dir=out_dir, started=started)
 
 
 def alphabet(path: Path, generator: Generator, config: GanConfig, evaluator: LetterEvaluator, seed: int,

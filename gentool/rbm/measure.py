@@ -1,0 +1,112 @@
+"""What the rbm measuring commands compute from a trained run: the letter coverage of Gibbs samples beside the
+baselines `gan coverage` uses, and the held-out log-likelihood with an exact or AIS log-partition function.
+Nothing here trains or prints."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import torch
+
+from gentool.config import build_config, config_to_dict
+from gentool.errors import UsageError
+from gentool.evaluate.coverage import BASELINES, CoverageSettings
+from gentool.evaluate.coverage_figures import coverage_beside_baselines
+from gentool.evaluate.letters import load_letter_evaluator
+from gentool.rbm import figures
+from gentool.rbm.model import EXACT_MAX_HIDDEN, ais_log_partition, as_images, exact_log_partition, gibbs_chains
+from gentool.rbm.train import load_binary_letters
+from gentool.rbm.trained import TrainedRbm
+from gentool.runtime.context import RunContext
+from gentool.runtime.files import atomic_write_json
+
+
+def check_baselines(names: list[str] | None) -> list[str]:
+    for name in names or []:
+        if name not in BASELINES:
+            raise UsageError(f"unknown baseline '{name}'; choose from {', '.join(BASELINES)}")
+    return list(names or BASELINES)
+
+
+def sample(trained: TrainedRbm, ctx: RunContext, *, chains: int = 2600, gibbs: int = 1000,
+           baselines: list[str] | None = None, seed: int = 0, out_dir: Path | None = None) -> dict:
+    """`chains` Gibbs chains of `gibbs` steps from uniform noise, their last p(v | h) scored by the letter
+    evaluator beside the baselines; writes coverage.json, the coverage figures and the chains figure."""
+    baselines = check_baselines(baselines)
+    if chains < 26:
+        raise UsageError(f"--chains must be at least 26 (one per letter), got {chains}")
+    if gibbs < 1:
+        raise UsageError(f"--gibbs must be at least 1, got {gibbs}")
+    config = trained.config
+    run_settings = {key: value for key, value in config_to_dict(config.evaluation).items()
+                    if key in ("threshold", "min_share")}
+    settings = build_config(CoverageSettings, {**run_settings, "samples": chains}, prefix="coverage")
+    evaluator = load_letter_evaluator(config.data, ctx.data_dir, trained.device, settings=config.evaluation.evaluator,
+                                      reporter=ctx.reporter)
+    folder = out_dir or trained.folder
+    started = time.perf_counter()
+    rng = torch.Generator(device=trained.device).manual_seed(seed)
+    probs, _ = gibbs_chains(trained.rbm, chains=chains, steps=gibbs, rng=rng)
+    result = coverage_beside_baselines(as_images(probs).cpu(), evaluator, settings, seed=seed, baselines=baselines,
+                                       out_dir=folder / "figures", started=started)
+    steps = tuple(s for s in figures.CHAIN_STEPS if s <= gibbs) + (() if gibbs in figures.CHAIN_STEPS else (gibbs,))
+    result["figures"].append(str(figures.chains(folder / "figures" / "sample_chains.png", trained.rbm, seed=seed,
+                                                steps=steps)))
+    result.update(checkpoint=str(trained.checkpoint), kind="letters", method=config.method_name,
+                  hidden=config.model.hidden, chains=chains, gibbs=gibbs, samples=chains,
+                  threshold=settings.threshold)
+    result["path"] = str(atomic_write_json(folder / "coverage.json", result))
+    return result
+
+
+def likelihood(trained: TrainedRbm, ctx: RunContext, *, ais_runs: int = 100, ais_steps: int = 10_000,
+               seed: int = 0, exact: bool | None = None) -> dict:
+    """Mean log-likelihood of the training and held-out letters in nats per image: log p(v) = -F(v) - log Z, with
+    log Z exact by enumerating the 2^H hidden states (H <= 20) or estimated by AIS (with its spread)."""
+    if ais_runs < 2 or ais_steps < 1:
+        raise UsageError(f"AIS needs --ais-runs >= 2 and --ais-steps >= 1 (got {ais_runs} and {ais_steps})")
+    rbm, config = trained.rbm, trained.config
+    exact = rbm.hidden <= EXACT_MAX_HIDDEN if exact is None else exact
+    if exact and rbm.hidden > EXACT_MAX_HIDDEN:
+        raise UsageError(f"the exact log-partition enumerates 2^H hidden states, too many for H = {rbm.hidden} "
+                         f"(at most {EXACT_MAX_HIDDEN}); use AIS")
+    data = load_binary_letters(config, ctx, evaluate=False)
+    started = time.perf_counter()
+    if exact:
+        log_z = exact_log_partition(rbm)
+        partition = {"method": "exact", "log_z": log_z, "log_z_low": log_z, "log_z_high": log_z,
+                     "hidden_states": 2**rbm.hidden}
+    else:
+        # the base distribution: independent pixels at the training data's frequencies (Salakhutdinov & Murray)
+        share = data.train.mean(dim=0).clamp(1e-3, 1 - 1e-3)
+        rng = torch.Generator(device=trained.device).manual_seed(seed)
+        partition = {"method": "ais", **ais_log_partition(rbm, runs=ais_runs, steps=ais_steps,
+                                                          base_visible_bias=torch.log(share / (1 - share)), rng=rng)}
+    seconds = time.perf_counter() - started
+    partition["log_z_low"] = finite(partition["log_z_low"])  # -inf when 3 standard errors exceed the mean weight
+    result = {"checkpoint": str(trained.checkpoint), "method": config.method_name, "hidden": rbm.hidden,
+              "binarize": config.binarize, "partition": partition, "seconds": round(seconds, 2), "seed": seed}
+    with torch.no_grad():
+        for split, v in (("train", data.train), ("held_out", data.val)):
+            mean = float(-rbm.free_energy(v).double().mean())  # mean of -F(v); log p = that - log Z
+            result[split] = {"images": len(v), "log_likelihood": mean - partition["log_z"],
+                             # a larger log Z means a lower likelihood: the bounds swap
+                             "log_likelihood_low": mean - partition["log_z_high"],
+                             "log_likelihood_high": finite(mean - partition["log_z_low"])}
+    result["independent_pixels"] = independent_pixels_baseline(data.train, data.val)
+    result["path"] = str(atomic_write_json(trained.folder / "likelihood.json", result))
+    return result
+
+
+def independent_pixels_baseline(train: torch.Tensor, val: torch.Tensor) -> float:
+    """Held-out log-likelihood (nats per image) of independent pixels at the training frequencies: the RBM with
+    no hidden units, the floor any trained RBM should clear."""
+    share = train.double().mean(dim=0).clamp(1e-3, 1 - 1e-3)
+    v = val.double()
+    return float((v * share.log() + (1 - v) * (1 - share).log()).sum(dim=1).mean())
+
+
+def finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None

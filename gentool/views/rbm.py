@@ -1,0 +1,43 @@
+"""What the `rbm` commands print: Gibbs samples' coverage beside baselines, and the likelihood."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from gentool.views.gan import BASELINE_NOTES, LETTER_ROWS
+from gentool.views.tables import beside_baselines, cell
+
+
+def sample_view(result: dict) -> tuple[Table, list[str]]:
+    table = beside_baselines(
+        f"Gibbs samples of {result['checkpoint']} ({result['method']}, H={result['hidden']})",
+        f"{result['chains']} chains from uniform noise, {result['gibbs']} Gibbs steps each, scored as their last "
+        f"p(v|h); confident at p >= {result['threshold']}; covered at >= {result['model']['min_count']}; entropy "
+        f"normalised to 1 = uniform; baselines: "
+        + ", ".join(f"{n} = {BASELINE_NOTES[n]}" for n in result["baselines"]),
+        LETTER_ROWS, result)
+    missing = result["model"]["missing"]
+    return table, [f"missing letters: {''.join(missing) if missing else 'none'}",
+                   f"sampled and scored in {result['seconds']:.2f} s; wrote {result['path']} and "
+                   f"{', '.join(result['figures'])}"]
+
+
+def likelihood_lines(result: dict) -> list[str]:
+    partition = result["partition"]
+    if partition["method"] == "exact":
+        how = f"log Z = {partition['log_z']:.3f} exact (summed over {partition['hidden_states']:,} hidden states)"
+    else:
+        how = (f"log Z = {partition['log_z']:.3f} by AIS ({partition['runs']} runs x {partition['steps']} "
+               f"temperatures; mean weight ± 3 s.e.: [{cell(partition['log_z_low'], '{:.3f}')}, "
+               f"{partition['log_z_high']:.3f}]; std of log weights {partition['log_weight_std']:.3f})")
+    lines = [f"{result['checkpoint']} ({result['method']}, H={result['hidden']}, letters binarised by "
+             f"{result['binarize']}): {how}, {result['seconds']:.1f} s"]
+    for split, label in (("train", "training"), ("held_out", "held-out")):
+        figures = result[split]
+        spread = ("" if partition["method"] == "exact" else
+                  f" [{figures['log_likelihood_low']:.2f}, {cell(figures['log_likelihood_high'], '{:.2f}')}]")
+        lines.append(f"{label} log-likelihood: {figures['log_likelihood']:.2f}{spread} nats per image "
+                     f"({figures['images']} letters)")
+    lines.append(f"independent pixels at the training frequencies: {result['independent_pixels']:.2f} nats per "
+                 f"held-out image")
+    return lines + [f"wrote {result['path']}"]
