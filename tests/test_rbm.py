@@ -27,6 +27,7 @@ from gentool.rbm.train import RbmTrainer, binarize
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir
 from gentool.runtime.trainer import NonFiniteLoss
+
 from helpers import StopAfter, cpu_context, resume, start
 
 runner = CliRunner()
@@ -305,3 +306,17 @@ def test_gibbs_chains_keep_snapshots_and_their_own_random_stream():
     assert torch.equal(before, torch.get_rng_state())  # the global (training) stream is untouched
     assert last.shape == (10, 784) and sorted(kept) == [0, 2] and kept[0].shape == (8, 784)
     assert math.isfinite(float(last.sum()))
+
+
+def test_the_scikit_learn_reference_benchmark_scores_both_models_alike(tiny_config, data_dir):
+    from gentool.bench.rbm_reference import compare
+
+    data = {f"data.{key}": value for key, value in tiny_config["data"].items()}
+    result = compare(hidden=16, epochs=3, batch_size=16, lr=0.05, seed=0, ais_steps=200, device="cpu",
+                     data_dir=data_dir, settings=data)
+    ours, theirs = result["models"]["gentool PCD-1"], result["models"]["scikit-learn BernoulliRBM"]
+    # gentool's pseudo-likelihood of scikit-learn's model is scikit-learn's own score
+    assert theirs["pseudo_likelihood"] == pytest.approx(theirs["sklearn_score_samples"], abs=0.01)
+    # the same algorithm on the same bits lands in the same place
+    assert abs(ours["pseudo_likelihood"] - theirs["pseudo_likelihood"]) < 0.25 * abs(theirs["pseudo_likelihood"])
+    assert result["gentool_run_status"] == "completed"

@@ -32,7 +32,7 @@ from gentool.rbm.family import RBM_FAMILY
 from gentool.rbm.trained import open_trained
 from gentool.runtime.flags import Flag, FlagTable, resolved_paths
 from gentool.runtime.seeding import MAX_SEED
-from gentool.views.rbm import likelihood_lines, sample_view
+from gentool.views.rbm import compare_tables, likelihood_lines, sample_view
 
 app = typer.Typer(help="Restricted Boltzmann machines on binarised letters: train with CD-k, PCD or parallel "
                        "tempering, measure the letter coverage of Gibbs samples and the likelihood.",
@@ -147,3 +147,24 @@ def likelihood(
         return
     for line in likelihood_lines(result):
         out.print(line)
+
+
+@app.command("compare")
+@handle_errors
+def compare(
+    runs: Annotated[list[Path], typer.Argument(help="RBM run folders to compare.")],
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the methods table as Markdown.")] = False,
+    json_: JsonOption = False,
+) -> None:
+    """Compare runs: held-out log-likelihood (after `rbm likelihood`), pseudo-likelihood, letters covered, letter
+    FID and wall time; runs that share their method and H get mean ± std over seeds."""
+    result = measure.compare(runs)
+    if json_:
+        print_json(result)
+        return
+    tables, text = compare_tables(result)
+    if markdown:
+        out.print(text)
+        return
+    for table in tables:
+        out.print(table)

@@ -4,6 +4,7 @@ Nothing here trains or prints."""
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from pathlib import Path
@@ -15,12 +16,17 @@ from gentool.errors import UsageError
 from gentool.evaluate.coverage import BASELINES, CoverageSettings
 from gentool.evaluate.coverage_figures import coverage_beside_baselines
 from gentool.evaluate.letters import load_letter_evaluator
+from gentool.evaluate.spread import spread
 from gentool.rbm import figures
+from gentool.rbm.config import RbmConfig
+from gentool.rbm.family import RBM_FAMILY
 from gentool.rbm.model import EXACT_MAX_HIDDEN, ais_log_partition, as_images, exact_log_partition, gibbs_chains
 from gentool.rbm.train import load_binary_letters
 from gentool.rbm.trained import TrainedRbm
 from gentool.runtime.context import RunContext
 from gentool.runtime.files import atomic_write_json
+from gentool.runtime.rundir import RunDir, open_run
+from gentool.runtime.runs import read_run_config
 
 
 def check_baselines(names: list[str] | None) -> list[str]:
@@ -110,3 +116,44 @@ def independent_pixels_baseline(train: torch.Tensor, val: torch.Tensor) -> float
 
 def finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
+
+
+# ------------------------------------------------------------------------------------------------ compare
+
+COMPARED = ("held_out_log_likelihood", "pseudo_likelihood", "letters_covered", "entropy", "letter_fid",
+            "confident_share", "wall_time_s")
+
+
+def describe_run(run: RunDir) -> dict:
+    """A run's method, seed, updates and wall time, its last evaluation's coverage, and its held-out
+    log-likelihood when `rbm likelihood` has measured it."""
+    config: RbmConfig = read_run_config(run, RBM_FAMILY)
+    records = run.read_metrics()
+    if not records:
+        raise UsageError(f"run '{run.path}' has no finished epoch yet; train it (or --resume it) first")
+    evaluated = [r for r in records if r.get("letters_covered") is not None]
+    final = evaluated[-1] if evaluated else {}
+    try:
+        measured = json.loads((run.path / "likelihood.json").read_text(encoding="utf-8"))
+        held_out = measured["held_out"]["log_likelihood"]
+        partition = measured["partition"]["method"]
+    except (OSError, ValueError, KeyError):
+        held_out = partition = None
+    return {"run": str(run.path), "name": run.path.name, "method": config.method_name, "hidden": config.model.hidden,
+            "seed": config.seed, "epochs": records[-1]["epoch"], "updates": records[-1]["step"],
+            "held_out_log_likelihood": held_out, "partition": partition,
+            "pseudo_likelihood": records[-1].get("pseudo_likelihood"),
+            **{key: final.get(key) for key in ("letters_covered", "entropy", "letter_fid", "confident_share")},
+            "wall_time_s": round(sum(r["epoch_s"] for r in records), 2)}
+
+
+def compare(paths: list[Path]) -> dict:
+    """Runs side by side, and runs sharing their method (CD-1, CD-10, PCD, PT) and H as mean ± std over seeds."""
+    described = [describe_run(open_run(path, RBM_FAMILY.name, what="run")) for path in paths]
+    groups: dict[str, list[dict]] = {}
+    for item in described:
+        groups.setdefault(f"{item['method']} H={item['hidden']}", []).append(item)
+    summary = {name: {"runs": len(items), "updates": sorted({i["updates"] for i in items}),
+                      **{key: spread([i[key] for i in items]) for key in COMPARED}}
+               for name, items in groups.items()}
+    return {"runs": described, "groups": summary}
