@@ -8,7 +8,9 @@ scikit-learn's BernoulliRBM is PCD-1 with plain gradient steps (no momentum, no 
 epochs. Both are scored on the held-out letters by scikit-learn's own `score_samples` (the stochastic
 pseudo-likelihood: one random pixel flipped per image, times 784) and by gentool's, with the same flipped pixels,
 so the two functions are checked against each other on both models; then by the held-out log-likelihood from the
-same AIS run. Needs scikit-learn (the `test` extra).
+same AIS run. Two differences remain by design: gentool starts the visible biases at the data's log-odds (Hinton's
+guide, section 8) where scikit-learn starts them at 0, and its persistent chains at samples of those biases.
+Needs scikit-learn (the `test` extra).
 """
 
 from __future__ import annotations
@@ -65,7 +67,10 @@ def compare(*, hidden: int, epochs: int, batch_size: int, lr: float, seed: int, 
     reference = BernoulliRBM(n_components=hidden, learning_rate=lr, batch_size=batch_size, n_iter=epochs,
                              random_state=seed)
     started = time.perf_counter()
-    reference.fit(train.cpu().numpy().astype(np.float64))
+    # BernoulliRBM slices its batches in the order given and never shuffles, and the letters are stored face by
+    # face: shuffled once here, or its last updates would all come from one font
+    order = torch.randperm(len(train), generator=torch.Generator().manual_seed(seed))
+    reference.fit(train.cpu()[order].numpy().astype(np.float64))
     theirs_seconds = time.perf_counter() - started
     theirs = RBM(VISIBLE, hidden).to(ctx.device)
     theirs.weight.copy_(torch.from_numpy(reference.components_.T).float())
