@@ -147,17 +147,17 @@ class RbmTrainer(EpochTrainer):
                 self.chains, _, _ = rbm.gibbs_step(self.chains)
             return self.chains
         swaps = []
-        for _ in range(train.cd_k):
+        for sweep in range(train.cd_k):
             self.chains, _, _ = rbm.gibbs_step(self.chains, beta=self.betas)
-            swaps.append(self.swap_neighbours())
+            swaps.append(self.swap_neighbours(parity=(self.global_step * train.cd_k + sweep) % 2))
         metrics["swap_rate"] = torch.stack(swaps).mean()
         return self.chains[0]
 
-    def swap_neighbours(self) -> torch.Tensor:
-        """Metropolis swaps between chains at neighbouring temperatures (even pairs on even steps, odd pairs on odd
-        ones); returns the share of proposals accepted."""
+    def swap_neighbours(self, parity: int = 0) -> torch.Tensor:
+        """Metropolis swaps between chains at neighbouring temperatures (even pairs after even sweeps, odd pairs
+        after odd ones); returns the share of proposals accepted."""
         chains, betas = self.chains, self.betas
-        low = torch.arange(self.global_step % 2, len(betas) - 1, 2, device=self.device)  # (P,) pair k, k+1
+        low = torch.arange(parity, len(betas) - 1, 2, device=self.device)  # (P,) pairs k, k+1
         if not len(low):
             return torch.zeros((), device=self.device)
         cold, hot = chains[low], chains[low + 1]  # (P, B, V)
