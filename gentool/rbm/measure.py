@@ -100,7 +100,8 @@ def likelihood(trained: TrainedRbm, ctx: RunContext, *, ais_runs: int = 100, ais
             result[split] = {"images": len(v), "log_likelihood": mean - partition["log_z"],
                              # a larger log Z means a lower likelihood: the bounds swap
                              "log_likelihood_low": mean - partition["log_z_high"],
-                             "log_likelihood_high": finite(mean - partition["log_z_low"])}
+                             "log_likelihood_high": (None if partition["log_z_low"] is None
+                                                     else mean - partition["log_z_low"])}
     result["independent_pixels"] = independent_pixels_baseline(data.train, data.val)
     result["path"] = str(atomic_write_json(trained.folder / "likelihood.json", result))
     return result
