@@ -121,8 +121,8 @@ def finite(value: float | None) -> float | None:
 
 # ------------------------------------------------------------------------------------------------ compare
 
-COMPARED = ("held_out_log_likelihood", "pseudo_likelihood", "letters_covered", "entropy", "letter_fid",
-            "confident_share", "wall_time_s")
+COMPARED = ("held_out_log_likelihood", "ais_log_weight_std", "pseudo_likelihood", "letters_covered", "entropy",
+            "letter_fid", "confident_share", "wall_time_s")
 
 
 def describe_run(run: RunDir) -> dict:
@@ -138,11 +138,14 @@ def describe_run(run: RunDir) -> dict:
         measured = json.loads((run.path / "likelihood.json").read_text(encoding="utf-8"))
         held_out = measured["held_out"]["log_likelihood"]
         partition = measured["partition"]["method"]
+        # AIS: a wide spread of log weights (several nats) means too few temperatures; log Z is then likely
+        # underestimated and the likelihood overstated
+        log_weight_std = measured["partition"].get("log_weight_std")
     except (OSError, ValueError, KeyError):
-        held_out = partition = None
+        held_out = partition = log_weight_std = None
     return {"run": str(run.path), "name": run.path.name, "method": config.method_name, "hidden": config.model.hidden,
             "seed": config.seed, "epochs": records[-1]["epoch"], "updates": records[-1]["step"],
-            "held_out_log_likelihood": held_out, "partition": partition,
+            "held_out_log_likelihood": held_out, "partition": partition, "ais_log_weight_std": log_weight_std,
             "pseudo_likelihood": records[-1].get("pseudo_likelihood"),
             **{key: final.get(key) for key in ("letters_covered", "entropy", "letter_fid", "confident_share")},
             "wall_time_s": round(sum(r["epoch_s"] for r in records), 2)}

@@ -48,18 +48,21 @@ def compare_tables(result: dict) -> tuple[list[Table], str]:
     """Runs, then methods as mean ± std over seeds (rich), and the methods table as Markdown for the README."""
     runs = Table(title="runs (log-likelihood and pseudo-likelihood: nats per held-out image; letters of 26)",
                  title_justify="left")
-    for column in ("run", "method", "seed", "updates", "log-lik.", "pseudo-lik.", "letters", "FID", "s"):
+    for column in ("run", "method", "seed", "updates", "log-lik.", "AIS sd", "pseudo-lik.", "letters", "FID", "s"):
         runs.add_column(column, justify="left" if column in ("run", "method") else "right", no_wrap=column == "run")
     for i in result["runs"]:
         runs.add_row(i["name"], i["method"], str(i["seed"]), str(i["updates"]),
-                     cell(i["held_out_log_likelihood"], "{:.1f}"), cell(i["pseudo_likelihood"], "{:.1f}"),
+                     cell(i["held_out_log_likelihood"], "{:.1f}"), cell(i["ais_log_weight_std"], "{:.1f}"),
+                     cell(i["pseudo_likelihood"], "{:.1f}"),
                      cell(i["letters_covered"], "{}"), cell(i["letter_fid"], "{:.0f}"), f"{i['wall_time_s']:.0f}")
-    header = ["method", "runs", "updates", "held-out log-lik. (nats)", "pseudo-lik. (nats)", "letters covered",
+    header = ["method", "runs", "updates", "held-out log-lik. (nats)", "AIS log-weight sd", "pseudo-lik. (nats)",
+              "letters covered",
               "entropy", "letter FID", "recognisable", "train time (s)"]
     rows = []
     for name, stats in result["groups"].items():
         rows.append([name, str(stats["runs"]), "/".join(map(str, stats["updates"])),
                      format_spread(stats["held_out_log_likelihood"], "{:.1f}"),
+                     format_spread(stats["ais_log_weight_std"], "{:.1f}"),
                      format_spread(stats["pseudo_likelihood"], "{:.1f}"),
                      format_spread(stats["letters_covered"], "{:.1f}"), format_spread(stats["entropy"], "{:.3f}"),
                      format_spread(stats["letter_fid"], "{:.0f}"), format_spread(stats["confident_share"], "{:.2f}"),
