@@ -22,7 +22,7 @@ for seed in ${seeds[@]}; do
     esac
     [ -f "$run/summary.json" ] || gentool rbm train "${flags[@]}" --seed "$seed" --epochs "$epochs" --eval-every 10 \
       --out "$run" --quiet > /dev/null
-    [ -f "$run/likelihood.json" ] || gentool rbm likelihood --run "$run" --ais-steps 3000 --quiet > /dev/null
+    [ -f "$run/likelihood.json" ] || gentool rbm likelihood --run "$run" --ais-steps 5000 --quiet > /dev/null
   done
 done
 gentool rbm compare "$root"/*/

@@ -320,3 +320,21 @@ def test_the_scikit_learn_reference_benchmark_scores_both_models_alike(tiny_conf
     # the same algorithm on the same bits lands in the same place
     assert abs(ours["pseudo_likelihood"] - theirs["pseudo_likelihood"]) < 0.25 * abs(theirs["pseudo_likelihood"])
     assert result["gentool_run_status"] == "completed"
+
+
+def test_rbm_train_end_to_end_then_resume_with_more_epochs(tiny_rbm, data_dir, tmp_path):
+    config_file = tmp_path / "tiny.yaml"
+    config_file.write_text(yaml.safe_dump(tiny_rbm))
+    run = tmp_path / "run"
+    env = {"GENTOOL_DATA_DIR": str(data_dir)}
+    result = runner.invoke(app, ["rbm", "train", "--config", str(config_file), "--preset", "pcd", "--cd", "2",
+                                 "--out", str(run), "--json", "-q"], env=env)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["method"] == "PCD-2" and summary["epochs_completed"] == 2 and summary["preset"] == "pcd"
+    refused = runner.invoke(app, ["rbm", "train", "--resume", str(run), "--hidden", "4"], env=env)
+    assert refused.exit_code == 2 and "--hidden" in refused.stderr
+    resumed = runner.invoke(app, ["rbm", "train", "--resume", str(run), "--epochs", "3", "-q"], env=env)
+    assert resumed.exit_code == 0, resumed.output
+    assert "3/3 epochs" in resumed.stdout and "pseudo-likelihood" in resumed.stdout
+    assert [r["epoch"] for r in RunDir(run).read_metrics()] == [1, 2, 3]
