@@ -52,7 +52,8 @@ class RbmEvaluationConfig(CoverageSettings):
     gibbs: int = option(200, min=1, max=1_000_000, help="Gibbs steps of each evaluation chain (from uniform noise)")
     collapse_drop: int = option(2, min=1, max=26, help="collapse begins at the first evaluation whose letters "
                                                         "covered fall this many below the best so far")
-    pseudo_likelihood_images: int = option(2000, min=1, help="held-out images the per-epoch pseudo-likelihood uses")
+    pseudo_likelihood_images: int = option(2000, min=1, help="held-out images (drawn at random) the per-epoch "
+                                                                   "pseudo-likelihood uses")
     evaluator: EvaluatorSettings = field(default_factory=EvaluatorSettings)
 
 

@@ -21,7 +21,7 @@ from gentool.rbm import figures
 from gentool.rbm.config import RbmConfig
 from gentool.rbm.family import RBM_FAMILY
 from gentool.rbm.model import EXACT_MAX_HIDDEN, ais_log_partition, as_images, exact_log_partition, gibbs_chains
-from gentool.rbm.train import load_binary_letters
+from gentool.rbm.train import held_out_pseudo_likelihood, load_binary_letters
 from gentool.rbm.trained import TrainedRbm
 from gentool.runtime.context import RunContext
 from gentool.runtime.files import atomic_write_json
@@ -97,7 +97,8 @@ def likelihood(trained: TrainedRbm, ctx: RunContext, *, ais_runs: int = 100, ais
     with torch.no_grad():
         for split, v in (("train", data.train), ("held_out", data.val)):
             mean = float(-rbm.free_energy(v).double().mean())  # mean of -F(v); log p = that - log Z
-            result[split] = {"images": len(v), "log_likelihood": mean - partition["log_z"],
+            pseudo = held_out_pseudo_likelihood(rbm, v, None, torch.Generator(device=v.device).manual_seed(seed))
+            result[split] = {"images": len(v), "log_likelihood": mean - partition["log_z"], "pseudo_likelihood": pseudo,
                              # a larger log Z means a lower likelihood: the bounds swap
                              "log_likelihood_low": mean - partition["log_z_high"],
                              "log_likelihood_high": (None if partition["log_z_low"] is None
@@ -137,16 +138,18 @@ def describe_run(run: RunDir) -> dict:
     try:
         measured = json.loads((run.path / "likelihood.json").read_text(encoding="utf-8"))
         held_out = measured["held_out"]["log_likelihood"]
+        pseudo = measured["held_out"]["pseudo_likelihood"]  # all held-out letters, not the training subset
         partition = measured["partition"]["method"]
         # AIS: a wide spread of log weights (several nats) means too few temperatures; log Z is then likely
         # underestimated and the likelihood overstated
         log_weight_std = measured["partition"].get("log_weight_std")
     except (OSError, ValueError, KeyError):
         held_out = partition = log_weight_std = None
+        pseudo = records[-1].get("pseudo_likelihood")
     return {"run": str(run.path), "name": run.path.name, "method": config.method_name, "hidden": config.model.hidden,
             "seed": config.seed, "epochs": records[-1]["epoch"], "updates": records[-1]["step"],
             "held_out_log_likelihood": held_out, "partition": partition, "ais_log_weight_std": log_weight_std,
-            "pseudo_likelihood": records[-1].get("pseudo_likelihood"),
+            "pseudo_likelihood": pseudo,
             **{key: final.get(key) for key in ("letters_covered", "entropy", "letter_fid", "confident_share")},
             "wall_time_s": round(sum(r["epoch_s"] for r in records), 2)}
 

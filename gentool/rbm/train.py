@@ -91,9 +91,11 @@ def evaluation_rng(config: RbmConfig, device: torch.device, offset: int = 0) -> 
     return torch.Generator(device=device).manual_seed(config.seed + EVAL_SEED_OFFSET + offset)
 
 
-def held_out_pseudo_likelihood(rbm: RBM, data: torch.Tensor, images: int, rng: torch.Generator) -> float:
-    """Mean pseudo-log-likelihood (nats per image, one random pixel flipped per image as scikit-learn does)."""
-    v = data[:images]
+def held_out_pseudo_likelihood(rbm: RBM, data: torch.Tensor, images: int | None, rng: torch.Generator) -> float:
+    """Mean pseudo-log-likelihood (nats per image, one random pixel flipped per image as scikit-learn does) of
+    `images` letters drawn at random (the split is stored face by face), or of all of them (None)."""
+    v = data if images is None or images >= len(data) else data[torch.randperm(len(data), generator=rng,
+                                                                                device=data.device)[:images]]
     flip = torch.randint(0, rbm.visible, (len(v),), device=v.device, generator=rng)
     return float(rbm.pseudo_likelihood(v, flip).mean())
 

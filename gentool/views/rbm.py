@@ -38,7 +38,7 @@ def likelihood_lines(result: dict) -> list[str]:
         spread = ("" if partition["method"] == "exact" else
                   f" [{figures['log_likelihood_low']:.2f}, {cell(figures['log_likelihood_high'], '{:.2f}')}]")
         lines.append(f"{label} log-likelihood: {figures['log_likelihood']:.2f}{spread} nats per image "
-                     f"({figures['images']} letters)")
+                     f"({figures['images']} letters); pseudo-likelihood {figures['pseudo_likelihood']:.2f}")
     lines.append(f"independent pixels at the training frequencies: {result['independent_pixels']:.2f} nats per "
                  f"held-out image")
     return lines + [f"wrote {result['path']}"]
