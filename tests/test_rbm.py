@@ -338,3 +338,16 @@ def test_rbm_train_end_to_end_then_resume_with_more_epochs(tiny_rbm, data_dir, t
     assert resumed.exit_code == 0, resumed.output
     assert "3/3 epochs" in resumed.stdout and "pseudo-likelihood" in resumed.stdout
     assert [r["epoch"] for r in RunDir(run).read_metrics()] == [1, 2, 3]
+
+
+def test_likelihood_lines_show_an_open_ais_bracket():
+    from gentool.views.rbm import likelihood_lines
+
+    split = {"images": 10, "log_likelihood": -100.0, "log_likelihood_low": -101.0, "log_likelihood_high": None,
+             "pseudo_likelihood": -50.0}
+    result = {"checkpoint": "x", "method": "PCD", "hidden": 500, "binarize": "threshold", "seconds": 1.0,
+              "partition": {"method": "ais", "log_z": 10.0, "log_z_low": None, "log_z_high": 11.0, "runs": 100,
+                            "steps": 10, "log_weight_std": 9.0},
+              "train": split, "held_out": split, "independent_pixels": -287.0, "path": "p"}
+    lines = likelihood_lines(result)
+    assert "n/a to 11.000" in lines[0] and "(-101.00 to n/a)" in lines[2]

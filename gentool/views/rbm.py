@@ -29,14 +29,15 @@ def likelihood_lines(result: dict) -> list[str]:
         how = f"log Z = {partition['log_z']:.3f} exact (summed over {partition['hidden_states']:,} hidden states)"
     else:
         how = (f"log Z = {partition['log_z']:.3f} by AIS ({partition['runs']} runs x {partition['steps']} "
-               f"temperatures; mean weight ± 3 s.e.: [{cell(partition['log_z_low'], '{:.3f}')}, "
-               f"{partition['log_z_high']:.3f}]; std of log weights {partition['log_weight_std']:.3f})")
+               f"temperatures; mean weight ± 3 s.e. gives {cell(partition['log_z_low'], '{:.3f}')} to "
+               f"{partition['log_z_high']:.3f}; std of log weights {partition['log_weight_std']:.3f})")
     lines = [f"{result['checkpoint']} ({result['method']}, H={result['hidden']}, letters binarised by "
              f"{result['binarize']}): {how}, {result['seconds']:.1f} s"]
     for split, label in (("train", "training"), ("held_out", "held-out")):
         figures = result[split]
+        # no square brackets: the console would read them as markup
         spread = ("" if partition["method"] == "exact" else
-                  f" [{figures['log_likelihood_low']:.2f}, {cell(figures['log_likelihood_high'], '{:.2f}')}]")
+                  f" ({figures['log_likelihood_low']:.2f} to {cell(figures['log_likelihood_high'], '{:.2f}')})")
         lines.append(f"{label} log-likelihood: {figures['log_likelihood']:.2f}{spread} nats per image "
                      f"({figures['images']} letters); pseudo-likelihood {figures['pseudo_likelihood']:.2f}")
     lines.append(f"independent pixels at the training frequencies: {result['independent_pixels']:.2f} nats per "
