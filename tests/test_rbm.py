@@ -351,3 +351,26 @@ def test_likelihood_lines_show_an_open_ais_bracket():
               "train": split, "held_out": split, "independent_pixels": -287.0, "path": "p"}
     lines = likelihood_lines(result)
     assert "n/a to 11.000" in lines[0] and "(-101.00 to n/a)" in lines[2]
+
+
+def test_compare_groups_runs_by_method_and_reads_their_likelihood(tiny_rbm, data_dir, tmp_path):
+    from gentool.rbm import measure
+    from gentool.views.rbm import compare_tables
+
+    runs = []
+    for method, seed in (("cd", 0), ("cd", 1), ("pcd", 0)):
+        run = RunDir(tmp_path / f"{method}{seed}")
+        start(RBM_FAMILY, build_rbm_config({**tiny_rbm, "seed": seed, "train": {**tiny_rbm["train"],
+                                                                                "method": method}}), run, data_dir)
+        runs.append(run.path)
+    env = {"GENTOOL_DATA_DIR": str(data_dir)}
+    assert runner.invoke(app, ["rbm", "likelihood", "--run", str(runs[0]), "-q"], env=env).exit_code == 0
+    result = measure.compare(runs)
+    groups = result["groups"]
+    assert set(groups) == {"CD-1 H=8", "PCD H=8"} and groups["CD-1 H=8"]["runs"] == 2
+    assert groups["CD-1 H=8"]["held_out_log_likelihood"]["n"] == 1  # one of the two was measured
+    assert groups["CD-1 H=8"]["held_out_log_likelihood"]["missing"] == 1
+    _, text = compare_tables(result)
+    assert text.startswith("| method |") and "PCD H=8" in text
+    shown = runner.invoke(app, ["rbm", "compare", *map(str, runs), "--markdown"])
+    assert shown.exit_code == 0 and "CD-1 H=8" in shown.stdout
