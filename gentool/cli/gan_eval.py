@@ -25,8 +25,7 @@ from gentool.evaluate.coverage import BASELINES
 from gentool.evaluate.letters import load_letter_evaluator
 from gentool.gan import measure
 from gentool.gan.config import resolve_gan_config
-from gentool.gan.report import interpolation
-from gentool.gan.trained import letter_evaluator_for, letters_only, open_trained
+from gentool.gan.trained import open_trained
 from gentool.runtime.flags import resolved_paths
 from gentool.runtime.seeding import MAX_SEED
 from gentool.views.gan import compare_tables, coverage_view, evaluator_json, evaluator_lines, interpolation_lines
@@ -128,11 +127,8 @@ def interpolate(
 ) -> None:
     """Walk the latent space between random points and show what the generator draws along the way."""
     ctx = context_for(device, quiet, data_dir)
-    trained = open_trained(ctx, run, checkpoint)
-    letters_only(trained.config, "interpolate")
-    result = interpolation(out_file or trained.folder / "figures" / "interpolation.png", trained.generator,
-                           trained.config, letter_evaluator_for(trained, ctx), rows=rows, steps=steps, method=method,
-                           seed=seed, device=trained.device, letter=letter)
+    result = measure.interpolate(open_trained(ctx, run, checkpoint), ctx, out_file, rows=rows, steps=steps,
+                                 method=method, seed=seed, letter=letter)
     if json_:
         print_json(result)
         return
