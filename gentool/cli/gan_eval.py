@@ -31,7 +31,7 @@ from gentool.runtime.seeding import MAX_SEED
 from gentool.views.gan import compare_tables, coverage_view, evaluator_json, evaluator_lines, interpolation_lines
 
 RunOption = Annotated[Optional[Path], typer.Option(
-    "--run", help="A GAN run folder (default: the newest under runs/).")]
+    "--run", show_default="the newest under runs/", help="A GAN run folder.")]
 SeedOption = Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Seed of the noise drawn for the samples.")]
 CheckpointOption = Annotated[Optional[Path], typer.Option(help="A GAN checkpoint file instead of a run.")]
 
@@ -67,15 +67,17 @@ def coverage(
     run: RunOption = None,
     checkpoint: CheckpointOption = None,
     best: Annotated[bool, typer.Option("--best", help="Use the run's best.pt instead of last.pt.")] = False,
-    samples: Annotated[Optional[int], typer.Option(help="Images to generate (default: the run's "
-                                                        "evaluation.samples, 2600 = 100 per letter).")] = None,
-    threshold: Annotated[Optional[float], typer.Option(help="Softmax probability that counts as confident.")] = None,
-    min_share: Annotated[Optional[float], typer.Option(help="Covered at this share of a uniform count.")] = None,
+    samples: Annotated[Optional[int], typer.Option(
+        show_default="the run's evaluation.samples", help="Images to generate (2600 = 100 per letter).")] = None,
+    threshold: Annotated[Optional[float], typer.Option(
+        show_default="the run's evaluation.threshold", help="Softmax probability that counts as confident.")] = None,
+    min_share: Annotated[Optional[float], typer.Option(
+        show_default="the run's evaluation.min_share", help="Covered at this share of a uniform count.")] = None,
     baseline: Annotated[Optional[list[str]], typer.Option(
-        help=f"Baselines to print beside the model: {', '.join(BASELINES)} (repeatable; default: all).")] = None,
+        show_default="all", help=f"Baselines to print beside the model: {', '.join(BASELINES)} (repeatable).")] = None,
     seed: SeedOption = 0,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Folder for coverage.json and figures "
-                                                                  "(default: the run's figures/).")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option(
+        "--out", show_default="the run's folder", help="Folder for coverage.json and figures/.")] = None,
     device: DeviceOption = None,
     data_dir: DataDirOption = None,
     json_: JsonOption = False,
@@ -118,8 +120,8 @@ def interpolate(
     method: Annotated[str, typer.Option(help="slerp (along the noise sphere) or lerp (straight line).")] = "slerp",
     letter: Annotated[Optional[str], typer.Option(help="Conditional models: the letter to hold fixed.")] = None,
     seed: SeedOption = 0,
-    out_file: Annotated[Optional[Path], typer.Option("--out", help="PNG to write (default: the run's "
-                                                                   "figures/interpolation.png).")] = None,
+    out_file: Annotated[Optional[Path], typer.Option(
+        "--out", show_default="in the run's figures/", help="PNG to write (interpolation.png by default).")] = None,
     device: DeviceOption = None,
     data_dir: DataDirOption = None,
     json_: JsonOption = False,
@@ -139,8 +141,8 @@ def interpolate(
 @handle_errors
 def compare(
     runs: Annotated[list[Path], typer.Argument(help="Run folders to compare.")],
-    figure: Annotated[Optional[Path], typer.Option(help="Overlay figure to write (default: compare.png beside "
-                                                        "the first run).")] = None,
+    figure: Annotated[Optional[Path], typer.Option(
+        show_default="compare.png beside the first run", help="Overlay figure to write.")] = None,
     json_: JsonOption = False,
 ) -> None:
     """Compare runs: final and best coverage, entropy, letter FID, collapse onset; groups of runs that share

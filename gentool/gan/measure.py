@@ -17,7 +17,7 @@ from gentool.evaluate.spread import spread
 from gentool.gan.config import GanConfig
 from gentool.gan.family import GAN
 from gentool.gan.report import interpolation, measure_generator, save_coverage, write_run_figures
-from gentool.gan.tasks import PointTask
+from gentool.gan.tasks import PointTask, evaluation_noise
 from gentool.gan.trained import TrainedGan, letter_evaluator_for, letters_only, open_trained
 from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir, open_run, writing_into
@@ -43,10 +43,12 @@ def coverage(trained: TrainedGan, ctx: RunContext, *, samples: int | None = None
     baselines = check_baselines(baselines)
     with writing_into(RunDir(trained.folder), out_dir):
         if trained.config.on_points:
-            return point_coverage(trained, samples=samples, seed=seed, folder=out_dir or trained.folder,
-                                  baselines=baselines)
-        return letter_coverage(trained, ctx, samples=samples, threshold=threshold, min_share=min_share,
-                               baselines=baselines, seed=seed, out_dir=out_dir)
+            result = point_coverage(trained, samples=samples, seed=seed, folder=out_dir or trained.folder,
+                                    baselines=baselines)
+        else:
+            result = letter_coverage(trained, ctx, samples=samples, threshold=threshold, min_share=min_share,
+                                     baselines=baselines, seed=seed, out_dir=out_dir)
+    return {**result, "run_evaluation": evaluation_noise(trained.config)}
 
 
 def letter_coverage(trained: TrainedGan, ctx: RunContext, *, samples: int | None, threshold: float | None,
