@@ -234,3 +234,12 @@ def test_letter_figures_share_one_convention_and_undefined_entropy_is_marked(tmp
     records = [{"epoch": e, "letters_covered": c, "entropy": h, "letter_fid": 50.0, "confident_share": s}
                for e, c, h, s in ((1, 0, None, 0.0), (2, 3, 0.4, 0.2), (3, 9, 0.7, 0.5))]
     assert dynamics(tmp_path / "d.png", records, None, "t").stat().st_size > 0
+
+
+def test_a_dataset_build_names_the_settings_it_is_built_for(tiny_fonts_dir, tmp_path):
+    result = runner.invoke(app, ["data", "fonts", "--no-matplotlib-fonts", "--fonts-dir", str(tiny_fonts_dir),
+                                 "--samples-per-glyph", "2", "--set", "data.val_fraction=0.25", "--data-dir",
+                                 str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "building the letter dataset for 2 samples per glyph, data seed 0 (each data setting has its own cache)" \
+        in result.stderr
