@@ -59,7 +59,9 @@ def test_a_second_writer_is_refused_and_a_dead_writers_lock_is_taken_over(tmp_pa
         resume(GAN, run, epochs=3)
     assert json.loads(run.summary_path.read_text())["epochs_completed"] == 2  # nothing was touched
     run.lock_path.write_text(json.dumps({**live, "pid": dead_pid()}))  # a kill -9 leaves its lock behind
+    (run.checkpoints / ".last.pt.k9x2.tmp").write_bytes(b"half a checkpoint")  # and maybe a half-written file
     assert resume(GAN, run, epochs=3).status == "completed"
+    assert not list(run.checkpoints.glob(".*.tmp"))
     assert not run.lock_path.exists() and [r["epoch"] for r in run.read_metrics()] == [1, 2, 3]
 
 

@@ -62,6 +62,13 @@ class RunDir:
     def lock_path(self) -> Path:
         return self.path / LOCK_NAME
 
+    def remove_stale_temporaries(self) -> list[Path]:
+        """Atomic writes' temporary files (.NAME.XXXX.tmp) that a killed process left behind."""
+        stale = [path for path in self.path.rglob(".*.tmp") if path.is_file()]
+        for path in stale:
+            path.unlink(missing_ok=True)
+        return stale
+
     # ------------------------------------------------------------------ one writer at a time
 
     @contextlib.contextmanager

@@ -117,6 +117,7 @@ def resume_run(family: Family, path: str | Path, ctx: RunContext, *, epochs: int
 
 
 def _resume_locked(family: Family, run: RunDir, ctx: RunContext, epochs: int | None, command: str | None) -> Any:
+    run.remove_stale_temporaries()  # left by a writer killed mid-write; we hold the lock, so none is live
     config = read_run_config(run, family)
     if epochs is not None:
         if epochs < 1:
