@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from typing import Annotated, Optional
 
 import typer
+from typer import rich_utils
 
 from gentool import __version__
 from gentool.cli import data, em, gan, mcmc, rbm, vae, vi  # the course's other families
@@ -15,7 +18,7 @@ app = typer.Typer(
          "(mode collapse, posterior collapse), apply the known fixes, and measure the result honestly.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # gentool --install-completion: shell completion of commands and options
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(data.app, name="data")
@@ -41,5 +44,20 @@ def root(
     """gentool: trustworthy generative-model experiments from the terminal."""
 
 
+def one_line_usage_error(error: Exception) -> None:
+    """Typer's own usage errors (a missing argument, a value out of range, an unknown command) as one line, like
+    gentool's, instead of a usage block and a framed panel. Typer calls this where it would draw the panel."""
+    if type(error).__name__ == "NoArgsIsHelpError":  # `gentool gan` alone: Typer shows the help itself
+        return
+    context = getattr(error, "ctx", None)
+    where = f" (see '{context.command_path} --help')" if context is not None else ""
+    print(f"error: {error.format_message().rstrip('.')}{where}", file=sys.stderr, flush=True)
+
+
+rich_utils.rich_format_error = one_line_usage_error
+
+
 def main() -> None:
+    # `gentool gan fixes | head -1`: a closed pipe ends the program quietly, as it does other command-line tools
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     app()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import json
 import os
 import shlex
 import signal
 import sys
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Callable, Iterator, Optional
 
@@ -30,7 +32,7 @@ out = Console(highlight=False, soft_wrap=True)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object with the results on stdout.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or diagnostics on stderr.")]
 DataDirOption = Annotated[Optional[Path], typer.Option(
-    "--data-dir", envvar="GENTOOL_DATA_DIR", help="Where built datasets are cached (default: ./data).")]
+    "--data-dir", envvar="GENTOOL_DATA_DIR", show_default="./data", help="Where built datasets are cached.")]
 SetOption = Annotated[Optional[list[str]], typer.Option(
     "--set", metavar="KEY=VALUE",
     help="Override any config key, e.g. --set optim.lr=1e-4 (repeatable; wins over all).")]
@@ -39,10 +41,13 @@ ConfigOption = Annotated[Optional[Path], typer.Option(
 FontsDirOption = Annotated[Optional[list[Path]], typer.Option(
     "--fonts-dir", help="Folder of extra .ttf/.otf fonts, searched recursively (repeatable).")]
 DeviceOption = Annotated[Optional[str], typer.Option(
-    envvar="GENTOOL_DEVICE", help="auto, cpu, cuda, cuda:N or mps (default: auto).")]
-EpochsOption = Annotated[Optional[int], typer.Option(help="Epochs to train (with --resume: the new total).")]
+    envvar="GENTOOL_DEVICE", show_default="the config's (auto: cuda, then mps, then cpu)",
+    help="auto, cpu, cuda, cuda:N or mps.")]
+EpochsOption = Annotated[Optional[int], typer.Option(show_default="the preset's",
+                                                     help="Epochs to train (with --resume: the new total).")]
 TrainSeedOption = Annotated[Optional[int], typer.Option(
-    "--seed", min=0, max=MAX_SEED, help="Training seed; a CPU run with the same seed repeats exactly.")]
+    "--seed", min=0, max=MAX_SEED, metavar="0..2^32-1", show_default="the preset's",
+    help="Training seed; a CPU run with the same seed repeats exactly.")]
 ResumeOption = Annotated[Optional[Path], typer.Option(help="Continue this run folder from its last checkpoint.")]
 # runs without checkpoints accept --resume only to refuse it with the reason, so it stays out of their --help
 NoResumeOption = Annotated[Optional[Path], typer.Option("--resume", hidden=True)]
@@ -135,6 +140,22 @@ def stop_on_ctrl_c(stop: Any) -> Iterator[None]:
 def context_for(device: str | None, quiet: bool, data_dir: Path | None = None) -> RunContext:
     """The command's context: --device is decided once, by the first core step that needs it."""
     return RunContext(reporter=reporter_for(quiet), data_dir=data_dir, requested_device=device)
+
+
+def bind_flags(command: Callable, table: FlagTable) -> None:
+    """Check that the table names every parameter of the command (FlagTable.bind), and show where an option's
+    value comes from when it is not given: every config option left out keeps the preset's value, and its help
+    says "[default: the preset's]" rather than nothing."""
+    table.bind(command)
+    # resolved in the command's own module, and stored back resolved, so Typer reads these very option objects
+    hints = typing.get_type_hints(inspect.unwrap(command), include_extras=True)
+    command.__annotations__.update(hints)
+    defaults = {name: param.default for name, param in inspect.signature(command).parameters.items()}
+    for param, flag in table.flags.items():
+        for meta in typing.get_args(hints.get(param))[1:]:
+            if flag.keys and defaults.get(param) is None and isinstance(meta, typer.models.OptionInfo) \
+                    and meta.show_default is True:
+                meta.show_default = "the preset's"
 
 
 def run_command(family: Family, table: FlagTable, values: dict[str, Any]) -> None:

@@ -27,6 +27,7 @@ from gentool.evaluate.genres import load_genre_classifier
 from gentool.gan.config import resolve_gan_config
 from gentool.io.render import render_pattern_file
 from gentool.runtime.flags import resolved_paths
+from gentool.runtime.seeding import MAX_SEED
 from gentool.views.data import drum_report, font_report
 
 app = typer.Typer(help="Build and inspect the datasets (cached under the data folder).", no_args_is_help=True)
@@ -46,8 +47,10 @@ def fonts(
     fonts_dir: FontsDirOption = None,
     no_matplotlib_fonts: Annotated[bool, typer.Option("--no-matplotlib-fonts",
                                                       help="Use only the faces under --fonts-dir.")] = False,
-    samples_per_glyph: Annotated[Optional[int], typer.Option(help="Samples per (letter, face).")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Dataset seed (augmentation and split).")] = None,
+    samples_per_glyph: Annotated[Optional[int], typer.Option(
+        show_default="the preset's", help="Samples per (letter, face).")] = None,
+    seed: Annotated[Optional[int], typer.Option(
+        min=0, max=MAX_SEED, show_default="the preset's", help="Dataset seed (augmentation and split).")] = None,
     preset: Annotated[str, typer.Option(help="Take the data settings of this GAN preset.")] = "vanilla",
     config: ConfigOption = None,
     set_: SetOption = None,
@@ -76,10 +79,12 @@ def drums(
         help="Folder of your drum MIDI files in genre sub-folders (rock/, jazz/, ...); repeatable.")] = None,
     no_grammar: Annotated[bool, typer.Option("--no-grammar", help="Only the --midi-dir files, no grammar "
                                                                   "phrases.")] = False,
-    genres: Annotated[Optional[str], typer.Option(help=f"Comma-separated subset of {','.join(GENRES)}.")] = None,
-    phrases_per_genre: Annotated[Optional[int], typer.Option(help="Grammar phrases per genre (default 250).")] = None,
-    bars: Annotated[Optional[int], typer.Option(help="Bars per grammar phrase (default 4).")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Dataset seed.")] = None,
+    genres: Annotated[Optional[str], typer.Option(
+        show_default="all", help=f"Comma-separated subset of: {', '.join(GENRES)}.")] = None,
+    phrases_per_genre: Annotated[Optional[int], typer.Option(show_default="250",
+                                                                             help="Grammar phrases per genre.")] = None,
+    bars: Annotated[Optional[int], typer.Option(show_default="4", help="Bars per grammar phrase.")] = None,
+    seed: Annotated[Optional[int], typer.Option(min=0, max=MAX_SEED, show_default="0", help="Dataset seed.")] = None,
     config: ConfigOption = None,
     set_: SetOption = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Generate again even when the cache matches.")] = False,

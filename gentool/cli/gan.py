@@ -19,6 +19,7 @@ from gentool.cli.common import (
     ResumeOption,
     SetOption,
     TrainSeedOption,
+    bind_flags,
     handle_errors,
     out,
     print_json,
@@ -46,17 +47,25 @@ TRAIN_FLAGS = FlagTable(
     Flag("fonts_dir", "--fonts-dir", ("data.fonts_dirs",), convert=resolved_paths))
 
 
-@app.command("train")
+@app.command("train", help=f"""Train a GAN (letters: DCGAN; ring8/grid25: MLPs) and write a run folder (config, metrics,
+checkpoints, samples, figures).
+
+Presets: {', '.join(available_presets('gan'))}.
+
+Fixes: {', '.join(sorted(FIXES))} (`gentool gan fixes` says what each does).
+
+Config precedence: preset < --config FILE < named flags < --set key=value.
+Ctrl-C saves a checkpoint and exits 130; --resume RUN continues it.
+""")
 @handle_errors
 def train(
     preset: Annotated[Optional[str], typer.Option(
-        "--preset", "-p", help=f"Starting config: {', '.join(available_presets('gan'))} (default: vanilla).")] = None,
+        "--preset", "-p", show_default="vanilla", help="Starting config: one of the presets listed above.")] = None,
     config: ConfigOption = None,
     dataset: Annotated[Optional[str], typer.Option(
         help=f"What to learn: {', '.join(DATASETS)} (ring8/grid25: 2-D Gaussian mixtures with MLP models).")] = None,
     fix: Annotated[Optional[list[str]], typer.Option(
-        "--fix",
-        help=f"Stabilisation fix (repeatable; replaces the preset's list): {', '.join(sorted(FIXES))}.")] = None,
+        "--fix", help="Stabilisation fix, one of those listed above (repeatable; replaces the preset's list).")] = None,
     epochs: EpochsOption = None,
     batch_size: Annotated[Optional[int], typer.Option(help="Images per batch.")] = None,
     lr: Annotated[Optional[float], typer.Option(help="Adam learning rate for G and D.")] = None,
@@ -69,22 +78,18 @@ def train(
     fonts_dir: FontsDirOption = None,
     set_: SetOption = None,
     out_dir: Annotated[Optional[Path], typer.Option(
-        "--out", "-o", help="Run folder (default: runs/gan-PRESET-TIME).")] = None,
+        "--out", "-o", show_default="new",
+        help="Run folder (by default a new one in runs/, named after the preset and the time).")] = None,
     resume: ResumeOption = None,
     data_dir: DataDirOption = None,
     json_: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Train a GAN (letters: DCGAN; ring8/grid25: MLPs) and write a run folder (config, metrics, checkpoints,
-    samples, figures).
-
-    Config precedence: preset < --config FILE < named flags < --set key=value.
-    Ctrl-C saves a checkpoint and exits 130; --resume RUN continues it.
-    """
+    """`gentool gan train`; its help (above, in `app.command`) lists the presets and fixes."""
     run_command(GAN, TRAIN_FLAGS, locals())
 
 
-TRAIN_FLAGS.bind(train)
+bind_flags(train, TRAIN_FLAGS)
 
 
 @app.command("fixes")

@@ -25,7 +25,7 @@ from gentool.views.gan import benchmark_progress_line, benchmark_table
 @handle_errors
 def benchmark_command(
     dataset: Annotated[Optional[list[str]], typer.Option(
-        "--dataset", help="ring8, grid25, fonts (repeatable; default: all three).")] = None,
+        "--dataset", show_default="all three", help="ring8, grid25, fonts (repeatable).")] = None,
     fixes: Annotated[Optional[list[str]], typer.Option(
         "--fixes", help="A fix set: 'vanilla', one fix, or several joined with + (e.g. pacgan+r1); repeatable. "
                         "Default: vanilla and each fix alone.")] = None,
@@ -35,7 +35,7 @@ def benchmark_command(
         "--set", metavar="[DATASET:]KEY=VALUE", help="Override a config key in every run, or with a DATASET: "
                                                      "prefix only in that dataset's runs (repeatable).")] = None,
     out_dir: Annotated[Optional[Path], typer.Option(
-        "--out", "-o", help="Benchmark folder (default: runs/benchmark). Give the same folder again to continue "
+        "--out", "-o", show_default="runs/benchmark", help="Benchmark folder. Give the same folder again to continue "
                             "an interrupted benchmark: finished runs are read, unfinished ones resume.")] = None,
     jobs: Annotated[int, typer.Option(min=1, max=64, help="Runs side by side (each gets cores/jobs threads).")] = 1,
     device: DeviceOption = None,

@@ -25,14 +25,13 @@ from gentool.evaluate.coverage import BASELINES
 from gentool.evaluate.letters import load_letter_evaluator
 from gentool.gan import measure
 from gentool.gan.config import resolve_gan_config
-from gentool.gan.report import interpolation
-from gentool.gan.trained import letter_evaluator_for, letters_only, open_trained
+from gentool.gan.trained import open_trained
 from gentool.runtime.flags import resolved_paths
 from gentool.runtime.seeding import MAX_SEED
 from gentool.views.gan import compare_tables, coverage_view, evaluator_json, evaluator_lines, interpolation_lines
 
 RunOption = Annotated[Optional[Path], typer.Option(
-    "--run", help="A GAN run folder (default: the newest under runs/).")]
+    "--run", show_default="the newest under runs/", help="A GAN run folder.")]
 SeedOption = Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Seed of the noise drawn for the samples.")]
 CheckpointOption = Annotated[Optional[Path], typer.Option(help="A GAN checkpoint file instead of a run.")]
 
@@ -68,15 +67,17 @@ def coverage(
     run: RunOption = None,
     checkpoint: CheckpointOption = None,
     best: Annotated[bool, typer.Option("--best", help="Use the run's best.pt instead of last.pt.")] = False,
-    samples: Annotated[Optional[int], typer.Option(help="Images to generate (default: the run's "
-                                                        "evaluation.samples, 2600 = 100 per letter).")] = None,
-    threshold: Annotated[Optional[float], typer.Option(help="Softmax probability that counts as confident.")] = None,
-    min_share: Annotated[Optional[float], typer.Option(help="Covered at this share of a uniform count.")] = None,
+    samples: Annotated[Optional[int], typer.Option(
+        show_default="the run's evaluation.samples", help="Images to generate (2600 = 100 per letter).")] = None,
+    threshold: Annotated[Optional[float], typer.Option(
+        show_default="the run's evaluation.threshold", help="Softmax probability that counts as confident.")] = None,
+    min_share: Annotated[Optional[float], typer.Option(
+        show_default="the run's evaluation.min_share", help="Covered at this share of a uniform count.")] = None,
     baseline: Annotated[Optional[list[str]], typer.Option(
-        help=f"Baselines to print beside the model: {', '.join(BASELINES)} (repeatable; default: all).")] = None,
+        show_default="all", help=f"Baselines to print beside the model: {', '.join(BASELINES)} (repeatable).")] = None,
     seed: SeedOption = 0,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Folder for coverage.json and figures "
-                                                                  "(default: the run's figures/).")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option(
+        "--out", show_default="the run's folder", help="Folder for coverage.json and figures/.")] = None,
     device: DeviceOption = None,
     data_dir: DataDirOption = None,
     json_: JsonOption = False,
@@ -119,8 +120,8 @@ def interpolate(
     method: Annotated[str, typer.Option(help="slerp (along the noise sphere) or lerp (straight line).")] = "slerp",
     letter: Annotated[Optional[str], typer.Option(help="Conditional models: the letter to hold fixed.")] = None,
     seed: SeedOption = 0,
-    out_file: Annotated[Optional[Path], typer.Option("--out", help="PNG to write (default: the run's "
-                                                                   "figures/interpolation.png).")] = None,
+    out_file: Annotated[Optional[Path], typer.Option(
+        "--out", show_default="in the run's figures/", help="PNG to write (interpolation.png by default).")] = None,
     device: DeviceOption = None,
     data_dir: DataDirOption = None,
     json_: JsonOption = False,
@@ -128,11 +129,8 @@ def interpolate(
 ) -> None:
     """Walk the latent space between random points and show what the generator draws along the way."""
     ctx = context_for(device, quiet, data_dir)
-    trained = open_trained(ctx, run, checkpoint)
-    letters_only(trained.config, "interpolate")
-    result = interpolation(out_file or trained.folder / "figures" / "interpolation.png", trained.generator,
-                           trained.config, letter_evaluator_for(trained, ctx), rows=rows, steps=steps, method=method,
-                           seed=seed, device=trained.device, letter=letter)
+    result = measure.interpolate(open_trained(ctx, run, checkpoint), ctx, out_file, rows=rows, steps=steps,
+                                 method=method, seed=seed, letter=letter)
     if json_:
         print_json(result)
         return
@@ -143,8 +141,8 @@ def interpolate(
 @handle_errors
 def compare(
     runs: Annotated[list[Path], typer.Argument(help="Run folders to compare.")],
-    figure: Annotated[Optional[Path], typer.Option(help="Overlay figure to write (default: compare.png beside "
-                                                        "the first run).")] = None,
+    figure: Annotated[Optional[Path], typer.Option(
+        show_default="compare.png beside the first run", help="Overlay figure to write.")] = None,
     json_: JsonOption = False,
 ) -> None:
     """Compare runs: final and best coverage, entropy, letter FID, collapse onset; groups of runs that share

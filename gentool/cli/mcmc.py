@@ -15,6 +15,7 @@ from gentool.cli.common import (
     QuietOption,
     SetOption,
     TrainSeedOption,
+    bind_flags,
     handle_errors,
     run_command,
 )
@@ -38,15 +39,17 @@ FLAGS = FlagTable(
 @handle_errors
 def sample(
     preset: Annotated[Optional[str], typer.Option(
-        "--preset", "-p", help=f"Starting config: {', '.join(available_presets('mcmc'))} (default: default).")] = None,
+        "--preset", "-p", show_default="default",
+        help=f"Starting config: {', '.join(available_presets('mcmc'))}.")] = None,
     config: ConfigOption = None,
     target: Annotated[Optional[str], typer.Option(help=f"{', '.join(TARGETS)}.")] = None,
     sampler: Annotated[Optional[str], typer.Option(help=f"{', '.join(SAMPLERS)}.")] = None,
-    chains: Annotated[Optional[int], typer.Option(help="Independent chains (default 4).")] = None,
+    chains: Annotated[Optional[int], typer.Option(help="Independent chains.")] = None,
     steps: Annotated[Optional[int], typer.Option(help="Iterations per chain (ising: sweeps).")] = None,
     budget: Annotated[Optional[int], typer.Option(
         help="Target evaluations per chain; sets --steps from the sampler's cost per step.")] = None,
-    burn_in: Annotated[Optional[int], typer.Option(help="Iterations dropped before diagnostics (default 10%).")] = None,
+    burn_in: Annotated[Optional[int], typer.Option(
+        show_default="10% of the steps", help="Iterations dropped before diagnostics.")] = None,
     step: Annotated[Optional[float], typer.Option(help="Proposal / Langevin / leapfrog step size.")] = None,
     leapfrog: Annotated[Optional[int], typer.Option(help="hmc: leapfrog steps per iteration.")] = None,
     temperatures: Annotated[Optional[int], typer.Option(help="tempering: replicas per chain.")] = None,
@@ -56,7 +59,7 @@ def sample(
     device: DeviceOption = None,
     set_: SetOption = None,
     out_dir: Annotated[Optional[Path], typer.Option(
-        "--out", "-o", help="Run folder (default: runs/mcmc-PRESET-TIME).")] = None,
+        "--out", "-o", show_default="runs/mcmc-PRESET-TIME", help="Run folder.")] = None,
     resume: NoResumeOption = None,
     json_: JsonOption = False,
     quiet: QuietOption = False,
@@ -69,4 +72,4 @@ def sample(
     run_command(MCMC, FLAGS, locals())
 
 
-FLAGS.bind(sample)
+bind_flags(sample, FLAGS)

@@ -19,6 +19,7 @@ from gentool.cli.common import (
     ResumeOption,
     SetOption,
     TrainSeedOption,
+    bind_flags,
     context_for,
     handle_errors,
     out,
@@ -48,7 +49,8 @@ TRAIN_FLAGS = FlagTable(
 @handle_errors
 def train(
     preset: Annotated[Optional[str], typer.Option(
-        "--preset", "-p", help=f"Starting config: {', '.join(available_presets('vae'))} (default: default).")] = None,
+        "--preset", "-p", show_default="default",
+        help=f"Starting config: {', '.join(available_presets('vae'))}.")] = None,
     config: ConfigOption = None,
     anneal: Annotated[Optional[str], typer.Option(help="KL weight schedule: none, linear, sigmoid, cyclical.")] = None,
     free_bits: Annotated[Optional[float], typer.Option(
@@ -60,7 +62,7 @@ def train(
     device: DeviceOption = None,
     set_: SetOption = None,
     out_dir: Annotated[Optional[Path], typer.Option(
-        "--out", "-o", help="Run folder (default: runs/vae-PRESET-TIME).")] = None,
+        "--out", "-o", show_default="runs/vae-PRESET-TIME", help="Run folder.")] = None,
     resume: ResumeOption = None,
     data_dir: DataDirOption = None,
     json_: JsonOption = False,
@@ -74,7 +76,7 @@ def train(
     run_command(VAE, TRAIN_FLAGS, locals())
 
 
-TRAIN_FLAGS.bind(train)
+bind_flags(train, TRAIN_FLAGS)
 
 
 @handle_errors

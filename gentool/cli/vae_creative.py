@@ -26,11 +26,12 @@ from gentool.runtime.seeding import MAX_SEED
 from gentool.vae import sessions
 from gentool.views import vae as views
 
-RunOption = Annotated[Optional[Path], typer.Option("--run", help="A VAE run folder (default: the newest under runs/).")]
+RunOption = Annotated[Optional[Path], typer.Option("--run", show_default="the newest under runs/",
+                                                                   help="A VAE run folder.")]
 SeedOption = Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Seed: the same seed gives the same output.")]
 BpmOption = Annotated[float, typer.Option(help="Tempo of the MIDI and WAV files.")]
-OutOption = Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: a folder in the "
-                                                                       "run's samples/).")]
+OutOption = Annotated[Optional[Path], typer.Option("--out", "-o", show_default="a folder in the run's samples/",
+                                                   help="Output folder.")]
 TemperatureOption = Annotated[float, typer.Option(min=0.0, max=10.0, help="Latent noise scale (0 = the mean "
                                                                           "style).")]
 
@@ -82,7 +83,8 @@ def interpolate(
 def blend(
     first: Annotated[str, typer.Argument(help="First genre.")],
     second: Annotated[str, typer.Argument(help="Second genre.")],
-    ratio: Annotated[Optional[float], typer.Option(help="Share of the second genre (default 0.5).")] = None,
+    ratio: Annotated[Optional[float], typer.Option(show_default="0.5",
+                                                                     help="Share of the second genre.")] = None,
     ratios: Annotated[Optional[str], typer.Option(help="Several shares, e.g. 0,0.25,0.5,0.75,1.")] = None,
     n: Annotated[int, typer.Option("--n", min=1, max=1000, help="Tracks per ratio (ratios x tracks x bars: at "
                                                                 "most 1,024 bars a command).")] = 4,
@@ -100,9 +102,10 @@ def blend(
 @handle_errors
 def humanize(
     input_: Annotated[Optional[Path], typer.Option("--input", help="A mechanical pattern: .mid or .npy.")] = None,
-    style: Annotated[Optional[str], typer.Option(help="The genre whose feel to play with (default: what the "
-                                                      "classifier hears in the input), or with no --input, the "
-                                                      "genre of a plain pattern to start from.")] = None,
+    style: Annotated[Optional[str], typer.Option(
+        show_default="what the classifier hears in the input",
+        help="The genre whose feel to play with, or with no --input, the genre of a plain pattern to start "
+             "from.")] = None,
     amount: Annotated[float, typer.Option(help="0 = unchanged, 1 = fully re-imagined in the style.")] = 0.5,
     variations: Annotated[int, typer.Option(min=1, max=100, help="Performances to write.")] = 4,
     bpm: BpmOption = 110.0, seed: SeedOption = 0, run: RunOption = None, out_dir: OutOption = None,

@@ -15,6 +15,7 @@ from gentool.cli.common import (
     QuietOption,
     SetOption,
     TrainSeedOption,
+    bind_flags,
     handle_errors,
     run_command,
 )
@@ -37,7 +38,8 @@ FLAGS = FlagTable(
 @handle_errors
 def fit(
     preset: Annotated[Optional[str], typer.Option(
-        "--preset", "-p", help=f"Starting config: {', '.join(available_presets('vi'))} (default: default).")] = None,
+        "--preset", "-p", show_default="default",
+        help=f"Starting config: {', '.join(available_presets('vi'))}.")] = None,
     config: ConfigOption = None,
     method: Annotated[Optional[str], typer.Option(help=f"{' or '.join(METHODS)}.")] = None,
     dataset: Annotated[Optional[str], typer.Option(
@@ -51,7 +53,7 @@ def fit(
     device: DeviceOption = None,
     set_: SetOption = None,
     out_dir: Annotated[Optional[Path], typer.Option(
-        "--out", "-o", help="Run folder (default: runs/vi-PRESET-TIME).")] = None,
+        "--out", "-o", show_default="runs/vi-PRESET-TIME", help="Run folder.")] = None,
     resume: NoResumeOption = None,
     json_: JsonOption = False,
     quiet: QuietOption = False,
@@ -64,4 +66,4 @@ def fit(
     run_command(VI, FLAGS, locals())
 
 
-FLAGS.bind(fit)
+bind_flags(fit, FLAGS)

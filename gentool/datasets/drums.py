@@ -189,6 +189,9 @@ def _import_midi(files: list[tuple[Path, str | None, str]], genres: list[str]
         except UsageError as err:
             skipped.append({"file": str(path), "reason": str(err).split("' ", 1)[-1]})
             continue
+        except Exception as err:  # a damaged file the reader did not foresee (MemoryError too): skip it, go on
+            skipped.append({"file": str(path), "reason": f"unreadable ({type(err).__name__}: {str(err)[:80]})"})
+            continue
         if result.pattern is None:
             reason = ("no drum notes on channel 10" if result.drum_notes == 0 else
                       f"no usable drum notes ({result.drum_notes} channel-10 notes, all on unmapped pitches)")
@@ -247,9 +250,14 @@ def load_drum_dataset(config: DrumDataConfig, data_dir: str | Path | None = None
     imported, skipped = _import_midi(files, config.genres)
     phrases += imported
     if not phrases:
+        if not files:
+            source = ("data.phrases_per_genre is 0" if config.grammar else "the grammar is off (--no-grammar)")
+            raise UsageError(f"no drum patterns: {source} and no --midi-dir was given; raise --phrases-per-genre "
+                             f"or add your MIDI files with --midi-dir")
         reasons = "; ".join(f"{Path(s['file']).name}: {s['reason']}" for s in skipped[:4])
-        raise UsageError(f"no usable drum patterns: all {len(files)} MIDI files were skipped ({reasons}); "
-                         f"fix the files or folders, or turn the grammar back on")
+        fix = "raise --phrases-per-genre (it is 0)" if config.grammar else "turn the grammar back on"
+        raise UsageError(f"no usable drum patterns: all {len(files)} MIDI files were skipped ({reasons}); fix the "
+                         f"files or folders, or {fix}")
     groups: dict[str, list[int]] = {}
     for index, (_, genre, _) in enumerate(phrases):
         groups.setdefault(genre, []).append(index)

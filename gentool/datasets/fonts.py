@@ -183,7 +183,10 @@ def load_font_dataset(config: FontDataConfig, data_dir: str | Path | None = None
         if cached is not None:
             return cached
 
-    reporter.info(f"building the letter dataset from {len(files)} font files (cached afterwards in {folder})")
+    # say which settings: `data fonts` (vanilla's) and `gan train --preset quick` build two datasets, one each
+    reporter.info(f"building the letter dataset for {config.samples_per_glyph} samples per glyph, data seed "
+                  f"{config.seed} (each data setting has its own cache) from {len(files)} font files (cached "
+                  f"afterwards in {folder})")
     faces, skipped = discover_faces(config.fonts_dirs, config.matplotlib_fonts, files=files)
     skipped_records = [{"file": display_path(s.path), "reason": s.reason} for s in skipped]
     if not faces:

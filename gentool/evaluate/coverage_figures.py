@@ -81,9 +81,16 @@ def dynamics(path: str | Path, records: Sequence[dict], onset: int | None, title
     epochs = [r["epoch"] for r in evaluated]
     panels = [("letters_covered", "letters covered (of 26)"), ("entropy", "normalised entropy"),
               ("letter_fid", "letter FID (lower is better)"), ("confident_share", "recognisable share")]
-    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.2))
+    # one epoch axis for every panel: an evaluation whose entropy is undefined (no recognisable letter at all)
+    # is marked on its panel, not left out so that the panel seems to start later
+    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.2), sharex=True)
     for ax, (key, label) in zip(axes, panels):
-        ax.plot(epochs, [r[key] for r in evaluated], marker="o", markersize=3)
+        ax.plot(epochs, [r[key] if r[key] is not None else float("nan") for r in evaluated], marker="o",
+                markersize=3)
+        undefined = [r["epoch"] for r in evaluated if r[key] is None]
+        if undefined:
+            ax.plot(undefined, [0.0] * len(undefined), "x", color="#7f8c8d", label="undefined: no letter recognised")
+            ax.legend(fontsize=7)
         ax.set_title(label, fontsize=10)
         ax.set_xlabel("epoch")
         if onset is not None:

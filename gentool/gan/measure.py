@@ -16,11 +16,11 @@ from gentool.evaluate.modes import baseline_points, mode_metrics
 from gentool.evaluate.spread import spread
 from gentool.gan.config import GanConfig
 from gentool.gan.family import GAN
-from gentool.gan.report import measure_generator, save_coverage, write_run_figures
-from gentool.gan.tasks import PointTask
+from gentool.gan.report import interpolation, measure_generator, save_coverage, write_run_figures
+from gentool.gan.tasks import PointTask, evaluation_noise
 from gentool.gan.trained import TrainedGan, letter_evaluator_for, letters_only, open_trained
 from gentool.runtime.context import RunContext
-from gentool.runtime.rundir import RunDir, open_run
+from gentool.runtime.rundir import RunDir, open_run, writing_into
 from gentool.runtime.runs import read_run_config
 
 COMPARED = ("letters_covered", "entropy", "letter_fid", "best_letters_covered", "seconds_per_epoch")
@@ -41,9 +41,19 @@ def coverage(trained: TrainedGan, ctx: RunContext, *, samples: int | None = None
     Letters: letters covered, entropy, letter FID with the letter evaluator (figures in the run's figures/, or
     --out). 2-D runs: modes captured, high-quality share and reverse KL."""
     baselines = check_baselines(baselines)
-    if trained.config.on_points:
-        return point_coverage(trained, samples=samples, seed=seed, folder=out_dir or trained.folder,
-                              baselines=baselines)
+    with writing_into(RunDir(trained.folder), out_dir):
+        if trained.config.on_points:
+            result = point_coverage(trained, samples=samples, seed=seed, folder=out_dir or trained.folder,
+                                    baselines=baselines)
+        else:
+            result = letter_coverage(trained, ctx, samples=samples, threshold=threshold, min_share=min_share,
+                                     baselines=baselines, seed=seed, out_dir=out_dir)
+    return {**result, "run_evaluation": evaluation_noise(trained.config)}
+
+
+def letter_coverage(trained: TrainedGan, ctx: RunContext, *, samples: int | None, threshold: float | None,
+                    min_share: float | None, baselines: list[str], seed: int, out_dir: Path | None) -> dict:
+    """Letters covered, entropy and letter FID of a letter generator beside real, noise and collapsed images."""
     config = trained.config
     given = {"samples": samples, "threshold": threshold, "min_share": min_share}
     run_settings = {key: value for key, value in config_to_dict(config.evaluation).items() if key in given}
@@ -81,10 +91,20 @@ def redraw_figures(ctx: RunContext, run: Path | None) -> list[Path]:
     trained = open_trained(ctx, run)
     chosen = RunDir(trained.folder)
     config = trained.config
-    if config.on_points:
-        task = PointTask(config, load_point_dataset(config.dataset, config.points), trained.device)
-        return task.figures(chosen, trained.generator)
-    return write_run_figures(chosen, config, trained.generator, letter_evaluator_for(trained, ctx), trained.device)
+    with chosen.locked():
+        if config.on_points:
+            task = PointTask(config, load_point_dataset(config.dataset, config.points), trained.device)
+            return task.figures(chosen, trained.generator)
+        evaluator = letter_evaluator_for(trained, ctx)
+        return write_run_figures(chosen, config, trained.generator, evaluator, trained.device)
+
+
+def interpolate(trained: TrainedGan, ctx: RunContext, out_file: Path | None, **options) -> dict:
+    """`gan interpolate`: latent paths drawn into out_file (default: the run's figures/interpolation.png)."""
+    letters_only(trained.config, "interpolate")
+    with writing_into(RunDir(trained.folder), out_file):
+        return interpolation(out_file or trained.folder / "figures" / "interpolation.png", trained.generator,
+                             trained.config, letter_evaluator_for(trained, ctx), device=trained.device, **options)
 
 
 # ------------------------------------------------------------------------------------------------ compare

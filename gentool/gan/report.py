@@ -123,15 +123,17 @@ def outcome_lines(summary: dict) -> list[str]:
     rate = "img/s" if "images_per_s" in final else "points/s"
     lines = [f"last epoch: loss_d {final['loss_d']:.3f}  loss_g {final['loss_g']:.3f}  {judged}  "
              f"{final.get('images_per_s', final.get('points_per_s')):.0f} {rate}"]
+    noise = summary.get("evaluation") or {}
+    measured = f" ({noise.get('samples')} samples, noise seed {noise.get('seed')})"
     if final.get("modes_captured") is not None:
         kl = "n/a" if final["reverse_kl"] is None else f"{final['reverse_kl']:.3f}"
         lines.append(f"modes: {final['modes_captured']}/{len(final['mode_counts'])} captured, "
-                     f"{100 * final['high_quality']:.1f}% high quality, reverse KL {kl}; "
+                     f"{100 * final['high_quality']:.1f}% high quality, reverse KL {kl}{measured}; "
                      f"best epoch {summary['best']['epoch']}")
     if final.get("letters_covered") is not None:
         missing = "".join(final["missing"]) or "none"
         lines.append(f"coverage: {final['letters_covered']}/26 letters (missing: {missing}), entropy "
-                     f"{final['entropy']}, letter FID {final['letter_fid']:.1f}; best epoch "
+                     f"{final['entropy']}, letter FID {final['letter_fid']:.1f}{measured}; best epoch "
                      f"{summary['best']['epoch']}, collapse onset: {summary['collapse_onset_epoch'] or 'none'}")
     if summary["samples"]:
         lines.append(f"samples: {Path(summary['run']) / 'samples' / summary['samples'][-1]}")

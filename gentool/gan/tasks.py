@@ -43,6 +43,12 @@ from gentool.runtime.trainer import full_batches
 EVAL_SEED_OFFSET = 1_000_003
 
 
+def evaluation_noise(config: GanConfig) -> dict:
+    """The samples and noise seed of a run's evaluations: `gan coverage --seed SEED` on the last checkpoint
+    reproduces the last evaluation's figures exactly."""
+    return {"samples": config.evaluation.samples, "seed": config.seed + EVAL_SEED_OFFSET}
+
+
 def build_models(config: GanConfig, device: torch.device,
                  setup: DiscriminatorSetup | None = None) -> tuple[nn.Module, nn.Module]:
     """Generator and discriminator for the config's dataset; `setup` (from the fixes) shapes the discriminator."""
@@ -132,7 +138,8 @@ class LetterTask:
 
     def summary_extras(self, records: list[dict]) -> dict:
         extras = {"dataset": {"name": "fonts", "fingerprint": self.dataset.fingerprint,
-                              "path": str(self.dataset.path), "train_images": int((~self.dataset.is_val).sum())}}
+                              "path": str(self.dataset.path), "train_images": int((~self.dataset.is_val).sum())},
+                  "evaluation": evaluation_noise(self.config)}
         if self.evaluator is not None:
             extras["collapse_onset_epoch"] = collapse_onset(records, self.config.evaluation.collapse_drop)
             extras["evaluator"] = {"path": str(self.evaluator.path),
@@ -183,7 +190,8 @@ class PointTask:
     def summary_extras(self, records: list[dict]) -> dict:
         return {"dataset": {"name": self.dataset.name, "fingerprint": self.dataset.fingerprint,
                             "train_points": self.dataset.size, "modes": len(self.dataset.means),
-                            "std": self.dataset.std}}
+                            "std": self.dataset.std},
+                "evaluation": evaluation_noise(self.config)}
 
     def figures(self, run: RunDir, generator: nn.Module) -> list[Path]:
         config = self.config

@@ -18,13 +18,18 @@ def to_unit_range(images: torch.Tensor) -> torch.Tensor:
     return ((images.detach().float().cpu() + 1.0) / 2.0).clamp_(0.0, 1.0)
 
 
+GUTTER = 0.8  # light grey between tiles, so white backgrounds stay apart
+
+
 def grid_image(images: torch.Tensor, nrow: int | None = None, padding: int = 2, scale: int = 2) -> Image.Image:
-    """(N, 1, H, W) in [0, 1] -> one grayscale mosaic, `nrow` images per row, white gutters."""
+    """(N, 1, H, W) in [0, 1] (1 = ink) -> one grayscale mosaic, `nrow` images per row, drawn as dark ink on
+    white like every letter figure (sheets, alphabet, coverage samples, dataset preview)."""
     count, _, height, width = images.shape
     nrow = nrow or math.ceil(math.sqrt(count))
     rows = math.ceil(count / nrow)
-    canvas = np.ones((rows * (height + padding) + padding, nrow * (width + padding) + padding), dtype=np.float32)
-    pixels = images[:, 0].numpy()
+    canvas = np.full((rows * (height + padding) + padding, nrow * (width + padding) + padding), GUTTER,
+                     dtype=np.float32)
+    pixels = 1.0 - images[:, 0].numpy()
     for index in range(count):
         top = padding + (index // nrow) * (height + padding)
         left = padding + (index % nrow) * (width + padding)

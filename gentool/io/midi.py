@@ -57,6 +57,7 @@ WRITTEN_PITCH = {"kick": 36, "snare": 38, "closed_hat": 42, "open_hat": 46, "low
                  "crash": 49, "ride": 51, "clap": 39}
 PITCH_TO_CLASS = {pitch: INSTRUMENTS.index(name) for name, pitches in PITCH_TABLE.items() for pitch in pitches}
 TICKS_PER_BEAT = 480
+MAX_BARS = 1024  # per file read: about 35 minutes at 120 BPM, far beyond a drum loop
 
 
 def write_midi(path: str | Path, pattern: DrumPattern, bpm: float = 110.0) -> Path:
@@ -100,10 +101,13 @@ def read_midi(path: str | Path) -> MidiDrums:
     path = Path(path)
     try:
         midi = mido.MidiFile(str(path))
-    except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError) as err:
+    except Exception as err:  # the parser raises many types for damaged bytes; all mean "not readable"
         raise UsageError(f"'{path}' is not a readable MIDI file ({type(err).__name__}: {str(err)[:80]})") from None
     if midi.type == 2:
         raise UsageError(f"'{path}' is a type-2 MIDI file (independent sequences), which gentool cannot read")
+    if not isinstance(midi.ticks_per_beat, int) or not 0 < midi.ticks_per_beat < 0x8000:
+        raise UsageError(f"'{path}' has a time division of {midi.ticks_per_beat} (zero, or SMPTE frames), which "
+                         f"gentool cannot read; save it with ticks per beat")
     ticks_per_step = midi.ticks_per_beat / 4
     onsets = []  # (position in steps, class, velocity)
     ignored: dict[int, int] = {}
@@ -124,6 +128,9 @@ def read_midi(path: str | Path) -> MidiDrums:
         return MidiDrums(None, ignored, drum_notes)
     steps = np.floor(np.array([o[0] for o in onsets]) + 0.5).astype(int)  # nearest 16th, halves round up
     bars = int(steps.max()) // STEPS_PER_BAR + 1
+    if bars > MAX_BARS:  # a huge delta time would otherwise ask for millions of bars of memory
+        raise UsageError(f"'{path}' places a note in bar {bars:,}; gentool reads drum files of at most "
+                         f"{MAX_BARS:,} bars (shorten the file, or remove the stray note)")
     hits = np.zeros((bars * STEPS_PER_BAR, len(INSTRUMENTS)), dtype=bool)
     velocity = np.zeros(hits.shape, dtype=np.uint8)
     offset = np.zeros(hits.shape, dtype=np.float32)

@@ -1,16 +1,37 @@
 """Atomic writes: write to a temporary file beside the target, flush to disk, rename into place.
 
-A crash at any moment leaves either the old file or the new one, never half of one.
+A crash at any moment leaves either the old file or the new one, never half of one. The finished file or folder
+gets the mode the umask gives a new one (mkstemp/mkdtemp make them private to the owner, which would leave a shared
+data folder or run folder unreadable to colleagues). A write that fails because the disk is full says so.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Callable
+
+
+def umask_mode(full: int) -> int:
+    """`full` (0o666 for files, 0o777 for folders) less the process umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return full & ~mask
+
+
+def disk_full(folder: Path) -> bool:
+    """Less free space than a small checkpoint needs: a failed write there is the disk being full."""
+    try:
+        return shutil.disk_usage(folder).free < FULL_BELOW_BYTES
+    except OSError:
+        return False
+
+
+FULL_BELOW_BYTES = 16 * 2**20
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
@@ -24,9 +45,13 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
         write(tmp)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        os.chmod(tmp, umask_mode(0o666))
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         tmp.unlink(missing_ok=True)
+        # torch.save reports a full disk as "RuntimeError: [enforce fail ...] file write failed"
+        if isinstance(err, Exception) and not isinstance(err, OSError) and disk_full(path.parent):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path)) from err
         raise
     return path
 
@@ -46,6 +71,7 @@ def atomic_write_dir(path: str | Path, fill: Callable[[Path], None]) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         fill(tmp)
+        os.chmod(tmp, umask_mode(0o777))
         if path.exists():
             shutil.rmtree(path)
         os.replace(tmp, path)

@@ -5,13 +5,16 @@ config.yaml is the resolved config: passing it back with --config reproduces the
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import platform
+import socket
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -54,6 +57,51 @@ class RunDir:
     @property
     def figures(self) -> Path:
         return self.path / "figures"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path / LOCK_NAME
+
+    def remove_stale_temporaries(self) -> list[Path]:
+        """Atomic writes' temporary files (.NAME.XXXX.tmp) that a killed process left behind."""
+        stale = [path for path in self.path.rglob(".*.tmp") if path.is_file()]
+        for path in stale:
+            path.unlink(missing_ok=True)
+        return stale
+
+    # ------------------------------------------------------------------ one writer at a time
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator["RunDir"]:
+        """Hold the run folder while this process writes into it. A second writer (a `--resume` while the run
+        still trains, two benchmarks on one cell, a coverage writing figures into a training run) is refused;
+        a lock whose process is gone (kill -9, a crash) is taken over."""
+        self._acquire_lock()
+        try:
+            yield self
+        finally:
+            if _lock_owner(self.lock_path).get("pid") == os.getpid():
+                self.lock_path.unlink(missing_ok=True)
+
+    def _acquire_lock(self) -> None:
+        me = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+              "command": " ".join(sys.argv[:6])}
+        for _ in range(2):
+            try:
+                fd = os.open(self.lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+            except FileExistsError:
+                owner = _lock_owner(self.lock_path)
+                if _lock_is_stale(owner):
+                    self.lock_path.unlink(missing_ok=True)  # its process is gone: take the run over
+                    continue
+                raise UsageError(f"run '{self.path}' is in use by process {owner.get('pid')} on "
+                                 f"{owner.get('host')} since {owner.get('started')} ({owner.get('command')}); "
+                                 f"wait for it to finish, or if that process is gone, delete "
+                                 f"{self.lock_path}") from None
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(me, handle)
+            return
+        raise UsageError(f"run '{self.path}' could not be locked ({self.lock_path} keeps coming back); try again")
 
     # ------------------------------------------------------------------ creation and opening
 
@@ -102,14 +150,23 @@ class RunDir:
     def read_metrics(self) -> list[dict]:
         if not self.metrics_path.is_file():
             return []
+        text = self.metrics_path.read_text(encoding="utf-8", errors="replace")
+        lines = text.splitlines()
         records = []
-        for line in self.metrics_path.read_text(encoding="utf-8").splitlines():
-            line = line.strip()
-            if line:
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError:
-                    break  # a line cut short by a crash ends the usable history
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                record = None
+            if isinstance(record, dict):
+                records.append(record)
+            elif number == len(lines) and not text.endswith("\n"):
+                break  # the last record, cut short by a crash: a resume writes it again
+            else:  # never drop the good records around it, and never guess
+                raise UsageError(f"{self.metrics_path} line {number} is not a metrics record ({line[:40]!r}); "
+                                 f"fix or delete that line, then run the command again")
         return records
 
     def keep_metrics(self, keep: Callable[[dict], bool]) -> None:
@@ -153,6 +210,38 @@ def environment_info(device: torch.device) -> dict:
 
 
 RUNS_ROOT = Path("runs")
+LOCK_NAME = "run.lock"
+
+
+def _lock_owner(path: Path) -> dict:
+    try:
+        owner = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return owner if isinstance(owner, dict) else {}
+
+
+def _lock_is_stale(owner: dict) -> bool:
+    """A lock is stale when it names no process (cut short by a crash) or a process of this host that is gone.
+    A lock from another host cannot be checked from here, so it holds."""
+    pid = owner.get("pid")
+    if not isinstance(pid, int):
+        return True
+    if owner.get("host") != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, owned by another user
+        return False
+    return False
+
+
+def writing_into(run: RunDir, out: str | Path | None) -> contextlib.AbstractContextManager:
+    """A measuring command writes into the run folder unless --out sends its files elsewhere: then it holds the
+    run's lock while it writes (see RunDir.locked)."""
+    return run.locked() if out is None else contextlib.nullcontext(run)
 
 
 def open_run(path: str | Path, kind: str, what: str = "--run") -> RunDir:

@@ -97,10 +97,12 @@ def start_run(family: Family, config: Any, ctx: RunContext, *, out: str | Path |
     ctx.decide_device(config.device)
     data = family.load_data(config, ctx)  # a dataset too small for a batch fails here, before a folder exists
     run = RunDir.create(out, family.run_name(config, preset))
-    run.write_config(family.config_dict(config))
-    trainer = family.make_trainer(config, data, run, ctx)
-    ctx.reporter.info(f"{family.verb} {run.path} on {describe_device(ctx.device)} ({family.describe(config, preset)})")
-    return trainer.run_to_end(preset, command)
+    with run.locked():
+        run.write_config(family.config_dict(config))
+        trainer = family.make_trainer(config, data, run, ctx)
+        ctx.reporter.info(f"{family.verb} {run.path} on {describe_device(ctx.device)} "
+                          f"({family.describe(config, preset)})")
+        return trainer.run_to_end(preset, command)
 
 
 def resume_run(family: Family, path: str | Path, ctx: RunContext, *, epochs: int | None = None,
@@ -110,6 +112,12 @@ def resume_run(family: Family, path: str | Path, ctx: RunContext, *, epochs: int
         raise UsageError(f"{family.name} runs take seconds and keep no checkpoints, so there is nothing to resume; "
                          f"start a new run (pass the old run's config.yaml with --config to repeat it)")
     run = open_run(path, family.name, what="--resume")
+    with run.locked():  # nothing is read for the resume until no other process writes into the run
+        return _resume_locked(family, run, ctx, epochs, command)
+
+
+def _resume_locked(family: Family, run: RunDir, ctx: RunContext, epochs: int | None, command: str | None) -> Any:
+    run.remove_stale_temporaries()  # left by a writer killed mid-write; we hold the lock, so none is live
     config = read_run_config(run, family)
     if epochs is not None:
         if epochs < 1:

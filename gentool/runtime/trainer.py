@@ -11,6 +11,7 @@ Subclasses supply `train_step` (one batch of indices -> metric tensors), `after_
 
 from __future__ import annotations
 
+import errno
 import math
 import time
 from dataclasses import dataclass, field
@@ -210,6 +211,18 @@ class EpochTrainer:
                             f"the run stopped and {kept}. {self.nan_hint}")
 
     def _save_epoch_checkpoints(self, record: dict) -> None:
+        try:
+            self._write_epoch_checkpoints(record)
+        except OSError as err:
+            if err.errno != errno.ENOSPC:
+                raise
+            kept = (f"the last checkpoint ({self.run.last_checkpoint}, epoch {self.epoch - 1}) is intact"
+                    if self.run.last_checkpoint.exists() else "no checkpoint had been written yet")
+            raise RunFailure(f"no space left on the device while writing the checkpoints of epoch {self.epoch} in "
+                             f"{self.run.checkpoints}; {kept}: free some space and continue with --resume "
+                             f"{self.run.path}") from None
+
+    def _write_epoch_checkpoints(self, record: dict) -> None:
         if self.is_better(record):
             self.best = self.best_of(record)
             self.save_checkpoint(self.run.checkpoints / "best.pt")

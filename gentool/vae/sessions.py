@@ -19,7 +19,7 @@ from gentool.io.pattern_files import load_pattern_file
 from gentool.io.render import write_track
 from gentool.runtime.context import RunContext
 from gentool.runtime.files import atomic_write_json
-from gentool.runtime.rundir import RunDir
+from gentool.runtime.rundir import RunDir, writing_into
 from gentool.vae import creative
 from gentool.vae.creative import Studio
 from gentool.vae.report import analyze_run
@@ -97,7 +97,8 @@ def analyze(ctx: RunContext, run: Path | None) -> tuple[RunDir, dict]:
     """The posterior-collapse report of --run (default: the newest VAE run); writes posterior_collapse.json."""
     chosen, model, config = open_trained(ctx, run)
     dataset = load_drum_dataset(config.data, ctx.data_dir, reporter=ctx.reporter)
-    return chosen, analyze_run(chosen, model, config, dataset, ctx.device)
+    with chosen.locked():  # posterior_collapse.json and its figures go into the run
+        return chosen, analyze_run(chosen, model, config, dataset, ctx.device)
 
 
 def sample(ctx: RunContext, run: Path | None, out: Path | None, *, style: str, n: int, temperature: float,
@@ -105,34 +106,36 @@ def sample(ctx: RunContext, run: Path | None, out: Path | None, *, style: str, n
     validate_genre(style)
     check_output_size(n, bars, f"--n {n} tracks x --bars {bars}")
     chosen, studio = open_studio(ctx, run)
-    folder = out or chosen.samples / style
-    rng = seeded(seed)
-    tracks = []
-    for number in range(n):
-        track = creative.long_track(studio, style, bars, temperature, rng)
-        stem = f"{style}_{number + 1:02d}"
-        files = write_track(folder, stem, as_pattern(track.pop("hits")), bpm,
-                            f"{stem}: {' '.join(track['classified_as'])}")
-        tracks.append({"files": files, **track})
-    result = {"style": style, "bars": bars, "temperature": temperature, "seed": seed, "tracks": tracks,
-              "bars_keeping_genre": round(float(np.mean([t["bars_keeping_genre"] for t in tracks])), 4),
-              "groove_consistency": (round(float(np.mean([t["groove_consistency"] for t in tracks])), 4)
-                                     if bars > 1 else None),
-              "validity": round(float(np.mean([t["validity"] for t in tracks])), 4)}
-    return save_result(folder, "samples", result)
+    with writing_into(chosen, out):
+        folder = out or chosen.samples / style
+        rng = seeded(seed)
+        tracks = []
+        for number in range(n):
+            track = creative.long_track(studio, style, bars, temperature, rng)
+            stem = f"{style}_{number + 1:02d}"
+            files = write_track(folder, stem, as_pattern(track.pop("hits")), bpm,
+                                f"{stem}: {' '.join(track['classified_as'])}")
+            tracks.append({"files": files, **track})
+        result = {"style": style, "bars": bars, "temperature": temperature, "seed": seed, "tracks": tracks,
+                  "bars_keeping_genre": round(float(np.mean([t["bars_keeping_genre"] for t in tracks])), 4),
+                  "groove_consistency": (round(float(np.mean([t["groove_consistency"] for t in tracks])), 4)
+                                         if bars > 1 else None),
+                  "validity": round(float(np.mean([t["validity"] for t in tracks])), 4)}
+        return save_result(folder, "samples", result)
 
 
 def interpolate(ctx: RunContext, run: Path | None, out: Path | None, *, from_: str, to: str, steps: int, level: str,
                 method: str, bpm: float, seed: int) -> dict:
     chosen, studio = open_studio(ctx, run)
-    start, end = studio.source(from_), studio.source(to)
-    path = creative.interpolate(studio, start, end, steps, level, method, seeded(seed))
-    folder = out or chosen.samples / f"interpolate-{start.label}-{end.label}"
-    title = f"{start.label} → {end.label} ({level}, {method})"
-    files = write_track(folder, "path", as_pattern(path["hits"]), bpm, title)
-    result = {"from": start.label, "to": end.label, "level": level, "method": method, "seed": seed, "files": files,
-              "steps": [{"t": t, "genre_probabilities": p} for t, p in zip(path["t"], path["genre_probabilities"])]}
-    return save_result(folder, "interpolation", result)
+    with writing_into(chosen, out):
+        start, end = studio.source(from_), studio.source(to)
+        path = creative.interpolate(studio, start, end, steps, level, method, seeded(seed))
+        folder = out or chosen.samples / f"interpolate-{start.label}-{end.label}"
+        title = f"{start.label} → {end.label} ({level}, {method})"
+        files = write_track(folder, "path", as_pattern(path["hits"]), bpm, title)
+        result = {"from": start.label, "to": end.label, "level": level, "method": method, "seed": seed, "files": files,
+                  "steps": [{"t": t, "genre_probabilities": p} for t, p in zip(path["t"], path["genre_probabilities"])]}
+        return save_result(folder, "interpolation", result)
 
 
 def blend(ctx: RunContext, run: Path | None, out: Path | None, *, first: str, second: str, ratio: float | None,
@@ -146,19 +149,20 @@ def blend(ctx: RunContext, run: Path | None, out: Path | None, *, first: str, se
     shares = blend_ratios(ratio, ratios)
     check_output_size(len(shares) * n, bars, f"{len(shares)} ratios x --n {n} tracks x --bars {bars}")
     chosen, studio = open_studio(ctx, run)
-    folder = out or chosen.samples / f"blend-{first}-{second}"
-    blends = creative.blend(studio, first, second, shares, n, bars, temperature, seeded(seed))
-    summary = []
-    for item in blends:
-        files = []
-        for number, hits in enumerate(item.pop("tracks")):
-            stem = f"{first}-{second}-{item['ratio']:.2f}_{number + 1:02d}"
-            files += write_track(folder, stem, as_pattern(hits), bpm,
-                                 f"{1 - item['ratio']:.2f} {first} + {item['ratio']:.2f} {second}")
-        summary.append({**item, "files": files})
-    result = {"first": first, "second": second, "tracks_per_ratio": n, "bars": bars, "temperature": temperature,
-              "seed": seed, "blends": summary}
-    return save_result(folder, "blend", result)
+    with writing_into(chosen, out):
+        folder = out or chosen.samples / f"blend-{first}-{second}"
+        blends = creative.blend(studio, first, second, shares, n, bars, temperature, seeded(seed))
+        summary = []
+        for item in blends:
+            files = []
+            for number, hits in enumerate(item.pop("tracks")):
+                stem = f"{first}-{second}-{item['ratio']:.2f}_{number + 1:02d}"
+                files += write_track(folder, stem, as_pattern(hits), bpm,
+                                     f"{1 - item['ratio']:.2f} {first} + {item['ratio']:.2f} {second}")
+            summary.append({**item, "files": files})
+        result = {"first": first, "second": second, "tracks_per_ratio": n, "bars": bars, "temperature": temperature,
+                  "seed": seed, "blends": summary}
+        return save_result(folder, "blend", result)
 
 
 def humanize(ctx: RunContext, run: Path | None, out: Path | None, *, input_: Path | None, style: str | None,
@@ -170,24 +174,25 @@ def humanize(ctx: RunContext, run: Path | None, out: Path | None, *, input_: Pat
     if style is not None:
         validate_genre(style)
     chosen, studio = open_studio(ctx, run)
-    rng = seeded(seed)
-    if input_ is not None:
-        source = load_pattern_file(input_)
-        pattern = DrumPattern.from_hits(source.hits) if not source.hits.any() else source
-        label = input_.stem
-    else:
-        pattern = typical_bar(studio, style)
-        label = f"{style}-mechanical"
-    genre = style or heard_genre(studio, pattern.hits)
-    folder = out or chosen.samples / f"humanize-{label}"
-    performances = creative.humanize(studio, pattern, genre, amount, variations, rng)
-    summary = [{"files": write_track(folder, f"{label}_{number + 1:02d}", item.pop("pattern"), bpm,
-                                     f"{label} humanized as {genre}, amount {amount}"), **item}
-               for number, item in enumerate(performances)]
-    result = {"input": str(input_) if input_ else None, "feel": genre, "amount": amount, "seed": seed,
-              "input_files": write_track(folder, f"{label}_input", pattern, bpm, f"{label} (input)"),
-              "variations": summary}
-    return save_result(folder, "humanize", result)
+    with writing_into(chosen, out):
+        rng = seeded(seed)
+        if input_ is not None:
+            source = load_pattern_file(input_)
+            pattern = DrumPattern.from_hits(source.hits) if not source.hits.any() else source
+            label = input_.stem
+        else:
+            pattern = typical_bar(studio, style)
+            label = f"{style}-mechanical"
+        genre = style or heard_genre(studio, pattern.hits)
+        folder = out or chosen.samples / f"humanize-{label}"
+        performances = creative.humanize(studio, pattern, genre, amount, variations, rng)
+        summary = [{"files": write_track(folder, f"{label}_{number + 1:02d}", item.pop("pattern"), bpm,
+                                         f"{label} humanized as {genre}, amount {amount}"), **item}
+                   for number, item in enumerate(performances)]
+        result = {"input": str(input_) if input_ else None, "feel": genre, "amount": amount, "seed": seed,
+                  "input_files": write_track(folder, f"{label}_input", pattern, bpm, f"{label} (input)"),
+                  "variations": summary}
+        return save_result(folder, "humanize", result)
 
 
 def transfer(ctx: RunContext, run: Path | None, out: Path | None, *, content: str, style: str, count: int, mode: str,
@@ -195,31 +200,33 @@ def transfer(ctx: RunContext, run: Path | None, out: Path | None, *, content: st
     """--content (a genre's held-out bars, or a pattern file) played in --style."""
     validate_genre(style)
     chosen, studio = open_studio(ctx, run)
-    if content in GENRES:
-        hits = held_out_bars(studio, content, count)
-        label = source = content
-    else:
-        hits = as_bars(load_pattern_file(content).hits)
-        label = Path(content).stem
-        source = heard_genre(studio, hits)  # the style it has now
-    latent = studio.encode(torch.from_numpy(hits), label)
-    moved = creative.transfer(studio, latent, hits, source, style, seeded(seed), mode)
-    folder = out or chosen.samples / f"transfer-{label}-to-{style}"
-    files = write_track(folder, f"{label}-content", as_pattern(hits), bpm, f"{label} (content)")
-    files += write_track(folder, f"{label}-as-{style}", as_pattern(moved.pop("hits")), bpm,
-                         f"{label} played as {style}")
-    result = {"content": content, "label": label, "style": style, "bars": len(hits), "seed": seed, "files": files,
-              **moved}
-    return save_result(folder, "transfer", result)
+    with writing_into(chosen, out):
+        if content in GENRES:
+            hits = held_out_bars(studio, content, count)
+            label = source = content
+        else:
+            hits = as_bars(load_pattern_file(content).hits)
+            label = Path(content).stem
+            source = heard_genre(studio, hits)  # the style it has now
+        latent = studio.encode(torch.from_numpy(hits), label)
+        moved = creative.transfer(studio, latent, hits, source, style, seeded(seed), mode)
+        folder = out or chosen.samples / f"transfer-{label}-to-{style}"
+        files = write_track(folder, f"{label}-content", as_pattern(hits), bpm, f"{label} (content)")
+        files += write_track(folder, f"{label}-as-{style}", as_pattern(moved.pop("hits")), bpm,
+                             f"{label} played as {style}")
+        result = {"content": content, "label": label, "style": style, "bars": len(hits), "seed": seed, "files": files,
+                  **moved}
+        return save_result(folder, "transfer", result)
 
 
 def complexity(ctx: RunContext, run: Path | None, out: Path | None, *, style: str, levels: int, span: float,
                bpm: float, seed: int) -> dict:
     validate_genre(style)
     chosen, studio = open_studio(ctx, run)
-    folder = out or chosen.samples / f"complexity-{style}"
-    sweep = creative.complexity(studio, style, levels, span, seeded(seed))
-    files = write_track(folder, f"{style}-complexity", as_pattern(sweep.pop("hits")), bpm,
-                        f"{style}: sparse to dense, one bar per level")
-    result = {"style": style, "levels": levels, "span": span, "seed": seed, "files": files, **sweep}
-    return save_result(folder, "complexity", result)
+    with writing_into(chosen, out):
+        folder = out or chosen.samples / f"complexity-{style}"
+        sweep = creative.complexity(studio, style, levels, span, seeded(seed))
+        files = write_track(folder, f"{style}-complexity", as_pattern(sweep.pop("hits")), bpm,
+                            f"{style}: sparse to dense, one bar per level")
+        result = {"style": style, "levels": levels, "span": span, "seed": seed, "files": files, **sweep}
+        return save_result(folder, "complexity", result)

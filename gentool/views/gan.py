@@ -52,19 +52,29 @@ def coverage_view(result: dict) -> tuple[Table, list[str]]:
     if result["kind"] == "points":
         table = beside_baselines(
             f"modes of {used} ({result['dataset']})",
-            f"{result['samples']} samples; high quality = within 3 std of the nearest mode; a mode is captured by "
-            f"one high-quality sample; baselines: real = the mixture, noise = uniform over the data's box, "
-            f"collapsed = one mode", POINT_ROWS, result)
+            f"{result['samples']} samples, noise seed {result['seed']}{_reproduce(result)}; high quality = within "
+            f"3 std of the nearest mode; a mode is captured by one high-quality sample; baselines: real = the "
+            f"mixture, noise = uniform over the data's box, collapsed = one mode", POINT_ROWS, result)
         return table, [f"wrote {result['path']} and {result['figures'][0]}"]
     table = beside_baselines(
         f"coverage of {used}",
-        f"{result['samples']} samples; confident at p >= {result['threshold']}; covered at >= "
+        f"{result['samples']} samples, noise seed {result['seed']}{_reproduce(result)}; confident at p >= "
+        f"{result['threshold']}; covered at >= "
         f"{result['model']['min_count']}; entropy normalised to 1 = uniform; baselines: "
         + ", ".join(f"{n} = {BASELINE_NOTES[n]}" for n in result["baselines"]), LETTER_ROWS, result)
     missing = result["model"]["missing"]
     return table, [f"missing letters: {''.join(missing) if missing else 'none'}",
                    f"generated and scored in {result['seconds']:.2f} s; wrote {result['path']} and "
                    f"{', '.join(result['figures'])}"]
+
+
+def _reproduce(result: dict) -> str:
+    """Where the figures differ from the run's own evaluations, say how to get those."""
+    run = result.get("run_evaluation") or {}
+    if run.get("seed") == result["seed"] and run.get("samples") == result["samples"]:
+        return " (as the run's evaluations)"
+    return (f" (the run evaluates {run.get('samples')} samples with seed {run.get('seed')}: --seed {run.get('seed')}"
+            f" reproduces its last figures)")
 
 
 def interpolation_lines(result: dict) -> list[str]:
