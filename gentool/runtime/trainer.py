@@ -173,8 +173,10 @@ class EpochTrainer:
                 self.epoch += 1
                 self.batch = 0
                 self.after_epoch(record)
-                self._save_epoch_checkpoints(record)
+                # the record first: a process killed between the two writes resumes from the last checkpoint,
+                # which trims this record and writes it again, so no epoch's record is ever lost
                 self.run.append_metrics(record)
+                self._save_epoch_checkpoints(record)
                 progress.epoch_done(self.epoch, self.epochs, {k: v for k, v in record.items()
                                                               if k in shown or k == self.rate_name})
         return "completed"
