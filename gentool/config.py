@@ -154,6 +154,8 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
         raise ConfigError(key, f"got {value!r}{hint}; allowed values: {', '.join(str(a) for a in allowed)}")
     if origin in (list, tuple):
         (item_tp,) = typing.get_args(tp)[:1] or (Any,)
+        if item_tp is str and isinstance(value, str):  # --set data.midi_dirs=DIR: one folder is a list of one
+            value = [value]
         if not isinstance(value, (list, tuple)):
             raise ConfigError(key, f"got {value!r}, expected {_describe(tp)} (for example [1, 2])")
         return [_coerce(item, item_tp, f"{key}[{i}]") for i, item in enumerate(value)]

@@ -103,3 +103,11 @@ def test_missing_config_file(tmp_path):
 def test_malformed_set(assignment):
     with pytest.raises(UsageError, match="key.sub=value"):
         parse_set_overrides([assignment])
+
+
+def test_a_single_string_is_a_list_of_one_for_a_list_of_strings_key():
+    from gentool.vae.config import resolve_vae_config
+
+    assert resolve_vae_config("default", assignments=["data.midi_dirs=my_midi"]).data.midi_dirs == ["my_midi"]
+    with pytest.raises(UsageError, match="expected a list"):  # a number is not read as a list of one
+        resolve_gan_config("vanilla", assignments=["train.sample_epochs=3"])

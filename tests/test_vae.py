@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
+import yaml
 from torch.distributions import Normal, kl_divergence
 from typer.testing import CliRunner
 
@@ -192,3 +193,20 @@ def test_vae_commands_reject_bad_input(args, words, data_dir):
     result = invoke(args, data_dir)
     assert result.exit_code == 2, result.output
     assert words in result.stderr and "Traceback" not in result.output
+
+
+def test_vae_train_takes_midi_folders(tiny_config_file, data_dir, tmp_path):
+    from gentool.drums.pattern import DrumPattern
+    from gentool.io.midi import write_midi
+
+    hits = np.zeros((64, 9), dtype=bool)
+    hits[::8, 0] = hits[4::8, 1] = hits[::2, 2] = True
+    (tmp_path / "mine" / "rock").mkdir(parents=True)
+    write_midi(tmp_path / "mine" / "rock" / "groove.mid", DrumPattern.from_hits(hits))
+    trained = invoke(["vae", "train", "--config", str(tiny_config_file), "--midi-dir", str(tmp_path / "mine"),
+                      "--epochs", "1", "--out", str(tmp_path / "run"), "--json", "-q"], data_dir)
+    assert trained.exit_code == 0, trained.output
+    config = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
+    assert config["data"]["midi_dirs"] == [str((tmp_path / "mine").resolve())]
+    refused = invoke(["vae", "train", "--resume", str(tmp_path / "run"), "--midi-dir", str(tmp_path)], data_dir)
+    assert refused.exit_code == 2 and "--midi-dir" in refused.stderr

@@ -28,7 +28,7 @@ from gentool.cli.common import (
 )
 from gentool.cli.vae_creative import RunOption
 from gentool.presets import available_presets
-from gentool.runtime.flags import Flag, FlagTable
+from gentool.runtime.flags import Flag, FlagTable, resolved_paths
 from gentool.vae.family import VAE
 from gentool.vae.sessions import analyze
 from gentool.views.vae import analyze_view
@@ -42,7 +42,8 @@ TRAIN_FLAGS = FlagTable(
     Flag("free_bits", "--free-bits", ("free_bits.high", "free_bits.low")),
     Flag("epochs", "--epochs", ("train.epochs",), on_resume=True),
     Flag("batch_size", "--batch-size", ("train.batch_size",)), Flag("lr", "--lr", ("optim.lr",)),
-    Flag("seed", "--seed", ("seed",)), Flag("device", "--device", ("device",), on_resume=True))
+    Flag("seed", "--seed", ("seed",)), Flag("device", "--device", ("device",), on_resume=True),
+    Flag("midi_dir", "--midi-dir", ("data.midi_dirs",), convert=resolved_paths))
 
 
 @app.command("train")
@@ -59,6 +60,9 @@ def train(
     batch_size: Annotated[Optional[int], typer.Option(help="Bars per batch.")] = None,
     lr: Annotated[Optional[float], typer.Option(help="Adam learning rate.")] = None,
     seed: TrainSeedOption = None,
+    midi_dir: Annotated[Optional[list[Path]], typer.Option(
+        "--midi-dir", help="Folder of your drum MIDI files in genre sub-folders (repeatable), added to the "
+                           "data (data.midi_dirs).")] = None,
     device: DeviceOption = None,
     set_: SetOption = None,
     out_dir: Annotated[Optional[Path], typer.Option(
