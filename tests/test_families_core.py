@@ -1,5 +1,5 @@
-"""The core entries run_em / run_mcmc / run_vi, called as a shared core would call them: a RunDir, a RunContext,
-and a stop flag that ends a run cleanly with status "interrupted" and a complete run folder."""
+"""The core entries run_em / run_mcmc / run_vi on the shared run path (start_run): a RunDir, a RunContext, and a
+stop flag that ends a run cleanly with status "interrupted" and a complete run folder."""
 
 from __future__ import annotations
 
@@ -8,30 +8,31 @@ import json
 import pytest
 
 from gentool.em.config import resolve_em_config
-from gentool.em.run import run_em
+from gentool.em.family import EM
 from gentool.mcmc.config import resolve_mcmc_config
-from gentool.mcmc.run import run_mcmc
-from gentool.runtime.context import RunContext
+from gentool.mcmc.family import MCMC
+from gentool.runtime.context import StopRequest
 from gentool.runtime.rundir import RunDir
 from gentool.vi.config import resolve_vi_config
-from gentool.vi.run import run_vi
+from gentool.vi.family import VI
+
+from helpers import start
 
 SMALL = {
-    "em": (resolve_em_config, run_em, ["points.samples=500", "samples=200", "init=random-points"]),
-    "mcmc": (resolve_mcmc_config, run_mcmc, ["budget=2000"]),
-    "vi": (resolve_vi_config, run_vi, ["steps=40", "samples=200"]),
+    "em": (resolve_em_config, EM, ["points.samples=500", "samples=200", "init=random-points"]),
+    "mcmc": (resolve_mcmc_config, MCMC, ["budget=2000"]),
+    "vi": (resolve_vi_config, VI, ["steps=40", "samples=200"]),
 }
 
 
 @pytest.mark.parametrize("family", sorted(SMALL))
 @pytest.mark.parametrize("stop_early", [False, True])
 def test_core_entry_writes_a_complete_run_folder(tmp_path, family, stop_early):
-    resolve, run_core, assignments = SMALL[family]
+    resolve, registered, assignments = SMALL[family]
     config = resolve("default", None, {"seed": 1}, assignments)
-    run = RunDir.create(tmp_path / family, family)
-    ctx = RunContext()
-    ctx.stop.requested = stop_early  # as if Ctrl-C came during the first iteration
-    outcome = run_core(config, run, ctx, "default", "test")
+    run = RunDir(tmp_path / family)
+    stop = StopRequest(requested=stop_early)  # as if Ctrl-C came during the first iteration
+    outcome = start(registered, config, run, stop=stop, preset="default", command="test")
     assert outcome.status == ("interrupted" if stop_early else "completed")
     summary = json.loads(run.summary_path.read_text())
     assert summary["kind"] == family and summary["status"] == outcome.status and summary["seed"] == 1

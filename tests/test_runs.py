@@ -157,7 +157,7 @@ def test_coverage_of_a_point_run_is_a_library_call(ring_run):
     baselines = result["baselines"]
     assert baselines["real"]["modes_captured"] == 8 and baselines["collapsed"]["modes_captured"] == 1
     assert Path(result["path"]).is_file()
-    table, lines = coverage_view(result)  # the view reads the result alone: no model, no CLI
+    table, *lines = coverage_view(result)  # the view reads the result alone: no model, no CLI
     assert [column.header for column in table.columns] == ["", "model", "real", "noise", "collapsed"]
     assert lines == [f"wrote {result['path']} and {result['figures'][0]}"]
 

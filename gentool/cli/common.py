@@ -12,7 +12,7 @@ import signal
 import sys
 import typing
 from pathlib import Path
-from typing import Annotated, Any, Callable, Iterator, Optional
+from typing import Annotated, Any, Callable, Iterable, Iterator, Optional
 
 import typer
 from rich.console import Console
@@ -104,6 +104,16 @@ def refuse_undecodable_paths(arguments: dict[str, Any]) -> None:
                 except UnicodeEncodeError:
                     shown = os.fsencode(str(item)).decode("utf-8", "backslashreplace")
                     raise UsageError(f"'{shown}' is not a UTF-8 name; rename it or choose a UTF-8 name") from None
+
+
+def show(result: Any, as_json: bool, render: Callable[[Any], Iterable[Any]]) -> None:
+    """A command's results on stdout: with --json the result itself, else what its view renders from it (rich
+    tables and lines, in order)."""
+    if as_json:
+        print_json(result)
+        return
+    for item in render(result):
+        out.print(item)
 
 
 def print_json(data: dict) -> None:

@@ -15,9 +15,8 @@ from gentool.cli.common import (
     QuietOption,
     SetOption,
     handle_errors,
-    out,
-    print_json,
     reporter_for,
+    show,
 )
 from gentool.datasets.drums import load_drum_dataset, resolve_drum_data_config
 from gentool.datasets.fonts import load_font_dataset
@@ -31,14 +30,6 @@ from gentool.runtime.seeding import MAX_SEED
 from gentool.views.data import drum_report, font_report
 
 app = typer.Typer(help="Build and inspect the datasets (cached under the data folder).", no_args_is_help=True)
-
-
-def _show(result: dict, as_json: bool, shown: list) -> None:
-    if as_json:
-        print_json(result)
-        return
-    for item in shown:
-        out.print(item)
 
 
 @app.command("fonts")
@@ -68,7 +59,7 @@ def fonts(
              "data.samples_per_glyph": samples_per_glyph, "data.seed": seed}
     gan_config = resolve_gan_config(preset, str(config) if config else None, flags, set_)
     stats = load_font_dataset(gan_config.data, data_dir, rebuild=rebuild, reporter=reporter_for(quiet)).stats()
-    _show(stats, json_, font_report(stats))
+    show(stats, json_, font_report)
 
 
 @app.command("drums")
@@ -100,7 +91,7 @@ def drums(
     data_config = resolve_drum_data_config(config, flags, set_)
     dataset = load_drum_dataset(data_config, data_dir, rebuild=rebuild, reporter=reporter_for(quiet))
     stats = drum_dataset_report(dataset, load_genre_classifier(dataset, data_dir, rebuild=rebuild), data_config.seed)
-    _show(stats, json_, drum_report(stats))
+    show(stats, json_, drum_report)
 
 
 @app.command("render-drums")
@@ -113,4 +104,4 @@ def render_drums(
 ) -> None:
     """Turn a pattern file into what people open: MIDI (channel 10), WAV (synthesized kit) and a piano roll."""
     result = render_pattern_file(pattern, out_dir, bpm)
-    _show(result, json_, result["files"])
+    show(result, json_, lambda rendered: rendered["files"])

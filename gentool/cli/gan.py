@@ -21,9 +21,8 @@ from gentool.cli.common import (
     TrainSeedOption,
     bind_flags,
     handle_errors,
-    out,
-    print_json,
     run_command,
+    show,
 )
 from gentool.gan.config import DATASETS
 from gentool.gan.family import GAN
@@ -96,11 +95,7 @@ bind_flags(train, TRAIN_FLAGS)
 @handle_errors
 def fixes(json_: JsonOption = False) -> None:
     """List the stabilisation fixes: what each does, its options with defaults, and what it cannot combine with."""
-    if json_:
-        print_json({"fixes": describe_fixes()})
-        return
-    for line in fixes_lines(describe_fixes()):
-        out.print(line)
+    show({"fixes": describe_fixes()}, json_, lambda described: fixes_lines(described["fixes"]))
 
 
 gan_eval.register(app)

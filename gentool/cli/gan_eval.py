@@ -19,7 +19,7 @@ from gentool.cli.common import (
     context_for,
     handle_errors,
     out,
-    print_json,
+    show,
 )
 from gentool.evaluate.coverage import BASELINES
 from gentool.evaluate.letters import load_letter_evaluator
@@ -28,7 +28,7 @@ from gentool.gan.config import resolve_gan_config
 from gentool.gan.trained import open_trained
 from gentool.runtime.flags import resolved_paths
 from gentool.runtime.seeding import MAX_SEED
-from gentool.views.gan import compare_tables, coverage_view, evaluator_json, evaluator_lines, interpolation_lines
+from gentool.views.gan import compare_view, coverage_view, evaluator_json, evaluator_lines, interpolation_lines
 
 RunOption = Annotated[Optional[Path], typer.Option(
     "--run", show_default="the newest under runs/", help="A GAN run folder.")]
@@ -55,11 +55,7 @@ def evaluator(
     letter_evaluator = load_letter_evaluator(gan_config.data, data_dir, ctx.decide_device(gan_config.device),
                                              rebuild=rebuild, settings=gan_config.evaluation.evaluator,
                                              reporter=ctx.reporter)
-    if json_:
-        print_json(evaluator_json(letter_evaluator))
-        return
-    for line in evaluator_lines(letter_evaluator):
-        out.print(line)
+    show(evaluator_json(letter_evaluator), json_, lambda _: evaluator_lines(letter_evaluator))
 
 
 @handle_errors
@@ -90,13 +86,7 @@ def coverage(
     trained = open_trained(ctx, run, checkpoint, best)
     result = measure.coverage(trained, ctx, samples=samples, threshold=threshold, min_share=min_share,
                               baselines=baseline, seed=seed, out_dir=out_dir)
-    if json_:
-        print_json(result)
-        return
-    table, lines = coverage_view(result)
-    out.print(table)
-    for line in lines:
-        out.print(line)
+    show(result, json_, coverage_view)
 
 
 @handle_errors
@@ -131,11 +121,7 @@ def interpolate(
     ctx = context_for(device, quiet, data_dir)
     result = measure.interpolate(open_trained(ctx, run, checkpoint), ctx, out_file, rows=rows, steps=steps,
                                  method=method, seed=seed, letter=letter)
-    if json_:
-        print_json(result)
-        return
-    for line in interpolation_lines(result):
-        out.print(line)
+    show(result, json_, interpolation_lines)
 
 
 @handle_errors
@@ -148,12 +134,7 @@ def compare(
     """Compare runs: final and best coverage, entropy, letter FID, collapse onset; groups of runs that share
     their fixes get mean ± std over seeds."""
     result = measure.compare(runs, figure)
-    if json_:
-        print_json(result)
-        return
-    for table in compare_tables(result):
-        out.print(table)
-    out.print(f"figure: {result['figure']}")
+    show(result, json_, compare_view)
 
 
 def register(app: typer.Typer) -> None:

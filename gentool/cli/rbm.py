@@ -24,6 +24,7 @@ from gentool.cli.common import (
     out,
     print_json,
     run_command,
+    show,
 )
 from gentool.evaluate.coverage import BASELINES
 from gentool.presets import available_presets
@@ -112,13 +113,7 @@ def sample(
     ctx = context_for(device, quiet, data_dir)
     result = measure.sample(open_trained(ctx, run, best), ctx, chains=chains, gibbs=gibbs, baselines=baseline,
                             seed=seed, out_dir=out_dir)
-    if json_:
-        print_json(result)
-        return
-    table, lines = sample_view(result)
-    out.print(table)
-    for line in lines:
-        out.print(line)
+    show(result, json_, sample_view)
 
 
 @app.command("likelihood")
@@ -142,11 +137,7 @@ def likelihood(
     ctx = context_for(device, quiet, data_dir)
     result = measure.likelihood(open_trained(ctx, run, best), ctx, ais_runs=ais_runs, ais_steps=ais_steps, seed=seed,
                                 exact=False if ais else None)
-    if json_:
-        print_json(result)
-        return
-    for line in likelihood_lines(result):
-        out.print(line)
+    show(result, json_, likelihood_lines)
 
 
 @app.command("compare")

@@ -22,9 +22,8 @@ from gentool.cli.common import (
     bind_flags,
     context_for,
     handle_errors,
-    out,
-    print_json,
     run_command,
+    show,
 )
 from gentool.cli.vae_creative import RunOption
 from gentool.presets import available_presets
@@ -94,13 +93,7 @@ def analyze_command(
     """Posterior-collapse report: KL per dimension, KL over epochs with beta, z_high by genre, genre probes on
     z_high and z_low, and the latent dimensions that control density. Writes posterior_collapse.json + figures."""
     chosen, report = analyze(context_for(device, quiet, data_dir), run)
-    if json_:
-        print_json(report)
-        return
-    table, lines = analyze_view(report, chosen.path, chosen.figures)
-    out.print(table)
-    for line in lines:
-        out.print(line)
+    show(report, json_, lambda shown: analyze_view(shown, chosen.path, chosen.figures))
 
 
 app.command("analyze")(analyze_command)

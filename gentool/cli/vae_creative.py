@@ -7,7 +7,7 @@ run), prints a short summary (--json: the JSON), and repeats exactly with the sa
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -18,8 +18,7 @@ from gentool.cli.common import (
     QuietOption,
     context_for,
     handle_errors,
-    out,
-    print_json,
+    show,
 )
 from gentool.drums.genres import GENRES
 from gentool.runtime.seeding import MAX_SEED
@@ -34,14 +33,6 @@ OutOption = Annotated[Optional[Path], typer.Option("--out", "-o", show_default="
                                                    help="Output folder.")]
 TemperatureOption = Annotated[float, typer.Option(min=0.0, max=10.0, help="Latent noise scale (0 = the mean "
                                                                           "style).")]
-
-
-def _show(result: dict, as_json: bool, lines: Callable[[dict], list[str]]) -> None:
-    if as_json:
-        print_json(result)
-        return
-    for line in lines(result):
-        out.print(line)
 
 
 @handle_errors
@@ -59,7 +50,7 @@ def sample(
     to bar. Reports the classifier's verdict per bar, groove consistency, and validity."""
     result = sessions.sample(context_for(device, quiet, data_dir), run, out_dir, style=style, n=n,
                              temperature=temperature, bars=bars, bpm=bpm, seed=seed)
-    _show(result, json_, views.sample_lines)
+    show(result, json_, views.sample_lines)
 
 
 @handle_errors
@@ -76,7 +67,7 @@ def interpolate(
     classifier's probabilities at each step."""
     result = sessions.interpolate(context_for(device, quiet, data_dir), run, out_dir, from_=from_, to=to, steps=steps,
                                   level=level, method=method, bpm=bpm, seed=seed)
-    _show(result, json_, views.interpolation_lines)
+    show(result, json_, views.interpolation_lines)
 
 
 @handle_errors
@@ -96,7 +87,7 @@ def blend(
     """Mixtures of two styles in z_high: (1 - r) * FIRST + r * SECOND, with each blend's genre probabilities."""
     result = sessions.blend(context_for(device, quiet, data_dir), run, out_dir, first=first, second=second, ratio=ratio,
                             ratios=ratios, n=n, bars=bars, temperature=temperature, bpm=bpm, seed=seed)
-    _show(result, json_, views.blend_lines)
+    show(result, json_, views.blend_lines)
 
 
 @handle_errors
@@ -115,7 +106,7 @@ def humanize(
     latent variations (ghost notes, dropped or added hits) scaled by --amount."""
     result = sessions.humanize(context_for(device, quiet, data_dir), run, out_dir, input_=input_, style=style,
                                amount=amount, variations=variations, bpm=bpm, seed=seed)
-    _show(result, json_, views.humanize_lines)
+    show(result, json_, views.humanize_lines)
 
 
 @handle_errors
@@ -135,7 +126,7 @@ def transfer(
     (share of kick and snare hits kept) and style success (bars the classifier assigns to --style)."""
     result = sessions.transfer(context_for(device, quiet, data_dir), run, out_dir, content=content, style=style,
                                count=count, mode=mode, bpm=bpm, seed=seed)
-    _show(result, json_, views.transfer_lines)
+    show(result, json_, views.transfer_lines)
 
 
 @handle_errors
@@ -151,7 +142,7 @@ def complexity(
     density at each level and whether it rises monotonically."""
     result = sessions.complexity(context_for(device, quiet, data_dir), run, out_dir, style=style, levels=levels,
                                  span=span, bpm=bpm, seed=seed)
-    _show(result, json_, views.complexity_lines)
+    show(result, json_, views.complexity_lines)
 
 
 def register(app: typer.Typer) -> None:

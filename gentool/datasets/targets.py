@@ -77,9 +77,6 @@ class MixtureTarget:
         norm = -0.5 * self.dim * math.log(2 * math.pi * self.std ** 2) - math.log(self.modes)
         return torch.logsumexp(norm - sq / (2 * self.std ** 2), dim=-1)
 
-    def torch_means(self) -> torch.Tensor:
-        return torch.as_tensor(self.means, dtype=torch.float32)
-
 
 def mixture_target(name: str, config: PointDataConfig | None = None) -> MixtureTarget:
     config = config or PointDataConfig()

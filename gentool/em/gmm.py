@@ -87,7 +87,6 @@ class Fit:
     mixture: Mixture
     history: list[float] = field(default_factory=list)  # EM: log-likelihood per point; k-means: inertia per point
     converged: bool = False
-    interrupted: bool = False
     centres: torch.Tensor | None = None  # k-means centres (the init's, for EM from kmeans++)
 
     @property
@@ -115,8 +114,7 @@ def fit_em(points: torch.Tensor, start: Mixture, *, covariance: str, reg_covar: 
             fit.converged = True
             break
         log_likelihood = new_log_likelihood
-        if stop:
-            fit.interrupted = True
+        if stop:  # the caller reads the stop flag itself (its status "interrupted")
             break
     return fit
 
@@ -164,8 +162,7 @@ def fit_kmeans(points: torch.Tensor, centres: torch.Tensor, *, max_iter: int,
             fit.converged = True
             break
         labels = new_labels
-        if stop:
-            fit.interrupted = True
+        if stop:  # the caller reads the stop flag itself (its status "interrupted")
             break
     fit.centres = centres
     return centres, labels, fit

@@ -10,7 +10,6 @@ import time
 
 import torch
 
-from gentool.config import config_to_dict
 from gentool.datasets.point_files import load_point_source
 from gentool.em.analysis import free_parameters, information_criteria, is_monotone, mode_report
 from gentool.em.config import EmConfig
@@ -58,12 +57,11 @@ def fit_once(points: torch.Tensor, config: EmConfig, restart: int, ctx: RunConte
 
 
 def run_em(config: EmConfig, run: RunDir, ctx: RunContext, preset: str | None, command: str | None) -> TrainOutcome:
-    ctx.decide_device(config.device)  # decided already on the shared run path; here for direct library calls
+    ctx.decide_device(config.device)  # start_run decided it already (and wrote config.yaml)
     started = time.perf_counter()
     set_seed(config.seed)
     source = load_point_source(config.dataset, config.points)
     points = source.points.to(ctx.device)
-    run.write_config(config_to_dict(config))
     ctx.reporter.info(f"{config.method} on {source.name} ({len(points)} points, dim {points.shape[1]}): "
                       f"K={config.components}, init {config.init}, {config.restarts} restart(s)")
 

@@ -21,6 +21,7 @@ from torch import nn
 
 from gentool.config import option
 from gentool.datasets.font_faces import LETTERS
+from gentool.errors import UsageError
 from gentool.evaluate.frechet import FeatureStats, frechet_distance
 from gentool.evaluate.letters import NOT_A_LETTER, LetterEvaluator
 
@@ -96,6 +97,14 @@ def generate(generator: nn.Module, count: int, z_dim: int, conditional: bool, se
         images.append(generator(z, batch_labels).cpu())
     generator.train(was_training)
     return torch.cat(images)
+
+
+def check_baselines(names: list[str] | None) -> list[str]:
+    """The baselines asked for (default: all), or a UsageError naming the unknown one."""
+    for name in names or []:
+        if name not in BASELINES:
+            raise UsageError(f"unknown baseline '{name}'; choose from {', '.join(BASELINES)}")
+    return list(names or BASELINES)
 
 
 def baseline_images(name: str, evaluator: LetterEvaluator, count: int, seed: int) -> torch.Tensor:

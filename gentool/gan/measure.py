@@ -10,7 +10,7 @@ from gentool.config import build_config, config_to_dict
 from gentool.datasets.points import load_point_dataset
 from gentool.errors import UsageError
 from gentool.evaluate import mode_figures
-from gentool.evaluate.coverage import BASELINES, CoverageSettings, generate
+from gentool.evaluate.coverage import CoverageSettings, check_baselines, generate
 from gentool.evaluate.coverage_figures import collapse_onset, compare_runs
 from gentool.evaluate.modes import baseline_points, mode_metrics
 from gentool.evaluate.spread import spread
@@ -24,13 +24,6 @@ from gentool.runtime.rundir import RunDir, open_run, writing_into
 from gentool.runtime.runs import read_run_config
 
 COMPARED = ("letters_covered", "entropy", "letter_fid", "best_letters_covered", "seconds_per_epoch")
-
-
-def check_baselines(names: list[str] | None) -> list[str]:
-    for name in names or []:
-        if name not in BASELINES:
-            raise UsageError(f"unknown baseline '{name}'; choose from {', '.join(BASELINES)}")
-    return list(names or BASELINES)
 
 
 def coverage(trained: TrainedGan, ctx: RunContext, *, samples: int | None = None, threshold: float | None = None,

@@ -15,7 +15,7 @@ from gentool.gan.config import GanConfig
 from gentool.gan.family import GAN
 from gentool.gan.train import load_generator
 from gentool.runtime.context import RunContext
-from gentool.runtime.rundir import RunDir, pick_run
+from gentool.runtime.rundir import pick_run
 
 
 @dataclass(kw_only=True)
@@ -41,11 +41,6 @@ def open_trained(ctx: RunContext, run: Path | None = None, checkpoint: Path | No
             raise UsageError(f"run '{folder}' has no best.pt (it was trained without evaluation); drop --best")
     generator, config = load_generator(checkpoint, ctx)
     return TrainedGan(generator=generator, config=config, folder=folder, checkpoint=checkpoint, device=ctx.device)
-
-
-def open_run_folder(ctx: RunContext, run: Path | None) -> tuple[RunDir, TrainedGan]:
-    chosen = pick_run(run, GAN.name)
-    return chosen, open_trained(ctx, chosen.path)
 
 
 def letter_evaluator_for(trained: TrainedGan, ctx: RunContext) -> LetterEvaluator:

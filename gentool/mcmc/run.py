@@ -10,7 +10,6 @@ import time
 
 import numpy as np
 
-from gentool.config import config_to_dict
 from gentool.datasets.targets import mixture_target
 from gentool.mcmc import figures
 from gentool.mcmc.analysis import first_visits, ising_report, mixture_report, visits_by_step
@@ -28,11 +27,10 @@ PROGRESS_EVERY = 500
 
 def run_mcmc(config: McmcConfig, run: RunDir, ctx: RunContext, preset: str | None,
              command: str | None) -> TrainOutcome:
-    ctx.decide_device(config.device)  # decided already on the shared run path; here for direct library calls
+    ctx.decide_device(config.device)  # start_run decided it already (and wrote config.yaml)
     started = time.perf_counter()
     set_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    run.write_config(config_to_dict(config))
     ctx.reporter.info(f"{config.sampler} on {config.target}: {config.chains} chains x {config.steps} steps "
                       f"({config.evaluations_per_step} target evaluations per step), burn-in {config.burn_in}")
     if config.target == "ising":

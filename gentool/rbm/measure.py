@@ -13,7 +13,7 @@ import torch
 
 from gentool.config import build_config, config_to_dict
 from gentool.errors import UsageError
-from gentool.evaluate.coverage import BASELINES, CoverageSettings
+from gentool.evaluate.coverage import CoverageSettings, check_baselines
 from gentool.evaluate.coverage_figures import coverage_beside_baselines
 from gentool.evaluate.letters import load_letter_evaluator
 from gentool.evaluate.spread import spread
@@ -27,13 +27,6 @@ from gentool.runtime.context import RunContext
 from gentool.runtime.files import atomic_write_json
 from gentool.runtime.rundir import RunDir, open_run
 from gentool.runtime.runs import read_run_config
-
-
-def check_baselines(names: list[str] | None) -> list[str]:
-    for name in names or []:
-        if name not in BASELINES:
-            raise UsageError(f"unknown baseline '{name}'; choose from {', '.join(BASELINES)}")
-    return list(names or BASELINES)
 
 
 def sample(trained: TrainedRbm, ctx: RunContext, *, chains: int = 2600, gibbs: int = 1000,

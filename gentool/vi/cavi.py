@@ -24,7 +24,6 @@ class CaviFit:
     phi: torch.Tensor  # (N, K) cluster responsibilities
     history: list[float] = field(default_factory=list)  # ELBO per point after each sweep
     converged: bool = False
-    interrupted: bool = False
 
     @property
     def iterations(self) -> int:
@@ -76,7 +75,6 @@ def fit_cavi(x: torch.Tensor, init_means: torch.Tensor, *, prior_var: float, lik
             fit.converged = True
             break
         previous = value
-        if stop:
-            fit.interrupted = True
+        if stop:  # the caller reads the stop flag itself (its status "interrupted")
             break
     return fit

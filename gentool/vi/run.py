@@ -8,7 +8,6 @@ import time
 import numpy as np
 import torch
 
-from gentool.config import config_to_dict
 from gentool.datasets.point_files import load_point_source
 from gentool.datasets.targets import mixture_target
 from gentool.em.analysis import is_monotone
@@ -30,10 +29,9 @@ NEGLIGIBLE_WEIGHT = 0.1
 
 
 def run_vi(config: ViConfig, run: RunDir, ctx: RunContext, preset: str | None, command: str | None) -> TrainOutcome:
-    ctx.decide_device(config.device)  # decided already on the shared run path; here for direct library calls
+    ctx.decide_device(config.device)  # start_run decided it already (and wrote config.yaml)
     started = time.perf_counter()
     set_seed(config.seed)
-    run.write_config(config_to_dict(config))
     if config.method == "cavi":
         final, extras = _run_cavi(config, run, ctx)
     else:

@@ -46,7 +46,7 @@ def evaluator_lines(evaluator: LetterEvaluator) -> list[str]:
             "worst held-out letters:", *[f"  {line}" for line in confusion_summary(evaluator.report)]]
 
 
-def coverage_view(result: dict) -> tuple[Table, list[str]]:
+def coverage_view(result: dict) -> list[Table | str]:
     """The coverage table beside baselines, and the lines under it, for letter or 2-D runs."""
     used = result["checkpoint"]
     if result["kind"] == "points":
@@ -55,7 +55,7 @@ def coverage_view(result: dict) -> tuple[Table, list[str]]:
             f"{result['samples']} samples, noise seed {result['seed']}{_reproduce(result)}; high quality = within "
             f"3 std of the nearest mode; a mode is captured by one high-quality sample; baselines: real = the "
             f"mixture, noise = uniform over the data's box, collapsed = one mode", POINT_ROWS, result)
-        return table, [f"wrote {result['path']} and {result['figures'][0]}"]
+        return [table, f"wrote {result['path']} and {result['figures'][0]}"]
     table = beside_baselines(
         f"coverage of {used}",
         f"{result['samples']} samples, noise seed {result['seed']}{_reproduce(result)}; confident at p >= "
@@ -63,9 +63,9 @@ def coverage_view(result: dict) -> tuple[Table, list[str]]:
         f"{result['model']['min_count']}; entropy normalised to 1 = uniform; baselines: "
         + ", ".join(f"{n} = {BASELINE_NOTES[n]}" for n in result["baselines"]), LETTER_ROWS, result)
     missing = result["model"]["missing"]
-    return table, [f"missing letters: {''.join(missing) if missing else 'none'}",
-                   f"generated and scored in {result['seconds']:.2f} s; wrote {result['path']} and "
-                   f"{', '.join(result['figures'])}"]
+    return [table, f"missing letters: {''.join(missing) if missing else 'none'}",
+            f"generated and scored in {result['seconds']:.2f} s; wrote {result['path']} and "
+            f"{', '.join(result['figures'])}"]
 
 
 def _reproduce(result: dict) -> str:
@@ -80,6 +80,10 @@ def _reproduce(result: dict) -> str:
 def interpolation_lines(result: dict) -> list[str]:
     return [f"wrote {result['figure']}"] + [f"path {number}: {' '.join(predicted)}   (? = not a confident letter)"
                                             for number, predicted in enumerate(result["predicted"], 1)]
+
+
+def compare_view(result: dict) -> list[Table | str]:
+    return [*compare_tables(result), f"figure: {result['figure']}"]
 
 
 def compare_tables(result: dict) -> list[Table]:

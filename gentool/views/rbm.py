@@ -9,7 +9,7 @@ from gentool.views.gan import BASELINE_NOTES, LETTER_ROWS
 from gentool.views.tables import beside_baselines, cell, markdown
 
 
-def sample_view(result: dict) -> tuple[Table, list[str]]:
+def sample_view(result: dict) -> list[Table | str]:
     table = beside_baselines(
         f"Gibbs samples of {result['checkpoint']} ({result['method']}, H={result['hidden']})",
         f"{result['chains']} chains from uniform noise, {result['gibbs']} Gibbs steps each, scored as their last "
@@ -18,9 +18,9 @@ def sample_view(result: dict) -> tuple[Table, list[str]]:
         + ", ".join(f"{n} = {BASELINE_NOTES[n]}" for n in result["baselines"]),
         LETTER_ROWS, result)
     missing = result["model"]["missing"]
-    return table, [f"missing letters: {''.join(missing) if missing else 'none'}",
-                   f"sampled and scored in {result['seconds']:.2f} s; wrote {result['path']} and "
-                   f"{', '.join(result['figures'])}"]
+    return [table, f"missing letters: {''.join(missing) if missing else 'none'}",
+            f"sampled and scored in {result['seconds']:.2f} s; wrote {result['path']} and "
+            f"{', '.join(result['figures'])}"]
 
 
 def likelihood_lines(result: dict) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.table import Table
 
 
-def analyze_view(report: dict, run: Path, figures: Path) -> tuple[Table, list[str]]:
+def analyze_view(report: dict, run: Path, figures: Path) -> list[Table | str]:
     table = Table(title=f"posterior collapse: {run} (epoch {report['epoch']}, anneal {report['anneal']})",
                   title_justify="left")
     for column in ("level", "KL (nats)", "KL per dimension", "active", "collapsed", "MI (nats)", "genre probe"):
@@ -22,7 +22,8 @@ def analyze_view(report: dict, run: Path, figures: Path) -> tuple[Table, list[st
     strongest_low = max(density["correlation_low"], key=abs)
     samples = report["samples"]
     by_genre = ", ".join(f"{g} {a:.0%}" for g, a in samples["sample_genre_accuracy_by_genre"].items())
-    return table, [
+    return [
+        table,
         f"density follows z_{level}[{dim}] most (correlation {density[f'correlation_{level}'][dim]:+.2f}; "
         f"strongest z_low: {strongest_low:+.2f}); expected density along its sweep: "
         f"{' '.join(f'{d:.3f}' for d in density['sweep_density'])}",
