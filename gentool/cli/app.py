@@ -14,8 +14,9 @@ from gentool.cli import data, em, gan, mcmc, rbm, vae, vi  # the course's other 
 
 app = typer.Typer(
     name="gentool",
-    help="A workbench for generative-model experiments: train GANs and hierarchical VAEs, watch them fail "
-         "(mode collapse, posterior collapse), apply the known fixes, and measure the result honestly.",
+    help="A workbench for generative-model experiments: GANs, a hierarchical VAE, RBMs, EM, MCMC and variational "
+         "inference; watch them fail (mode collapse, posterior collapse, mode-locked chains), apply the known "
+         "fixes, and measure the result honestly.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=True,  # gentool --install-completion: shell completion of commands and options
