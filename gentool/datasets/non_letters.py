@@ -53,7 +53,7 @@ CATEGORIES: dict[str, tuple[tuple[int, int], ...]] = {
     "arrows": ((0x2190, 0x21FF), (0x27F0, 0x27FF), (0x2900, 0x297F), (0x2B00, 0x2BFF)),
     "box drawing and shapes": ((0x2500, 0x25FF),),
     "symbols and dingbats": ((0x2600, 0x27BF),),
-    "other scripts": ((0x0391, 0x03A9), (0x0400, 0x042F), (0x0531, 0x0556), (0x05D0, 0x05EA), (0x10D0, 0x10FA)),
+    "other scripts": ((0x0391, 0x03A9), (0x0400, 0x042F), (0x05D0, 0x05EA)),
 }
 
 # Code points whose usual shape is a Latin capital (or one with marks): never used as "not a letter".
@@ -87,7 +87,7 @@ class NonLetterSettings:
 class NonLetterSet:
     path: Path
     images: np.ndarray  # (N, 28, 28) uint8
-    code_points: np.ndarray  # (N,) int64
+    code_points: np.ndarray  # (N,) int64: the character drawn (read from the glyph name, see candidates)
     category: np.ndarray  # (N,) int64 index into CATEGORIES
     face_index: np.ndarray  # (N,) int64 into the letter dataset's faces
     is_val: np.ndarray  # (N,) bool: from a held-out face
@@ -171,31 +171,36 @@ def face_file(record: dict) -> Path:
 def _render_face(path: Path, face_capitals: np.ndarray, settings: NonLetterSettings, generator: torch.Generator,
                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     font = _font(path)
-    by_category: dict[str, list[int]] = {}
-    for code_point, _, category in candidates(path):
-        by_category.setdefault(category, []).append(code_point)
-    masters, code_points, categories = [], [], []
+    by_category: dict[str, list[tuple[int, str]]] = {}
+    for code_point, char, category in candidates(path):
+        by_category.setdefault(category, []).append((code_point, char))
+    masters, drawn, categories = [], [], []  # drawn: the character each glyph draws, as a code point
     names = list(CATEGORIES)
-    for category, points in by_category.items():
-        chosen = sorted(rng.choice(points, size=min(len(points), settings.per_category), replace=False).tolist())
-        for code_point in chosen:
+    for category, glyphs in by_category.items():
+        chosen = sorted(rng.choice(len(glyphs), size=min(len(glyphs), settings.per_category), replace=False))
+        for code_point, char in (glyphs[i] for i in chosen):
             master = render_master(font, chr(code_point))
             if master is not None:
                 masters.append(master)
-                code_points.append(code_point)
+                drawn.append(ord(char))
                 categories.append(names.index(category))
-    if not masters:
-        return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64), np.zeros(0, np.int64), []
-    stacked = np.stack(masters)
-    capital = looks_like_a_capital(stacked, face_capitals)
-    left_out = [chr(c) for c, drop in zip(code_points, capital) if drop]
+    stacked = np.stack(masters) if masters else np.zeros((0, 112, 112), np.float32)
+    capital = looks_like_a_capital(stacked, face_capitals) if masters else np.zeros(0, bool)
+    left_out = [chr(c) for c, drop in zip(drawn, capital) if drop]
     keep = ~capital
+    if not keep.any():
+        return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64), np.zeros(0, np.int64), left_out
     kept = torch.from_numpy(stacked[keep])[:, None]
     per = settings.samples_per_glyph
-    images = torch.cat([augment(master[None].expand(per, -1, -1, -1), AugmentConfig(), generator, keep_first=True)
-                        for master in kept]) if len(kept) else torch.zeros(0, 1, 28, 28)
+    copies = [downsample(kept)[:, None]]  # the clean render first, as for the letters
+    if per > 1:
+        repeated = kept.repeat_interleave(per - 1, dim=0)
+        augmented = torch.cat([augment(repeated[i:i + 512], AugmentConfig(), generator)
+                               for i in range(0, len(repeated), 512)])
+        copies.append(augmented.view(len(kept), per - 1, 1, 28, 28))
+    images = torch.cat(copies, dim=1).flatten(0, 1)  # glyph by glyph: (kept * per, 1, 28, 28)
     pixels = (images[:, 0] * 255.0).round_().to(torch.uint8).numpy()
-    return (pixels, np.repeat(np.asarray(code_points)[keep], per), np.repeat(np.asarray(categories)[keep], per),
+    return (pixels, np.repeat(np.asarray(drawn)[keep], per), np.repeat(np.asarray(categories)[keep], per),
             left_out)
 
 

@@ -37,6 +37,7 @@ from gentool.datasets.font_faces import LETTERS
 from gentool.datasets.fonts import FontDataConfig, FontDataset, load_font_dataset
 from gentool.datasets.non_letters import CATEGORIES, NonLetterSet, NonLetterSettings, load_non_letters
 from gentool.datasets.root import data_root
+from gentool.datasets.styled_capitals import styled_capitals
 from gentool.evaluate.frechet import FeatureStats
 from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
 from gentool.runtime.progress import Reporter
@@ -65,6 +66,8 @@ class EvaluatorSettings:
     real_non_letter_share: float = option(0.6, min=0.0, max=1.0,
                                           help="of the not-a-letter part, the share of real non-letter glyphs "
                                                "(the rest is synthetic noise)")
+    styled_capitals: int = option(12, min=0, max=2000,
+                                  help="samples per script or double-struck capital of the training faces (0 = none)")
     non_letter_glyphs: int = option(100, min=1, max=5000, help="non-letter glyphs drawn per (face, category)")
     precision: Literal["auto", "bf16", "fp32"] = option(
         "auto", help="training arithmetic: auto = bf16 where the device does it fast (a CPU with AVX-512 BF16 or "
@@ -282,7 +285,10 @@ def train_letter_classifier(dataset: FontDataset, glyphs: NonLetterSet, settings
                             device: torch.device, reporter: Reporter) -> tuple[LetterClassifier, dict]:
     started = time.perf_counter()
     images, labels = dataset.tensors("train")
-    model = train_classifier(images, labels, len(LETTERS), glyphs.tensors("train"), settings, device, reporter)
+    styled, styled_labels = (styled_capitals(dataset, settings.styled_capitals, settings.seed)
+                             if settings.styled_capitals else (images[:0], labels[:0]))
+    model = train_classifier(torch.cat([images, styled]), torch.cat([labels, styled_labels]), len(LETTERS),
+                             glyphs.tensors("train"), settings, device, reporter)
     seconds = time.perf_counter() - started
     val_images, val_labels = dataset.tensors("val")
     noise_check = not_letters(2000, val_images, torch.Generator().manual_seed(settings.seed + 2))
@@ -298,7 +304,7 @@ def train_letter_classifier(dataset: FontDataset, glyphs: NonLetterSet, settings
                   "non_letter_glyphs_rejected": rejection_report(model, glyphs, "train", device)["rejected"]},
         "held_out_faces": [face["name"] for face in dataset.faces if face["split"] == "val"],
         "train_faces": [face["name"] for face in dataset.faces if face["split"] == "train"],
-        "train_images": len(images), "held_out_images": len(val_images),
+        "train_images": len(images), "train_styled_capitals": len(styled), "held_out_images": len(val_images),
         "train_non_letter_glyphs": int((~glyphs.is_val).sum()), "train_seconds": round(seconds, 1),
         "precision": str(training_dtype(settings.precision, device)).removeprefix("torch."),
         "settings": asdict(settings), "version": EVALUATOR_VERSION, "dataset_fingerprint": dataset.fingerprint,
