@@ -74,7 +74,7 @@ LOOKALIKES: dict[str, str] = {
 }
 LOOKALIKE_CHARS = frozenset("".join(LOOKALIKES))
 CURRENCY_CATEGORY = "Sc"  # unicodedata category: currency signs are left out as a whole
-LOOKALIKE_SIMILARITY = 0.85
+LOOKALIKE_SIMILARITY = 0.9
 
 
 @dataclass

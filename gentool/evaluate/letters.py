@@ -53,7 +53,7 @@ TRAIN_FIGURE_STRIDE = 4  # the training accuracy is read on every 4th training i
 @dataclass
 class EvaluatorSettings:
     samples_per_glyph: int = option(40, min=1, max=2000, help="dataset size the evaluator trains on")
-    epochs: int = option(4, min=1, max=1000)
+    epochs: int = option(6, min=1, max=1000)
     batch_size: int = option(128, min=2, max=65536)
     lr: float = option(3e-3, min=0.0, min_exclusive=True, max=1.0)
     seed: int = option(0, min=0, max=MAX_SEED)
@@ -67,7 +67,7 @@ class EvaluatorSettings:
     real_non_letter_share: float = option(0.5, min=0.0, max=1.0,
                                           help="of the not-a-letter part, the share of real non-letter glyphs "
                                                "(the rest is synthetic noise)")
-    styled_capitals: int = option(20, min=0, max=2000,
+    styled_capitals: int = option(12, min=0, max=2000,
                                   help="samples per script or double-struck capital of the training faces (0 = none)")
     non_letter_glyphs: int = option(100, min=1, max=5000, help="non-letter glyphs drawn per (face, category)")
     precision: Literal["auto", "bf16", "fp32"] = option(
