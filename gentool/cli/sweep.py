@@ -1,0 +1,122 @@
+"""`gentool sweep FAMILY`: a grid of runs over config values and seeds, with statistics; `gentool sweep show`."""
+
+# no `from __future__ import annotations`: the per-family commands are closures, and Typer reads their option
+# annotations (which name `family`) at definition time
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from gentool.cli.common import (
+    EXIT_INTERRUPTED,
+    DataDirOption,
+    DeviceOption,
+    JsonOption,
+    QuietOption,
+    SetOption,
+    context_for,
+    error_line,
+    handle_errors,
+    out,
+    print_json,
+    show,
+    stop_on_ctrl_c,
+)
+from gentool.runtime.progress import counting
+from gentool.sweep.engine import SweepEvents, baseline_of, failed_cells, load_results, plan_sweep, run_sweep
+from gentool.sweep.executors import EXECUTORS, make_executor
+from gentool.sweep.grid import SWEEPABLE
+from gentool.sweep.report import csv_text
+from gentool.views.sweep import cell_line, counts_text, sweep_view
+
+app = typer.Typer(help="Grids of runs over config values x seeds, with confidence intervals and tests, on local "
+                       "processes or a Ray cluster.", no_args_is_help=True)
+
+
+def sweep_command(family: str):
+    @handle_errors
+    def command(
+        grid: Annotated[Optional[list[str]], typer.Option(
+            "--grid", metavar="KEY=V1,V2,...", help="Values of a config key to sweep, validated like --set; a list "
+                                                    "key (fixes) joins items with + (repeatable: the product).")] = None,
+        seeds: Annotated[int, typer.Option(min=1, max=1000, help="Seeds 0..N-1 under every combination.")] = 3,
+        preset: Annotated[Optional[str], typer.Option(show_default="the family's default",
+                                                      help="Preset under every run.")] = None,
+        dataset: Annotated[Optional[str], typer.Option(help="Shorthand for --set dataset=NAME.")] = None,
+        set_: SetOption = None,
+        baseline: Annotated[Optional[str], typer.Option(
+            show_default="the first group", help="Group the others are tested against (a grid value, or "
+                                                 "KEY=V, KEY=V for several keys, as the table names it).")] = None,
+        jobs: Annotated[int, typer.Option(min=1, max=1024, help="Cells at once (local: each gets cores/jobs "
+                                                                "threads).")] = 1,
+        executor: Annotated[str, typer.Option(help=f"Where cells run: {' or '.join(EXECUTORS)}.")] = "local",
+        address: Annotated[Optional[str], typer.Option(
+            show_default="a local Ray cluster", help="Ray: 'auto' or HOST:PORT of a running cluster; --out must "
+                                                     "then be storage every node sees.")] = None,
+        cpus_per_run: Annotated[Optional[int], typer.Option(min=1, max=1024, show_default="1",
+                                                            help="Ray: CPUs (and threads) per cell.")] = None,
+        out_dir: Annotated[Optional[Path], typer.Option(
+            "--out", "-o", show_default=f"runs/sweeps/{family}-KEYS", help="Sweep folder. The same command again "
+                                "continues it: finished cells are read, unfinished ones resume.")] = None,
+        device: DeviceOption = None,
+        data_dir: DataDirOption = None,
+        json_: JsonOption = False,
+        quiet: QuietOption = False,
+    ) -> None:
+        assignments = [*(set_ or []), *([f"dataset={dataset}"] if dataset else [])]
+        sweep = plan_sweep(family=family, grid_texts=grid or [], seeds=seeds, preset=preset,
+                           assignments=assignments, out=out_dir, baseline=baseline)
+        runner = make_executor(executor, jobs, cpus_per_run, address)
+        ctx = context_for(device, quiet, data_dir)
+        total = len(sweep.cells)
+        finished = [0]
+        with counting(ctx.reporter, "cells", total, 0) as bar, stop_on_ctrl_c(ctx.stop):
+            def started(sweep_, done, executor_):
+                finished[0] = done
+                ctx.reporter.info(f"sweep {sweep.folder}: {total} cells ({done} already done), "
+                                  f"{executor_.describe()}")
+
+            def cell_done(record):
+                finished[0] += 1
+                ctx.reporter.info(cell_line(record, finished[0], total))
+
+            events = SweepEvents(started=started, cell_done=cell_done,
+                                 counts=lambda done, running, failed: bar.update(done, counts_text(running, failed)))
+            results = run_sweep(sweep, runner, ctx, events)
+        show(results, json_, lambda r: sweep_view(r, sweep.baseline, str(sweep.folder)))
+        if ctx.stop.requested:
+            error_line(f"interrupted: running cells kept their checkpoints; give the same command again to continue "
+                       f"{sweep.folder}")
+            raise typer.Exit(EXIT_INTERRUPTED)
+        failed = failed_cells(results)
+        if failed:
+            error_line(f"{len(failed)} cell(s) failed: {', '.join(failed)} (reasons in {sweep.folder}/sweep.md)")
+            raise typer.Exit(1)
+
+    command.__doc__ = (f"Sweep {family.upper()} runs over --grid values x --seeds; each cell is an ordinary run "
+                       f"folder under OUT/cells/. Prints mean ± std, 95% t-intervals, and Welch tests against the "
+                       f"baseline with Holm's correction.")
+    return command
+
+
+@handle_errors
+def show_command(
+    path: Annotated[Path, typer.Argument(help="A sweep folder.")],
+    json_: JsonOption = False,
+    csv: Annotated[bool, typer.Option("--csv", help="One row per cell, as CSV.")] = False,
+) -> None:
+    """The results table of a sweep folder again (--json: the results object; --csv: one row per cell)."""
+    results = load_results(path)
+    if csv:
+        out.file.write(csv_text(results))
+        return
+    if json_:
+        print_json(results)
+        return
+    show(results, False, lambda r: sweep_view(r, baseline_of(path), str(path)))
+
+
+for name in SWEEPABLE:
+    app.command(name)(sweep_command(name))
+app.command("show")(show_command)
