@@ -3,8 +3,10 @@
 # no `from __future__ import annotations`: the per-family commands are closures, and Typer reads their option
 # annotations (which name `family`) at definition time
 
+import contextlib
+import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Iterator, Optional
 
 import typer
 
@@ -18,17 +20,40 @@ from gentool.cli.common import (
     context_for,
     error_line,
     handle_errors,
-    out,
     print_json,
     show,
     stop_on_ctrl_c,
 )
+from gentool.runtime.context import RunContext
 from gentool.runtime.progress import counting
-from gentool.sweep.engine import SweepEvents, baseline_of, failed_cells, load_results, plan_sweep, run_sweep
-from gentool.sweep.executors import EXECUTORS, make_executor
+from gentool.sweep.engine import Sweep, SweepEvents, baseline_of, failed_cells, load_results, plan_sweep, run_sweep
+from gentool.sweep.executors import EXECUTORS, Executor, make_executor
 from gentool.sweep.grid import SWEEPABLE
 from gentool.sweep.report import csv_text
 from gentool.views.sweep import cell_line, counts_text, sweep_view
+
+
+@contextlib.contextmanager
+def progress_events(ctx: RunContext, total: int) -> Iterator[SweepEvents]:
+    """One bar over every cell (of one sweep, or of several run one after another) and a line per finished cell."""
+    state = {"finished": 0, "offset": 0, "failed": 0, "failed_before": 0}
+    with counting(ctx.reporter, "cells", total, 0) as bar:
+        def started(sweep: Sweep, done: int, executor: Executor) -> None:
+            state["offset"], state["failed_before"] = state["finished"], state["failed"]
+            state["finished"] += done
+            ctx.reporter.info(f"sweep {sweep.folder}: {len(sweep.cells)} cells ({done} already done), "
+                              f"{executor.describe()}")
+
+        def cell_done(record: dict) -> None:
+            state["finished"] += 1
+            ctx.reporter.info(cell_line(record, state["finished"], total))
+
+        def counts(done: int, running: int, failed: int) -> None:
+            state["failed"] = state["failed_before"] + failed
+            bar.update(state["offset"] + done, counts_text(running, state["failed"]))
+
+        yield SweepEvents(started=started, cell_done=cell_done, counts=counts)
+
 
 app = typer.Typer(help="Grids of runs over config values x seeds, with confidence intervals and tests, on local "
                        "processes or a Ray cluster.", no_args_is_help=True)
@@ -38,8 +63,9 @@ def sweep_command(family: str):
     @handle_errors
     def command(
         grid: Annotated[Optional[list[str]], typer.Option(
-            "--grid", metavar="KEY=V1,V2,...", help="Values of a config key to sweep, validated like --set; a list "
-                                                    "key (fixes) joins items with + (repeatable: the product).")] = None,
+            "--grid", metavar="KEY=V1,V2,...", help="Values of a config key to sweep, validated like --set; a "
+                                                    "list key (fixes) joins items with + (repeatable: the "
+                                                    "product).")] = None,
         seeds: Annotated[int, typer.Option(min=1, max=1000, help="Seeds 0..N-1 under every combination.")] = 3,
         preset: Annotated[Optional[str], typer.Option(show_default="the family's default",
                                                       help="Preset under every run.")] = None,
@@ -69,20 +95,7 @@ def sweep_command(family: str):
                            assignments=assignments, out=out_dir, baseline=baseline)
         runner = make_executor(executor, jobs, cpus_per_run, address)
         ctx = context_for(device, quiet, data_dir)
-        total = len(sweep.cells)
-        finished = [0]
-        with counting(ctx.reporter, "cells", total, 0) as bar, stop_on_ctrl_c(ctx.stop):
-            def started(sweep_, done, executor_):
-                finished[0] = done
-                ctx.reporter.info(f"sweep {sweep.folder}: {total} cells ({done} already done), "
-                                  f"{executor_.describe()}")
-
-            def cell_done(record):
-                finished[0] += 1
-                ctx.reporter.info(cell_line(record, finished[0], total))
-
-            events = SweepEvents(started=started, cell_done=cell_done,
-                                 counts=lambda done, running, failed: bar.update(done, counts_text(running, failed)))
+        with progress_events(ctx, len(sweep.cells)) as events, stop_on_ctrl_c(ctx.stop):
             results = run_sweep(sweep, runner, ctx, events)
         show(results, json_, lambda r: sweep_view(r, sweep.baseline, str(sweep.folder)))
         if ctx.stop.requested:
@@ -109,7 +122,7 @@ def show_command(
     """The results table of a sweep folder again (--json: the results object; --csv: one row per cell)."""
     results = load_results(path)
     if csv:
-        out.file.write(csv_text(results))
+        sys.stdout.write(csv_text(results))
         return
     if json_:
         print_json(results)

@@ -32,7 +32,8 @@ class Executor:
         raise NotImplementedError
 
     def describe(self) -> str:
-        return f"{self.jobs} at a time, {self.threads_per_run()} threads each"
+        threads = self.threads_per_run()
+        return f"{self.jobs} at a time, {threads} thread{'s' if threads > 1 else ''} each"
 
     def run(self, tasks: list[CellTask], stop: Any, on_result: OnResult) -> None:
         """Run every task, calling on_result(result) as each finishes; once stop.requested is set, start no more

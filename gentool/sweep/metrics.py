@@ -42,7 +42,7 @@ def _trained(names_of: Callable[[dict], tuple[str, ...]]) -> Extractor:
 
 
 def _one_shot(names: tuple[str, ...]) -> Extractor:
-    return lambda summary: {**_final(summary, names), "seconds": summary.get("wall_time_s")}
+    return lambda summary: {**_final(summary, names), "run_seconds": summary.get("wall_time_s")}
 
 
 def _gan_names(summary: dict) -> tuple[str, ...]:

@@ -50,8 +50,8 @@ def markdown_text(results: dict, baseline: str | None) -> str:
         for group in results["groups"]:
             stats = group["metrics"][metric]
             row = comparisons.get((group["label"], metric))
-            diff = ("baseline", "", "") if row is None else (number(row["diff"]), interval(row["ci_low"],
-                                                                                           row["ci_high"]), p_value(row))
+            diff = ("baseline", "", "") if row is None else (
+                number(row["diff"]), interval(row["ci_low"], row["ci_high"]), p_value(row))
             lines.append(f"| {group['label']} | {group['n']} | {mean_std(stats)} | "
                          f"{interval(stats['ci_low'], stats['ci_high'])} | {' | '.join(diff)} |")
         lines.append("")

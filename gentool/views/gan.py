@@ -167,8 +167,12 @@ def benchmark_table(table: dict, datasets: list[str], seeds: list[int]) -> tuple
     return rich_table, markdown(["fixes", *[c[0] for c in columns]], rows)
 
 
-def benchmark_progress_line(name: str, dataset: str, summary: dict) -> str:
-    final = summary.get("final") or {}
-    if dataset != "fonts":
-        return f"{name}: {final.get('modes_captured')} modes, HQ {final.get('high_quality')}"
-    return f"{name}: {final.get('letters_covered')} letters, FID {final.get('letter_fid')}"
+def significance_lines(report: dict) -> list[str]:
+    """The differences from vanilla that Welch's test (Holm-corrected within each dataset) finds significant."""
+    found = [f"  {dataset} {row['metric']}: {row['label']} {row['diff']:+.4g} (95% CI {row['ci_low']:.4g} to "
+             f"{row['ci_high']:.4g}, p {row['p_holm']:.3g})"
+             for dataset, rows in report.get("comparisons", {}).items() for row in rows if row["significant"]]
+    untested = any(row["p"] is None for rows in report.get("comparisons", {}).values() for row in rows)
+    head = ("against the baseline (Welch's t-test, Holm-corrected within each dataset; 95% level): "
+            + ("" if found else "no significant difference") + (" (n<3: some not tested)" if untested else ""))
+    return [head, *found]
