@@ -90,6 +90,9 @@ def test_compare_interpolate_figures_and_evaluator_commands(trained_runs, data_d
     assert compared.exit_code == 0, compared.output
     result = json.loads(compared.stdout)
     assert set(result["groups"]) == {"vanilla", "feature-matching"} and len(result["runs"]) == 2
+    # one run per group: the sweep statistics say no test is possible rather than print one
+    assert {row["note"] for row in result["comparisons"]} == {"n<3: no test possible"}
+    assert result["comparisons"][0]["baseline"] == "vanilla" and len(result["comparisons"]) == 5
     assert (trained_runs[0].parent / "compare.png").is_file()
 
     interpolated = invoke(["gan", "interpolate", "--run", str(trained_runs[1]), "--rows", "2", "--steps", "5",

@@ -17,6 +17,7 @@ from gentool.sweep import stats
 from gentool.sweep.engine import plan_sweep, run_sweep
 from gentool.sweep.executors import LocalExecutor
 from gentool.sweep.grid import cells_of, group_label, parse_grid
+
 from helpers import StopAfter
 
 runner = CliRunner()

@@ -7,6 +7,7 @@ from rich.table import Table
 from gentool.evaluate.letters import LetterEvaluator, confusion_summary
 from gentool.evaluate.spread import format_spread
 from gentool.gan.benchmark import PUBLISHED
+from gentool.sweep.report import interval, number, p_value
 from gentool.views.tables import beside_baselines, markdown
 
 LETTER_ROWS = [("letters covered", "letters_covered", "{}"), ("coverage", "coverage", "{:.3f}"),
@@ -108,7 +109,26 @@ def compare_tables(result: dict) -> list[Table]:
             ("seconds per epoch", lambda stats: format_spread(stats["seconds_per_epoch"], "{:.1f}"))]
     for label, show in rows:
         grouped.add_row(label, *[show(stats) for stats in groups.values()])
-    return [table, grouped]
+    grouped.add_row("letters covered 95% CI", *[interval(stats["letters_covered"]["ci_low"],
+                                                         stats["letters_covered"]["ci_high"])
+                                                for stats in groups.values()])
+    return [table, grouped, *comparison_table(result.get("comparisons") or [])]
+
+
+def comparison_table(rows: list[dict]) -> list[Table]:
+    """Each group against the first: the difference of means, its 95% Welch interval and the Holm-corrected
+    p-value of Welch's t-test (with fewer than 3 runs a side: no test)."""
+    if not rows:
+        return []
+    table = Table(title=f"against {rows[0]['baseline']}: difference of means, 95% Welch interval, Welch's t-test "
+                        f"(p Holm-corrected across the {len(rows)} comparisons; * = significant at 0.05)",
+                  title_justify="left")
+    for column in ("figure", "group", "diff", "95% CI", "p"):
+        table.add_column(column, justify="left" if column in ("figure", "group") else "right")
+    for row in rows:
+        table.add_row(row["metric"], row["label"], number(row["diff"]), interval(row["ci_low"], row["ci_high"]),
+                      p_value(row))
+    return [table]
 
 
 # ------------------------------------------------------------------------------------------------ benchmark
