@@ -45,6 +45,9 @@ def progress_events(ctx: RunContext, total: int) -> Iterator[SweepEvents]:
                               f"{executor.describe()}")
 
         def cell_done(record: dict) -> None:
+            if record["status"] == "pending":  # stopped by Ctrl-C
+                ctx.reporter.info(f"{record['name']}: stopped; its checkpoint is kept")
+                return
             state["finished"] += 1
             ctx.reporter.info(cell_line(record, state["finished"], total))
 

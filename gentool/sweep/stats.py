@@ -18,6 +18,7 @@ ALPHA = 1 - LEVEL
 MIN_TEST_N = 3
 INTERVAL = "95% t-interval"
 NO_TEST = f"n<{MIN_TEST_N}: no test possible"
+NO_SPREAD = "no spread: no test possible"
 
 
 def _round(value: float | None) -> float | None:
@@ -50,7 +51,7 @@ def welch(a: list[float], b: list[float]) -> dict:
     var_a, var_b = statistics.variance(a) / len(a), statistics.variance(b) / len(b)
     se = math.sqrt(var_a + var_b)
     if se == 0:
-        result["note"] = "no spread: no test possible"
+        result["note"] = NO_SPREAD
         return result
     df = (var_a + var_b) ** 2 / (var_a ** 2 / (len(a) - 1) + var_b ** 2 / (len(b) - 1))
     half = scipy_stats.t.ppf(1 - ALPHA / 2, df) * se

@@ -4,26 +4,32 @@ columns."""
 
 from __future__ import annotations
 
+from rich import box
 from rich.table import Table
 
-from gentool.sweep.report import caption, interval, mean_std, number, p_value
+from gentool.sweep.report import caption, number, p_value
+from gentool.sweep.stats import NO_SPREAD, NO_TEST
+
+SHORT_NOTES = {NO_TEST: "n<3", NO_SPREAD: "no spread"}
 
 
 def sweep_view(results: dict, baseline: str | None, folder: str) -> list:
     comparisons = {(row["label"], row["metric"]): row for row in results["comparisons"]}
     items: list = []
     for metric in results["metrics"]:
-        table = Table(title=metric, title_justify="left")
-        for column in ("group", "n", "mean ± std", "95% CI", "diff", "p (Holm)"):
-            table.add_column(column, justify="left" if column == "group" else "right", overflow="fold")
+        table = Table(title=metric, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column("group", no_wrap=True, max_width=24, overflow="ellipsis")
+        for column in ("n", "mean", "std", "±CI", "diff", "±CI", "p Holm"):
+            table.add_column(column, justify="right", no_wrap=True)
         for group in results["groups"]:
             stats = group["metrics"][metric]
             row = comparisons.get((group["label"], metric))
-            table.add_row(group["label"], str(group["n"]), mean_std(stats),
-                          interval(stats["ci_low"], stats["ci_high"]),
-                          "baseline" if row is None else number(row["diff"]), "" if row is None else p_value(row))
+            table.add_row(group["label"], str(group["n"]), number(stats["mean"]), number(stats["std"]),
+                          _half(stats["mean"], stats["ci_high"]), "baseline" if row is None else number(row["diff"]),
+                          "" if row is None else _half(row["diff"], row["ci_high"]), _p(row))
         items.append(table)
-    items.append(caption(results, baseline))
+    items.append(caption(results, baseline) + "; ±CI = half-width of the (symmetric) 95% interval beside it; n<3: no "
+                 "test possible; no spread: both groups constant, no test possible")
     not_done = [cell for cell in results["cells"] if cell["status"] != "done"]
     for cell in not_done:
         items.append(f"{cell['status']}: {cell['name']}" + (f" ({cell['reason']})" if cell["reason"] else ""))
@@ -31,6 +37,18 @@ def sweep_view(results: dict, baseline: str | None, folder: str) -> list:
     items.append(f"{done}/{len(results['cells'])} cells done; results in {folder} (sweep.md, sweep.csv, sweep.json, "
                  f"figures/)")
     return items
+
+
+def _half(centre: float | None, high: float | None) -> str:
+    return "n/a" if centre is None or high is None else number(high - centre)
+
+
+def _p(row: dict | None) -> str:
+    if row is None:
+        return ""
+    if row["p"] is None:
+        return SHORT_NOTES.get(row["note"], row["note"] or "n/a")
+    return p_value(row)
 
 
 def cell_line(record: dict, finished: int, total: int) -> str:
