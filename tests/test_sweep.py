@@ -18,7 +18,7 @@ from gentool.sweep.engine import plan_sweep, run_sweep
 from gentool.sweep.executors import LocalExecutor
 from gentool.sweep.grid import cells_of, group_label, parse_grid
 
-from helpers import StopAfter
+from helpers import TINY_VAE, StopAfter
 
 runner = CliRunner()
 # a ring8 GAN small enough for a cell in a fraction of a second
@@ -195,3 +195,29 @@ def test_a_local_ray_cluster_gives_the_local_executors_table(tmp_path, monkeypat
     timeless = [m for m in local_results["metrics"] if m != "seconds_per_epoch"]
     for mine, theirs in zip(ray_results["groups"], local_results["groups"]):
         assert {m: mine["metrics"][m] for m in timeless} == {m: theirs["metrics"][m] for m in timeless}
+
+
+def dotted(mapping, prefix=""):
+    """{'a': {'b': 1}} -> ['a.b=1']"""
+    items = []
+    for key, value in mapping.items():
+        if isinstance(value, dict):
+            items += dotted(value, f"{prefix}{key}.")
+        else:
+            items.append(f"{prefix}{key}={json.dumps(value)}")
+    return items
+
+
+@pytest.mark.parametrize("family, grid, assignments, metrics", [
+    ("vae", "anneal.schedule=none,linear", dotted({**TINY_VAE, "train": {**TINY_VAE["train"], "epochs": 1},
+                                                   "anneal": {"warmup_epochs": 1}}),
+     {"val_elbo", "active_high", "sample_validity", "seconds_per_epoch"}),
+    ("em", "components=4,8", ["dataset=ring8"], {"log_likelihood", "bic", "modes_recovered", "run_seconds"}),
+])
+def test_every_family_reports_its_own_figures(family, grid, assignments, metrics, data_dir, tmp_path):
+    sweep = plan_sweep(family=family, grid_texts=[grid], seeds=1, preset=None, assignments=assignments,
+                       out=tmp_path / "s", baseline=None)
+    results = run_sweep(sweep, LocalExecutor(1), RunContext.on("cpu", data_dir=data_dir))
+    assert [cell["status"] for cell in results["cells"]] == ["done", "done"], results["cells"]
+    assert metrics <= set(results["metrics"])
+    assert all(isinstance(cell["metrics"][m], (int, float)) for cell in results["cells"] for m in metrics)

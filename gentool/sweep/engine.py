@@ -11,7 +11,6 @@ Layout of a sweep folder:
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -255,7 +254,3 @@ def failed_cells(results: dict) -> list[str]:
 def baseline_of(path: Path) -> str | None:
     header = Path(path) / "sweep.yaml"
     return load_yaml_file(header).get("baseline") if header.is_file() else None
-
-
-def elapsed(started: float) -> float:
-    return round(time.perf_counter() - started, 1)
