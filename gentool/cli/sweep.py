@@ -87,7 +87,8 @@ def sweep_command(family: str):
                                                             help="Ray: CPUs (and threads) per cell.")] = None,
         out_dir: Annotated[Optional[Path], typer.Option(
             "--out", "-o", show_default=f"runs/sweeps/{family}-KEYS", help="Sweep folder. The same command again "
-                                "continues it: finished cells are read, unfinished ones resume.")] = None,
+                                "continues it: finished cells are read, unfinished ones resume. With --executor ray "
+                                "on a cluster: storage every node sees (workers write the runs there).")] = None,
         device: DeviceOption = None,
         data_dir: DataDirOption = None,
         json_: JsonOption = False,
