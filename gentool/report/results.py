@@ -46,7 +46,12 @@ def run_results(run: Path) -> list[dict]:
         if view is None:
             continue
         try:
-            tables, lines = shown(view(json.loads(path.read_text(encoding="utf-8"))))
+            result = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(result, dict):
+                # the commands add where they wrote the file after writing it (coverage: "path"; creative: "json")
+                result.setdefault("path", str(path))
+                result.setdefault("json", str(path))
+            tables, lines = shown(view(result))
             results.append({"source": relative.as_posix(), "tables": tables, "lines": lines, "problem": None})
         except (OSError, ValueError, KeyError, TypeError, IndexError) as err:
             results.append({"source": relative.as_posix(), "tables": [], "lines": [],
