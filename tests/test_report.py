@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from gentool.cli.app import app
 from gentool.io.figures import plt, save_figure
+
 from helpers import TINY_VAE
 
 runner = CliRunner()
@@ -110,7 +111,8 @@ CHECK_SCRIPT = """<script>
 window.__problems = [];
 window.addEventListener('error', function (e) {
   var t = e.target;
-  window.__problems.push(t && t !== window ? 'failed to load ' + (t.currentSrc || t.src || t.href) : 'error: ' + e.message);
+  window.__problems.push(t && t !== window ? 'failed to load ' + (t.currentSrc || t.src || t.href)
+                                           : 'error: ' + e.message);
 }, true);
 var originalError = console.error;
 console.error = function () { window.__problems.push('console.error: ' + Array.from(arguments).join(' '));

@@ -18,6 +18,7 @@ from gentool.cli.common import (
     QuietOption,
     ResumeOption,
     SetOption,
+    TensorboardOption,
     TrainSeedOption,
     bind_flags,
     handle_errors,
@@ -43,6 +44,7 @@ TRAIN_FLAGS = FlagTable(
     Flag("seed", "--seed", ("seed",)), Flag("conditional", "--conditional", ("model.conditional",)),
     Flag("eval_every", "--eval-every", ("evaluation.every",)),
     Flag("device", "--device", ("device",), on_resume=True),
+    Flag("tensorboard", "--tensorboard", ("logging.tensorboard",)),
     Flag("fonts_dir", "--fonts-dir", ("data.fonts_dirs",), convert=resolved_paths))
 
 
@@ -74,6 +76,7 @@ def train(
     eval_every: Annotated[Optional[int], typer.Option(
         help="Measure letter coverage every N epochs and at the last (0 = never).")] = None,
     device: DeviceOption = None,
+    tensorboard: TensorboardOption = False,
     fonts_dir: FontsDirOption = None,
     set_: SetOption = None,
     out_dir: Annotated[Optional[Path], typer.Option(

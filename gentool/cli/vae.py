@@ -18,6 +18,7 @@ from gentool.cli.common import (
     QuietOption,
     ResumeOption,
     SetOption,
+    TensorboardOption,
     TrainSeedOption,
     bind_flags,
     context_for,
@@ -42,6 +43,7 @@ TRAIN_FLAGS = FlagTable(
     Flag("epochs", "--epochs", ("train.epochs",), on_resume=True),
     Flag("batch_size", "--batch-size", ("train.batch_size",)), Flag("lr", "--lr", ("optim.lr",)),
     Flag("seed", "--seed", ("seed",)), Flag("device", "--device", ("device",), on_resume=True),
+    Flag("tensorboard", "--tensorboard", ("logging.tensorboard",)),
     Flag("midi_dir", "--midi-dir", ("data.midi_dirs",), convert=resolved_paths))
 
 
@@ -63,6 +65,7 @@ def train(
         "--midi-dir", help="Folder of your drum MIDI files in genre sub-folders (repeatable), added to the "
                            "data (data.midi_dirs).")] = None,
     device: DeviceOption = None,
+    tensorboard: TensorboardOption = False,
     set_: SetOption = None,
     out_dir: Annotated[Optional[Path], typer.Option(
         "--out", "-o", show_default="runs/vae-PRESET-TIME", help="Run folder.")] = None,

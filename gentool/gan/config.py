@@ -18,6 +18,7 @@ from gentool.gan.fixes import build_fixes, check_fixes, resolved_fix_options, tr
 from gentool.presets import layered, load_preset
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
 from gentool.runtime.seeding import MAX_SEED
+from gentool.runtime.tensorboard import LoggingConfig
 
 DATASETS = ("fonts", *POINT_DATASETS)
 
@@ -83,6 +84,7 @@ class GanConfig:
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     fixes: list[str] = option([], help="stabilisation fixes, applied in order")
     fix_options: dict = option({}, help="options per fix, e.g. {feature-matching: {weight: 1.0}}")
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     @property
     def on_points(self) -> bool:
