@@ -201,16 +201,17 @@ class ReportWriter:
         from gentool.views.gan import benchmark_table  # the table `gan benchmark` prints
 
         report = content["benchmark"]
-        table = None
+        tables = []
         if report.get("table"):
-            table = from_rich(benchmark_table(report["table"], report["datasets"], report["seeds"])[0])
+            tables = [from_rich(table) for table in
+                      benchmark_table(report["table"], report["datasets"], report["seeds"])[0]]
         runs = simple("runs (each links to its page)", ["run", "status", "epochs", "modes / letters", "HQ / FID"],
                       [[{"text": run["label"], "href": self.cell_link(run)}, run["status"],
                         dict(run["facts"]).get("epochs", ""),
                         number(run["final"].get("modes_captured", run["final"].get("letters_covered"))),
                         number(run["final"].get("high_quality", run["final"].get("letter_fid")))]
                        for run in content["runs"]], ["left", "left", "left", "right", "right"])
-        self.render("benchmark.html", self.layout.index, title=content["title"], content=content, table=table,
+        self.render("benchmark.html", self.layout.index, title=content["title"], content=content, tables=tables,
                     runs=runs)
 
 
