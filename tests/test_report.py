@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -211,7 +213,7 @@ def test_sweep_report_links_every_cell_and_loads_in_a_browser(runs, data_dir, tm
     assert_page_is_sound(cell_pages[0])
 
 
-def test_an_interrupted_run_without_summary_and_a_cut_metrics_line_still_gets_a_page(runs, data_dir, tmp_path):
+def test_an_interrupted_or_running_run_without_summary_still_gets_a_page(runs, data_dir, tmp_path):
     run = tmp_path / "cut"
     shutil.copytree(runs["gan"], run)
     (run / "summary.json").unlink()
@@ -222,6 +224,11 @@ def test_an_interrupted_run_without_summary_and_a_cut_metrics_line_still_gets_a_
     html = (tmp_path / "r" / "index.html").read_text()
     assert "no summary" in html and "1 epoch records so far" in html and "Last record so far" in html
     assert (tmp_path / "r" / "files" / "runs" / "cut" / "plots" / "metrics.svg").is_file()
+    (run / "run.lock").write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                              "started": "today", "command": "gentool gan train"}))
+    result = invoke(["report", str(run), "--out", str(tmp_path / "r")], data_dir)  # replaces the earlier report
+    assert result.exit_code == 0, result.output
+    assert f"process {os.getpid()} on {socket.gethostname()}" in (tmp_path / "r" / "index.html").read_text()
 
 
 def test_several_runs_share_one_page_with_overlaid_metrics(runs, data_dir, tmp_path):

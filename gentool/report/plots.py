@@ -35,10 +35,12 @@ def _style(ax: plt.Axes, name: str, xlabel: str) -> None:
 def metrics_plot(series: dict[str, tuple[list[float], list[float]]], path: Path, xlabel: str = "epoch") -> Path:
     """One panel per metric; a metric measured at a few epochs only is drawn with markers."""
     names = sorted(series)
+    longest = max(len(xs) for xs, _ in series.values())
     fig, axes = _grid(len(names))
     for ax, name in zip(axes, names):
         xs, ys = series[name]
-        ax.plot(xs, ys, marker="o" if len(xs) <= 30 else None, markersize=3, linewidth=1.4)
+        sparse = len(xs) <= 30 or len(xs) < longest  # few points, or measured every few epochs only
+        ax.plot(xs, ys, marker="o" if sparse else None, markersize=3, linewidth=1.4)
         _style(ax, name, xlabel)
     fig.tight_layout()
     return save_figure(fig, path)
