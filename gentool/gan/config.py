@@ -17,6 +17,7 @@ from gentool.evaluate.letters import EvaluatorSettings
 from gentool.gan.fixes import build_fixes, check_fixes, resolved_fix_options, training_setup
 from gentool.presets import layered, load_preset
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
+from gentool.runtime.precision import PRECISIONS
 from gentool.runtime.seeding import MAX_SEED
 
 DATASETS = ("fonts", *POINT_DATASETS)
@@ -59,6 +60,9 @@ class GanTrainConfig:
                                                                     "(the last epoch always does)")
     sample_count: int = option(64, min=1, max=1024, help="images in each fixed-noise grid")
     checkpoint_every: int = option(10, min=1, help="keep a periodic checkpoint every N epochs (last.pt: every epoch)")
+    precision: str = option("fp32", choices=PRECISIONS, help="fp32, or bf16 autocast for the models' matmuls and "
+                                                              "convolutions (auto: bf16 where the device runs it "
+                                                              "fast); losses, optimiser and metrics stay fp32")
 
 
 @dataclass

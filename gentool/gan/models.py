@@ -90,7 +90,8 @@ class PackedDiscriminator(nn.Module):
         packed = inputs.reshape(len(inputs) // self.pack, self.pack * inputs.shape[1], *inputs.shape[2:])
         features = self.trunk(packed)
         head = features if self.minibatch is None else torch.cat([features, self.minibatch(features)], dim=1)
-        return DiscriminatorOutput(self.classify(head).squeeze(1), features)
+        # fp32 outputs whatever the precision inside (bf16 autocast): losses and metrics are computed in fp32
+        return DiscriminatorOutput(self.classify(head).squeeze(1).float(), features.float())
 
 
 def apply_spectral_norm(module: nn.Module) -> nn.Module:
@@ -122,7 +123,7 @@ class Generator(nn.Module):
         if self.num_classes:
             z = torch.cat([z, nn.functional.one_hot(labels, self.num_classes).to(z.dtype)], dim=1)
         hidden = self.project(z).view(-1, 2 * self.width, 7, 7)  # (B, 2w, 7, 7)
-        return self.upsample(hidden)  # (B, 1, 28, 28) in [-1, 1]
+        return self.upsample(hidden).float()  # (B, 1, 28, 28) in [-1, 1]; fp32 under bf16 autocast too
 
 
 class Discriminator(PackedDiscriminator):
@@ -177,7 +178,7 @@ class PointGenerator(nn.Module):
         self.net = nn.Sequential(*blocks, nn.Linear(width, 2))
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        return self.net(z)  # (B, 2)
+        return self.net(z).float()  # (B, 2); fp32 under bf16 autocast too
 
 
 class PointDiscriminator(PackedDiscriminator):
