@@ -11,8 +11,8 @@ distance with the modes' diagonal variance, which for gentool's isotropic modes 
 the std, below 3 (gentool counts a point at exactly 3 std too, a set of measure zero); a mode captured by one
 high-quality point; the histogram normalised over high-quality points only; and KL(generated || uniform) =
 log K - the histogram's entropy, which is the sum below. PacGAN measures 2,500 samples, as gentool's
-`evaluation.samples` does by default on the 2-D sets. VEEGAN and GDPP count a mode only with enough points near it
-and use other sample counts, so their figures are not comparable with these.
+`evaluation.samples` does by default on the 2-D sets. VEEGAN and GDPP report under other training and measuring
+protocols, so their figures are not set beside these.
 
 Baselines on the same scale show that the numbers can fail: real points from the mixture, uniform noise over the
 data's bounding box, and a collapsed generator (every point from one mode).
