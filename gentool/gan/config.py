@@ -40,6 +40,9 @@ class MlpConfig:
     d_hidden: int = option(200, min=2, max=8192, help="discriminator units per hidden layer")
     d_layers: int = option(3, min=1, max=32, help="discriminator hidden layers")
     maxout_pieces: int = option(5, min=1, max=64, help="linear pieces per discriminator maxout unit")
+    init_std: float | None = option(None, min=0.0, min_exclusive=True,
+                                    help="weights from N(0, init_std) and zero biases, as PacGAN's released code "
+                                         "(0.02); null = PyTorch's default initialisation")
 
 
 @dataclass

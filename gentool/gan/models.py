@@ -48,6 +48,16 @@ def init_dcgan_weights(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
+def init_gaussian_weights(module: nn.Module, std: float) -> None:
+    """Every linear weight from N(0, std), every bias zero (PacGAN's released code: std 0.02). Batch-norm scales
+    keep their default of 1: PacGAN's batch norm starts as the identity too."""
+    for child in module.modules():
+        if isinstance(child, nn.Linear):
+            nn.init.normal_(child.weight, 0.0, std)
+            if child.bias is not None:
+                nn.init.zeros_(child.bias)
+
+
 class MinibatchDiscrimination(nn.Module):
     """Salimans et al. 2016: for each sample, how close it is to the others in the batch, through B learned
     projections of C dims each (the tensor T is A x B x C). A collapsed batch gives large similarities, which the
