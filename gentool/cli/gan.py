@@ -15,6 +15,7 @@ from gentool.cli.common import (
     EpochsOption,
     FontsDirOption,
     JsonOption,
+    PrecisionOption,
     QuietOption,
     ResumeOption,
     SetOption,
@@ -41,6 +42,7 @@ TRAIN_FLAGS = FlagTable(
     Flag("dataset", "--dataset", ("dataset",)), Flag("fix", "--fix", ("fixes",)),
     Flag("epochs", "--epochs", ("train.epochs",), on_resume=True),
     Flag("batch_size", "--batch-size", ("train.batch_size",)), Flag("lr", "--lr", ("optim.lr",)),
+    Flag("precision", "--precision", ("train.precision",)),
     Flag("seed", "--seed", ("seed",)), Flag("conditional", "--conditional", ("model.conditional",)),
     Flag("eval_every", "--eval-every", ("evaluation.every",)),
     Flag("device", "--device", ("device",), on_resume=True),
@@ -75,6 +77,7 @@ def train(
         "--conditional/--unconditional", help="Condition G and D on the letter.")] = None,
     eval_every: Annotated[Optional[int], typer.Option(
         help="Measure letter coverage every N epochs and at the last (0 = never).")] = None,
+    precision: PrecisionOption = None,
     device: DeviceOption = None,
     tensorboard: TensorboardOption = False,
     fonts_dir: FontsDirOption = None,

@@ -71,7 +71,8 @@ class VaeTrainer(EpochTrainer):
         train = dataset.split_mask("train")
         super().__init__(run=run, ctx=ctx, examples=int(train.sum()), batch_size=config.train.batch_size,
                          epochs=config.train.epochs, batches_per_epoch=batches_per_epoch(config, dataset),
-                         checkpoint_every=config.train.checkpoint_every, fingerprint=dataset.fingerprint)
+                         checkpoint_every=config.train.checkpoint_every, fingerprint=dataset.fingerprint,
+                         precision=config.train.precision)
         if not dataset.is_val.any():
             raise ValueError("the VAE is measured on held-out bars: data.val_fraction must be above 0")
         self.config = config
