@@ -14,8 +14,8 @@ from gentool.report import make_report
 @handle_errors
 def report(
     paths: Annotated[list[Path], typer.Argument(
-        help="A run folder, several run folders (compared), a sweep folder or a `gan benchmark` folder.",
-        show_default=False)],
+        metavar="PATH", show_default=False,
+        help="A run folder, several run folders (compared), a sweep folder or a `gan benchmark` folder.")],
     out_dir: Annotated[Optional[Path], typer.Option(
         "--out", "-o", show_default="reports/<folder name>",
         help="A folder (DIR/index.html and DIR/files/) or NAME.html (with NAME_files/ beside it). An earlier "
