@@ -88,7 +88,7 @@ def collect_run(path: Path, label: str | None = None) -> dict:
         "config_text": read_text(run.config_path),
         "records": records, "metrics_problem": metrics_problem,
         "final": scalars(final or {}),
-        "series": metric_series(records),
+        "series": metric_series(records), "x_axis": x_axis(records),
         "images": images_by_folder(path), "sounds": sounds_by_folder(path),
         "results": run_results(path),
     }
@@ -163,12 +163,18 @@ def scalars(record: dict) -> dict:
             if isinstance(value, (int, float, str, bool)) or value is None}
 
 
+def x_axis(records: list[dict]) -> str:
+    """What a run's records are counted in: epochs (trainers), iterations (EM), steps (MCMC, VI), else records."""
+    return next((key for key in ("epoch", "iteration", "step") if records and key in records[0]), "record")
+
+
 def metric_series(records: list[dict]) -> dict[str, tuple[list[float], list[float]]]:
-    """{metric: (x, y)} for every number recorded in at least one record; x is the epoch where there is one.
-    Metrics measured every few epochs only (coverage) have points where they were measured."""
+    """{metric: (x, y)} for every number recorded in at least one record, x on `x_axis(records)`. Metrics measured
+    every few epochs only (coverage) have points where they were measured."""
     series: dict[str, tuple[list[float], list[float]]] = {}
+    axis = x_axis(records)
     for index, record in enumerate(records, 1):
-        x = record.get("epoch", record.get("iteration", index))
+        x = record.get(axis, index)
         for key, value in record.items():
             if key in POSITION_KEYS or isinstance(value, bool) or not isinstance(value, (int, float)):
                 continue

@@ -139,7 +139,7 @@ class ReportWriter:
         folder = self.run_folder(run)
         plot = None
         if run["series"]:
-            plot = metrics_plot(run["series"], folder / "plots" / "metrics.svg")
+            plot = metrics_plot(run["series"], folder / "plots" / "metrics.svg", xlabel=run["x_axis"])
         prefix = self.link(folder, page).rstrip("/") + "/" if page.parent != folder else ""
         self.render("run.html", page, title=run["label"] or run["name"], run=run, prefix=prefix,
                     metrics_plot=self.link(plot, page) if plot else None,
@@ -153,7 +153,7 @@ class ReportWriter:
         plot = None
         if shared:
             plot = overlay_plot({run["slug"]: run["series"] for run in runs}, shared,
-                                self.layout.files / "plots" / "overlay.svg")
+                                self.layout.files / "plots" / "overlay.svg", xlabel=runs[0]["x_axis"])
         finals = [name for name in shared if all(name in run["final"] for run in runs)]
         table = simple("runs (last record of each)", ["run", "family", "status", "epochs", *finals],
                        [[{"text": run["name"], "href": self.cell_link(run)}, run["kind"], run["status"],
