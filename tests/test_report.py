@@ -277,3 +277,20 @@ def test_report_without_jinja2_exits_2_naming_the_install(runs, data_dir, tmp_pa
     result = invoke(["report", str(runs["gan"]), "--out", str(tmp_path / "r")], data_dir)
     assert result.exit_code == 2 and "pip install" in result.output and "jinja2" in result.output
     assert not (tmp_path / "r").exists()
+
+
+def test_plots_are_valid_svg_with_round_ticks_and_survive_gaps_and_flat_lines(tmp_path):
+    import xml.etree.ElementTree as ElementTree
+
+    from gentool.report.plots import metrics_plot, nice_ticks
+
+    assert nice_ticks(0.0, 1.0) == pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    assert nice_ticks(0.5, 3.5, whole=True) == [1.0, 2.0, 3.0]
+    series = {"loss": ([1, 2, 3], [1.0, float("nan"), 0.5]), "flat": ([1, 2, 3], [2.0, 2.0, 2.0]),
+              "coverage <26>": ([3], [0.9])}
+    path = metrics_plot(series, tmp_path / "m.svg")
+    root = ElementTree.parse(path).getroot()  # well-formed, names escaped
+    svg = "{http://www.w3.org/2000/svg}"
+    assert len(root.findall(f"{svg}polyline")) == 2  # the single-point metric is a marker only
+    assert "coverage <26>" in [text.text for text in root.iter(f"{svg}text")]
+    assert len(root.findall(f"{svg}circle")) == 2 + 3 + 1  # NaN left out
