@@ -270,6 +270,12 @@ def test_report_refuses_what_it_cannot_show_and_never_overwrites_other_files(run
     again = tmp_path / "again"
     for _ in range(2):  # an earlier report is replaced
         assert invoke(["report", str(runs["gan"]), "--out", str(again)], data_dir).exit_code == 0
+    run = tmp_path / "run-with-its-report"
+    shutil.copytree(runs["gan"], run)
+    for _ in range(2):  # a report inside the run folder does not show its own copies
+        assert invoke(["report", str(run), "--out", str(run / "report")], data_dir).exit_code == 0
+    html = (run / "report" / "index.html").read_text()
+    assert html.count('alt="figures/modes.png"') == 1
 
 
 def test_report_without_jinja2_exits_2_naming_the_install(runs, data_dir, tmp_path, monkeypatch):

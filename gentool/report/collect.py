@@ -16,6 +16,7 @@ from gentool.report.results import run_results
 from gentool.runtime.rundir import RunDir
 
 SKIPPED_FOLDERS = ("checkpoints",)
+REPORT_MARKER = ".gentool-report"  # page.MARKER: the files folder of a report
 SOUND_SUFFIXES = (".wav",)
 IMAGE_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg")
 # numbers that describe where in training a record is, not how it went
@@ -190,11 +191,15 @@ def shared_metrics(runs: list[dict]) -> list[str]:
 
 
 def run_files(path: Path, suffixes: tuple[str, ...]) -> list[Path]:
-    """Files of these kinds anywhere in the run folder (not in checkpoints/), relative to it, sorted."""
+    """Files of these kinds anywhere in the run folder, relative to it, sorted; not in checkpoints/, and not in a
+    report written into the run folder (its copies would be shown again, and again at each rerun)."""
+    reports = [marker.parent for marker in path.rglob(REPORT_MARKER)]
     found = []
     for file in path.rglob("*"):
         relative = file.relative_to(path)
         if relative.parts[0] in SKIPPED_FOLDERS or relative.name.startswith("."):
+            continue
+        if any(file.is_relative_to(report) for report in reports):
             continue
         if file.suffix.lower() in suffixes and file.is_file():
             found.append(relative)

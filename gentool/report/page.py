@@ -17,12 +17,13 @@ from typing import Any
 
 from gentool import __version__
 from gentool.errors import UsageError
+from gentool.report.collect import REPORT_MARKER
 from gentool.report.plots import metrics_plot, overlay_plot
 from gentool.report.tables import from_rich, simple
 from gentool.runtime.files import atomic_write_text
 from gentool.runtime.progress import Reporter
 
-MARKER = ".gentool-report"  # in the files folder: a folder gentool wrote, so writing the report again may replace it
+MARKER = REPORT_MARKER  # in the files folder: a folder gentool wrote, so writing the report again may replace it
 INSTALL_HINT = "python3 -m pip install 'jinja2>=3' (or, in a checkout, python3 -m pip install -e '.[report]')"
 
 
