@@ -51,6 +51,9 @@ EpochsOption = Annotated[Optional[int], typer.Option(show_default="the preset's"
 TrainSeedOption = Annotated[Optional[int], typer.Option(
     "--seed", min=0, max=MAX_SEED, metavar="0..2^32-1", show_default="the preset's",
     help="Training seed; a CPU run with the same seed repeats exactly.")]
+TensorboardOption = Annotated[bool, typer.Option(
+    "--tensorboard", help="Also write per-epoch scalars, sample grids and figures as TensorBoard event files in the "
+                          "run folder (config logging.tensorboard; needs the tensorboard package).")]
 ResumeOption = Annotated[Optional[Path], typer.Option(help="Continue this run folder from its last checkpoint.")]
 # runs without checkpoints accept --resume only to refuse it with the reason, so it stays out of their --help
 NoResumeOption = Annotated[Optional[Path], typer.Option("--resume", hidden=True)]

@@ -19,6 +19,7 @@ from gentool.cli.common import (
     QuietOption,
     ResumeOption,
     SetOption,
+    TensorboardOption,
     TrainSeedOption,
     bind_flags,
     handle_errors,
@@ -45,6 +46,7 @@ TRAIN_FLAGS = FlagTable(
     Flag("seed", "--seed", ("seed",)), Flag("conditional", "--conditional", ("model.conditional",)),
     Flag("eval_every", "--eval-every", ("evaluation.every",)),
     Flag("device", "--device", ("device",), on_resume=True),
+    Flag("tensorboard", "--tensorboard", ("logging.tensorboard",)),
     Flag("fonts_dir", "--fonts-dir", ("data.fonts_dirs",), convert=resolved_paths))
 
 
@@ -77,6 +79,7 @@ def train(
         help="Measure letter coverage every N epochs and at the last (0 = never).")] = None,
     precision: PrecisionOption = None,
     device: DeviceOption = None,
+    tensorboard: TensorboardOption = False,
     fonts_dir: FontsDirOption = None,
     set_: SetOption = None,
     out_dir: Annotated[Optional[Path], typer.Option(

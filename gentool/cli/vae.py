@@ -19,6 +19,7 @@ from gentool.cli.common import (
     QuietOption,
     ResumeOption,
     SetOption,
+    TensorboardOption,
     TrainSeedOption,
     bind_flags,
     context_for,
@@ -44,6 +45,7 @@ TRAIN_FLAGS = FlagTable(
     Flag("batch_size", "--batch-size", ("train.batch_size",)), Flag("lr", "--lr", ("optim.lr",)),
     Flag("precision", "--precision", ("train.precision",)),
     Flag("seed", "--seed", ("seed",)), Flag("device", "--device", ("device",), on_resume=True),
+    Flag("tensorboard", "--tensorboard", ("logging.tensorboard",)),
     Flag("midi_dir", "--midi-dir", ("data.midi_dirs",), convert=resolved_paths))
 
 
@@ -66,6 +68,7 @@ def train(
                            "data (data.midi_dirs).")] = None,
     precision: PrecisionOption = None,
     device: DeviceOption = None,
+    tensorboard: TensorboardOption = False,
     set_: SetOption = None,
     out_dir: Annotated[Optional[Path], typer.Option(
         "--out", "-o", show_default="runs/vae-PRESET-TIME", help="Run folder.")] = None,

@@ -19,6 +19,7 @@ from gentool.presets import layered, load_preset
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
 from gentool.runtime.precision import PRECISIONS
 from gentool.runtime.seeding import MAX_SEED
+from gentool.runtime.tensorboard import LoggingConfig
 
 DATASETS = ("fonts", *POINT_DATASETS)
 
@@ -90,6 +91,7 @@ class GanConfig:
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     fixes: list[str] = option([], help="stabilisation fixes, applied in order")
     fix_options: dict = option({}, help="options per fix, e.g. {feature-matching: {weight: 1.0}}")
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     @property
     def on_points(self) -> bool:

@@ -26,6 +26,7 @@ from gentool.runtime.context import RunContext
 from gentool.runtime.precision import autocast, resolve_precision
 from gentool.runtime.rundir import RunDir, environment_info
 from gentool.runtime.seeding import capture_rng_state, restore_rng_state
+from gentool.runtime.tensorboard import open_log
 
 # how often (in steps) running metrics are read back from the device to check and show them: reading them every
 # step would make a GPU wait on each step
@@ -78,6 +79,7 @@ class EpochTrainer:
         self.epoch_seconds = 0.0
         self.elapsed_seconds = 0.0
         self.best: dict = {"epoch": None}
+        self.board = None  # a TensorboardLog while run_to_end trains a run that asked for one
 
     # ------------------------------------------------------------------------------------ what subclasses add
 
@@ -128,16 +130,24 @@ class EpochTrainer:
 
     def run_to_end(self, preset: str | None = None, command: str | None = None) -> TrainOutcome:
         """Train, then write summary.json: "completed", "interrupted", or "failed" when a loss turns NaN."""
+        self.board = open_log(self.run.path, self.config_dict())
         try:
-            status = self.fit()
-        except NonFiniteLoss as err:
-            self.run.write_summary(self.summary("failed", preset, command, note=str(err)))
-            raise
-        summary = self.summary(status, preset, command)
-        if status == "completed":
-            self.on_completed(summary)
-        self.run.write_summary(summary)
-        return TrainOutcome(status, summary)
+            try:
+                status = self.fit()
+            except NonFiniteLoss as err:
+                self.run.write_summary(self.summary("failed", preset, command, note=str(err)))
+                raise
+            summary = self.summary(status, preset, command)
+            if status == "completed":
+                self.on_completed(summary)
+                if self.board is not None:  # the figures drawn at the end
+                    self.board.images(self.epoch)
+            self.run.write_summary(summary)
+            return TrainOutcome(status, summary)
+        finally:
+            if self.board is not None:
+                self.board.close()
+                self.board = None
 
     # ----------------------------------------------------------------------------------------------- the loop
 
@@ -181,6 +191,8 @@ class EpochTrainer:
                 # the record first: a process killed between the two writes resumes from the last checkpoint,
                 # which trims this record and writes it again, so no epoch's record is ever lost
                 self.run.append_metrics(record)
+                if self.board is not None:
+                    self.board.epoch(record, self.epoch)
                 self._save_epoch_checkpoints(record)
                 progress.epoch_done(self.epoch, self.epochs, {k: v for k, v in record.items()
                                                               if k in shown or k == self.rate_name})

@@ -12,6 +12,7 @@ from gentool.presets import layered
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
 from gentool.runtime.precision import PRECISIONS
 from gentool.runtime.seeding import MAX_SEED
+from gentool.runtime.tensorboard import LoggingConfig
 
 
 @dataclass
@@ -73,6 +74,7 @@ class VaeConfig:
     anneal: AnnealConfig = field(default_factory=AnnealConfig)
     free_bits: FreeBitsConfig = field(default_factory=FreeBitsConfig)
     evaluation: VaeEvaluationConfig = field(default_factory=VaeEvaluationConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     def check(self) -> list[tuple[str, str]]:
         return device_problems(self.device)

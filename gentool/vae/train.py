@@ -57,7 +57,8 @@ class DrumData:
 def load_drum_data(config: VaeConfig, ctx: RunContext) -> DrumData:
     dataset = load_drum_dataset(config.data, ctx.data_dir, reporter=ctx.reporter)
     batches_per_epoch(config, dataset)  # a batch larger than the data fails before a run folder is made
-    return DrumData(dataset, load_genre_classifier(dataset, ctx.data_dir, settings=config.evaluation.classifier))
+    return DrumData(dataset, load_genre_classifier(dataset, ctx.data_dir, settings=config.evaluation.classifier,
+                                                            reporter=ctx.reporter))
 
 
 class VaeTrainer(EpochTrainer):
