@@ -107,7 +107,9 @@ def run_benchmark(*, datasets: list[str] | None, fix_sets: list[str] | None, see
             "comparisons": {dataset: result["comparisons"] for dataset, result in results.items()},
             "failed": [f"{dataset}/{cell['name']}" for dataset, result in results.items()
                        for cell in result["cells"] if cell["status"] == "failed"],
-            "runs": {f"{dataset}/{cell['name']}": str(out / dataset / cell["path"])
+            # name -> folder relative to the benchmark folder (<dataset>/cells/<fixes>-s<seed>): a moved folder
+            # still finds its runs
+            "runs": {f"{dataset}/{cell['name']}": f"{dataset}/{cell['path']}"
                      for dataset, result in results.items() for cell in result["cells"]}}
 
 

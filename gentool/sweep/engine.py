@@ -87,8 +87,8 @@ def plan_sweep(*, family: str, grid_texts: list[str], seeds: int, preset: str | 
 
 def _comparable(header: dict) -> dict:
     """What must match for a folder to be continued: family, grid, preset and the base config (not its device,
-    which --device may change for a resume)."""
-    base = {key: value for key, value in (header.get("base") or {}).items() if key != "device"}
+    which --device may change for a resume, nor how runs are logged, which does not change their results)."""
+    base = {key: value for key, value in (header.get("base") or {}).items() if key not in ("device", "logging")}
     return {"family": header.get("family"), "grid": header.get("grid"), "preset": header.get("preset"), "base": base}
 
 
