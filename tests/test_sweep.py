@@ -17,8 +17,9 @@ from gentool.sweep import stats
 from gentool.sweep.engine import plan_sweep, run_sweep
 from gentool.sweep.executors import LocalExecutor
 from gentool.sweep.grid import cells_of, group_label, parse_grid
+from gentool.views.sweep import sweep_view
 
-from helpers import TINY_VAE, StopAfter
+from helpers import TINY_VAE, StopAfter, assert_tables_fit_80_columns, at_80_columns
 
 runner = CliRunner()
 # a ring8 GAN small enough for a cell in a fraction of a second
@@ -171,6 +172,9 @@ def test_a_failed_cell_is_recorded_the_sweep_goes_on_and_exits_1(tmp_path):
     assert "fewer than train.batch_size=5000" in cells["5000-s0"]["reason"]
     assert "1 cell(s) failed: 5000-s0" in result.output
     assert json.loads((out / "sweep.json").read_text())["cells"][1]["status"] == "failed"
+    shown = at_80_columns(sweep_view(results, "100", str(out)))
+    assert_tables_fit_80_columns(shown)
+    assert "failed: 5000-s0 (the training split holds" in shown.replace("\n", "")
 
 
 def test_ray_without_ray_installed_names_the_install_command(tmp_path, monkeypatch):

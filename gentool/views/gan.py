@@ -8,7 +8,8 @@ from rich.table import Table
 from gentool.evaluate.letters import LetterEvaluator, confusion_summary
 from gentool.evaluate.spread import format_spread
 from gentool.gan.benchmark import PUBLISHED
-from gentool.sweep.report import interval, number, p_value
+from gentool.sweep.report import interval, number
+from gentool.views.sweep import half_width, p_cell
 from gentool.views.tables import beside_baselines, markdown
 
 LETTER_ROWS = [("letters covered", "letters_covered", "{}"), ("coverage", "coverage", "{:.3f}"),
@@ -119,20 +120,22 @@ def compare_tables(result: dict) -> list[Table]:
     return [table, grouped, *comparison_table(result.get("comparisons") or [])]
 
 
-def comparison_table(rows: list[dict]) -> list[Table]:
-    """Each group against the first: the difference of means, its 95% Welch interval and the Holm-corrected
-    p-value of Welch's t-test (with fewer than 3 runs a side: no test)."""
+def comparison_table(rows: list[dict]) -> list:
+    """Each group against the first: the difference of means with the half-width of its 95% Welch interval, and
+    the Holm-corrected p-value of Welch's t-test (with fewer than 3 runs a side: no test)."""
     if not rows:
         return []
-    table = Table(title=f"against {rows[0]['baseline']}: difference of means, 95% Welch interval, Welch's t-test "
-                        f"(p Holm-corrected across the {len(rows)} comparisons; * = significant at 0.05)",
-                  title_justify="left")
-    for column in ("figure", "group", "diff", "95% CI", "p"):
-        table.add_column(column, justify="left" if column in ("figure", "group") else "right")
+    table = Table(title=f"against {rows[0]['baseline']}", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("figure", no_wrap=True)
+    table.add_column("group", no_wrap=True, max_width=28)
+    for column in ("diff", "±CI", "p Holm"):
+        table.add_column(column, justify="right", no_wrap=True)
     for row in rows:
-        table.add_row(row["metric"], row["label"], number(row["diff"]), interval(row["ci_low"], row["ci_high"]),
-                      p_value(row))
-    return [table]
+        table.add_row(row["metric"], row["label"], number(row["diff"]), half_width(row["diff"], row["ci_high"]),
+                      p_cell(row))
+    return [table, f"diff: group minus {rows[0]['baseline']}; ±CI: half-width of its 95% Welch interval; p: Welch's "
+                   f"t-test, Holm-corrected across the {len(rows)} comparisons; * = significant at 0.05; n<3: no "
+                   f"test possible"]
 
 
 # ------------------------------------------------------------------------------------------------ benchmark

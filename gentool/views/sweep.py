@@ -25,8 +25,9 @@ def sweep_view(results: dict, baseline: str | None, folder: str) -> list:
             stats = group["metrics"][metric]
             row = comparisons.get((group["label"], metric))
             table.add_row(group["label"], str(group["n"]), number(stats["mean"]), number(stats["std"]),
-                          _half(stats["mean"], stats["ci_high"]), "baseline" if row is None else number(row["diff"]),
-                          "" if row is None else _half(row["diff"], row["ci_high"]), _p(row))
+                          half_width(stats["mean"], stats["ci_high"]),
+                          "baseline" if row is None else number(row["diff"]),
+                          "" if row is None else half_width(row["diff"], row["ci_high"]), p_cell(row))
         items.append(table)
     items.append(caption(results, baseline) + "; ±CI = half-width of the (symmetric) 95% interval beside it; n<3: no "
                  "test possible; no spread: both groups constant, no test possible")
@@ -39,11 +40,11 @@ def sweep_view(results: dict, baseline: str | None, folder: str) -> list:
     return items
 
 
-def _half(centre: float | None, high: float | None) -> str:
+def half_width(centre: float | None, high: float | None) -> str:
     return "n/a" if centre is None or high is None else number(high - centre)
 
 
-def _p(row: dict | None) -> str:
+def p_cell(row: dict | None) -> str:
     if row is None:
         return ""
     if row["p"] is None:
