@@ -8,8 +8,8 @@ from rich.table import Table
 from gentool.evaluate.letters import LetterEvaluator, confusion_summary
 from gentool.evaluate.spread import format_spread
 from gentool.gan.benchmark import PUBLISHED
-from gentool.sweep.report import interval, number
-from gentool.views.sweep import half_width, p_cell
+from gentool.sweep.report import interval
+from gentool.views.sweep import half_width, p_cell, short
 from gentool.views.tables import beside_baselines, markdown
 
 LETTER_ROWS = [("letters covered", "letters_covered", "{}"), ("coverage", "coverage", "{:.3f}"),
@@ -131,7 +131,7 @@ def comparison_table(rows: list[dict]) -> list:
     for column in ("diff", "±CI", "p Holm"):
         table.add_column(column, justify="right", no_wrap=True)
     for row in rows:
-        table.add_row(row["metric"], row["label"], number(row["diff"]), half_width(row["diff"], row["ci_high"]),
+        table.add_row(row["metric"], row["label"], short(row["diff"]), half_width(row["diff"], row["ci_high"]),
                       p_cell(row))
     return [table, f"diff: group minus {rows[0]['baseline']}; ±CI: half-width of its 95% Welch interval; p: Welch's "
                    f"t-test, Holm-corrected across the {len(rows)} comparisons; * = significant at 0.05; n<3: no "

@@ -7,26 +7,35 @@ from __future__ import annotations
 from rich import box
 from rich.table import Table
 
-from gentool.sweep.report import caption, number, p_value
+from gentool.sweep.report import caption, number
 from gentool.sweep.stats import NO_SPREAD, NO_TEST
 
 SHORT_NOTES = {NO_TEST: "n<3", NO_SPREAD: "no spread"}
+
+
+def short(value: float | None) -> str:
+    """3 significant digits, so 8 columns of figures fit 80 characters (sweep.md and sweep.json keep more)."""
+    if value is None:
+        return "n/a"
+    if abs(value) >= 1000:
+        return f"{value:.0f}"
+    return f"{value:.1e}" if value != 0 and abs(value) < 1e-3 else f"{value:.3g}"
 
 
 def sweep_view(results: dict, baseline: str | None, folder: str) -> list:
     comparisons = {(row["label"], row["metric"]): row for row in results["comparisons"]}
     items: list = []
     for metric in results["metrics"]:
-        table = Table(title=metric, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+        table = Table(title=metric, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
         table.add_column("group", no_wrap=True, max_width=24, overflow="ellipsis")
         for column in ("n", "mean", "std", "±CI", "diff", "±CI", "p Holm"):
             table.add_column(column, justify="right", no_wrap=True)
         for group in results["groups"]:
             stats = group["metrics"][metric]
             row = comparisons.get((group["label"], metric))
-            table.add_row(group["label"], str(group["n"]), number(stats["mean"]), number(stats["std"]),
+            table.add_row(group["label"], str(group["n"]), short(stats["mean"]), short(stats["std"]),
                           half_width(stats["mean"], stats["ci_high"]),
-                          "baseline" if row is None else number(row["diff"]),
+                          "baseline" if row is None else short(row["diff"]),
                           "" if row is None else half_width(row["diff"], row["ci_high"]), p_cell(row))
         items.append(table)
     items.append(caption(results, baseline) + "; ±CI = half-width of the (symmetric) 95% interval beside it; n<3: no "
@@ -41,7 +50,7 @@ def sweep_view(results: dict, baseline: str | None, folder: str) -> list:
 
 
 def half_width(centre: float | None, high: float | None) -> str:
-    return "n/a" if centre is None or high is None else number(high - centre)
+    return "n/a" if centre is None or high is None else short(high - centre)
 
 
 def p_cell(row: dict | None) -> str:
@@ -49,7 +58,8 @@ def p_cell(row: dict | None) -> str:
         return ""
     if row["p"] is None:
         return SHORT_NOTES.get(row["note"], row["note"] or "n/a")
-    return p_value(row)
+    shown = "<0.001" if row["p_holm"] < 1e-3 else f"{row['p_holm']:.2g}"
+    return shown + (" *" if row["significant"] else "")
 
 
 def cell_line(record: dict, finished: int, total: int) -> str:
