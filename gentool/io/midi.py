@@ -104,6 +104,9 @@ def _parse(path: Path) -> mido.MidiFile:
     """The file as mido reads it, or a UsageError naming the file and what is wrong with it."""
     try:
         midi = mido.MidiFile(str(path))
+    except EOFError:
+        raise _refuse(path, "is not a readable MIDI file (it ends early: truncated, or a length field is wrong)") \
+            from None
     except Exception as err:  # the parser raises many types for damaged bytes; all mean "not readable"
         raise _refuse(path, f"is not a readable MIDI file ({type(err).__name__}: {str(err)[:80]})") from None
     if midi.type == 2:
@@ -134,6 +137,7 @@ def read_midi(path: str | Path) -> MidiDrums:
     drum_notes = 0
     tempi = []  # (tick, microseconds per beat)
     end_tick = 0
+    ticks_per_bar = midi.ticks_per_beat * 4
     for track in midi.tracks:
         tick = 0
         for message in track:
@@ -142,6 +146,9 @@ def read_midi(path: str | Path) -> MidiDrums:
                 tempi.append((tick, message.tempo))
             if message.type != "note_on" or message.velocity == 0 or message.channel != DRUM_CHANNEL:
                 continue
+            if tick >= MAX_BARS * ticks_per_bar:  # checked in whole ticks: a huge delta is too big for a float
+                raise _refuse(path, f"places a note in bar {tick // ticks_per_bar + 1:,}; gentool reads drum files "
+                                    f"of at most {MAX_BARS:,} bars (shorten the file, or remove the stray note)")
             drum_notes += 1
             instrument = PITCH_TO_CLASS.get(message.note)
             if instrument is None:
@@ -154,13 +161,11 @@ def read_midi(path: str | Path) -> MidiDrums:
         return MidiDrums(None, ignored, drum_notes, bpm)
     positions = np.array([o[0] for o in onsets])
     steps = np.floor(positions + 0.5).astype(np.int64)  # nearest 16th, halves round up
-    end_step = end_tick / ticks_per_step
+    end_step = min(end_tick, (MAX_BARS + 1) * ticks_per_bar) / ticks_per_step  # a huge int is no float
     past_the_end = (steps % STEPS_PER_BAR == 0) & (positions < steps) & (steps >= end_step)
     steps[past_the_end] -= 1  # rounded onto the line of a bar the track does not reach: keep it in its own bar
-    bars = int(steps.max()) // STEPS_PER_BAR + 1
-    if bars > MAX_BARS:  # a huge delta time would otherwise ask for millions of bars of memory
-        raise _refuse(path, f"places a note in bar {bars:,}; gentool reads drum files of at most {MAX_BARS:,} bars "
-                            f"(shorten the file, or remove the stray note)")
+    bars = min(int(steps.max()) // STEPS_PER_BAR + 1, MAX_BARS)  # a note rounding onto the cap's line stays below
+    steps = np.minimum(steps, bars * STEPS_PER_BAR - 1)
     hits = np.zeros((bars * STEPS_PER_BAR, len(INSTRUMENTS)), dtype=bool)
     velocity = np.zeros(hits.shape, dtype=np.uint8)
     offset = np.zeros(hits.shape, dtype=np.float32)
