@@ -36,8 +36,8 @@ def read_pattern_file(path: str | Path) -> PatternFile:
     if suffix == ".npy":
         try:
             array = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as err:
-            raise UsageError(f"'{path}' is not a readable .npy array ({err})") from None
+        except (OSError, ValueError, EOFError) as err:  # an empty or cut file is an EOFError
+            raise UsageError(f"'{path}' is not a readable .npy array ({str(err) or type(err).__name__})") from None
         if array.ndim == 3 and array.shape[1] == STEPS_PER_BAR:
             array = array.reshape(-1, array.shape[2])
         array = check_shape(array, f"'{path}'")
