@@ -141,6 +141,9 @@ def test_the_files_tempo_is_read_and_a_tempo_of_zero_refused(tmp_path):
     mido.MidiFile(type=0, tracks=[track]).save(str(tmp_path / "zero.mid"))
     with pytest.raises(UsageError, match="zero.mid' sets a tempo of 0 microseconds per beat"):
         read_midi(tmp_path / "zero.mid")
+    (tmp_path / "huge.mid").write_bytes(b"MThd" + bytes(5 * 2**20))
+    with pytest.raises(UsageError, match=r"huge.mid' is 5.0 MB; gentool reads drum MIDI files of at most 4 MB"):
+        read_midi(tmp_path / "huge.mid")
     rendered = runner.invoke(app, ["data", "render-drums", str(tmp_path / "a.mid"), "--out", str(tmp_path / "r"),
                                    "--json"])
     assert rendered.exit_code == 0 and json.loads(rendered.stdout)["bpm"] == pytest.approx(97, abs=0.01)

@@ -5,8 +5,13 @@ asks for more than MAX_BARS bars of memory. A few hundred mutants run in the fas
 from __future__ import annotations
 
 import collections
+import os
 import re
+import resource
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -87,7 +92,8 @@ def test_three_hundred_mutants_are_read_or_refused_by_name(tmp_path):
 @pytest.mark.slow
 def test_ten_thousand_mutants_are_read_or_refused_by_name(tmp_path):
     counts, slowest, _ = fuzz(range(10_000), tmp_path)
-    print(f"\n10,000 mutants, slowest file {slowest * 1000:.1f} ms")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\n10,000 mutants, slowest file {slowest * 1000:.1f} ms, peak memory of the process {peak:.0f} MB")
     for kind, count in counts.most_common():
         print(f"{count:6d}  {kind}")
     assert sum(counts.values()) == 10_000
@@ -112,3 +118,23 @@ def test_data_drums_skips_each_damaged_file_by_name_and_imports_the_rest(tmp_pat
     assert {name for name, _ in skipped} == {name for name, kind in expected.items() if kind != "imported"}
     assert f"imported from --midi-dir: {imported} files" in result.stdout
     assert f"{40 - imported} files skipped" in result.stdout
+
+
+def test_a_refused_file_is_exit_2_with_one_line_from_a_real_process(tmp_path):
+    """Two mutants the reader refuses, through `python -m gentool` (CliRunner stands in elsewhere)."""
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(repo), "OMP_NUM_THREADS": "1", "GENTOOL_DATA_DIR": str(tmp_path / "d")}
+    refused = [seed for seed in range(60) if outcome_of(seed, tmp_path).startswith("refused")][:2]
+    for seed, args in zip(refused, (["data", "render-drums"], ["vae", "humanize", "--input"])):
+        path = tmp_path / f"m{seed}.mid"
+        path.write_bytes(mutant(seed)[0])
+        done = subprocess.run([sys.executable, "-m", "gentool", *args, str(path)], env=env, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and str(path) in done.stderr
+
+
+def outcome_of(seed: int, folder: Path) -> str:
+    path = folder / f"probe{seed}.mid"
+    path.write_bytes(mutant(seed)[0])
+    return outcome(path)[0]

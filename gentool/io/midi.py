@@ -60,6 +60,9 @@ PITCH_TO_CLASS = {pitch: INSTRUMENTS.index(name) for name, pitches in PITCH_TABL
 TICKS_PER_BEAT = 480
 MAX_BARS = 1024  # per file read: about 35 minutes at 120 BPM, far beyond a drum loop
 DEFAULT_BPM = 120.0  # what MIDI assumes when a file sets no tempo
+# mido parses about 0.25 MB a second here; a drum loop is a few KB and a whole song with every instrument well under
+# 1 MB, so a larger file is refused before it is read rather than parsed for a quarter of a minute or more
+MAX_FILE_BYTES = 4 * 1024 * 1024
 
 
 def write_midi(path: str | Path, pattern: DrumPattern, bpm: float = 110.0) -> Path:
@@ -103,9 +106,19 @@ def _refuse(path: Path, problem: str) -> UsageError:
 def _parse(path: Path) -> mido.MidiFile:
     """The file as mido reads it, or a UsageError naming the file and what is wrong with it."""
     try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # unreadable: mido's open below says why
+    if size > MAX_FILE_BYTES:
+        raise _refuse(path, f"is {size / 2**20:.1f} MB; gentool reads drum MIDI files of at most "
+                            f"{MAX_FILE_BYTES // 2**20} MB (a drum loop is a few KB): keep only the drum track")
+    try:
         midi = mido.MidiFile(str(path))
     except EOFError:
         raise _refuse(path, "is not a readable MIDI file (it ends early: truncated, or a length field is wrong)") \
+            from None
+    except IndexError:  # mido decoding a meta event (a tempo, a time signature) from too few bytes
+        raise _refuse(path, "is not a readable MIDI file (an event holds fewer data bytes than its type needs)") \
             from None
     except Exception as err:  # the parser raises many types for damaged bytes; all mean "not readable"
         raise _refuse(path, f"is not a readable MIDI file ({type(err).__name__}: {str(err)[:80]})") from None
