@@ -70,6 +70,7 @@ def prepare(folder: Path) -> SimpleNamespace:
     hits = np.zeros((16, 9), dtype=bool)
     hits[[0, 8], 0] = hits[[4, 12], 1] = True
     good = write_midi(folder / "good.mid", DrumPattern.from_hits(hits)).read_bytes()
+    write_midi(folder / "long.mid", DrumPattern.from_hits(np.concatenate([hits] * 600)))
     (folder / "truncated.mid").write_bytes(good[:30])
     events = b"\x8f\xff\xff\x7f\x99\x24\x64\x00\xff\x2f\x00"  # a note 2^28 - 1 ticks in: bar 699,051
     header = b"MThd\x00\x00\x00\x06\x00\x00\x00\x01\x00\x60"
@@ -151,6 +152,10 @@ CASES = [
     Case("empty MIDI file", lambda p: ["vae", "transfer", "--content", str(p.tmp / "empty.mid"), "--style", "rock"]),
     Case("truncated MIDI file", lambda p: ["data", "render-drums", str(p.tmp / "truncated.mid")]),
     Case("MIDI note 2^28 ticks in", lambda p: ["vae", "humanize", "--input", str(p.tmp / "far.mid")]),
+    Case("600-bar input x 4 variations + the input", lambda p: ["vae", "humanize", "--input", str(p.tmp / "long.mid"),
+                                                                "--variations", "4"]),
+    Case("600-bar content x 2 tracks", lambda p: ["vae", "transfer", "--content", str(p.tmp / "long.mid"), "--style",
+                                                  "rock"]),
     Case("empty .npy", lambda p: ["data", "render-drums", str(p.tmp / "empty.npy")]),
     Case("NaN in a .npy pattern", lambda p: ["vae", "transfer", "--content", str(p.tmp / "nan.npy"), "--style",
                                              "rock"]),
