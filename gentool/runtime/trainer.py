@@ -130,7 +130,7 @@ class EpochTrainer:
 
     def run_to_end(self, preset: str | None = None, command: str | None = None) -> TrainOutcome:
         """Train, then write summary.json: "completed", "interrupted", or "failed" when a loss turns NaN."""
-        self.board = open_log(self.run.path, self.config_dict())
+        self.board = open_log(self.run.path, self.config_dict(), self.epoch)
         try:
             try:
                 status = self.fit()
