@@ -89,8 +89,10 @@ def drums(
              "phrases_per_genre": phrases_per_genre, "bars_per_phrase": bars, "seed": seed,
              "grammar": False if no_grammar else None, "midi_dirs": resolved_paths(midi_dir) if midi_dir else None}
     data_config = resolve_drum_data_config(config, flags, set_)
-    dataset = load_drum_dataset(data_config, data_dir, rebuild=rebuild, reporter=reporter_for(quiet))
-    stats = drum_dataset_report(dataset, load_genre_classifier(dataset, data_dir, rebuild=rebuild), data_config.seed)
+    reporter = reporter_for(quiet)
+    dataset = load_drum_dataset(data_config, data_dir, rebuild=rebuild, reporter=reporter)
+    classifier = load_genre_classifier(dataset, data_dir, rebuild=rebuild, reporter=reporter)
+    stats = drum_dataset_report(dataset, classifier, data_config.seed)
     show(stats, json_, drum_report)
 
 

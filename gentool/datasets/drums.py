@@ -16,7 +16,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Callable, Literal
 
 import numpy as np
 
@@ -182,11 +182,13 @@ def find_midi_files(midi_dirs: list[str]) -> list[tuple[Path, str | None, str]]:
     return found
 
 
-def _import_midi(files: list[tuple[Path, str | None, str]], genres: list[str]
-                 ) -> tuple[list[tuple[DrumPattern, str, str]], list[dict]]:
-    """Usable (pattern, genre, source) per file, and the skipped files with the reason for each."""
+def _import_midi(files: list[tuple[Path, str | None, str]], genres: list[str],
+                 advance: Callable[[], None] = lambda: None) -> tuple[list[tuple[DrumPattern, str, str]], list[dict]]:
+    """Usable (pattern, genre, source) per file, and the skipped files with the reason for each; `advance` is
+    called once per file (progress)."""
     usable, skipped = [], []
     for path, genre, _ in files:
+        advance()
         if genre is None:
             skipped.append({"file": str(path), "reason": "not in a genre sub-folder; move it into one of "
                                                          + ", ".join(f"{g}/" for g in genres)})
@@ -253,12 +255,15 @@ def load_drum_dataset(config: DrumDataConfig, data_dir: str | Path | None = None
 
     reporter.info(f"building the drum dataset (cached afterwards in {folder})")
     phrases: list[tuple[DrumPattern, str, str]] = []
-    if config.grammar:
-        for genre in config.genres:
-            rng = np.random.default_rng([config.seed, GENRES.index(genre)])
-            phrases += [(generate_phrase(genre, rng, config.bars_per_phrase), genre, "grammar")
-                        for _ in range(config.phrases_per_genre)]
-    imported, skipped = _import_midi(files, config.genres)
+    with reporter.task("drum phrases by genre, then MIDI files",
+                       total=(len(config.genres) if config.grammar else 0) + len(files)) as progress:
+        if config.grammar:
+            for genre in config.genres:
+                rng = np.random.default_rng([config.seed, GENRES.index(genre)])
+                phrases += [(generate_phrase(genre, rng, config.bars_per_phrase), genre, "grammar")
+                            for _ in range(config.phrases_per_genre)]
+                progress.advance()
+        imported, skipped = _import_midi(files, config.genres, progress.advance)
     phrases += imported
     if not phrases:
         if not files:

@@ -103,6 +103,12 @@ class RunDir:
             return
         raise UsageError(f"run '{self.path}' could not be locked ({self.lock_path} keeps coming back); try again")
 
+    def writer(self) -> dict | None:
+        """Who is writing into this run now (the lock's pid, host, start, command), or None: no lock, or a stale
+        one whose process is gone."""
+        owner = _lock_owner(self.lock_path) if self.lock_path.is_file() else {}
+        return owner if owner and not _lock_is_stale(owner) else None
+
     # ------------------------------------------------------------------ creation and opening
 
     @classmethod

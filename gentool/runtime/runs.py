@@ -17,6 +17,7 @@ from gentool.errors import UsageError
 from gentool.runtime.context import RunContext
 from gentool.runtime.device import describe_device
 from gentool.runtime.rundir import RunDir, open_run
+from gentool.runtime.tensorboard import require_tensorboard
 
 
 class Runner(Protocol):
@@ -94,6 +95,7 @@ def start_run(family: Family, config: Any, ctx: RunContext, *, out: str | Path |
               preset: str | None = None, command: str | None = None) -> Any:
     """Train a new run of `config` into `out` (default: runs/<name>-<time>); returns the TrainOutcome."""
     preset = preset or family.default_preset
+    require_tensorboard(family.config_dict(config))
     ctx.decide_device(config.device)
     data = family.load_data(config, ctx)  # a dataset too small for a batch fails here, before a folder exists
     run = RunDir.create(out, family.run_name(config, preset))
@@ -125,6 +127,7 @@ def _resume_locked(family: Family, run: RunDir, ctx: RunContext, epochs: int | N
         config.train.epochs = epochs
     if ctx.requested_device is not None:
         config.device = ctx.requested_device
+    require_tensorboard(family.config_dict(config))
     ctx.decide_device(config.device)
     data = family.load_data(config, ctx)
     trainer = family.make_trainer(config, data, run, ctx)

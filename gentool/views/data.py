@@ -16,30 +16,40 @@ BASELINE_ROWS = (("validity", "{:.3f}"), ("genre_accuracy", "{:.3f}"), ("diversi
 
 
 def font_report(stats: dict) -> list[Table | str]:
+    # file names fold onto a second line rather than being cut, so two skipped files are never shown alike
     faces = Table(title=f"font faces used ({len(stats['faces'])})", title_justify="left")
     for column in ("face", "split", "file", "source"):
-        faces.add_column(column)
+        faces.add_column(column, overflow="fold")
     for face in stats["faces"]:
         faces.add_row(face["name"], face["split"], face["file"], face["source"])
     shown: list[Table | str] = [faces]
     if stats["skipped"]:
         skipped = Table(title=f"font files skipped ({len(stats['skipped'])})", title_justify="left")
-        skipped.add_column("file")
-        skipped.add_column("reason")
+        skipped.add_column("file", overflow="fold", ratio=2)
+        skipped.add_column("reason", overflow="fold", ratio=3)
         for item in stats["skipped"]:
             skipped.add_row(item["file"], item["reason"])
         shown.append(skipped)
-    per_letter = Table(title="samples per letter", title_justify="left")
-    per_letter.add_column("split")
-    for letter in LETTERS:
-        per_letter.add_column(letter, justify="right")
-    per_letter.add_column("total", justify="right")
-    for split in ("train", "val"):
-        counts = stats["per_letter"][split]
-        per_letter.add_row(split, *[str(counts[letter]) for letter in LETTERS], str(stats["samples"][split]))
     state = "built now" if stats["built"] else "cache hit"
-    return shown + [per_letter, f"dataset {stats['fingerprint']} ({state}): {stats['path']}",
+    return shown + [samples_per_letter(stats), f"dataset {stats['fingerprint']} ({state}): {stats['path']}",
                     f"preview: {stats['preview']}"]
+
+
+def samples_per_letter(stats: dict) -> Table:
+    """A–M beside N–Z, a letter per row: 26 letters as columns cannot fit an 80-column terminal."""
+    table = Table(title="samples per letter", title_justify="left")
+    half = (len(LETTERS) + 1) // 2
+    for _ in range(2):
+        for column in ("letter", "train", "val"):
+            table.add_column(column, justify="left" if column == "letter" else "right")
+    counts = stats["per_letter"]
+    for first, second in zip(LETTERS[:half], [*LETTERS[half:], None]):
+        cells = [first, str(counts["train"][first]), str(counts["val"][first])]
+        cells += [second, str(counts["train"][second]), str(counts["val"][second])] if second else ["", "", ""]
+        table.add_row(*cells)
+    table.rows[-1].end_section = True
+    table.add_row("all", str(stats["samples"]["train"]), str(stats["samples"]["val"]), "", "", "")
+    return table
 
 
 def drum_report(stats: dict) -> list[Table | str]:
