@@ -79,3 +79,15 @@ def test_tensorboard_without_the_package_exits_2_naming_the_install(data_dir, tm
     assert result.exit_code == 2, result.output
     assert "pip install 'tensorboard>=2.10'" in result.output and "Traceback" not in result.output
     assert not run.exists()
+
+
+def test_a_resume_that_redoes_an_epoch_shows_each_epoch_once(data_dir, tmp_path):
+    run = tmp_path / "run"
+    args = ["gan", "train", "--dataset", "ring8", *TINY_POINTS, "--set", "train.checkpoint_every=1", "--tensorboard",
+            "-q"]
+    assert invoke([*args, "--epochs", "2", "--out", str(run)], data_dir).exit_code == 0
+    # as after a kill -9 between epoch 2's record (and its events) and its checkpoint: last.pt is epoch 1's
+    (run / "checkpoints" / "epoch_0001.pt").replace(run / "checkpoints" / "last.pt")
+    result = invoke(["gan", "train", "--resume", str(run), "-q"], data_dir)
+    assert result.exit_code == 0, result.output
+    assert_scalars_equal_metrics(run)  # epoch 2 logged twice, shown once

@@ -101,7 +101,8 @@ def drums(
 def render_drums(
     pattern: Annotated[Path, typer.Argument(help="A drum MIDI file (.mid) or a .npy array (16 x bars, 9).")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the MIDI, WAV and PNG.")] = Path("."),
-    bpm: Annotated[float, typer.Option(help="Tempo of the MIDI and WAV.")] = 110.0,
+    bpm: Annotated[Optional[float], typer.Option(
+        show_default="the MIDI file's tempo (110 for a .npy)", help="Tempo of the MIDI and WAV.")] = None,
     json_: JsonOption = False,
 ) -> None:
     """Turn a pattern file into what people open: MIDI (channel 10), WAV (synthesized kit) and a piano roll."""

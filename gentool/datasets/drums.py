@@ -107,6 +107,17 @@ class DrumDataset:
     def genres_present(self) -> list[str]:
         return [GENRES[i] for i in sorted(set(self.genre.tolist()))]
 
+    def imported(self) -> dict[str, dict]:
+        """Per genre, the MIDI files imported (every source but the grammar) and the bars they gave."""
+        counts: dict[str, dict] = {}
+        for index, record in enumerate(self.phrases):
+            if record["source"] == "grammar":
+                continue
+            entry = counts.setdefault(record["genre"], {"files": 0, "bars": 0})
+            entry["files"] += 1
+            entry["bars"] += int((self.phrase == index).sum())
+        return {genre: counts[genre] for genre in GENRES if genre in counts}
+
     def stats(self) -> dict:
         per_genre = {}
         for genre in self.genres_present():
@@ -124,7 +135,7 @@ class DrumDataset:
             }
         return {"path": str(self.path), "fingerprint": self.fingerprint, "built": self.built,
                 "bars": len(self.hits), "train_bars": int((~self.is_val).sum()), "val_bars": int(self.is_val.sum()),
-                "genres": per_genre, "skipped": self.skipped,
+                "genres": per_genre, "imported": self.imported(), "skipped": self.skipped,
                 "preview": str(self.path / "preview.png"), "examples": str(self.path / "examples")}
 
 

@@ -125,7 +125,8 @@ class RunDir:
             path = Path(out)
             if path.exists() and not path.is_dir():
                 raise UsageError(f"--out '{path}' is a file, not a folder; choose another --out")
-            if (path / "config.yaml").exists() or (path / "checkpoints").exists():
+            # a start killed before it wrote config.yaml leaves empty sub-folders and nothing else: reused
+            if (path / "config.yaml").exists() or any((path / "checkpoints").glob("*")):
                 raise UsageError(f"--out '{path}' already holds a run; continue it with --resume {path}, "
                                  f"or choose another --out")
         for sub in ("", "checkpoints", "samples", "figures"):

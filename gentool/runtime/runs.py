@@ -130,7 +130,11 @@ def _resume_locked(family: Family, run: RunDir, ctx: RunContext, epochs: int | N
     require_tensorboard(family.config_dict(config))
     ctx.decide_device(config.device)
     data = family.load_data(config, ctx)
-    trainer = family.make_trainer(config, data, run, ctx).resume_from_last()
+    trainer = family.make_trainer(config, data, run, ctx)
+    if run.last_checkpoint.is_file():
+        trainer.resume_from_last()
+    else:  # killed before its first checkpoint: the run starts again, as the same seed would start it anyway
+        run.keep_metrics(lambda record: False)
     ctx.reporter.info(f"resuming {run.path} at epoch {trainer.epoch}/{config.train.epochs} "
                       f"on {describe_device(ctx.device)}")
     return trainer.run_to_end(run.previous_preset(), command)

@@ -53,11 +53,13 @@ def tag_of(relative: Path) -> str:
 class TensorboardLog:
     """Scalars of each epoch's record, and every new or rewritten image under samples/ and figures/."""
 
-    def __init__(self, run_path: Path):
+    def __init__(self, run_path: Path, epochs_done: int = 0):
         from torch.utils.tensorboard import SummaryWriter
 
         self.run_path = run_path
-        self.writer = SummaryWriter(log_dir=str(run_path))
+        # a resumed run writes the epochs after its checkpoint again: purge_step hides what an earlier session
+        # logged from there on, so TensorBoard shows each epoch once
+        self.writer = SummaryWriter(log_dir=str(run_path), purge_step=epochs_done + 1 if epochs_done else None)
         # image -> the mtime it was logged at; images already there were logged by the session a resume continues
         self.seen: dict[Path, int] = {path: path.stat().st_mtime_ns for path in self.image_files()}
 
@@ -87,6 +89,6 @@ class TensorboardLog:
         self.writer.close()
 
 
-def open_log(run_path: Path, config: dict) -> Any:
-    """A TensorboardLog when the config asks for one, else None."""
-    return TensorboardLog(run_path) if wants_tensorboard(config) else None
+def open_log(run_path: Path, config: dict, epochs_done: int = 0) -> Any:
+    """A TensorboardLog when the config asks for one, else None; `epochs_done`: where a resumed run continues."""
+    return TensorboardLog(run_path, epochs_done) if wants_tensorboard(config) else None

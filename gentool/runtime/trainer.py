@@ -23,6 +23,7 @@ import torch
 from gentool.errors import RunFailure, UsageError
 from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
 from gentool.runtime.context import RunContext
+from gentool.runtime.faults import kill_point
 from gentool.runtime.precision import autocast, resolve_precision
 from gentool.runtime.rundir import RunDir, environment_info
 from gentool.runtime.seeding import capture_rng_state, restore_rng_state
@@ -130,7 +131,7 @@ class EpochTrainer:
 
     def run_to_end(self, preset: str | None = None, command: str | None = None) -> TrainOutcome:
         """Train, then write summary.json: "completed", "interrupted", or "failed" when a loss turns NaN."""
-        self.board = open_log(self.run.path, self.config_dict())
+        self.board = open_log(self.run.path, self.config_dict(), self.epoch)
         try:
             try:
                 status = self.fit()
@@ -193,6 +194,7 @@ class EpochTrainer:
                 self.run.append_metrics(record)
                 if self.board is not None:
                     self.board.epoch(record, self.epoch)
+                kill_point("record")
                 self._save_epoch_checkpoints(record)
                 progress.epoch_done(self.epoch, self.epochs, {k: v for k, v in record.items()
                                                               if k in shown or k == self.rate_name})
@@ -245,7 +247,9 @@ class EpochTrainer:
         if self.is_better(record):
             self.best = self.best_of(record)
             self.save_checkpoint(self.run.checkpoints / "best.pt")
+            kill_point("best")
         self.save_checkpoint(self.run.last_checkpoint)
+        kill_point("last")
         if self.epoch % self.checkpoint_every == 0:
             self.save_checkpoint(self.run.checkpoints / f"epoch_{self.epoch:04d}.pt")
 

@@ -60,21 +60,46 @@ def drum_report(stats: dict) -> list[Table | str]:
         table.add_column(genre, justify="right")
     for name, fmt in DRUM_COLUMNS:
         table.add_row(name.replace("_", " "), *[cell(figures[name], fmt) for figures in stats["genres"].values()])
-    baselines = Table(title="metrics beside their baselines (held-out bars; random = same density; collapsed = one "
-                            "bar repeated)", title_justify="left")
+    least = stats["genre_classifier"]["min_held_out_bars"]
+    rough = (f"; only {stats['baseline_bars']} bars, fewer than {least}: rough, genre accuracy not given"
+             if stats["baseline_bars"] < least else "")
+    baselines = Table(title=f"metrics beside their baselines (held-out bars; random = same density; collapsed = one "
+                            f"bar repeated{rough})", title_justify="left")
     baselines.add_column("")
     for name in stats["baselines"]:
         baselines.add_column(name, justify="right")
     for key, fmt in BASELINE_ROWS:
         baselines.add_row(key.replace("_", " "), *[cell(b.get(key), fmt) for b in stats["baselines"].values()])
-    classifier = stats["genre_classifier"]
     state = "built now" if stats["built"] else "cache hit"
-    return [table, baselines,
-            (f"genre classifier: {classifier['held_out_accuracy']:.1%} on {classifier['held_out_bars']} held-out "
-             f"bars ({', '.join(f'{g} {a:.0%}' for g, a in classifier['per_genre'].items())})"
-             if classifier["held_out_accuracy"] is not None else
-             "genre classifier: not measured (no held-out bars; add files or phrases)"),
+    return [table, baselines, classifier_line(stats["genre_classifier"]), *import_lines(stats),
             *[f"skipped {item['file']}: {item['reason']}" for item in stats["skipped"]],
             f"dataset {stats['fingerprint']} ({state}): {stats['path']}  ({stats['train_bars']} train / "
             f"{stats['val_bars']} held-out bars)",
             f"preview: {stats['preview']}; listen: {stats['examples']}/<genre>.wav"]
+
+
+def classifier_line(classifier: dict) -> str:
+    bars = classifier["held_out_bars"]
+    if classifier["held_out_accuracy"] is not None:
+        per_genre = ", ".join(f"{g} {a:.0%}" for g, a in classifier["per_genre"].items())
+        return f"genre classifier: {classifier['held_out_accuracy']:.1%} on {bars} held-out bars ({per_genre})"
+    if not bars:
+        return "genre classifier: not measured (no held-out bars; add files or phrases)"
+    return (f"genre classifier: not measured: {bars} held-out bar{'s' if bars != 1 else ''}, fewer than the "
+            f"{classifier['min_held_out_bars']} a held-out accuracy needs; add files or phrases")
+
+
+def import_lines(stats: dict) -> list[str]:
+    """What --midi-dir brought in: files and bars per genre, and how many files were skipped."""
+    imported = stats["imported"]
+    if not imported and not stats["skipped"]:
+        return []
+
+    def plural(count: int, word: str) -> str:
+        return f"{count:,} {word}{'' if count == 1 else 's'}"
+    per_genre = "; ".join(f"{genre} {plural(n['files'], 'file')}, {plural(n['bars'], 'bar')}"
+                          for genre, n in imported.items())
+    files = sum(n["files"] for n in imported.values())
+    bars = sum(n["bars"] for n in imported.values())
+    return [f"imported from --midi-dir: {plural(files, 'file')}, {plural(bars, 'bar')}"
+            f"{' (' + per_genre + ')' if per_genre else ''}; {plural(len(stats['skipped']), 'file')} skipped"]
