@@ -210,5 +210,6 @@ def significance_lines(report: dict) -> list[str]:
              for dataset, rows in report.get("comparisons", {}).items() for row in rows if row["significant"]]
     untested = any(row["p"] is None for rows in report.get("comparisons", {}).values() for row in rows)
     head = ("against the baseline (Welch's t-test, Holm-corrected within each dataset; 95% level): "
-            + ("" if found else "no significant difference") + (" (some not tested: n<3 or no spread)" if untested else ""))
+            + ("" if found else "no significant difference")
+            + (" (some not tested: n<3 or no spread)" if untested else ""))
     return [head, *found]
