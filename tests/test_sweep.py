@@ -225,3 +225,12 @@ def test_every_family_reports_its_own_figures(family, grid, assignments, metrics
     assert [cell["status"] for cell in results["cells"]] == ["done", "done"], results["cells"]
     assert metrics <= set(results["metrics"])
     assert all(isinstance(cell["metrics"][m], (int, float)) for cell in results["cells"] for m in metrics)
+
+
+def test_a_process_pool_gives_the_same_cells_as_one_process(tmp_path, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # one thread per run either way: identical arithmetic
+    assert LocalExecutor(2).threads_per_run() == 1
+    alone = run_sweep(tiny_sweep(tmp_path / "alone", seeds=2), LocalExecutor(1), RunContext.on("cpu"))
+    pooled = run_sweep(tiny_sweep(tmp_path / "pool", seeds=2), LocalExecutor(2), RunContext.on("cpu"))
+    assert [cell["status"] for cell in pooled["cells"]] == ["done"] * 4
+    assert final_metrics(pooled) == final_metrics(alone)
