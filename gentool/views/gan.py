@@ -8,6 +8,8 @@ from rich.table import Table
 from gentool.evaluate.letters import LetterEvaluator, confusion_summary
 from gentool.evaluate.spread import format_spread
 from gentool.gan.benchmark import PUBLISHED
+from gentool.sweep.report import interval
+from gentool.views.sweep import half_width, p_cell, short
 from gentool.views.tables import beside_baselines, markdown
 
 LETTER_ROWS = [("letters covered", "letters_covered", "{}"), ("coverage", "coverage", "{:.3f}"),
@@ -112,7 +114,28 @@ def compare_tables(result: dict) -> list[Table]:
             ("seconds per epoch", lambda stats: format_spread(stats["seconds_per_epoch"], "{:.1f}"))]
     for label, show in rows:
         grouped.add_row(label, *[show(stats) for stats in groups.values()])
-    return [table, grouped]
+    grouped.add_row("letters covered 95% CI", *[interval(stats["letters_covered"]["ci_low"],
+                                                         stats["letters_covered"]["ci_high"])
+                                                for stats in groups.values()])
+    return [table, grouped, *comparison_table(result.get("comparisons") or [])]
+
+
+def comparison_table(rows: list[dict]) -> list:
+    """Each group against the first: the difference of means with the half-width of its 95% Welch interval, and
+    the Holm-corrected p-value of Welch's t-test (with fewer than 3 runs a side: no test)."""
+    if not rows:
+        return []
+    table = Table(title=f"against {rows[0]['baseline']}", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("figure", no_wrap=True)
+    table.add_column("group", no_wrap=True, max_width=28)
+    for column in ("diff", "±CI", "p Holm"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for row in rows:
+        table.add_row(row["metric"], row["label"], short(row["diff"]), half_width(row["diff"], row["ci_high"]),
+                      p_cell(row))
+    return [table, f"diff: group minus {rows[0]['baseline']}; ±CI: half-width of its 95% Welch interval; p: Welch's "
+                   f"t-test, Holm-corrected across the {len(rows)} comparisons; * = significant at 0.05; n<3: no "
+                   f"test possible"]
 
 
 # ------------------------------------------------------------------------------------------------ benchmark
@@ -180,8 +203,13 @@ def benchmark_table(table: dict, datasets: list[str], seeds: list[int]) -> tuple
     return tables, markdown(["fixes", *[c[0] for c in columns]], rows)
 
 
-def benchmark_progress_line(name: str, dataset: str, summary: dict) -> str:
-    final = summary.get("final") or {}
-    if dataset != "fonts":
-        return f"{name}: {final.get('modes_captured')} modes, HQ {final.get('high_quality')}"
-    return f"{name}: {final.get('letters_covered')} letters, FID {final.get('letter_fid')}"
+def significance_lines(report: dict) -> list[str]:
+    """The differences from vanilla that Welch's test (Holm-corrected within each dataset) finds significant."""
+    found = [f"  {dataset} {row['metric']}: {row['label']} {row['diff']:+.4g} (95% CI {row['ci_low']:.4g} to "
+             f"{row['ci_high']:.4g}, p {row['p_holm']:.3g})"
+             for dataset, rows in report.get("comparisons", {}).items() for row in rows if row["significant"]]
+    untested = any(row["p"] is None for rows in report.get("comparisons", {}).values() for row in rows)
+    head = ("against the baseline (Welch's t-test, Holm-corrected within each dataset; 95% level): "
+            + ("" if found else "no significant difference")
+            + (" (some not tested: n<3 or no spread)" if untested else ""))
+    return [head, *found]
