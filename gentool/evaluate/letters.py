@@ -40,6 +40,7 @@ from gentool.datasets.root import data_root
 from gentool.datasets.styled_capitals import styled_capitals
 from gentool.evaluate.frechet import FeatureStats
 from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
+from gentool.runtime.precision import resolve_precision
 from gentool.runtime.progress import Reporter
 from gentool.runtime.seeding import MAX_SEED, set_seed
 
@@ -76,22 +77,9 @@ class EvaluatorSettings:
 
 
 def training_dtype(precision: str, device: torch.device) -> torch.dtype:
-    """The autocast dtype for training: bf16 where asked, or where `auto` finds fast bf16 arithmetic."""
-    if precision == "fp32":
-        return torch.float32
-    if precision == "bf16":
-        return torch.bfloat16
-    if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
-    return torch.bfloat16 if device.type == "cpu" and _cpu_has_fast_bf16() else torch.float32
-
-
-def _cpu_has_fast_bf16() -> bool:
-    try:
-        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8")
-    except OSError:
-        return False  # not Linux: keep fp32 rather than guess
-    return " avx512_bf16" in flags or " amx_bf16" in flags
+    """The autocast dtype for training: bf16 where asked, or where `auto` finds fast bf16 arithmetic
+    (gentool.runtime.precision: a CPU with AVX-512 BF16 or AMX, CUDA with bf16)."""
+    return torch.bfloat16 if resolve_precision(precision, device) == "bf16" else torch.float32
 
 
 class LetterClassifier(nn.Module):
