@@ -29,10 +29,11 @@ class GlyphEncoder(nn.Module):
 
     def __init__(self, features: int):
         super().__init__()
+        # strided and narrow: it runs on every glyph of every expression, so it is most of a step's cost
         self.net = nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (N, 16, 14, 14)
-            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (N, 32, 7, 7)
-            nn.Flatten(), nn.Linear(32 * 7 * 7, features), nn.ReLU())
+            nn.Conv2d(1, 8, 4, stride=2, padding=1), nn.ReLU(),  # (N, 8, 14, 14)
+            nn.Conv2d(8, 16, 4, stride=2, padding=1), nn.ReLU(),  # (N, 16, 7, 7)
+            nn.Flatten(), nn.Linear(16 * 7 * 7, features), nn.ReLU())
 
     def forward(self, glyphs: torch.Tensor) -> torch.Tensor:
         return self.net(glyphs)
@@ -44,9 +45,9 @@ class GlyphDecoder(nn.Module):
     def __init__(self, hidden: int):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Linear(hidden, 32 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (32, 7, 7)),
-            nn.ConvTranspose2d(32, 16, 4, stride=2, padding=1), nn.ReLU(),  # (N, 16, 14, 14)
-            nn.ConvTranspose2d(16, 1, 4, stride=2, padding=1))  # (N, 1, 28, 28)
+            nn.Linear(hidden, 16 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (16, 7, 7)),
+            nn.ConvTranspose2d(16, 8, 4, stride=2, padding=1), nn.ReLU(),  # (N, 8, 14, 14)
+            nn.ConvTranspose2d(8, 1, 4, stride=2, padding=1))  # (N, 1, 28, 28)
 
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
         return self.net(hidden)

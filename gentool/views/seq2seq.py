@@ -3,14 +3,17 @@ confusion, and one prediction."""
 
 from __future__ import annotations
 
+import textwrap
+
 from rich.table import Table
 
 from gentool.views.tables import cell
 
+WIDTH = 80
+
 
 def eval_view(result: dict) -> list[Table | str]:
-    summary = Table(title=f"{result['task']} held-out expressions ({result['decoding']})", title_justify="left",
-                    caption=_caption(result), caption_justify="left")
+    summary = Table(title=f"{result['task']} held-out expressions ({result['decoding']})", title_justify="left")
     for name, justify in (("", "left"), ("expressions", "right"), ("exact", "right"), ("per char", "right")):
         summary.add_column(name, justify=justify)
     rows = [("model, held-out", result["heldout"]), ("model, training", result["train"]),
@@ -34,10 +37,11 @@ def eval_view(result: dict) -> list[Table | str]:
     for true, counts in result["length_confusion"].items():
         confusion.add_row(true, *[str(counts.get(str(length), counts.get(length, 0))) for length in lengths])
 
-    lines: list[Table | str] = [summary, groups, confusion]
+    lines: list[Table | str] = [summary, textwrap.fill(_caption(result), WIDTH), groups, confusion]
     if result["mistakes"]:
-        lines.append("some held-out mistakes: " + ", ".join(
-            f"{m['expression']}={m['predicted'] or '(none)'} (not {m['answer']})" for m in result["mistakes"][:6]))
+        lines.append(textwrap.fill("some held-out mistakes: " + ", ".join(
+            f"{m['expression']}={m['predicted'] or '(none)'} (not {m['answer']})" for m in result["mistakes"][:6]),
+            WIDTH))
     lines.append(f"scored in {result['seconds']:.1f} s; wrote {result['path']}")
     return lines
 
