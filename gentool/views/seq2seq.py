@@ -47,9 +47,10 @@ def eval_view(result: dict) -> list[Table | str]:
 
 
 def _caption(result: dict) -> str:
+    digits = result["operand_digits"]
     text = (f"trained on {result['train']['count']} of {result['train']['count'] + result['heldout']['count']} "
-            f"expressions (train fraction {result['train_fraction']:g}, operands up to {result['operand_digits']} "
-            f"digits)")
+            f"expressions (train fraction {result['train_fraction']:g}, operands of up to {digits} "
+            f"digit{'s' if digits > 1 else ''})")
     if "heldout_fonts" in result:
         text += f"; held-out glyphs from {len(result['heldout_fonts'])} unseen fonts"
     if "evaluator" in result:
