@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -24,7 +25,6 @@ from gentool.evaluate.letters import (
 )
 from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
 from gentool.runtime.progress import Reporter
-from gentool.runtime.seeding import set_seed
 
 DIGIT_EVALUATOR_KIND = "digit-evaluator"
 DIGIT_EVALUATOR_VERSION = 1
@@ -71,10 +71,10 @@ def digit_evaluator_path(dataset: SymbolDataset, settings: EvaluatorSettings, da
 
 def train_digit_classifier(dataset: SymbolDataset, settings: EvaluatorSettings, device: torch.device,
                            reporter: Reporter) -> tuple[LetterClassifier, dict]:
-    set_seed(settings.seed)
+    started = time.perf_counter()
     images, labels = dataset.tensors("train", device)
-    model = LetterClassifier(classes=len(SYMBOLS) + 1).to(device)
-    seconds = train_classifier(model, images, labels, NOT_A_SYMBOL, settings, device, reporter, "digit")
+    model = train_classifier(images, labels, len(SYMBOLS), settings, device, reporter, "the digit evaluator")
+    seconds = time.perf_counter() - started
     val_images, val_labels = dataset.tensors("val")
     noise = not_letters(2000, val_images, torch.Generator().manual_seed(settings.seed + 2))
     model.eval()

@@ -175,18 +175,20 @@ def _accuracy_report(model: LetterClassifier, images: torch.Tensor, labels: torc
             "worst_letters": worst_letters, "confusion": confusion.tolist()}
 
 
-def train_classifier(model: LetterClassifier, images: torch.Tensor, labels: torch.Tensor, reject_label: int,
-                     settings: EvaluatorSettings, device: torch.device, reporter: Reporter, what: str) -> float:
-    """The evaluators' shared training loop (letters; digits in gentool.evaluate.digits): Adam with a one-cycle
-    schedule on jittered real glyphs, `settings.not_letter_share` of each batch made of not_letters() labelled
-    `reject_label`. Returns the seconds it took. The caller seeds (set_seed) before it builds the model."""
+def train_classifier(images: torch.Tensor, labels: torch.Tensor, classes: int, settings: EvaluatorSettings,
+                     device: torch.device, reporter: Reporter, what: str = "the letter evaluator") -> LetterClassifier:
+    """Train a LetterClassifier with `classes` named classes and one more, index `classes`, for "none of them"
+    (synthetic noise, `not_letters`): the letter evaluator's loop, which the digit evaluator reuses
+    (gentool.evaluate.digits). images (N, 1, 28, 28) in [-1, 1], labels in [0, classes)."""
+    set_seed(settings.seed)
     rng = torch.Generator().manual_seed(settings.seed)
+    images, labels = images.to(device), labels.to(device)
+    model = LetterClassifier(classes + 1).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
     steps_per_epoch = math.ceil(len(images) / settings.batch_size)
     total_steps = settings.epochs * steps_per_epoch
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, settings.lr, total_steps=total_steps)
-    started = time.perf_counter()
-    with reporter.task(f"training the {what} evaluator", total=settings.epochs * steps_per_epoch) as task:
+    with reporter.task(f"training {what}", total=total_steps) as task:
         for _ in range(settings.epochs):
             model.train()
             order = torch.randperm(len(images), generator=rng).to(device)
@@ -195,22 +197,22 @@ def train_classifier(model: LetterClassifier, images: torch.Tensor, labels: torc
                 negatives = round(len(index) * settings.not_letter_share)
                 batch = torch.cat([_jitter(images[index], settings, rng),
                                    not_letters(negatives, images, rng)])
-                targets = torch.cat([labels[index], torch.full((negatives,), reject_label, device=device)])
+                targets = torch.cat([labels[index], torch.full((negatives,), classes, device=device)])
                 loss = F.cross_entropy(model(batch), targets)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
                 schedule.step()
                 task.advance()
-    return time.perf_counter() - started
+    return model.eval()
 
 
 def train_letter_classifier(dataset: FontDataset, settings: EvaluatorSettings, device: torch.device,
                             reporter: Reporter) -> tuple[LetterClassifier, dict]:
-    set_seed(settings.seed)
+    started = time.perf_counter()
     images, labels = dataset.tensors("train", device)
-    model = LetterClassifier().to(device)
-    seconds = train_classifier(model, images, labels, NOT_A_LETTER, settings, device, reporter, "letter")
+    model = train_classifier(images, labels, len(LETTERS), settings, device, reporter)
+    seconds = time.perf_counter() - started
     val_images, val_labels = dataset.tensors("val")
     noise_check = not_letters(2000, val_images, torch.Generator().manual_seed(settings.seed + 2))
     model.eval()
