@@ -14,9 +14,9 @@ from gentool.cli import data, em, gan, mcmc, rbm, seq2seq, vae, vi  # the course
 
 app = typer.Typer(
     name="gentool",
-    help="A workbench for generative-model experiments: GANs, a hierarchical VAE, RBMs, EM, MCMC and variational "
-         "inference; watch them fail (mode collapse, posterior collapse, mode-locked chains), apply the known "
-         "fixes, and measure the result honestly.",
+    help="A workbench for generative-model experiments: GANs, a hierarchical VAE, RBMs, EM, MCMC, variational "
+         "inference and sequence-to-sequence models on arithmetic; watch them fail (mode collapse, posterior "
+         "collapse, mode-locked chains), apply the known fixes, and measure the result honestly.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=True,  # gentool --install-completion: shell completion of commands and options
