@@ -51,7 +51,10 @@ class DigitEvaluator:
         count, steps = glyphs.shape[:2]
         flat = glyphs.reshape(count * steps, *glyphs.shape[2:])
         blank = ((flat + 1) / 2).mean(dim=(1, 2, 3)).cpu() < INK_BLANK
-        classes = self.classify(flat)
+        classes = torch.full((count * steps,), NOT_A_SYMBOL, dtype=torch.long)
+        inked = (~blank).nonzero()[:, 0]
+        if len(inked):  # blank glyphs need no CNN: they end the answer whatever it would say
+            classes[inked] = self.classify(flat[inked.to(flat.device)])
         names = SYMBOLS + "?"
         texts = []
         for row in range(count):
