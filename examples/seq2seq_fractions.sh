@@ -34,12 +34,15 @@ done
 python3 - "$out" $tasks <<'PY'
 import json, pathlib, sys
 out, tasks = pathlib.Path(sys.argv[1]), sys.argv[2:]
-print("| task | train fraction | updates | held-out exact | held-out per char | training exact | baseline (exact) |")
-print("|---|---|---|---|---|---|---|")
+print("| task | train fraction | updates | held-out exact | held-out per char | training exact | training, unseen fonts "
+      "| baseline (exact) |")
+print("|---|---|---|---|---|---|---|---|")
 for task in tasks:
     for path in sorted(out.glob(f"{task}-*/eval.json"), key=lambda p: float(p.parent.name.split("-")[-1])):
         e, s = json.loads(path.read_text()), json.loads((path.parent / "summary.json").read_text())
         base = "; ".join(f"{name}: {b['exact']:.1%}" for name, b in e["baselines"].items())
+        unseen = f"{e['train_heldout_fonts']['exact']:.1%}" if "train_heldout_fonts" in e else "n/a"
         print(f"| {task} | {e['train_fraction']:g} ({e['train']['count']}) | {s['steps']} | "
-              f"{e['heldout']['exact']:.1%} | {e['heldout']['per_char']:.1%} | {e['train']['exact']:.1%} | {base} |")
+              f"{e['heldout']['exact']:.1%} | {e['heldout']['per_char']:.1%} | {e['train']['exact']:.1%} | {unseen} | "
+              f"{base} |")
 PY

@@ -83,6 +83,9 @@ def evaluate(trained: TrainedSeq2Seq, ctx: RunContext, *, beam: int = 1, seed: i
         "mistakes": [{"expression": e, "answer": t, "predicted": p}
                      for e, t, p in zip(held.expressions, held.truth, held.predicted) if t != p][:10],
     }
+    if trained.model.image_input:  # font generalisation alone: expressions it trained on, in fonts it never saw
+        unseen = answer(trained.model, data, data.train_index, seed=seed, beam=beam, glyph_split="val")
+        result["train_heldout_fonts"] = accuracy(unseen.truth, unseen.predicted)
     if data.evaluator is not None:
         result["evaluator"] = {"path": str(data.evaluator.path),
                                "held_out_accuracy": data.evaluator.report["held_out"]["accuracy"]}

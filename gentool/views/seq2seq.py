@@ -17,6 +17,8 @@ def eval_view(result: dict) -> list[Table | str]:
     for name, justify in (("", "left"), ("expressions", "right"), ("exact", "right"), ("per char", "right")):
         summary.add_column(name, justify=justify)
     rows = [("model, held-out", result["heldout"]), ("model, training", result["train"]),
+            *([("model, training, unseen fonts", result["train_heldout_fonts"])]
+              if "train_heldout_fonts" in result else []),
             *[(f"baseline: {name}", score) for name, score in result["baselines"].items()]]
     for label, score in rows:
         summary.add_row(label, str(score["count"]), f"{score['exact']:.1%}", f"{score['per_char']:.1%}")
