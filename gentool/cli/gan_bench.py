@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 
 from gentool.cli.common import (
     DataDirOption,
@@ -50,13 +49,13 @@ def benchmark_command(
         datasets=dataset, fix_sets=fixes, seeds=seeds, out=folder, fonts_preset=fonts_preset,
         assignments=set_ or [], jobs=jobs, ctx=context_for(device, quiet, data_dir),
         describe=lambda spec, summary: benchmark_progress_line(spec.name, spec.dataset, summary))
-    rich_table, markdown = benchmark_table(report["table"], report["datasets"], report["seeds"])
+    tables, markdown = benchmark_table(report["table"], report["datasets"], report["seeds"])
     written = benchmark.write_report(folder, report, markdown)
     if json_:
         print_json(report)
         return
-    # piped output gets a wide console: rich would squeeze the table into 80 columns
-    (out if out.is_terminal else Console(highlight=False, width=250)).print(rich_table)
+    for table in tables:  # one per dataset: each fits an 80-column terminal
+        out.print(table)
     out.print(f"wrote {written[0]} and {written[1]}")
 
 

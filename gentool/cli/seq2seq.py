@@ -17,6 +17,7 @@ from gentool.cli.common import (
     QuietOption,
     ResumeOption,
     SetOption,
+    TensorboardOption,
     TrainSeedOption,
     bind_flags,
     context_for,
@@ -49,7 +50,8 @@ TRAIN_FLAGS = FlagTable(
     Flag("cell", "--cell", ("model.cell",)), Flag("hidden", "--hidden", ("model.hidden",)),
     Flag("epochs", "--epochs", ("train.epochs",), on_resume=True),
     Flag("batch_size", "--batch-size", ("train.batch_size",)), Flag("lr", "--lr", ("optim.lr",)),
-    Flag("seed", "--seed", ("seed",)), Flag("device", "--device", ("device",), on_resume=True))
+    Flag("seed", "--seed", ("seed",)), Flag("device", "--device", ("device",), on_resume=True),
+    Flag("tensorboard", "--tensorboard", ("logging.tensorboard",)))
 
 
 @app.command("train")
@@ -71,6 +73,7 @@ def train(
     lr: Annotated[Optional[float], typer.Option(help="Adam learning rate.")] = None,
     seed: TrainSeedOption = None,
     device: DeviceOption = None,
+    tensorboard: TensorboardOption = False,
     set_: SetOption = None,
     out_dir: Annotated[Optional[Path], typer.Option(
         "--out", "-o", help="Run folder (default: runs/seq2seq-TASK-fFRACTION-CELL-TIME).")] = None,

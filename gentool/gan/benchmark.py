@@ -134,6 +134,7 @@ def check_existing(spec: RunSpec, config: GanConfig) -> None:
     wanted = gan_config_dict(config)
     for settings in (existing, wanted):
         settings.pop("device")
+        settings.pop("logging", None)  # how a run is logged does not change its result
         settings["train"].pop("epochs")
     if existing != wanted:
         changed = sorted(k for k in wanted if wanted[k] != existing.get(k))

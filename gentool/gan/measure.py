@@ -34,6 +34,9 @@ def coverage(trained: TrainedGan, ctx: RunContext, *, samples: int | None = None
     Letters: letters covered, entropy, letter FID with the letter evaluator (figures in the run's figures/, or
     --out). 2-D runs: modes captured, high-quality share and reverse KL."""
     baselines = check_baselines(baselines)
+    if trained.config.on_points and (threshold is not None or min_share is not None):  # not silently ignored
+        raise UsageError(f"--threshold and --min-share set how the letter evaluator counts letters; a "
+                         f"{trained.config.dataset} run is measured by its modes, so leave them out")
     with writing_into(RunDir(trained.folder), out_dir):
         if trained.config.on_points:
             result = point_coverage(trained, samples=samples, seed=seed, folder=out_dir or trained.folder,

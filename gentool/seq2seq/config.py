@@ -13,6 +13,7 @@ from gentool.evaluate.letters import EvaluatorSettings
 from gentool.presets import layered
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
 from gentool.runtime.seeding import MAX_SEED
+from gentool.runtime.tensorboard import LoggingConfig
 
 TASKS = ("text2text", "image2text", "text2image")
 
@@ -72,6 +73,7 @@ class Seq2SeqConfig:
     train: Seq2SeqTrainConfig = field(default_factory=Seq2SeqTrainConfig)
     optim: Seq2SeqOptimConfig = field(default_factory=Seq2SeqOptimConfig)
     evaluation: Seq2SeqEvaluationConfig = field(default_factory=Seq2SeqEvaluationConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     def check(self) -> list[tuple[str, str]]:
         problems = list(device_problems(self.device))
