@@ -91,6 +91,9 @@ def test_compare_interpolate_figures_and_evaluator_commands(trained_runs, data_d
     assert compared.exit_code == 0, compared.output
     result = json.loads(compared.stdout)
     assert set(result["groups"]) == {"vanilla", "feature-matching"} and len(result["runs"]) == 2
+    # one run per group: the sweep statistics say no test is possible rather than print one
+    assert {row["note"] for row in result["comparisons"]} == {"n<3: no test possible"}
+    assert result["comparisons"][0]["baseline"] == "vanilla" and len(result["comparisons"]) == 5
     assert (trained_runs[0].parent / "compare.png").is_file()
     shown = at_80_columns(compare_view(result))
     assert_tables_fit_80_columns(shown)

@@ -10,7 +10,7 @@ import typer
 from typer import rich_utils
 
 from gentool import __version__
-from gentool.cli import data, em, gan, mcmc, rbm, seq2seq, vae, vi  # the course's other families
+from gentool.cli import data, em, gan, mcmc, rbm, seq2seq, sweep, vae, vi  # the course's other families
 from gentool.cli.report import report
 
 app = typer.Typer(
@@ -31,6 +31,7 @@ app.add_typer(mcmc.app, name="mcmc")
 app.add_typer(vi.app, name="vi")
 app.add_typer(rbm.app, name="rbm")
 app.add_typer(seq2seq.app, name="seq2seq")
+app.add_typer(sweep.app, name="sweep")
 app.command(name="report")(report)
 
 

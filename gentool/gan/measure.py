@@ -22,6 +22,7 @@ from gentool.gan.trained import TrainedGan, letter_evaluator_for, letters_only, 
 from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir, open_run, writing_into
 from gentool.runtime.runs import read_run_config
+from gentool.sweep import stats as sweep_stats
 
 COMPARED = ("letters_covered", "entropy", "letter_fid", "best_letters_covered", "seconds_per_epoch")
 
@@ -133,9 +134,17 @@ def compare(paths: list[Path], figure: Path | None = None) -> dict:
     summary = {}
     for name, items in groups.items():
         onsets = [i["collapse_onset_epoch"] for i in items]
-        summary[name] = {**{key: spread([i[key] for i in items]) for key in COMPARED}, "runs": len(items),
+        summary[name] = {**{key: {**spread([i[key] for i in items]), **interval_of([i[key] for i in items])}
+                            for key in COMPARED}, "runs": len(items),
                          "collapsed_runs": sum(o is not None for o in onsets), "onset_epochs": onsets}
     figure = figure or Path(paths[0]).parent / "compare.png"
     compare_runs(figure, [(i["name"], i["records"]) for i in described])
+    values = {name: {key: [i[key] for i in items] for key in COMPARED} for name, items in groups.items()}
     return {"runs": [{k: v for k, v in i.items() if k != "records"} for i in described], "groups": summary,
-            "figure": str(figure)}
+            "comparisons": sweep_stats.compare(values, next(iter(groups)), list(COMPARED)), "figure": str(figure)}
+
+
+def interval_of(values: list) -> dict:
+    """The 95% t-interval of a group's mean (as sweeps report it)."""
+    described = sweep_stats.describe(values)
+    return {"ci_low": described["ci_low"], "ci_high": described["ci_high"]}

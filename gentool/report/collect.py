@@ -270,13 +270,13 @@ def what_is_run(path: Path) -> bool:
 # ---------------------------------------------------------------------------------------------------- benchmarks
 
 def collect_benchmark(path: Path) -> dict:
-    """benchmark.json (`gan benchmark`): its table as printed, and a page per run. Runs are found by their name
-    under the benchmark folder (<dataset>/<fixes>-s<seed>), so a moved folder still finds them."""
+    """benchmark.json (`gan benchmark`): its table as printed, and a page per run. Runs are found by their folder
+    relative to the benchmark folder (<dataset>/cells/<fixes>-s<seed>), so a moved folder still finds them."""
     report, problem = read_json(path / "benchmark.json")
     report = report or {}
     runs = []
-    for name in report.get("runs", {}):
-        folder = path / name
+    for name, relative in report.get("runs", {}).items():
+        folder = path / relative
         if folder.is_dir() and what_is_run(folder):
             runs.append(collect_run(folder, label=name))
     name_runs(runs)

@@ -7,7 +7,9 @@ from rich.table import Table
 
 from gentool.evaluate.letters import LetterEvaluator, confusion_summary
 from gentool.evaluate.spread import format_spread
-from gentool.gan.benchmark import PUBLISHED
+from gentool.gan.benchmark import PACGAN_PROTOCOL
+from gentool.sweep.report import interval
+from gentool.views.sweep import half_width, p_cell, short
 from gentool.views.tables import beside_baselines, markdown
 
 LETTER_ROWS = [("letters covered", "letters_covered", "{}"), ("coverage", "coverage", "{:.3f}"),
@@ -112,7 +114,28 @@ def compare_tables(result: dict) -> list[Table]:
             ("seconds per epoch", lambda stats: format_spread(stats["seconds_per_epoch"], "{:.1f}"))]
     for label, show in rows:
         grouped.add_row(label, *[show(stats) for stats in groups.values()])
-    return [table, grouped]
+    grouped.add_row("letters covered 95% CI", *[interval(stats["letters_covered"]["ci_low"],
+                                                         stats["letters_covered"]["ci_high"])
+                                                for stats in groups.values()])
+    return [table, grouped, *comparison_table(result.get("comparisons") or [])]
+
+
+def comparison_table(rows: list[dict]) -> list:
+    """Each group against the first: the difference of means with the half-width of its 95% Welch interval, and
+    the Holm-corrected p-value of Welch's t-test (with fewer than 3 runs a side: no test)."""
+    if not rows:
+        return []
+    table = Table(title=f"against {rows[0]['baseline']}", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("figure", no_wrap=True)
+    table.add_column("group", no_wrap=True, max_width=28)
+    for column in ("diff", "±CI", "p Holm"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for row in rows:
+        table.add_row(row["metric"], row["label"], short(row["diff"]), half_width(row["diff"], row["ci_high"]),
+                      p_cell(row))
+    return [table, f"diff: group minus {rows[0]['baseline']}; ±CI: half-width of its 95% Welch interval; p: Welch's "
+                   f"t-test, Holm-corrected across the {len(rows)} comparisons; * = significant at 0.05; n<3: no "
+                   f"test possible"]
 
 
 # ------------------------------------------------------------------------------------------------ benchmark
@@ -132,18 +155,31 @@ def _benchmark_columns(datasets: list[str]) -> list[tuple[str, str, str, str, fl
     return columns
 
 
-def _published_cell(name: str, dataset: str, metric: str) -> str:
-    figures = PUBLISHED[name].get(dataset, {})
-    key = {"modes_captured": "modes", "high_quality": "high_quality"}.get(metric)
+def _published_cell(figures: dict, metric: str) -> str:
+    key = {"modes_captured": "modes"}.get(metric, metric)
     if key not in figures:
         return ""
     value = figures[key]
-    return f"{100 * value:.1f}" if key == "high_quality" else f"{value:.1f}"
+    return f"{100 * value:.1f}" if key == "high_quality" else f"{value:.2f}" if key == "reverse_kl" else f"{value:.1f}"
 
 
-def benchmark_table(table: dict, datasets: list[str], seeds: list[int]) -> tuple[list[Table], str]:
+def protocol_caption(report: dict) -> str:
+    """Why PacGAN's published rows are (or are not) beside a 2-D dataset's runs."""
+    parts = []
+    for dataset, protocol in report.get("protocol", {}).items():
+        if protocol["pacgan"]:
+            parts.append(f"{dataset}: PacGAN's protocol, beside its published means ({PACGAN_PROTOCOL})")
+        else:
+            parts.append(f"{dataset}: not PacGAN's protocol ({'; '.join(protocol['differences'][:2])}), so its "
+                         f"published figures are not shown; the preset pacgan-protocol runs it")
+    return "\n".join(parts)
+
+
+def benchmark_table(report: dict) -> tuple[list[Table], str]:
     """One rich table per dataset (each fits an 80-column terminal), and all datasets side by side as Markdown
-    for benchmark.md."""
+    for benchmark.md. PacGAN's published rows only where the report says the runs follow its protocol."""
+    table, datasets, seeds = report["table"], report["datasets"], report["seeds"]
+    published = report.get("published", {})
     columns = _benchmark_columns(datasets)
     rows = []
     for name, row in table.items():
@@ -158,9 +194,10 @@ def benchmark_table(table: dict, datasets: list[str], seeds: list[int]) -> tuple
             else:
                 cells.append(format_spread(cell[metric], fmt, scale))
         rows.append([name, *cells])
-    for name in PUBLISHED if set(datasets) & {"ring8", "grid25"} else ():
-        rows.append([name, *[_published_cell(name, dataset, metric) if dataset != "fonts" else ""
-                             for _, dataset, metric, _, _ in columns]])
+    for name, by_dataset in published.items():
+        if any(by_dataset.get(dataset) for dataset in datasets):
+            rows.append([name, *[_published_cell(by_dataset.get(dataset, {}), metric)
+                                 if metric != "seconds_per_epoch" else "" for _, dataset, metric, _, _ in columns]])
     tables = []
     for dataset in datasets:
         picked = [index for index, column in enumerate(columns) if column[1] == dataset]
@@ -174,14 +211,21 @@ def benchmark_table(table: dict, datasets: list[str], seeds: list[int]) -> tuple
             if any(cells):  # the published rows have nothing for the letters
                 rich_table.add_row(row[0], *cells)
         tables.append(rich_table)
-    tables[-1].caption = ("the last epoch's evaluation (2-D: 2,500 samples); HQ: high-quality share; s/ep: seconds "
-                          "per epoch, × = relative to vanilla")
+    tables[-1].caption = "\n".join(filter(None, [
+        "the last epoch's evaluation (2-D: 2,500 samples); HQ: high-quality share; s/ep: seconds per epoch, × = "
+        "relative to vanilla", protocol_caption(report)]))
     tables[-1].caption_justify = "left"
-    return tables, markdown(["fixes", *[c[0] for c in columns]], rows)
+    caption = protocol_caption(report)
+    return tables, markdown(["fixes", *[c[0] for c in columns]], rows) + (f"\n{caption}\n" if caption else "")
 
 
-def benchmark_progress_line(name: str, dataset: str, summary: dict) -> str:
-    final = summary.get("final") or {}
-    if dataset != "fonts":
-        return f"{name}: {final.get('modes_captured')} modes, HQ {final.get('high_quality')}"
-    return f"{name}: {final.get('letters_covered')} letters, FID {final.get('letter_fid')}"
+def significance_lines(report: dict) -> list[str]:
+    """The differences from vanilla that Welch's test (Holm-corrected within each dataset) finds significant."""
+    found = [f"  {dataset} {row['metric']}: {row['label']} {row['diff']:+.4g} (95% CI {row['ci_low']:.4g} to "
+             f"{row['ci_high']:.4g}, p {row['p_holm']:.3g})"
+             for dataset, rows in report.get("comparisons", {}).items() for row in rows if row["significant"]]
+    untested = any(row["p"] is None for rows in report.get("comparisons", {}).values() for row in rows)
+    head = ("against the baseline (Welch's t-test, Holm-corrected within each dataset; 95% level): "
+            + ("" if found else "no significant difference")
+            + (" (some not tested: n<3 or no spread)" if untested else ""))
+    return [head, *found]
