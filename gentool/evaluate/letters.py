@@ -56,14 +56,14 @@ class EvaluatorSettings:
 class LetterClassifier(nn.Module):
     FEATURES = 128
 
-    def __init__(self):
+    def __init__(self, classes: int = CLASSES):  # the digit evaluator has its own classes
         super().__init__()
         self.body = nn.Sequential(
             nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(inplace=True), nn.MaxPool2d(2),  # (B,32,14,14)
             nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(inplace=True), nn.MaxPool2d(2),  # (B,64,7,7)
             nn.Conv2d(64, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(inplace=True),  # (B, 64, 7, 7)
             nn.Flatten(), nn.Linear(64 * 7 * 7, self.FEATURES), nn.ReLU(inplace=True))  # (B, 128)
-        self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(self.FEATURES, CLASSES))
+        self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(self.FEATURES, classes))
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.head(self.body(images))
@@ -151,39 +151,44 @@ def not_letters(count: int, letters: torch.Tensor, rng: torch.Generator) -> torc
 
 
 def _accuracy_report(model: LetterClassifier, images: torch.Tensor, labels: torch.Tensor,
-                     device: torch.device) -> dict:
+                     device: torch.device, names: str = LETTERS) -> dict:
+    """Accuracy, per class, and the worst classes with what they are taken for; `names` are the classes in order
+    (the last column of the confusion is the rejection class, shown as '?')."""
     model.eval()
     with torch.no_grad():
         predicted = torch.cat([model(images[i:i + 1024].to(device)).argmax(1).cpu()
                                for i in range(0, len(images), 1024)])
-    confusion = torch.zeros(26, CLASSES, dtype=torch.long)
+    count = len(names)
+    confusion = torch.zeros(count, count + 1, dtype=torch.long)
     confusion.index_put_((labels, predicted), torch.ones_like(labels), accumulate=True)
-    per_letter = (confusion.diag().double() / confusion.sum(1).clamp_min(1).double()).tolist()
-    worst = sorted(range(26), key=lambda i: per_letter[i])[:5]
+    per_class = (confusion.diag().double() / confusion.sum(1).clamp_min(1).double()).tolist()
+    worst = sorted(range(count), key=lambda i: per_class[i])[:5]
     worst_letters = []
     for index in worst:
         row = confusion[index].clone()
         row[index] = 0
         mistaken = int(row.argmax())
-        worst_letters.append({"letter": LETTERS[index], "accuracy": round(per_letter[index], 4),
-                              "most_confused_with": (LETTERS + "?")[mistaken], "count": int(row[mistaken])})
+        worst_letters.append({"letter": names[index], "accuracy": round(per_class[index], 4),
+                              "most_confused_with": (names + "?")[mistaken], "count": int(row[mistaken])})
     return {"accuracy": round(float((predicted == labels).double().mean()), 4),
-            "per_letter": {LETTERS[i]: round(a, 4) for i, a in enumerate(per_letter)},
+            "per_letter": {names[i]: round(a, 4) for i, a in enumerate(per_class)},
             "worst_letters": worst_letters, "confusion": confusion.tolist()}
 
 
-def train_letter_classifier(dataset: FontDataset, settings: EvaluatorSettings, device: torch.device,
-                            reporter: Reporter) -> tuple[LetterClassifier, dict]:
+def train_classifier(images: torch.Tensor, labels: torch.Tensor, classes: int, settings: EvaluatorSettings,
+                     device: torch.device, reporter: Reporter, what: str = "the letter evaluator") -> LetterClassifier:
+    """Train a LetterClassifier with `classes` named classes and one more, index `classes`, for "none of them"
+    (synthetic noise, `not_letters`): the letter evaluator's loop, which the digit evaluator reuses
+    (gentool.evaluate.digits). images (N, 1, 28, 28) in [-1, 1], labels in [0, classes)."""
     set_seed(settings.seed)
     rng = torch.Generator().manual_seed(settings.seed)
-    images, labels = dataset.tensors("train", device)
-    model = LetterClassifier().to(device)
+    images, labels = images.to(device), labels.to(device)
+    model = LetterClassifier(classes + 1).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
     steps_per_epoch = math.ceil(len(images) / settings.batch_size)
     total_steps = settings.epochs * steps_per_epoch
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, settings.lr, total_steps=total_steps)
-    started = time.perf_counter()
-    with reporter.task("training the letter evaluator", total=settings.epochs * steps_per_epoch) as task:
+    with reporter.task(f"training {what}", total=total_steps) as task:
         for _ in range(settings.epochs):
             model.train()
             order = torch.randperm(len(images), generator=rng).to(device)
@@ -192,13 +197,21 @@ def train_letter_classifier(dataset: FontDataset, settings: EvaluatorSettings, d
                 negatives = round(len(index) * settings.not_letter_share)
                 batch = torch.cat([_jitter(images[index], settings, rng),
                                    not_letters(negatives, images, rng)])
-                targets = torch.cat([labels[index], torch.full((negatives,), NOT_A_LETTER, device=device)])
+                targets = torch.cat([labels[index], torch.full((negatives,), classes, device=device)])
                 loss = F.cross_entropy(model(batch), targets)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
                 schedule.step()
                 task.advance()
+    return model.eval()
+
+
+def train_letter_classifier(dataset: FontDataset, settings: EvaluatorSettings, device: torch.device,
+                            reporter: Reporter) -> tuple[LetterClassifier, dict]:
+    started = time.perf_counter()
+    images, labels = dataset.tensors("train", device)
+    model = train_classifier(images, labels, len(LETTERS), settings, device, reporter)
     seconds = time.perf_counter() - started
     val_images, val_labels = dataset.tensors("val")
     noise_check = not_letters(2000, val_images, torch.Generator().manual_seed(settings.seed + 2))
