@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from gentool.cli import vae_creative
+from gentool.cli import vae_creative, vae_letters
 from gentool.cli.common import (
     ConfigOption,
     DataDirOption,
@@ -103,3 +103,4 @@ def analyze_command(
 
 app.command("analyze")(analyze_command)
 vae_creative.register(app)
+vae_letters.register(app)

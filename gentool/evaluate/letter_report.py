@@ -108,3 +108,57 @@ def write_run_figures(run: RunDir, config, generator: nn.Module, evaluator: Lett
 
 def save_coverage(path: Path, result: dict) -> Path:
     return atomic_write_json(path, result)
+
+
+def most_confident_latent(sampler: nn.Module, config, evaluator: LetterEvaluator, letter: str, seed: int,
+                          device: torch.device) -> torch.Tensor:
+    """The z (1, z_dim) of the most confident sample of `letter` among evaluation.samples draws (asked for that
+    letter when the sampler is conditional); a UsageError when none of them is a confident one."""
+    index = LETTERS.index(letter)
+    count = config.evaluation.samples
+    noise = torch.randn(count, config.model.z_dim, generator=torch.Generator().manual_seed(seed))
+    labels = torch.full((count,), index, device=device) if config.model.conditional else None
+    sampler.eval()
+    with torch.no_grad():
+        images = torch.cat([sampler(noise[s:s + 1000].to(device), None if labels is None else labels[s:s + 1000])
+                            .cpu() for s in range(0, count, 1000)])
+    probabilities, _ = evaluator.classify(images)
+    confidence, predicted = probabilities.max(dim=1)
+    hits = ((predicted == index) & (confidence >= config.evaluation.threshold)).nonzero().flatten()
+    if not len(hits):
+        raise UsageError(f"none of {count} samples is a confident {letter} (p >= {config.evaluation.threshold}), so "
+                         f"there is no {letter} to start or end at; pick letters the run covers (see `coverage`), "
+                         f"or train longer")
+    return noise[hits[confidence[hits].argmax()]].unsqueeze(0)
+
+
+def letter_to_letter(path: Path, sampler: nn.Module, config, evaluator: LetterEvaluator, *, start: str, end: str,
+                     steps: int, method: str, seed: int, device: torch.device) -> dict:
+    """A latent path from the most confident sample of one letter to that of another, each frame named by the
+    evaluator. A conditional sampler also moves its letter code from one letter's one-hot to the other's (it must
+    take mixed codes as float labels, as the letter VAE does)."""
+    if method not in INTERPOLATION_METHODS:
+        raise UsageError(f"unknown interpolation method '{method}'; use slerp or lerp")
+    letters = []
+    for name, letter in (("--from", start), ("--to", end)):
+        if len(letter) != 1 or letter.upper() not in LETTERS:
+            raise UsageError(f"{name} must be one letter A-Z for a letter model, got '{letter}'")
+        letters.append(letter.upper())
+    first = most_confident_latent(sampler, config, evaluator, letters[0], seed, device)
+    last = most_confident_latent(sampler, config, evaluator, letters[1], seed + 1, device)
+    t = torch.linspace(0, 1, steps).view(steps, 1)
+    z = interpolator(method)(first, last, t)  # (steps, z_dim)
+    labels = None
+    if config.model.conditional:
+        codes = torch.eye(len(LETTERS))[[LETTERS.index(letter) for letter in letters]]
+        labels = (codes[0] + (codes[1] - codes[0]) * t).to(device)
+    with torch.no_grad():
+        images = sampler(z.to(device), labels).cpu()
+    probabilities, _ = evaluator.classify(images)
+    confidence, predicted = probabilities.max(dim=1)
+    names = [(LETTERS + "?")[p] if c >= config.evaluation.threshold else "?" for p, c in zip(predicted, confidence)]
+    pixels = to_unit_range(images)[:, 0].numpy().reshape(1, steps, 28, 28)
+    save_letter_sheet(path, pixels, [f"{letters[0]}→{letters[1]}"], names)
+    return {"figure": str(path), "method": method, "from": letters[0], "to": letters[1], "steps": steps,
+            "t": [round(v, 4) for v in t.flatten().tolist()], "predicted": names,
+            "confidence": [round(float(c), 4) for c in confidence]}

@@ -65,9 +65,10 @@ def redraw_letter_figures(trained: TrainedSampler, ctx: RunContext) -> list[Path
 
 
 def interpolate_letters(trained: TrainedSampler, ctx: RunContext, out_file: Path | None,
-                        draw: Callable[..., dict] = interpolation, **options) -> dict:
-    """A latent walk drawn into out_file (default: the run's figures/interpolation.png), each frame named by the
+                        draw: Callable[..., dict] = interpolation, name: str = "interpolation.png",
+                        **options) -> dict:
+    """A latent walk drawn into out_file (default: `name` in the run's figures/), each frame named by the
     evaluator."""
     with writing_into(RunDir(trained.folder), out_file):
-        return draw(out_file or trained.folder / "figures" / "interpolation.png", trained.generator, trained.config,
+        return draw(out_file or trained.folder / "figures" / name, trained.generator, trained.config,
                     letter_evaluator_for(trained, ctx), device=trained.device, **options)
