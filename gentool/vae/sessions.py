@@ -106,6 +106,8 @@ def sample(ctx: RunContext, run: Path | None, out: Path | None, *, style: str | 
            temperature: float | None, bars: int, bpm: float, seed: int) -> dict:
     """Drum runs: --n tracks (8) of --style at --temperature (0.5). Letter runs: a sheet of --n letters (64) at
     --temperature (1), scored by the letter evaluator (gentool.vae.letter_sessions)."""
+    if style is not None:
+        validate_genre(style)  # a misspelt genre is named before any run is looked for
     chosen = pick_run(run, VAE.name)
     if run_dataset(chosen) == "fonts":
         if style is not None:
@@ -116,7 +118,6 @@ def sample(ctx: RunContext, run: Path | None, out: Path | None, *, style: str | 
         raise UsageError(f"give --style GENRE ({', '.join(GENRES)}) for the drum VAE run '{chosen.path}'")
     n = 8 if n is None else n
     temperature = 0.5 if temperature is None else temperature
-    validate_genre(style)
     check_output_size(n, bars, f"--n {n} tracks x --bars {bars}")
     chosen, studio = open_studio(ctx, chosen.path, "sample")
     with writing_into(chosen, out):
