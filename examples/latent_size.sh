@@ -5,15 +5,15 @@
 # seconds per epoch.
 #
 # Usage: examples/latent_size.sh [OUT]        OUT: where the runs go (default: runs/latent_size)
-# Budget (environment): EPOCHS (8), SAMPLES_PER_GLYPH (12, the quick preset's dataset), EVERY (4: coverage
+# Budget (environment): EPOCHS (5), SAMPLES_PER_GLYPH (12, the quick preset's dataset), EVERY (3: coverage
 #   measured every N epochs and at the last), WARMUP (3: the VAE's KL warm-up in epochs), SEEDS ("0 1 2"),
 #   SIZES ("16 32 64 128 256"), FAMILIES ("vae gan"). A finished run is kept and skipped when the script is run
 #   again, so an interrupted study continues where it stopped.
 set -euo pipefail
 out=${1:-runs/latent_size}
-epochs=${EPOCHS:-8}
+epochs=${EPOCHS:-5}
 per_glyph=${SAMPLES_PER_GLYPH:-12}
-every=${EVERY:-4}
+every=${EVERY:-3}
 warmup=${WARMUP:-3}
 seeds=${SEEDS:-"0 1 2"}
 sizes=${SIZES:-"16 32 64 128 256"}

@@ -100,7 +100,8 @@ def test_a_letter_vae_run_trains_and_records_the_gan_measurements(tiny_letters, 
     assert records[-1]["val_elbo"] == pytest.approx(records[-1]["val_recon"] + records[-1]["val_kl"], abs=1e-3)
     assert 0 < records[0]["beta"] < records[1]["beta"] <= 1.0
     summary = outcome.summary
-    assert summary["kind"] == "vae" and summary["dataset"]["name"] == "fonts" and summary["evaluation"]["samples"] == 520
+    assert summary["kind"] == "vae" and summary["dataset"]["name"] == "fonts"
+    assert summary["evaluation"]["samples"] == 520
     assert {p.split("/")[-1] for p in summary["figures"]} == {"dynamics.png", "letter_heatmap.png", "alphabet.png"}
     assert (run.samples / "epoch_0002.png").is_file() and (run.checkpoints / "best.pt").is_file()
 

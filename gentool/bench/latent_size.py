@@ -5,8 +5,8 @@
 FOLDER holds finished `gentool vae train --dataset fonts` and `gentool gan train` runs (examples/latent_size.sh
 makes them). Each run's last evaluated record gives letters covered, letter FID, recognisable share and sharpness;
 a VAE's also its held-out reconstruction and negative ELBO (nats per image); every run its seconds per epoch.
-Runs are grouped by family and model.z_dim (mean ± std over seeds). The real letters' sharpness (the held-out
-"real" baseline of the runs' letter evaluator) is printed beside them as the reference.
+Runs are grouped by family and model.z_dim (mean ± std over seeds). The real letters' figures (the held-out
+"real" baseline of the runs' letter evaluator, measured the same way) are printed beside them as the reference.
 
 Two trends are computed for the README's claims: for each family, the Spearman rank correlation over runs
 between log z and each figure (negative: the figure falls as z grows), and the spread of the sharpness means
@@ -24,8 +24,8 @@ from pathlib import Path
 
 from gentool.config import build_config, load_yaml_file
 from gentool.datasets.fonts import FontDataConfig
+from gentool.evaluate.coverage import CoverageSettings, measure
 from gentool.evaluate.letters import EvaluatorSettings, load_letter_evaluator
-from gentool.evaluate.sharpness import sharpness
 from gentool.evaluate.spread import format_spread, spread
 from gentool.io.figures import plt, save_figure
 from gentool.runtime.files import atomic_write_json, atomic_write_text
@@ -113,8 +113,9 @@ def summarise(folder: Path, data_dir: Path | None = None) -> dict:
     data = config["letters"] if runs[0]["family"] == "vae" else config["data"]
     evaluator = load_letter_evaluator(build_config(FontDataConfig, data), data_dir,
                                       settings=build_config(EvaluatorSettings, config["evaluation"]["evaluator"]))
+    real, _ = measure(evaluator.real_images, evaluator, CoverageSettings(samples=len(evaluator.real_images)))
     result = {"folder": str(folder), "runs": runs, "groups": groups, "trends": trends,
-              "real_sharpness": sharpness(evaluator.real_images)}
+              "real": {key: real[key] for key in ("letters_covered", "letter_fid", "sharpness", "confident_share")}}
     result["table"] = table(result)
     result["figure"] = str(figure(folder / "latent_size.png", result))
     atomic_write_text(folder / "latent_size.md", result["table"] + "\n")
@@ -128,7 +129,9 @@ def table(result: dict) -> str:
         for z, group in by_z.items():
             rows.append([family.upper(), str(z), str(group["runs"]),
                          *[format_spread(group[key], fmt) for key, _, fmt in FIGURES]])
-    rows.append(["real letters", "", "", "", "", "26", "", f"{result['real_sharpness']:.4f}", "", ""])
+    real = result["real"]
+    rows.append(["real letters (held out)", "", "", "", "", str(real["letters_covered"]),
+                 f"{real['letter_fid']:.0f}", f"{real['sharpness']:.4f}", f"{real['confident_share']:.3f}", ""])
     return markdown(["family", "z", "runs", *[column for _, column, _ in FIGURES]], rows)
 
 
@@ -142,7 +145,7 @@ def figure(path: Path, result: dict) -> Path:
                 zs, means, stds = zip(*points)
                 ax.errorbar(zs, means, yerr=stds, marker="o", capsize=3, label=family.upper())
         if key == "sharpness":
-            ax.axhline(result["real_sharpness"], color="grey", linestyle=":", label="real letters")
+            ax.axhline(result["real"]["sharpness"], color="grey", linestyle=":", label="real letters")
         if key == "letter_fid":
             ax.set_yscale("log")
         ax.set_xscale("log", base=2)
