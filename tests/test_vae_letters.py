@@ -209,3 +209,43 @@ def test_a_drum_vae_run_given_to_letter_commands_is_refused(command, data_dir, t
 def test_an_unknown_dataset_names_the_choices(data_dir):
     result = invoke(["vae", "train", "--dataset", "mnist"], data_dir)
     assert result.exit_code == 2 and "allowed values: drums, fonts" in result.stderr
+
+
+# ------------------------------------------------------------------------------------------ the latent-size study
+
+def fake_study_run(folder, family: str, z: int, seed: int, config: dict, sharp: float, elbo: float | None):
+    run = folder / f"{family}-z{z}-s{seed}"
+    run.mkdir(parents=True)
+    (run / "config.yaml").write_text(yaml.safe_dump({**config, "seed": seed, "model": {**config["model"], "z_dim": z}}))
+    (run / "summary.json").write_text(json.dumps({"kind": family, "status": "completed"}))
+    record = {"epoch": 2, "epoch_s": 1.5, "letters_covered": 20, "letter_fid": 300.0 + z, "sharpness": sharp,
+              "confident_share": 0.5}
+    if elbo is not None:
+        record.update(val_elbo=elbo, val_recon=elbo - 20)
+    (run / "metrics.jsonl").write_text(json.dumps({"epoch": 1, "epoch_s": 2.5}) + "\n" + json.dumps(record) + "\n")
+
+
+def test_the_latent_size_summary_groups_runs_and_measures_the_trends(tiny_letters, tiny_evaluation, tiny_evaluator,
+                                                                      data_dir, tmp_path):
+    from gentool.bench.latent_size import spearman, summarise
+    from gentool.gan.config import build_gan_config, gan_config_dict
+    from gentool.vae.config import vae_config_dict
+
+    vae = vae_config_dict(build_vae_config(tiny_letters))
+    gan = gan_config_dict(build_gan_config(tiny_evaluation))
+    folder = tmp_path / "study"
+    for seed in (0, 1):
+        for z in (16, 64, 256):
+            fake_study_run(folder, "vae", z, seed, vae, sharp=0.1 / z ** 0.5 + seed * 1e-4, elbo=200.0 - z / 16)
+            fake_study_run(folder, "gan", z, seed, gan, sharp=0.2 + seed * 1e-3, elbo=None)
+    fake_study_run(folder, "gan", 2, 0, {**gan, "dataset": "ring8"}, sharp=1.0, elbo=None)  # not a letter run
+    result = summarise(folder, data_dir)
+    assert len(result["runs"]) == 12 and set(result["groups"]) == {"vae", "gan"}
+    assert result["groups"]["vae"][16]["runs"] == 2 and result["groups"]["gan"][64]["val_elbo"]["mean"] is None
+    vae_trend, gan_trend = result["trends"]["vae"], result["trends"]["gan"]
+    assert vae_trend["spearman_with_log_z"]["sharpness"] < -0.9 and vae_trend["spearman_with_log_z"]["val_elbo"] < -0.9
+    assert gan_trend["sharpness_relative_range"] < 0.01 < vae_trend["sharpness_relative_range"]
+    assert result["groups"]["vae"][16]["seconds_per_epoch"]["mean"] == 2.0
+    assert result["groups"]["vae"][16]["recon_sharpness"]["n"] == 0  # fake runs keep no checkpoint: n/a
+    assert "real letters" in result["table"] and (folder / "latent_size.png").is_file()
+    assert spearman([1, 2, 3], [3, 2, 1]) == -1.0 and spearman([1, 2, 3], [5, 5, 5]) is None

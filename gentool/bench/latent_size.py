@@ -4,7 +4,8 @@
 
 FOLDER holds finished `gentool vae train --dataset fonts` and `gentool gan train` runs (examples/latent_size.sh
 makes them). Each run's last evaluated record gives letters covered, letter FID, recognisable share and sharpness;
-a VAE's also its held-out reconstruction and negative ELBO (nats per image); every run its seconds per epoch.
+a VAE's also its held-out reconstruction and negative ELBO (nats per image) and the sharpness of its
+reconstructions (decoder mean at the posterior mean) of the held-out real letters; every run its seconds per epoch.
 Runs are grouped by family and model.z_dim (mean ± std over seeds). The real letters' figures (the held-out
 "real" baseline of the runs' letter evaluator, measured the same way) are printed beside them as the reference.
 
@@ -22,20 +23,25 @@ import math
 import sys
 from pathlib import Path
 
+import torch
+
 from gentool.config import build_config, load_yaml_file
 from gentool.datasets.fonts import FontDataConfig
 from gentool.evaluate.coverage import CoverageSettings, measure
 from gentool.evaluate.letters import EvaluatorSettings, load_letter_evaluator
+from gentool.evaluate.sharpness import sharpness
 from gentool.evaluate.spread import format_spread, spread
 from gentool.io.figures import plt, save_figure
 from gentool.runtime.files import atomic_write_json, atomic_write_text
 from gentool.runtime.rundir import RunDir
+from gentool.vae.letter_train import load_letter_vae
 from gentool.views.tables import markdown
 
 # (key, column, format): what each run contributes; VAE-only figures are n/a for the GAN
 FIGURES = [("val_elbo", "neg. ELBO (nats)", "{:.1f}"), ("val_recon", "recon (nats)", "{:.1f}"),
            ("letters_covered", "letters covered", "{:.1f}"), ("letter_fid", "letter FID", "{:.0f}"),
-           ("sharpness", "sharpness", "{:.4f}"), ("confident_share", "recognisable", "{:.3f}"),
+           ("sharpness", "sharpness", "{:.4f}"), ("recon_sharpness", "recon. sharpness", "{:.4f}"),
+           ("confident_share", "recognisable", "{:.3f}"),
            ("seconds_per_epoch", "s/epoch", "{:.1f}")]
 
 
@@ -60,6 +66,22 @@ def describe(run: RunDir) -> dict | None:
     for key, _, _ in FIGURES[:-1]:
         row[key] = final.get(key)
     return row
+
+
+@torch.no_grad()
+def reconstruction_sharpness(run: str, images: torch.Tensor) -> float | None:
+    """Sharpness of a letter VAE's reconstructions (decoder mean at the posterior mean) of images in [-1, 1]; None
+    (n/a in the table) for a run that kept no checkpoint."""
+    checkpoint = Path(run) / "checkpoints" / "last.pt"
+    if not checkpoint.is_file():
+        return None
+    model, config = load_letter_vae(checkpoint)
+    labels = None
+    if config.model.conditional:
+        raise SystemExit(f"{run}: the study's VAE runs are unconditional (reconstructions need no labels)")
+    ink = (images + 1) / 2
+    means = model.encode(ink, labels).mean
+    return sharpness(torch.sigmoid(model.decode(means, labels)) * 2 - 1)
 
 
 def spearman(xs: list[float], ys: list[float]) -> float | None:
@@ -91,6 +113,15 @@ def summarise(folder: Path, data_dir: Path | None = None) -> dict:
     runs = [row for path in sorted(folder.iterdir()) if path.is_dir() and (row := describe(RunDir(path)))]
     if not runs:
         raise SystemExit(f"no finished letter runs under {folder}")
+    first = RunDir(Path(runs[0]["run"]))
+    config = load_yaml_file(first.config_path)
+    data = config["letters"] if runs[0]["family"] == "vae" else config["data"]
+    evaluator = load_letter_evaluator(build_config(FontDataConfig, data), data_dir,
+                                      settings=build_config(EvaluatorSettings, config["evaluation"]["evaluator"]))
+    real, _ = measure(evaluator.real_images, evaluator, CoverageSettings(samples=len(evaluator.real_images)))
+    for row in runs:
+        if row["family"] == "vae":
+            row["recon_sharpness"] = reconstruction_sharpness(row["run"], evaluator.real_images)
     groups: dict[str, dict[int, dict]] = {}
     for family in sorted({r["family"] for r in runs}):
         mine = [r for r in runs if r["family"] == family]
@@ -108,12 +139,6 @@ def summarise(folder: Path, data_dir: Path | None = None) -> dict:
         relative = (max(means) - min(means)) / (sum(means) / len(means)) if means else None
         trends[family] = {"spearman_with_log_z": correlations,
                           "sharpness_relative_range": None if relative is None else round(relative, 3)}
-    first = RunDir(Path(runs[0]["run"]))
-    config = load_yaml_file(first.config_path)
-    data = config["letters"] if runs[0]["family"] == "vae" else config["data"]
-    evaluator = load_letter_evaluator(build_config(FontDataConfig, data), data_dir,
-                                      settings=build_config(EvaluatorSettings, config["evaluation"]["evaluator"]))
-    real, _ = measure(evaluator.real_images, evaluator, CoverageSettings(samples=len(evaluator.real_images)))
     result = {"folder": str(folder), "runs": runs, "groups": groups, "trends": trends,
               "real": {key: real[key] for key in ("letters_covered", "letter_fid", "sharpness", "confident_share")}}
     result["table"] = table(result)
@@ -131,12 +156,13 @@ def table(result: dict) -> str:
                          *[format_spread(group[key], fmt) for key, _, fmt in FIGURES]])
     real = result["real"]
     rows.append(["real letters (held out)", "", "", "", "", str(real["letters_covered"]),
-                 f"{real['letter_fid']:.0f}", f"{real['sharpness']:.4f}", f"{real['confident_share']:.3f}", ""])
+                 f"{real['letter_fid']:.0f}", f"{real['sharpness']:.4f}", f"{real['sharpness']:.4f}",
+                 f"{real['confident_share']:.3f}", ""])
     return markdown(["family", "z", "runs", *[column for _, column, _ in FIGURES]], rows)
 
 
 def figure(path: Path, result: dict) -> Path:
-    shown = [f for f in FIGURES if f[0] != "val_recon"]
+    shown = [f for f in FIGURES if f[0] not in ("val_recon", "recon_sharpness")]
     fig, axes = plt.subplots(2, 3, figsize=(12, 6.4))
     for ax, (key, column, _) in zip(axes.flat, shown):
         for family, by_z in result["groups"].items():
@@ -145,6 +171,10 @@ def figure(path: Path, result: dict) -> Path:
                 zs, means, stds = zip(*points)
                 ax.errorbar(zs, means, yerr=stds, marker="o", capsize=3, label=family.upper())
         if key == "sharpness":
+            recon = [(z, g["recon_sharpness"]["mean"]) for z, g in result["groups"].get("vae", {}).items()
+                     if g["recon_sharpness"]["mean"] is not None]
+            if recon:
+                ax.plot(*zip(*recon), marker="s", linestyle="--", label="VAE reconstructions")
             ax.axhline(result["real"]["sharpness"], color="grey", linestyle=":", label="real letters")
         if key == "letter_fid":
             ax.set_yscale("log")
