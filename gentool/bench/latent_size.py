@@ -45,6 +45,9 @@ FIGURES = [("val_elbo", "neg. ELBO (nats)", "{:.1f}"), ("val_recon", "recon (nat
            ("seconds_per_epoch", "s/epoch", "{:.1f}")]
 
 
+COLOURS = {"gan": "tab:blue", "vae": "tab:orange"}  # one colour per family in every panel
+
+
 def describe(run: RunDir) -> dict | None:
     """A finished letter run's latent size, seed and final figures; None for anything else."""
     try:
@@ -169,12 +172,13 @@ def figure(path: Path, result: dict) -> Path:
             points = [(z, g[key]["mean"], g[key]["std"]) for z, g in by_z.items() if g[key]["mean"] is not None]
             if points:
                 zs, means, stds = zip(*points)
-                ax.errorbar(zs, means, yerr=stds, marker="o", capsize=3, label=family.upper())
+                ax.errorbar(zs, means, yerr=stds, marker="o", capsize=3, label=family.upper(),
+                            color=COLOURS.get(family))
         if key == "sharpness":
             recon = [(z, g["recon_sharpness"]["mean"]) for z, g in result["groups"].get("vae", {}).items()
                      if g["recon_sharpness"]["mean"] is not None]
             if recon:
-                ax.plot(*zip(*recon), marker="s", linestyle="--", label="VAE reconstructions")
+                ax.plot(*zip(*recon), marker="s", linestyle="--", color=COLOURS["vae"], label="VAE reconstructions")
             ax.axhline(result["real"]["sharpness"], color="grey", linestyle=":", label="real letters")
         if key == "letter_fid":
             ax.set_yscale("log")

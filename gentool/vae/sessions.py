@@ -106,8 +106,9 @@ def sample(ctx: RunContext, run: Path | None, out: Path | None, *, style: str | 
            temperature: float | None, bars: int, bpm: float, seed: int) -> dict:
     """Drum runs: --n tracks (8) of --style at --temperature (0.5). Letter runs: a sheet of --n letters (64) at
     --temperature (1), scored by the letter evaluator (gentool.vae.letter_sessions)."""
-    if style is not None:
-        validate_genre(style)  # a misspelt genre is named before any run is looked for
+    if style is not None:  # a drum request: a misspelt genre or too many bars are named before any run is looked for
+        validate_genre(style)
+        check_output_size(8 if n is None else n, bars, f"--n {8 if n is None else n} tracks x --bars {bars}")
     chosen = pick_run(run, VAE.name)
     if run_dataset(chosen) == "fonts":
         if style is not None:

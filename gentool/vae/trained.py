@@ -29,20 +29,22 @@ def run_dataset(run: RunDir) -> str:
     return read_run_config(run, VAE).dataset
 
 
-def require_dataset(run: Path | None, wanted: str, command: str) -> RunDir:
+def require_dataset(run: Path | None, wanted: str, command: str | None = None) -> RunDir:
     """--run DIR (default: the newest VAE run) when it holds the `wanted` kind; else a UsageError saying which kind
     it is and which commands take it."""
     chosen = pick_run(run, VAE.name)
     found = run_dataset(chosen)
     if found != wanted:
         takes = ", ".join(COMMANDS[found])
-        raise UsageError(f"--run '{chosen.path}' is {KIND_NAMES[found]} (dataset {found}), and `gentool vae {command}`"
-                         f" takes {KIND_NAMES[wanted].removeprefix('a ')}s only; {KIND_NAMES[found]} takes "
+        asked = f"`gentool vae {command}`" if command else "this command"
+        raise UsageError(f"--run '{chosen.path}' is {KIND_NAMES[found]} (dataset {found}), and {asked} takes "
+                         f"{KIND_NAMES[wanted].removeprefix('a ')}s only; {KIND_NAMES[found]} takes "
                          f"`gentool vae {takes}`")
     return chosen
 
 
-def open_trained(ctx: RunContext, run: Path | None, command: str) -> tuple[RunDir, HierarchicalVAE, VaeConfig]:
+def open_trained(ctx: RunContext, run: Path | None,
+                 command: str | None = None) -> tuple[RunDir, HierarchicalVAE, VaeConfig]:
     """--run DIR (default: the newest VAE run), a drum VAE run: its last checkpoint's model on the command's
     device."""
     chosen = require_dataset(run, "drums", command)
@@ -50,7 +52,7 @@ def open_trained(ctx: RunContext, run: Path | None, command: str) -> tuple[RunDi
     return chosen, model, config
 
 
-def open_studio(ctx: RunContext, run: Path | None, command: str) -> tuple[RunDir, Studio]:
+def open_studio(ctx: RunContext, run: Path | None, command: str | None = None) -> tuple[RunDir, Studio]:
     """The run and a Studio over its model, its dataset and the genre classifier trained on that dataset."""
     chosen, model, config = open_trained(ctx, run, command)
     dataset = load_drum_dataset(config.data, ctx.data_dir, reporter=ctx.reporter)
