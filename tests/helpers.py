@@ -58,3 +58,23 @@ def start_gan(config, run: RunDir, data_dir: Path | None = None, stop: StopReque
 
 def start_vae(config, run: RunDir, data_dir: Path | None = None, stop: StopRequest | None = None, **options):
     return start(VAE, config, run, data_dir, stop, **options)
+
+
+def at_80_columns(items) -> str:
+    """What a view prints (rich tables and lines) as an 80-column terminal shows it."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=80, file=io.StringIO(), record=True, highlight=False)
+    for item in items:
+        console.print(item)
+    return console.export_text()
+
+
+def assert_tables_fit_80_columns(text: str) -> None:
+    """Every table line fits and no cell was cut short ('…'). Plain lines may be longer: the terminal wraps them."""
+    for line in text.splitlines():
+        if line[:1] in "┏┃┡│└ " and line.strip():
+            assert len(line.rstrip()) <= 80, line
+    assert "…" not in text, text

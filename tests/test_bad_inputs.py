@@ -15,6 +15,7 @@ from gentool.gan.config import build_gan_config
 from gentool.io.midi import write_midi
 from gentool.runtime.rundir import RunDir
 
+from bad_inputs_table import CASES, run_case, well_behaved
 from helpers import start_gan
 
 runner = CliRunner()
@@ -175,3 +176,22 @@ def test_a_dataset_without_held_out_bars_says_so_instead_of_failing(tmp_path):
         result = invoke(["data", "drums", "--no-grammar", "--midi-dir", str(tmp_path / "midi")], tmp_path / "data")
         assert result.exit_code == 0, result.output
         assert "genre classifier: not measured (no held-out bars" in result.stdout
+
+
+# ------------------------------------------------------------------------------- the table in the note
+
+@pytest.fixture(scope="module")
+def table_inputs(tmp_path_factory):
+    from bad_inputs_table import folder_hash, prepare
+
+    paths = prepare(tmp_path_factory.mktemp("table"))
+    before = folder_hash(paths.ring)
+    yield paths
+    assert folder_hash(paths.ring) == before  # nothing in the run the cases pointed at changed
+    assert not (paths.tmp / "code_ran").exists()  # the checkpoint's pickled code never ran
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.label for case in CASES])
+def test_every_bad_input_of_the_table_is_one_line_and_its_exit_code(case, table_inputs, data_dir):
+    outcome = run_case(case, table_inputs, data_dir)
+    assert well_behaved(case, outcome), outcome

@@ -1,6 +1,7 @@
 """Drum patterns: grammar, MIDI and WAV in and out, metrics that can fail, the dataset and its commands."""
 
 import json
+import warnings
 import wave
 
 import mido
@@ -101,6 +102,52 @@ def test_reading_another_resolution_quantises_and_keeps_the_offset(tmp_path):
     assert pattern.offset[4, SNARE] == pytest.approx(0.08, abs=0.02)  # 1.02 beats = step 4 + 0.08
     assert pattern.hits[18, CLOSED_HAT] and pattern.hits[21, INSTRUMENTS.index("clap")]
     assert pattern.velocity[12, SNARE] == 80  # 40 (electric snare) maps to snare
+
+
+def write_loop(path, ticks, end_tick, ticks_per_beat=96, bpm=97):
+    """Kick notes at the given ticks; the end-of-track at end_tick (the loop's length)."""
+    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm))])
+    now = 0
+    for tick in ticks:
+        track.append(mido.Message("note_on", channel=9, note=36, velocity=100, time=tick - now))
+        now = tick
+    track.append(mido.MetaMessage("end_of_track", time=end_tick - now))
+    mido.MidiFile(type=0, ticks_per_beat=ticks_per_beat, tracks=[track]).save(str(path))
+
+
+def test_a_hit_rounding_past_the_loops_end_stays_in_its_bar(tmp_path):
+    per_step = 24  # 96 ticks per beat
+    last = round(15.5 * per_step)  # a 32nd before the end of a one-bar loop: rounds to step 16
+    write_loop(tmp_path / "one.mid", [0, 8 * per_step, last], end_tick=16 * per_step)
+    pattern = read_midi(tmp_path / "one.mid").pattern
+    assert pattern.bars == 1 and pattern.hits[15, KICK] and pattern.offset[15, KICK] == pytest.approx(0.49)
+    assert pattern.hits[:, KICK].sum() == 3  # the downbeat is not overwritten
+    write_loop(tmp_path / "two.mid", [0, 8 * per_step, last], end_tick=32 * per_step)  # the next bar exists
+    pattern = read_midi(tmp_path / "two.mid").pattern
+    assert pattern.bars == 2 and pattern.hits[16, KICK] and pattern.offset[16, KICK] == pytest.approx(-0.49)
+    write_loop(tmp_path / "on.mid", [0, 16 * per_step], end_tick=16 * per_step)  # on the line: the next bar's one
+    assert read_midi(tmp_path / "on.mid").pattern.bars == 2
+    write_loop(tmp_path / "short.mid", [0, last], end_tick=last)  # the track ends with its last note
+    assert read_midi(tmp_path / "short.mid").pattern.bars == 1
+
+
+def test_the_files_tempo_is_read_and_a_tempo_of_zero_refused(tmp_path):
+    write_loop(tmp_path / "a.mid", [0], 96 * 4, bpm=97)
+    assert read_midi(tmp_path / "a.mid").bpm == pytest.approx(97, abs=0.01)
+    track = mido.MidiTrack([mido.Message("note_on", channel=9, note=36, velocity=100)])
+    mido.MidiFile(type=0, tracks=[track]).save(str(tmp_path / "plain.mid"))
+    assert read_midi(tmp_path / "plain.mid").bpm == 120.0  # MIDI's default when a file sets no tempo
+    track.insert(0, mido.MetaMessage("set_tempo", tempo=0))
+    mido.MidiFile(type=0, tracks=[track]).save(str(tmp_path / "zero.mid"))
+    with pytest.raises(UsageError, match="zero.mid' sets a tempo of 0 microseconds per beat"):
+        read_midi(tmp_path / "zero.mid")
+    (tmp_path / "huge.mid").write_bytes(b"MThd" + bytes(5 * 2**20))
+    with pytest.raises(UsageError, match=r"huge.mid' is 5.0 MB; gentool reads drum MIDI files of at most 4 MB"):
+        read_midi(tmp_path / "huge.mid")
+    rendered = runner.invoke(app, ["data", "render-drums", str(tmp_path / "a.mid"), "--out", str(tmp_path / "r"),
+                                   "--json"])
+    assert rendered.exit_code == 0 and json.loads(rendered.stdout)["bpm"] == pytest.approx(97, abs=0.01)
+    assert read_midi(tmp_path / "r" / "a.mid").bpm == pytest.approx(97, abs=0.01)  # written at the input's tempo
 
 
 def test_gm_map_covers_the_documented_choices():
@@ -208,6 +255,30 @@ def test_midi_import_skips_bad_files_by_name_and_keeps_the_good(tmp_path, data_d
     (root / "rock" / "good.mid").unlink()
     with pytest.raises(UsageError, match="no usable drum patterns: all 5 MIDI files were skipped"):
         load_drum_dataset(config, data_dir)
+
+
+def test_a_small_import_says_what_it_imported_and_gives_no_figure_on_too_few_bars(tmp_path, data_dir):
+    root = tmp_path / "midi"
+    for genre, count in (("rock", 3), ("jazz", 1)):
+        (root / genre).mkdir(parents=True)
+        for number in range(count):
+            write_midi(root / genre / f"{genre}{number}.mid",
+                       generate_phrase(genre, np.random.default_rng(number), bars=1 + number % 2))
+    (root / "rock" / "broken.mid").write_bytes(b"MThd\x00")
+    args = ["data", "drums", "--no-grammar", "--midi-dir", str(root)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = invoke(args, data_dir)
+        as_json = json.loads(invoke([*args, "--json"], data_dir).stdout)
+    assert result.exit_code == 0, result.output
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)], [str(w.message) for w in caught]
+    assert "imported from --midi-dir: 4 files, 5 bars (rock 3 files, 4 bars; jazz 1 file, 1 bar); 1 file skipped" \
+        in result.stdout
+    assert "nan" not in result.stdout.lower() and "100.0%" not in result.stdout
+    assert "genre classifier: not measured: 1 held-out bar, fewer than the 20" in result.stdout
+    assert as_json["imported"] == {"rock": {"files": 3, "bars": 4}, "jazz": {"files": 1, "bars": 1}}
+    assert as_json["genre_classifier"]["held_out_accuracy"] is None
+    assert all(b["genre_accuracy"] is None for b in as_json["baselines"].values())
 
 
 # ---------------------------------------------------------------------------------------------------- commands

@@ -1,10 +1,18 @@
+import json
+import shutil
+
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from gentool.cli.app import app
 from gentool.config import build_config
 from gentool.datasets.font_faces import FontFile, discover_faces, inspect_face, matplotlib_font_dir
 from gentool.datasets.fonts import FontDataConfig, load_font_dataset
 from gentool.errors import UsageError
+from gentool.views.data import font_report
+
+from helpers import assert_tables_fit_80_columns, at_80_columns
 
 
 def data_config(tiny_config, **overrides) -> FontDataConfig:
@@ -134,3 +142,28 @@ def test_one_family_cannot_be_split_by_family(tmp_path, tiny_fonts_dir):
     by_face = build_config(FontDataConfig, {"matplotlib_fonts": False, "fonts_dirs": [str(folder)],
                                             "samples_per_glyph": 1, "split_by": "face"})
     assert load_font_dataset(by_face, tmp_path).is_val.sum() == 26
+
+
+def test_fonts_tables_fit_80_columns_with_every_skipped_path_in_full(tiny_fonts_dir, tmp_path):
+    """Two skipped files whose long paths differ only at the end stay distinguishable at 80 columns, and the
+    per-letter counts stay readable."""
+    deep = tmp_path / "fonts" / "a-rather-long-folder-name-for-fonts" / "another-level-of-folders-here"
+    deep.mkdir(parents=True)
+    for name in ("DejaVuSans.ttf", "DejaVuSerif.ttf"):
+        shutil.copy(tiny_fonts_dir / name, tmp_path / "fonts" / name)
+    for name in ("broken-font-number-one.ttf", "broken-font-number-two.ttf"):
+        (deep / name).write_bytes(b"not a font")
+    result = CliRunner().invoke(app, ["data", "fonts", "--no-matplotlib-fonts", "--fonts-dir", str(tmp_path / "fonts"),
+                                      "--samples-per-glyph", "2", "--data-dir", str(tmp_path / "data"), "--json",
+                                      "-q"])
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.stdout)
+    text = at_80_columns(font_report(stats))
+    assert_tables_fit_80_columns(text)
+    files = "".join(line.split("│")[1].strip() for line in text.splitlines() if line.startswith("│"))
+    for item in stats["skipped"]:
+        assert item["file"] in files  # whole, though folded over several lines
+    assert len(stats["skipped"]) == 2
+    for letter in "AMNZ":
+        assert f"│ {letter}  " in text
+    assert f"{stats['samples']['train']}" in text

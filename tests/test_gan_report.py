@@ -12,8 +12,9 @@ from gentool.gan.config import build_gan_config
 from gentool.gan.family import GAN
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir
+from gentool.views.gan import compare_view
 
-from helpers import StopAfter, resume, start_gan
+from helpers import StopAfter, assert_tables_fit_80_columns, at_80_columns, resume, start_gan
 
 CPU = torch.device("cpu")
 runner = CliRunner()
@@ -90,7 +91,13 @@ def test_compare_interpolate_figures_and_evaluator_commands(trained_runs, data_d
     assert compared.exit_code == 0, compared.output
     result = json.loads(compared.stdout)
     assert set(result["groups"]) == {"vanilla", "feature-matching"} and len(result["runs"]) == 2
+    # one run per group: the sweep statistics say no test is possible rather than print one
+    assert {row["note"] for row in result["comparisons"]} == {"n<3: no test possible"}
+    assert result["comparisons"][0]["baseline"] == "vanilla" and len(result["comparisons"]) == 5
     assert (trained_runs[0].parent / "compare.png").is_file()
+    shown = at_80_columns(compare_view(result))
+    assert_tables_fit_80_columns(shown)
+    assert all(run["name"] in shown.replace("\n", "") or run["name"][:8] in shown for run in result["runs"])
 
     interpolated = invoke(["gan", "interpolate", "--run", str(trained_runs[1]), "--rows", "2", "--steps", "5",
                            "--json"], data_dir)

@@ -108,7 +108,7 @@ def test_benchmark_table_reuses_finished_runs_and_shows_published_figures(tmp_pa
     cell = report["table"]["pacgan+r1"]["grid25"]
     assert cell["modes_captured"]["n"] == 2 and cell["modes_captured"]["mean"] is not None
     assert report["table"]["vanilla"]["grid25"]["cost_vs_vanilla"] == 1.0
-    summary = out / "grid25" / "vanilla-s0" / "summary.json"
+    summary = out / "grid25" / "cells" / "vanilla-s0" / "summary.json"  # a sweep folder per dataset
     written = summary.stat().st_mtime_ns
     again = invoke(args, tmp_path)  # every run is done: read, not trained again
     assert again.exit_code == 0, again.output
@@ -116,7 +116,7 @@ def test_benchmark_table_reuses_finished_runs_and_shows_published_figures(tmp_pa
     assert "PacGAN4 (PacGAN paper)" in again.stdout and "24.8" in again.stdout and "93.6" in again.stdout
     assert "| pacgan+r1 |" in (out / "benchmark.md").read_text()
     changed = invoke([*args, "--set", "optim.lr=0.01"], tmp_path)
-    assert changed.exit_code == 2 and "made with other settings (optim differ)" in changed.output
+    assert changed.exit_code == 2 and "made with other settings (base config: optim differ)" in changed.output
 
 
 def test_benchmark_refuses_unknown_fixes_and_datasets(tmp_path):

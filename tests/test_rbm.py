@@ -28,7 +28,7 @@ from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir
 from gentool.runtime.trainer import NonFiniteLoss
 
-from helpers import StopAfter, cpu_context, resume, start
+from helpers import StopAfter, assert_tables_fit_80_columns, at_80_columns, cpu_context, resume, start
 
 runner = CliRunner()
 
@@ -370,7 +370,8 @@ def test_compare_groups_runs_by_method_and_reads_their_likelihood(tiny_rbm, data
     assert set(groups) == {"CD-1 H=8", "PCD H=8"} and groups["CD-1 H=8"]["runs"] == 2
     assert groups["CD-1 H=8"]["held_out_log_likelihood"]["n"] == 1  # one of the two was measured
     assert groups["CD-1 H=8"]["held_out_log_likelihood"]["missing"] == 1
-    _, text = compare_tables(result)
+    tables, text = compare_tables(result)
     assert text.startswith("| method |") and "PCD H=8" in text
+    assert_tables_fit_80_columns(at_80_columns(tables))
     shown = runner.invoke(app, ["rbm", "compare", *map(str, runs), "--markdown"])
     assert shown.exit_code == 0 and "CD-1 H=8" in shown.stdout

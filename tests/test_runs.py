@@ -143,8 +143,9 @@ def test_the_core_imports_neither_typer_nor_the_cli():
     modules = ["gentool.runtime.runs", "gentool.gan.family", "gentool.gan.measure", "gentool.gan.benchmark",
                "gentool.vae.family", "gentool.vae.sessions", "gentool.views.gan", "gentool.views.vae",
                "gentool.views.data", "gentool.io.render", "gentool.datasets.drums", "gentool.rbm.family",
-               "gentool.rbm.measure", "gentool.views.rbm", "gentool.vae.letter_sessions",
-               "gentool.evaluate.trained_letters", "gentool.bench.latent_size"]
+               "gentool.rbm.measure", "gentool.views.rbm", "gentool.sweep.engine", "gentool.sweep.executors",
+               "gentool.views.sweep", "gentool.vae.letter_sessions", "gentool.evaluate.trained_letters",
+               "gentool.bench.latent_size"]
     code = (f"import sys; import {', '.join(modules)}; "
             "print([m for m in sys.modules if m == 'typer' or m.startswith('gentool.cli')])")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

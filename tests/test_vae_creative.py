@@ -97,6 +97,52 @@ def test_humanize_amount_zero_returns_the_input_and_higher_amounts_change_it(in_
     assert from_style["feel"] == "jazz" and from_style["input"] is None
 
 
+def test_humanize_and_transfer_keep_the_inputs_tempo_and_the_genres_velocities(in_trained, data_dir):
+    from gentool.runtime.context import RunContext
+    from gentool.vae.creative import Feel
+    from gentool.vae.trained import open_studio
+
+    hits = np.zeros((32, 9), dtype=bool)
+    hits[[0, 8, 16, 24], 0] = hits[[4, 12, 20, 28], 1] = hits[::2, 2] = True
+    quiet = write_midi(in_trained / "quiet.mid", DrumPattern(hits, np.ones(hits.shape), np.zeros(hits.shape)), bpm=97)
+    result = run_json(["vae", "humanize", "--input", str(quiet), "--style", "rock", "--amount", "0.5",
+                       "--variations", "3", "--out", "tempo"], data_dir)
+    written = [result["input_files"][0]] + [v["files"][0] for v in result["variations"]]
+    assert result["bpm"] == 97 and all(read_midi(path).bpm == pytest.approx(97, abs=0.01) for path in written)
+    feel = Feel.of(open_studio(RunContext(requested_device="cpu", data_dir=data_dir), None)[1].dataset, "rock")
+    for variation in result["variations"]:
+        played = read_midi(variation["files"][0]).pattern
+        columns = np.nonzero(played.hits)[1]
+        velocities = played.velocity[played.hits]
+        assert (velocities >= feel.velocity_low[columns]).all() and (velocities <= feel.velocity_high[columns]).all()
+        assert velocities.min() > 1  # the input's inaudible velocity 1 is not kept
+    faster = run_json(["vae", "humanize", "--input", str(quiet), "--style", "rock", "--bpm", "130",
+                       "--variations", "1", "--out", "tempo130"], data_dir)
+    assert read_midi(faster["variations"][0]["files"][0]).bpm == pytest.approx(130, abs=0.01)
+    moved = run_json(["vae", "transfer", "--content", str(quiet), "--style", "latin", "--out", "t97"], data_dir)
+    assert moved["bpm"] == 97 and all(read_midi(f).bpm == pytest.approx(97, abs=0.01)
+                                      for f in moved["files"] if f.endswith(".mid"))
+    np.save(in_trained / "beat.npy", hits)
+    flat = run_json(["vae", "transfer", "--content", "beat.npy", "--style", "latin", "--out", "t110"], data_dir)
+    assert flat["bpm"] == 110
+
+
+def test_humanize_on_damaged_midi_files_plays_them_or_refuses_them_by_name(in_trained, data_dir):
+    from midi_mutants import mutant
+
+    outcomes = []
+    for seed in (1, 3, 5, 8, 11, 23, 42, 58, 77, 101):  # a mix of damages (tests/midi_mutants.py)
+        path = in_trained / f"mutant{seed}.mid"
+        path.write_bytes(mutant(seed)[0])
+        result = invoke(["vae", "humanize", "--input", str(path), "--variations", "1", "--out", f"m{seed}", "-q"],
+                        data_dir)
+        assert result.exit_code in (0, 2) and "Traceback" not in result.output, result.output
+        if result.exit_code == 2:
+            assert len(result.stderr.strip().splitlines()) == 1 and str(path) in result.stderr, result.stderr
+        outcomes.append(result.exit_code)
+    assert 0 in outcomes and 2 in outcomes  # both kinds were tried
+
+
 def test_transfer_and_complexity_report_their_measurements(in_trained, data_dir):
     moved = run_json(["vae", "transfer", "--content", "rock", "--style", "latin", "--count", "10", "--out", "t"],
                      data_dir)

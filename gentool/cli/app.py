@@ -10,7 +10,8 @@ import typer
 from typer import rich_utils
 
 from gentool import __version__
-from gentool.cli import data, em, gan, mcmc, rbm, vae, vi  # the course's other families
+from gentool.cli import data, em, gan, mcmc, rbm, sweep, vae, vi  # the course's other families
+from gentool.cli.report import report
 
 app = typer.Typer(
     name="gentool",
@@ -29,6 +30,8 @@ app.add_typer(em.app, name="em")
 app.add_typer(mcmc.app, name="mcmc")
 app.add_typer(vi.app, name="vi")
 app.add_typer(rbm.app, name="rbm")
+app.add_typer(sweep.app, name="sweep")
+app.command(name="report")(report)
 
 
 def _show_version(value: bool) -> None:

@@ -43,11 +43,17 @@ FontsDirOption = Annotated[Optional[list[Path]], typer.Option(
 DeviceOption = Annotated[Optional[str], typer.Option(
     envvar="GENTOOL_DEVICE", show_default="the config's (auto: cuda, then mps, then cpu)",
     help="auto, cpu, cuda, cuda:N or mps.")]
+PrecisionOption = Annotated[Optional[str], typer.Option(
+    help="fp32, bf16 (autocast matmuls and convolutions; losses, optimiser and metrics stay fp32) or auto (bf16 "
+         "where the device runs it fast: a CUDA GPU with bf16, a CPU with AVX-512 BF16 or AMX).")]
 EpochsOption = Annotated[Optional[int], typer.Option(show_default="the preset's",
                                                      help="Epochs to train (with --resume: the new total).")]
 TrainSeedOption = Annotated[Optional[int], typer.Option(
     "--seed", min=0, max=MAX_SEED, metavar="0..2^32-1", show_default="the preset's",
     help="Training seed; a CPU run with the same seed repeats exactly.")]
+TensorboardOption = Annotated[bool, typer.Option(
+    "--tensorboard", help="Also write per-epoch scalars, sample grids and figures as TensorBoard event files in the "
+                          "run folder (config logging.tensorboard; needs the tensorboard package).")]
 ResumeOption = Annotated[Optional[Path], typer.Option(help="Continue this run folder from its last checkpoint.")]
 # runs without checkpoints accept --resume only to refuse it with the reason, so it stays out of their --help
 NoResumeOption = Annotated[Optional[Path], typer.Option("--resume", hidden=True)]

@@ -89,8 +89,10 @@ def drums(
              "phrases_per_genre": phrases_per_genre, "bars_per_phrase": bars, "seed": seed,
              "grammar": False if no_grammar else None, "midi_dirs": resolved_paths(midi_dir) if midi_dir else None}
     data_config = resolve_drum_data_config(config, flags, set_)
-    dataset = load_drum_dataset(data_config, data_dir, rebuild=rebuild, reporter=reporter_for(quiet))
-    stats = drum_dataset_report(dataset, load_genre_classifier(dataset, data_dir, rebuild=rebuild), data_config.seed)
+    reporter = reporter_for(quiet)
+    dataset = load_drum_dataset(data_config, data_dir, rebuild=rebuild, reporter=reporter)
+    classifier = load_genre_classifier(dataset, data_dir, rebuild=rebuild, reporter=reporter)
+    stats = drum_dataset_report(dataset, classifier, data_config.seed)
     show(stats, json_, drum_report)
 
 
@@ -99,7 +101,8 @@ def drums(
 def render_drums(
     pattern: Annotated[Path, typer.Argument(help="A drum MIDI file (.mid) or a .npy array (16 x bars, 9).")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the MIDI, WAV and PNG.")] = Path("."),
-    bpm: Annotated[float, typer.Option(help="Tempo of the MIDI and WAV.")] = 110.0,
+    bpm: Annotated[Optional[float], typer.Option(
+        show_default="the MIDI file's tempo (110 for a .npy)", help="Tempo of the MIDI and WAV.")] = None,
     json_: JsonOption = False,
 ) -> None:
     """Turn a pattern file into what people open: MIDI (channel 10), WAV (synthesized kit) and a piano roll."""

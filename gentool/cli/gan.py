@@ -15,9 +15,11 @@ from gentool.cli.common import (
     EpochsOption,
     FontsDirOption,
     JsonOption,
+    PrecisionOption,
     QuietOption,
     ResumeOption,
     SetOption,
+    TensorboardOption,
     TrainSeedOption,
     bind_flags,
     handle_errors,
@@ -40,9 +42,11 @@ TRAIN_FLAGS = FlagTable(
     Flag("dataset", "--dataset", ("dataset",)), Flag("fix", "--fix", ("fixes",)),
     Flag("epochs", "--epochs", ("train.epochs",), on_resume=True),
     Flag("batch_size", "--batch-size", ("train.batch_size",)), Flag("lr", "--lr", ("optim.lr",)),
+    Flag("precision", "--precision", ("train.precision",)),
     Flag("seed", "--seed", ("seed",)), Flag("conditional", "--conditional", ("model.conditional",)),
     Flag("eval_every", "--eval-every", ("evaluation.every",)),
     Flag("device", "--device", ("device",), on_resume=True),
+    Flag("tensorboard", "--tensorboard", ("logging.tensorboard",)),
     Flag("fonts_dir", "--fonts-dir", ("data.fonts_dirs",), convert=resolved_paths))
 
 
@@ -73,7 +77,9 @@ def train(
         "--conditional/--unconditional", help="Condition G and D on the letter.")] = None,
     eval_every: Annotated[Optional[int], typer.Option(
         help="Measure letter coverage every N epochs and at the last (0 = never).")] = None,
+    precision: PrecisionOption = None,
     device: DeviceOption = None,
+    tensorboard: TensorboardOption = False,
     fonts_dir: FontsDirOption = None,
     set_: SetOption = None,
     out_dir: Annotated[Optional[Path], typer.Option(

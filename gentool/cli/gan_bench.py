@@ -6,20 +6,24 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 
 from gentool.cli.common import (
+    EXIT_INTERRUPTED,
     DataDirOption,
     DeviceOption,
     JsonOption,
     QuietOption,
     context_for,
+    error_line,
     handle_errors,
     out,
     print_json,
+    stop_on_ctrl_c,
 )
+from gentool.cli.sweep import progress_events
 from gentool.gan import benchmark
-from gentool.views.gan import benchmark_progress_line, benchmark_table
+from gentool.gan.fixes import FIXES
+from gentool.views.gan import benchmark_table, significance_lines
 
 
 @handle_errors
@@ -46,18 +50,30 @@ def benchmark_command(
     """Run each fix over seeds on ring8, grid25 and the letters; print modes, high-quality share and reverse KL
     (letters covered and letter FID on fonts), with time per epoch, beside PacGAN's published figures."""
     folder = out_dir or Path("runs") / "benchmark"
-    report = benchmark.run_benchmark(
-        datasets=dataset, fix_sets=fixes, seeds=seeds, out=folder, fonts_preset=fonts_preset,
-        assignments=set_ or [], jobs=jobs, ctx=context_for(device, quiet, data_dir),
-        describe=lambda spec, summary: benchmark_progress_line(spec.name, spec.dataset, summary))
-    rich_table, markdown = benchmark_table(report["table"], report["datasets"], report["seeds"])
+    ctx = context_for(device, quiet, data_dir)
+    cells = len(dataset or benchmark.DEFAULT_DATASETS) * len(fixes or [benchmark.VANILLA, *FIXES]) * seeds
+    with progress_events(ctx, cells) as events, stop_on_ctrl_c(ctx.stop):
+        report = benchmark.run_benchmark(
+            datasets=dataset, fix_sets=fixes, seeds=seeds, out=folder, fonts_preset=fonts_preset,
+            assignments=set_ or [], jobs=jobs, ctx=ctx, events=events)
+    tables, markdown = benchmark_table(report["table"], report["datasets"], report["seeds"])
     written = benchmark.write_report(folder, report, markdown)
     if json_:
         print_json(report)
-        return
-    # piped output gets a wide console: rich would squeeze the table into 80 columns
-    (out if out.is_terminal else Console(highlight=False, width=250)).print(rich_table)
-    out.print(f"wrote {written[0]} and {written[1]}")
+    else:
+        for table in tables:  # one per dataset: each fits an 80-column terminal
+            out.print(table)
+        for line in significance_lines(report):
+            out.print(line)
+        out.print(f"wrote {written[0]} and {written[1]}")
+    if ctx.stop.requested:
+        error_line(f"interrupted: running cells kept their checkpoints; give the same command again to continue "
+                   f"{folder}")
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if report["failed"]:
+        error_line(f"{len(report['failed'])} run(s) failed: {', '.join(report['failed'])} (reasons in each "
+                   f"dataset's sweep.md)")
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

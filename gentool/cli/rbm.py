@@ -18,6 +18,7 @@ from gentool.cli.common import (
     QuietOption,
     ResumeOption,
     SetOption,
+    TensorboardOption,
     TrainSeedOption,
     context_for,
     handle_errors,
@@ -50,6 +51,7 @@ TRAIN_FLAGS = FlagTable(
     Flag("batch_size", "--batch-size", ("train.batch_size",)), Flag("lr", "--lr", ("optim.lr",)),
     Flag("seed", "--seed", ("seed",)), Flag("eval_every", "--eval-every", ("evaluation.every",)),
     Flag("device", "--device", ("device",), on_resume=True),
+    Flag("tensorboard", "--tensorboard", ("logging.tensorboard",)),
     Flag("fonts_dir", "--fonts-dir", ("data.fonts_dirs",), convert=resolved_paths))
 
 
@@ -69,6 +71,7 @@ def train(
     eval_every: Annotated[Optional[int], typer.Option(
         help="Measure the letter coverage of Gibbs samples every N epochs and at the last (0 = never).")] = None,
     device: DeviceOption = None,
+    tensorboard: TensorboardOption = False,
     fonts_dir: FontsDirOption = None,
     set_: SetOption = None,
     out_dir: Annotated[Optional[Path], typer.Option(

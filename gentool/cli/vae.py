@@ -15,9 +15,11 @@ from gentool.cli.common import (
     DeviceOption,
     EpochsOption,
     JsonOption,
+    PrecisionOption,
     QuietOption,
     ResumeOption,
     SetOption,
+    TensorboardOption,
     TrainSeedOption,
     bind_flags,
     context_for,
@@ -42,8 +44,10 @@ TRAIN_FLAGS = FlagTable(
     Flag("free_bits", "--free-bits", ("free_bits.high", "free_bits.low", "free_bits.z")),
     Flag("epochs", "--epochs", ("train.epochs",), on_resume=True),
     Flag("batch_size", "--batch-size", ("train.batch_size",)), Flag("lr", "--lr", ("optim.lr",)),
+    Flag("precision", "--precision", ("train.precision",)),
     Flag("seed", "--seed", ("seed",)), Flag("device", "--device", ("device",), on_resume=True),
     Flag("dataset", "--dataset", ("dataset",)),
+    Flag("tensorboard", "--tensorboard", ("logging.tensorboard",)),
     Flag("midi_dir", "--midi-dir", ("data.midi_dirs",), convert=resolved_paths))
 
 
@@ -67,7 +71,9 @@ def train(
     midi_dir: Annotated[Optional[list[Path]], typer.Option(
         "--midi-dir", help="Folder of your drum MIDI files in genre sub-folders (repeatable), added to the "
                            "data (data.midi_dirs).")] = None,
+    precision: PrecisionOption = None,
     device: DeviceOption = None,
+    tensorboard: TensorboardOption = False,
     set_: SetOption = None,
     out_dir: Annotated[Optional[Path], typer.Option(
         "--out", "-o", show_default="runs/vae-PRESET-TIME", help="Run folder.")] = None,

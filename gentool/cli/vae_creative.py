@@ -29,6 +29,9 @@ RunOption = Annotated[Optional[Path], typer.Option("--run", show_default="the ne
                                                                    help="A VAE run folder.")]
 SeedOption = Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Seed: the same seed gives the same output.")]
 BpmOption = Annotated[float, typer.Option(help="Tempo of the MIDI and WAV files.")]
+InputBpmOption = Annotated[Optional[float], typer.Option(
+    min=20.0, max=400.0, show_default="the input file's tempo (110 for a .npy or a genre)",
+    help="Tempo of the MIDI and WAV files.")]
 OutOption = Annotated[Optional[Path], typer.Option("--out", "-o", show_default="a folder in the run's samples/",
                                                    help="Output folder.")]
 TemperatureOption = Annotated[float, typer.Option(min=0.0, max=10.0, help="Latent noise scale (0 = the mean "
@@ -107,7 +110,7 @@ def humanize(
              "from.")] = None,
     amount: Annotated[float, typer.Option(help="0 = unchanged, 1 = fully re-imagined in the style.")] = 0.5,
     variations: Annotated[int, typer.Option(min=1, max=100, help="Performances to write.")] = 4,
-    bpm: BpmOption = 110.0, seed: SeedOption = 0, run: RunOption = None, out_dir: OutOption = None,
+    bpm: InputBpmOption = None, seed: SeedOption = 0, run: RunOption = None, out_dir: OutOption = None,
     device: DeviceOption = None, data_dir: DataDirOption = None, json_: JsonOption = False, quiet: QuietOption = False,
 ) -> None:
     """Human-sounding performances of a mechanical pattern: velocities and micro-timing from the genre's feel, and
@@ -127,7 +130,7 @@ def transfer(
     mode: Annotated[str, typer.Option(help="replace: z_high becomes the style's mean; shift: z_high moves by the "
                                            "difference of the two genres' means (keeps more rhythm, converts "
                                            "less often).")] = "replace",
-    bpm: BpmOption = 110.0, seed: SeedOption = 0, run: RunOption = None, out_dir: OutOption = None,
+    bpm: InputBpmOption = None, seed: SeedOption = 0, run: RunOption = None, out_dir: OutOption = None,
     device: DeviceOption = None, data_dir: DataDirOption = None, json_: JsonOption = False, quiet: QuietOption = False,
 ) -> None:
     """Style transfer: keep each bar's z_low, take z_high from --style (--mode). Reports rhythm preservation

@@ -16,7 +16,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Callable, Literal
 
 import numpy as np
 
@@ -107,6 +107,17 @@ class DrumDataset:
     def genres_present(self) -> list[str]:
         return [GENRES[i] for i in sorted(set(self.genre.tolist()))]
 
+    def imported(self) -> dict[str, dict]:
+        """Per genre, the MIDI files imported (every source but the grammar) and the bars they gave."""
+        counts: dict[str, dict] = {}
+        for index, record in enumerate(self.phrases):
+            if record["source"] == "grammar":
+                continue
+            entry = counts.setdefault(record["genre"], {"files": 0, "bars": 0})
+            entry["files"] += 1
+            entry["bars"] += int((self.phrase == index).sum())
+        return {genre: counts[genre] for genre in GENRES if genre in counts}
+
     def stats(self) -> dict:
         per_genre = {}
         for genre in self.genres_present():
@@ -124,7 +135,7 @@ class DrumDataset:
             }
         return {"path": str(self.path), "fingerprint": self.fingerprint, "built": self.built,
                 "bars": len(self.hits), "train_bars": int((~self.is_val).sum()), "val_bars": int(self.is_val.sum()),
-                "genres": per_genre, "skipped": self.skipped,
+                "genres": per_genre, "imported": self.imported(), "skipped": self.skipped,
                 "preview": str(self.path / "preview.png"), "examples": str(self.path / "examples")}
 
 
@@ -171,11 +182,13 @@ def find_midi_files(midi_dirs: list[str]) -> list[tuple[Path, str | None, str]]:
     return found
 
 
-def _import_midi(files: list[tuple[Path, str | None, str]], genres: list[str]
-                 ) -> tuple[list[tuple[DrumPattern, str, str]], list[dict]]:
-    """Usable (pattern, genre, source) per file, and the skipped files with the reason for each."""
+def _import_midi(files: list[tuple[Path, str | None, str]], genres: list[str],
+                 advance: Callable[[], None] = lambda: None) -> tuple[list[tuple[DrumPattern, str, str]], list[dict]]:
+    """Usable (pattern, genre, source) per file, and the skipped files with the reason for each; `advance` is
+    called once per file (progress)."""
     usable, skipped = [], []
     for path, genre, _ in files:
+        advance()
         if genre is None:
             skipped.append({"file": str(path), "reason": "not in a genre sub-folder; move it into one of "
                                                          + ", ".join(f"{g}/" for g in genres)})
@@ -242,12 +255,15 @@ def load_drum_dataset(config: DrumDataConfig, data_dir: str | Path | None = None
 
     reporter.info(f"building the drum dataset (cached afterwards in {folder})")
     phrases: list[tuple[DrumPattern, str, str]] = []
-    if config.grammar:
-        for genre in config.genres:
-            rng = np.random.default_rng([config.seed, GENRES.index(genre)])
-            phrases += [(generate_phrase(genre, rng, config.bars_per_phrase), genre, "grammar")
-                        for _ in range(config.phrases_per_genre)]
-    imported, skipped = _import_midi(files, config.genres)
+    with reporter.task("drum phrases by genre, then MIDI files",
+                       total=(len(config.genres) if config.grammar else 0) + len(files)) as progress:
+        if config.grammar:
+            for genre in config.genres:
+                rng = np.random.default_rng([config.seed, GENRES.index(genre)])
+                phrases += [(generate_phrase(genre, rng, config.bars_per_phrase), genre, "grammar")
+                            for _ in range(config.phrases_per_genre)]
+                progress.advance()
+        imported, skipped = _import_midi(files, config.genres, progress.advance)
     phrases += imported
     if not phrases:
         if not files:

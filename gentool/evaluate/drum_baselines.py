@@ -9,17 +9,18 @@ import numpy as np
 
 from gentool.datasets.drums import DrumDataset
 from gentool.evaluate import drum_metrics
-from gentool.evaluate.genres import GenreClassifier
+from gentool.evaluate.genres import MIN_HELD_OUT_BARS, GenreClassifier, enough_held_out
 
 
 def _with_genre_accuracy(hits: np.ndarray, genre: np.ndarray, reference: np.ndarray,
                          classifier: GenreClassifier) -> dict:
-    return {**drum_metrics.summarise(hits, reference), "genre_accuracy": round(classifier.accuracy(hits, genre), 4)}
+    accuracy = round(classifier.accuracy(hits, genre), 4) if enough_held_out(len(hits)) else None
+    return {**drum_metrics.summarise(hits, reference), "genre_accuracy": accuracy}
 
 
 def baseline_report(dataset: DrumDataset, classifier: GenreClassifier, seed: int = 0) -> dict:
     """Each baseline has as many bars as the held-out split, and the genre labels of the bars it stands in for
-    (random bars take the density of their genre)."""
+    (random bars take the density of their genre). Genre accuracy on fewer than MIN_HELD_OUT_BARS bars is None."""
     rng = np.random.default_rng(seed)
     val = dataset.split_mask("val") if dataset.is_val.any() else dataset.split_mask("all")
     real, genre = dataset.hits[val], dataset.genre[val]
@@ -40,8 +41,11 @@ def drum_dataset_report(dataset: DrumDataset, classifier: GenreClassifier, seed:
     """What `data drums` shows: the dataset's per-genre figures, the genre classifier's accuracy, and the metrics
     beside their baselines."""
     stats = dataset.stats()
-    stats["genre_classifier"] = {key: classifier.report[key] for key in
-                                 ("held_out_accuracy", "train_accuracy", "per_genre", "held_out_bars")}
-    stats["genre_classifier"]["path"] = str(classifier.path)
+    report = {key: classifier.report[key] for key in
+              ("held_out_accuracy", "train_accuracy", "per_genre", "held_out_bars")}
+    if not enough_held_out(report["held_out_bars"]):  # too few bars for a figure worth reading (see genres.py)
+        report.update(held_out_accuracy=None, per_genre={})
+    stats["genre_classifier"] = {**report, "min_held_out_bars": MIN_HELD_OUT_BARS, "path": str(classifier.path)}
     stats["baselines"] = baseline_report(dataset, classifier, seed)
+    stats["baseline_bars"] = int(dataset.is_val.sum()) if dataset.is_val.any() else len(dataset.hits)
     return stats

@@ -1,37 +1,25 @@
 """`gentool gan benchmark`: every fix (or fix combination) over seeds on ring8, grid25 and the letters, in one
-table beside the published figures.
+table beside the published figures. It is a sweep per dataset (gentool.sweep) with its own defaults: the grid is
+`fixes`, the baseline vanilla, and the letters run under their own preset.
 
-Each run is an ordinary run folder (<out>/<dataset>/<fixes>-s<seed>/) made by the same trainer as `gan train`,
-so any cell can be traced to its config.yaml. A run whose summary says "completed" is read, not trained again,
-and an unfinished one resumes from its last checkpoint: an interrupted benchmark continues where it stopped when
-the same command is given again. The figures are the last epoch's evaluation (not the best epoch's): what a user
-gets when training stops.
+Each dataset's sweep folder is <out>/<dataset>/ (sweep.yaml, sweep.json, cells/<fixes>-s<seed>/ run folders), so
+any cell can be traced to its config.yaml, and giving the same command again reads finished runs and resumes
+unfinished ones. The figures are the last epoch's evaluation (not the best epoch's): what a user gets when
+training stops.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import time
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Callable
-
-import torch
 
 from gentool.errors import UsageError
 from gentool.evaluate.spread import spread
-from gentool.gan.config import DATASETS, GanConfig, gan_config_dict, resolve_gan_config
-from gentool.gan.family import GAN
+from gentool.gan.config import DATASETS
 from gentool.gan.fixes import FIXES
-from gentool.gan.tasks import load_task
 from gentool.runtime.context import RunContext
 from gentool.runtime.files import atomic_write_json, atomic_write_text
-from gentool.runtime.progress import Reporter
-from gentool.runtime.rundir import RunDir
-from gentool.runtime.runs import read_run_config, resume_run, start_run
+from gentool.sweep.engine import Sweep, SweepEvents, plan_sweep, run_sweep
+from gentool.sweep.executors import LocalExecutor
 
 VANILLA = "vanilla"
 DEFAULT_DATASETS = ("ring8", "grid25", "fonts")
@@ -65,28 +53,7 @@ def fix_set_name(fixes: list[str]) -> str:
     return "+".join(fixes) or VANILLA
 
 
-@dataclass(frozen=True, kw_only=True)
-class RunSpec:
-    dataset: str
-    fixes: tuple[str, ...]
-    seed: int
-    folder: str
-    preset: str
-    assignments: tuple[str, ...]
-    device: str
-    data_dir: str | None
-    threads: int
-
-    @property
-    def name(self) -> str:
-        return f"{self.dataset}/{fix_set_name(list(self.fixes))}-s{self.seed}"
-
-    def config(self) -> GanConfig:
-        flags = {"dataset": self.dataset, "fixes": list(self.fixes), "seed": self.seed, "device": self.device}
-        return resolve_gan_config(self.preset, None, flags, list(self.assignments))
-
-
-def assignments_for(dataset: str, assignments: list[str]) -> tuple[str, ...]:
+def assignments_for(dataset: str, assignments: list[str]) -> list[str]:
     """--set KEY=VALUE applies to every run; --set DATASET:KEY=VALUE only to that dataset's runs."""
     chosen = []
     for text in assignments:
@@ -99,147 +66,69 @@ def assignments_for(dataset: str, assignments: list[str]) -> tuple[str, ...]:
                 chosen.append(rest)
         else:
             chosen.append(text)
-    return tuple(chosen)
+    return chosen
 
 
-def plan(datasets: list[str], fix_sets: list[str], seeds: list[int], out: Path, fonts_preset: str,
-         assignments: list[str], device: str, data_dir: Path | None, jobs: int) -> list[RunSpec]:
+def plan(datasets: list[str], fix_sets: list[str], seeds: int, out: Path, fonts_preset: str,
+         assignments: list[str]) -> list[Sweep]:
+    """One sweep per dataset, every cell's config checked before anything trains."""
     for dataset in datasets:
         if dataset not in DATASETS:
             raise UsageError(f"unknown dataset '{dataset}'; choose from {', '.join(DATASETS)}")
-    threads = max(1, (os.cpu_count() or 1) // jobs)
-    if os.environ.get("OMP_NUM_THREADS", "").isdigit():  # a cap set by the caller (several benchmarks at once)
-        threads = min(threads, max(1, int(os.environ["OMP_NUM_THREADS"])))
-    specs = []
-    for dataset in datasets:
-        preset = fonts_preset if dataset == "fonts" else VANILLA
-        for text in fix_sets:
-            fixes = tuple(parse_fix_set(text))
-            for seed in seeds:
-                folder = out / dataset / f"{fix_set_name(list(fixes))}-s{seed}"
-                specs.append(RunSpec(dataset=dataset, fixes=fixes, seed=seed, folder=str(folder), preset=preset,
-                                     assignments=assignments_for(dataset, assignments), device=device,
-                                     data_dir=str(data_dir) if data_dir else None, threads=threads))
-    for spec in specs:  # every config is valid before anything trains (bad --set, impossible combinations)
-        check_existing(spec, spec.config())
-    return specs
-
-
-def check_existing(spec: RunSpec, config: GanConfig) -> None:
-    """A folder from an earlier benchmark is reused only if it was made with the same config (apart from the
-    device and the epoch count, which a resume may raise)."""
-    if not (Path(spec.folder) / "config.yaml").is_file():
-        return
-    existing = gan_config_dict(read_run_config(RunDir.open_existing(spec.folder, what="benchmark run"), GAN))
-    wanted = gan_config_dict(config)
-    for settings in (existing, wanted):
-        settings.pop("device")
-        settings["train"].pop("epochs")
-    if existing != wanted:
-        changed = sorted(k for k in wanted if wanted[k] != existing.get(k))
-        raise UsageError(f"benchmark run '{spec.folder}' was made with other settings ({', '.join(changed)} "
-                         f"differ); give a new --out folder, or the same options as before")
-
-
-def status_of(spec: RunSpec) -> str:
-    """"done", "partial" (has a checkpoint to resume) or "new"."""
-    summary = Path(spec.folder) / "summary.json"
-    if summary.is_file() and json.loads(summary.read_text()).get("status") == "completed":
-        return "done"
-    return "partial" if (Path(spec.folder) / "checkpoints" / "last.pt").is_file() else "new"
-
-
-def run_one(spec: RunSpec) -> dict:
-    """Train (or resume, or just read) one run; returns its summary. Runs in a worker process."""
-    torch.set_num_threads(spec.threads)
-    state = status_of(spec)
-    ctx = RunContext(data_dir=Path(spec.data_dir) if spec.data_dir else None)
-    if state == "partial":
-        resume_run(GAN, spec.folder, ctx, command="gentool gan benchmark")
-    elif state == "new":
-        start_run(GAN, spec.config(), ctx, out=spec.folder, preset=spec.preset, command="gentool gan benchmark")
-    return json.loads((Path(spec.folder) / "summary.json").read_text())
-
-
-def prepare_shared_data(specs: list[RunSpec], reporter: Reporter) -> None:
-    """Build the letter dataset and evaluator once, before workers start (they would all build it at once)."""
-    for spec in specs:
-        if spec.dataset == "fonts" and status_of(spec) != "done":
-            data_dir = Path(spec.data_dir) if spec.data_dir else None
-            load_task(spec.config(), RunContext(reporter=reporter, data_dir=data_dir))
-            return
-
-
-def run_all(specs: list[RunSpec], jobs: int, on_done: Callable[[RunSpec, dict], None]) -> dict[str, dict]:
-    """Every run's summary by name; `jobs` runs side by side in worker processes (1 = in this process)."""
-    results: dict[str, dict] = {}
-    if jobs == 1:
-        for spec in specs:
-            results[spec.name] = run_one(spec)
-            on_done(spec, results[spec.name])
-        return results
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(run_one, spec): spec for spec in specs}
-        for future in futures:  # in plan order, so the log reads like the table
-            spec = futures[future]
-            results[spec.name] = future.result()
-            on_done(spec, results[spec.name])
-    return results
-
-
-def aggregate(specs: list[RunSpec], results: dict[str, dict]) -> dict:
-    """{fix set: {dataset: {metric: {mean, std, n, missing}}}} from the runs' final evaluations."""
-    table: dict[str, dict] = {}
-    for spec in specs:
-        summary = results[spec.name]
-        final = summary["final"] or {}
-        metrics = POINT_METRICS if spec.dataset != "fonts" else LETTER_METRICS
-        cell = table.setdefault(fix_set_name(list(spec.fixes)), {}).setdefault(spec.dataset, {"values": {}})
-        for metric in (*metrics, "seconds_per_epoch"):
-            value = summary.get("seconds_per_epoch") if metric == "seconds_per_epoch" else final.get(metric)
-            cell["values"].setdefault(metric, []).append(value)
-        cell.setdefault("epochs", summary["epochs_completed"])
-    for row in table.values():
-        for cell in row.values():
-            cell.update({metric: spread(values) for metric, values in cell.pop("values").items()})
-    return table
+    names = [fix_set_name(parse_fix_set(text)) for text in fix_sets]
+    if len(set(names)) != len(names):
+        raise UsageError("a fix set is listed twice in --fixes")
+    return [plan_sweep(family="gan", grid_texts=[f"fixes={','.join(names)}"], seeds=seeds,
+                       preset=fonts_preset if dataset == "fonts" else VANILLA,
+                       assignments=[*assignments_for(dataset, assignments), f"dataset={dataset}"], out=out / dataset,
+                       baseline=VANILLA if VANILLA in names else None)
+            for dataset in datasets]
 
 
 def run_benchmark(*, datasets: list[str] | None, fix_sets: list[str] | None, seeds: int, out: Path,
                   fonts_preset: str, assignments: list[str], jobs: int, ctx: RunContext,
-                  describe: Callable[[RunSpec, dict], str]) -> dict:
-    """Plan, run (or read, or resume) every run, and aggregate them: the report benchmark.json holds.
-    Each worker decides its device from ctx's --device (else auto); `describe(spec, summary)` is the progress line
-    logged as each run finishes."""
-    reporter = ctx.reporter
+                  events: SweepEvents | None = None) -> dict:
+    """Plan, run (or read, or resume) every dataset's sweep, and aggregate them: the report benchmark.json holds.
+    Each run decides its device from ctx's --device (else auto)."""
     datasets = datasets or list(DEFAULT_DATASETS)
     fix_sets = fix_sets or [VANILLA, *FIXES]
-    if len(set(fix_sets)) != len(fix_sets):
-        raise UsageError("a fix set is listed twice in --fixes")
-    seed_list = list(range(seeds))
     check_benchmark_folder(out)
-    specs = plan(datasets, fix_sets, seed_list, out, fonts_preset, assignments, ctx.requested_device or "auto",
-                 ctx.data_dir, jobs)
-    done = sum(status_of(spec) == "done" for spec in specs)
-    reporter.info(f"benchmark {out}: {len(specs)} runs ({done} already done), {jobs} at a time")
-    prepare_shared_data(specs, reporter)
-    started = time.perf_counter()
-    finished = [0]
-
-    def on_done(spec: RunSpec, summary: dict) -> None:
-        finished[0] += 1
-        reporter.info(f"[{finished[0]}/{len(specs)}] {describe(spec, summary)} "
-                      f"({time.perf_counter() - started:.0f} s elapsed)")
-
-    results = run_all(specs, jobs, on_done)
-    table = aggregate(specs, results)
+    sweeps = plan(datasets, fix_sets, seeds, out, fonts_preset, assignments)
+    executor = LocalExecutor(jobs)
+    results = {}
+    for dataset, sweep in zip(datasets, sweeps):
+        if ctx.stop.requested:
+            break
+        results[dataset] = run_sweep(sweep, executor, ctx, events)
+    table = aggregate(results)
     relative_cost(table)
-    return {"datasets": datasets, "fix_sets": fix_sets, "seeds": seed_list, "table": table, "published": PUBLISHED,
-            "runs": {spec.name: spec.folder for spec in specs}}
+    return {"datasets": datasets, "fix_sets": [fix_set_name(parse_fix_set(t)) for t in fix_sets],
+            "seeds": list(range(seeds)), "table": table, "published": PUBLISHED,
+            "comparisons": {dataset: result["comparisons"] for dataset, result in results.items()},
+            "failed": [f"{dataset}/{cell['name']}" for dataset, result in results.items()
+                       for cell in result["cells"] if cell["status"] == "failed"],
+            # name -> folder relative to the benchmark folder (<dataset>/cells/<fixes>-s<seed>): a moved folder
+            # still finds its runs
+            "runs": {f"{dataset}/{cell['name']}": f"{dataset}/{cell['path']}"
+                     for dataset, result in results.items() for cell in result["cells"]}}
+
+
+def aggregate(results: dict[str, dict]) -> dict:
+    """{fix set: {dataset: {metric: {mean, std, n, missing, ci_low, ci_high}, epochs}}} from each sweep's cells."""
+    table: dict[str, dict] = {}
+    for dataset, result in results.items():
+        metrics = (*(POINT_METRICS if dataset != "fonts" else LETTER_METRICS), "seconds_per_epoch")
+        for group in result["groups"]:
+            cells = [c for c in result["cells"] if c["params"] == group["params"] and c["status"] == "done"]
+            entry = {metric: {**spread([c["metrics"].get(metric) for c in cells]),
+                              "ci_low": group["metrics"].get(metric, {}).get("ci_low"),
+                              "ci_high": group["metrics"].get(metric, {}).get("ci_high")} for metric in metrics}
+            table.setdefault(group["label"], {})[dataset] = entry
+    return table
 
 
 def check_benchmark_folder(out: Path) -> None:
-    """A benchmark folder holds run folders by dataset; a file, or a single run's folder, is not one."""
+    """A benchmark folder holds a sweep folder per dataset; a file, or a single run's folder, is not one."""
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out '{out}' is a file, not a folder; choose a folder for the benchmark")
     if (out / "config.yaml").is_file() or (out / "checkpoints").is_dir():

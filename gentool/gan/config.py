@@ -16,7 +16,9 @@ from gentool.evaluate.coverage import LetterEvaluationConfig
 from gentool.gan.fixes import build_fixes, check_fixes, resolved_fix_options, training_setup
 from gentool.presets import layered, load_preset
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
+from gentool.runtime.precision import PRECISIONS
 from gentool.runtime.seeding import MAX_SEED
+from gentool.runtime.tensorboard import LoggingConfig
 
 DATASETS = ("fonts", *POINT_DATASETS)
 
@@ -38,6 +40,9 @@ class MlpConfig:
     d_hidden: int = option(200, min=2, max=8192, help="discriminator units per hidden layer")
     d_layers: int = option(3, min=1, max=32, help="discriminator hidden layers")
     maxout_pieces: int = option(5, min=1, max=64, help="linear pieces per discriminator maxout unit")
+    init_std: float | None = option(None, min=0.0, min_exclusive=True,
+                                    help="weights from N(0, init_std) and zero biases, as PacGAN's released code "
+                                         "(0.02); null = PyTorch's default initialisation")
 
 
 @dataclass
@@ -58,6 +63,9 @@ class GanTrainConfig:
                                                                     "(the last epoch always does)")
     sample_count: int = option(64, min=1, max=1024, help="images in each fixed-noise grid")
     checkpoint_every: int = option(10, min=1, help="keep a periodic checkpoint every N epochs (last.pt: every epoch)")
+    precision: str = option("fp32", choices=PRECISIONS, help="fp32, or bf16 autocast for the models' matmuls and "
+                                                              "convolutions (auto: bf16 where the device runs it "
+                                                              "fast); losses, optimiser and metrics stay fp32")
 
 
 EvaluationConfig = LetterEvaluationConfig  # shared with the letter VAE (gentool.evaluate.coverage)
@@ -77,6 +85,7 @@ class GanConfig:
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     fixes: list[str] = option([], help="stabilisation fixes, applied in order")
     fix_options: dict = option({}, help="options per fix, e.g. {feature-matching: {weight: 1.0}}")
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     @property
     def font_data(self) -> FontDataConfig:

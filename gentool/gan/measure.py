@@ -22,6 +22,7 @@ from gentool.gan.trained import TrainedGan, letters_only, open_trained
 from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir, open_run, writing_into
 from gentool.runtime.runs import read_run_config
+from gentool.sweep import stats as sweep_stats
 
 COMPARED = ("letters_covered", "entropy", "letter_fid", "best_letters_covered", "seconds_per_epoch")
 
@@ -34,6 +35,9 @@ def coverage(trained: TrainedGan, ctx: RunContext, *, samples: int | None = None
     Letters: letters covered, entropy, letter FID and sharpness with the letter evaluator (figures in the run's
     figures/, or --out; shared with the letter VAE). 2-D runs: modes captured, high-quality share and reverse KL."""
     baselines = check_baselines(baselines)
+    if trained.config.on_points and (threshold is not None or min_share is not None):  # not silently ignored
+        raise UsageError(f"--threshold and --min-share set how the letter evaluator counts letters; a "
+                         f"{trained.config.dataset} run is measured by its modes, so leave them out")
     if not trained.config.on_points:
         return letter_coverage(trained, ctx, samples=samples, threshold=threshold, min_share=min_share,
                                baselines=baselines, seed=seed, out_dir=out_dir)
@@ -109,9 +113,17 @@ def compare(paths: list[Path], figure: Path | None = None) -> dict:
     summary = {}
     for name, items in groups.items():
         onsets = [i["collapse_onset_epoch"] for i in items]
-        summary[name] = {**{key: spread([i[key] for i in items]) for key in COMPARED}, "runs": len(items),
+        summary[name] = {**{key: {**spread([i[key] for i in items]), **interval_of([i[key] for i in items])}
+                            for key in COMPARED}, "runs": len(items),
                          "collapsed_runs": sum(o is not None for o in onsets), "onset_epochs": onsets}
     figure = figure or Path(paths[0]).parent / "compare.png"
     compare_runs(figure, [(i["name"], i["records"]) for i in described])
+    values = {name: {key: [i[key] for i in items] for key in COMPARED} for name, items in groups.items()}
     return {"runs": [{k: v for k, v in i.items() if k != "records"} for i in described], "groups": summary,
-            "figure": str(figure)}
+            "comparisons": sweep_stats.compare(values, next(iter(groups)), list(COMPARED)), "figure": str(figure)}
+
+
+def interval_of(values: list) -> dict:
+    """The 95% t-interval of a group's mean (as sweeps report it)."""
+    described = sweep_stats.describe(values)
+    return {"ci_low": described["ci_low"], "ci_high": described["ci_high"]}

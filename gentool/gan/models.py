@@ -48,6 +48,16 @@ def init_dcgan_weights(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
+def init_gaussian_weights(module: nn.Module, std: float) -> None:
+    """Every linear weight from N(0, std), every bias zero (PacGAN's released code: std 0.02). Batch-norm scales
+    keep their default of 1: PacGAN's batch norm starts as the identity too."""
+    for child in module.modules():
+        if isinstance(child, nn.Linear):
+            nn.init.normal_(child.weight, 0.0, std)
+            if child.bias is not None:
+                nn.init.zeros_(child.bias)
+
+
 class MinibatchDiscrimination(nn.Module):
     """Salimans et al. 2016: for each sample, how close it is to the others in the batch, through B learned
     projections of C dims each (the tensor T is A x B x C). A collapsed batch gives large similarities, which the
@@ -90,7 +100,8 @@ class PackedDiscriminator(nn.Module):
         packed = inputs.reshape(len(inputs) // self.pack, self.pack * inputs.shape[1], *inputs.shape[2:])
         features = self.trunk(packed)
         head = features if self.minibatch is None else torch.cat([features, self.minibatch(features)], dim=1)
-        return DiscriminatorOutput(self.classify(head).squeeze(1), features)
+        # fp32 outputs whatever the precision inside (bf16 autocast): losses and metrics are computed in fp32
+        return DiscriminatorOutput(self.classify(head).squeeze(1).float(), features.float())
 
 
 def apply_spectral_norm(module: nn.Module) -> nn.Module:
@@ -122,7 +133,7 @@ class Generator(nn.Module):
         if self.num_classes:
             z = torch.cat([z, nn.functional.one_hot(labels, self.num_classes).to(z.dtype)], dim=1)
         hidden = self.project(z).view(-1, 2 * self.width, 7, 7)  # (B, 2w, 7, 7)
-        return self.upsample(hidden)  # (B, 1, 28, 28) in [-1, 1]
+        return self.upsample(hidden).float()  # (B, 1, 28, 28) in [-1, 1]; fp32 under bf16 autocast too
 
 
 class Discriminator(PackedDiscriminator):
@@ -177,7 +188,7 @@ class PointGenerator(nn.Module):
         self.net = nn.Sequential(*blocks, nn.Linear(width, 2))
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        return self.net(z)  # (B, 2)
+        return self.net(z).float()  # (B, 2); fp32 under bf16 autocast too
 
 
 class PointDiscriminator(PackedDiscriminator):

@@ -33,6 +33,7 @@ from gentool.gan.models import (
     PointDiscriminator,
     PointGenerator,
     apply_spectral_norm,
+    init_gaussian_weights,
 )
 from gentool.io.images import save_grid, to_unit_range
 from gentool.runtime.context import RunContext
@@ -57,6 +58,9 @@ def build_models(config: GanConfig, device: torch.device,
         mlp = config.mlp
         generator = PointGenerator(config.model.z_dim, mlp.g_hidden, mlp.g_layers)
         discriminator = PointDiscriminator(mlp.d_hidden, mlp.d_layers, mlp.maxout_pieces, setup)
+        if mlp.init_std is not None:
+            for model in (generator, discriminator):
+                init_gaussian_weights(model, mlp.init_std)
     else:
         classes = len(LETTERS) if config.model.conditional else 0
         generator = Generator(config.model.z_dim, config.model.g_width, classes)

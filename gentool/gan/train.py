@@ -37,7 +37,8 @@ class GanTrainer(EpochTrainer):
         self.real, self.labels = task.real_tensors()  # (N, ...) on the device; labels: letters only
         super().__init__(run=run, ctx=ctx, examples=len(self.real), batch_size=config.train.batch_size,
                          epochs=config.train.epochs, batches_per_epoch=task.batches_per_epoch(),
-                         checkpoint_every=config.train.checkpoint_every, fingerprint=task.fingerprint)
+                         checkpoint_every=config.train.checkpoint_every, fingerprint=task.fingerprint,
+                         precision=config.train.precision)
         self.config = config
         self.task = task
         self.rate_name = task.rate_name

@@ -15,6 +15,8 @@ __all__ = ["plt", "save_figure"]
 
 
 def save_figure(fig: plt.Figure, path: str | Path) -> Path:
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight"))
+    """PNG, or SVG where the name ends in .svg (sharp at any zoom in a browser: the report's plots)."""
+    kind = "svg" if str(path).lower().endswith(".svg") else "png"
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format=kind, dpi=110, bbox_inches="tight"))
     plt.close(fig)
     return Path(path)

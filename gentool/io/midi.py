@@ -26,7 +26,8 @@ of snare. Every other pitch follows MusicVAE. Pitches not in the table are ignor
 Timing: the file's resolution (ticks per beat) is read, 4/4 is assumed, and each note-on is quantised to the
 nearest 16th; what is left over is kept as the micro-timing offset (a fraction of a step). Velocity is kept.
 Writing uses 480 ticks per beat (1/120 of a step). A hit on the very first step that is early (negative
-offset) is written at tick 0: a file cannot start before its beginning.
+offset) is written at tick 0: a file cannot start before its beginning. The tempo read is the file's opening
+one (later tempo changes do not move the grid, which counts ticks, so they are not kept).
 """
 
 from __future__ import annotations
@@ -58,6 +59,10 @@ WRITTEN_PITCH = {"kick": 36, "snare": 38, "closed_hat": 42, "open_hat": 46, "low
 PITCH_TO_CLASS = {pitch: INSTRUMENTS.index(name) for name, pitches in PITCH_TABLE.items() for pitch in pitches}
 TICKS_PER_BEAT = 480
 MAX_BARS = 1024  # per file read: about 35 minutes at 120 BPM, far beyond a drum loop
+DEFAULT_BPM = 120.0  # what MIDI assumes when a file sets no tempo
+# mido parses about 0.25 MB a second here; a drum loop is a few KB and a whole song with every instrument well under
+# 1 MB, so a larger file is refused before it is read rather than parsed for a quarter of a minute or more
+MAX_FILE_BYTES = 4 * 1024 * 1024
 
 
 def write_midi(path: str | Path, pattern: DrumPattern, bpm: float = 110.0) -> Path:
@@ -91,46 +96,89 @@ class MidiDrums:
     pattern: DrumPattern | None  # None when the file has no drum notes
     ignored_pitches: dict[int, int]  # drum pitches outside the table, with counts
     drum_notes: int
+    bpm: float = DEFAULT_BPM  # the file's first tempo; MIDI's default, 120, when it sets none
+
+
+def _refuse(path: Path, problem: str) -> UsageError:
+    return UsageError(f"'{path}' {problem}")
+
+
+def _parse(path: Path) -> mido.MidiFile:
+    """The file as mido reads it, or a UsageError naming the file and what is wrong with it."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # unreadable: mido's open below says why
+    if size > MAX_FILE_BYTES:
+        raise _refuse(path, f"is {size / 2**20:.1f} MB; gentool reads drum MIDI files of at most "
+                            f"{MAX_FILE_BYTES // 2**20} MB (a drum loop is a few KB): keep only the drum track")
+    try:
+        midi = mido.MidiFile(str(path))
+    except EOFError:
+        raise _refuse(path, "is not a readable MIDI file (it ends early: truncated, or a length field is wrong)") \
+            from None
+    except IndexError:  # mido decoding a meta event (a tempo, a time signature) from too few bytes
+        raise _refuse(path, "is not a readable MIDI file (an event holds fewer data bytes than its type needs)") \
+            from None
+    except Exception as err:  # the parser raises many types for damaged bytes; all mean "not readable"
+        raise _refuse(path, f"is not a readable MIDI file ({type(err).__name__}: {str(err)[:80]})") from None
+    if midi.type == 2:
+        raise _refuse(path, "is a type-2 MIDI file (independent sequences), which gentool cannot read")
+    if midi.type not in (0, 1):  # mido reads the header as signed: 65535 arrives as -1
+        raise _refuse(path, f"declares MIDI format {midi.type % 65536}; only formats 0 and 1 exist for drum files "
+                            f"(the header is damaged)")
+    if not isinstance(midi.ticks_per_beat, int) or not 0 < midi.ticks_per_beat < 0x8000:
+        raise _refuse(path, f"has a time division of {midi.ticks_per_beat} (zero, or SMPTE frames), which gentool "
+                            f"cannot read; save it with ticks per beat")
+    return midi
 
 
 def read_midi(path: str | Path) -> MidiDrums:
     """Every bar of channel-10 notes; bars are kept in order, including silent bars between played ones.
 
+    A hit that rounds up onto a bar line past the end of the track (a loop's last hit a 32nd before its end) stays
+    on the last step of its own bar, late by at most MAX_OFFSET: the bar it would start does not exist, and moving
+    it to step 0 of its own bar (as a loop replays) would put it a whole bar earlier, on top of the downbeat.
+
     Raises UsageError naming the file when it is not a readable MIDI file.
     """
     path = Path(path)
-    try:
-        midi = mido.MidiFile(str(path))
-    except Exception as err:  # the parser raises many types for damaged bytes; all mean "not readable"
-        raise UsageError(f"'{path}' is not a readable MIDI file ({type(err).__name__}: {str(err)[:80]})") from None
-    if midi.type == 2:
-        raise UsageError(f"'{path}' is a type-2 MIDI file (independent sequences), which gentool cannot read")
-    if not isinstance(midi.ticks_per_beat, int) or not 0 < midi.ticks_per_beat < 0x8000:
-        raise UsageError(f"'{path}' has a time division of {midi.ticks_per_beat} (zero, or SMPTE frames), which "
-                         f"gentool cannot read; save it with ticks per beat")
+    midi = _parse(path)
     ticks_per_step = midi.ticks_per_beat / 4
     onsets = []  # (position in steps, class, velocity)
     ignored: dict[int, int] = {}
     drum_notes = 0
+    tempi = []  # (tick, microseconds per beat)
+    end_tick = 0
+    ticks_per_bar = midi.ticks_per_beat * 4
     for track in midi.tracks:
         tick = 0
         for message in track:
             tick += message.time
+            if message.type == "set_tempo":
+                tempi.append((tick, message.tempo))
             if message.type != "note_on" or message.velocity == 0 or message.channel != DRUM_CHANNEL:
                 continue
+            if tick >= MAX_BARS * ticks_per_bar:  # checked in whole ticks: a huge delta is too big for a float
+                raise _refuse(path, f"places a note in bar {tick // ticks_per_bar + 1:,}; gentool reads drum files "
+                                    f"of at most {MAX_BARS:,} bars (shorten the file, or remove the stray note)")
             drum_notes += 1
             instrument = PITCH_TO_CLASS.get(message.note)
             if instrument is None:
                 ignored[message.note] = ignored.get(message.note, 0) + 1
                 continue
             onsets.append((tick / ticks_per_step, instrument, message.velocity))
+        end_tick = max(end_tick, tick)
+    bpm = _opening_bpm(path, tempi)
     if not onsets:
-        return MidiDrums(None, ignored, drum_notes)
-    steps = np.floor(np.array([o[0] for o in onsets]) + 0.5).astype(int)  # nearest 16th, halves round up
-    bars = int(steps.max()) // STEPS_PER_BAR + 1
-    if bars > MAX_BARS:  # a huge delta time would otherwise ask for millions of bars of memory
-        raise UsageError(f"'{path}' places a note in bar {bars:,}; gentool reads drum files of at most "
-                         f"{MAX_BARS:,} bars (shorten the file, or remove the stray note)")
+        return MidiDrums(None, ignored, drum_notes, bpm)
+    positions = np.array([o[0] for o in onsets])
+    steps = np.floor(positions + 0.5).astype(np.int64)  # nearest 16th, halves round up
+    end_step = min(end_tick, (MAX_BARS + 1) * ticks_per_bar) / ticks_per_step  # a huge int is no float
+    past_the_end = (steps % STEPS_PER_BAR == 0) & (positions < steps) & (steps >= end_step)
+    steps[past_the_end] -= 1  # rounded onto the line of a bar the track does not reach: keep it in its own bar
+    bars = min(int(steps.max()) // STEPS_PER_BAR + 1, MAX_BARS)  # a note rounding onto the cap's line stays below
+    steps = np.minimum(steps, bars * STEPS_PER_BAR - 1)
     hits = np.zeros((bars * STEPS_PER_BAR, len(INSTRUMENTS)), dtype=bool)
     velocity = np.zeros(hits.shape, dtype=np.uint8)
     offset = np.zeros(hits.shape, dtype=np.float32)
@@ -140,4 +188,14 @@ def read_midi(path: str | Path) -> MidiDrums:
         hits[step, instrument] = True
         velocity[step, instrument] = vel
         offset[step, instrument] = position - step
-    return MidiDrums(DrumPattern(hits, velocity, offset), ignored, drum_notes)
+    return MidiDrums(DrumPattern(hits, velocity, offset), ignored, drum_notes, bpm)
+
+
+def _opening_bpm(path: Path, tempi: list[tuple[int, int]]) -> float:
+    """The tempo in force at the start (the earliest set_tempo), in BPM; a tempo of 0 is refused (it has none)."""
+    for _, tempo in tempi:
+        if tempo <= 0:
+            raise _refuse(path, "sets a tempo of 0 microseconds per beat, which is no tempo (the file is damaged)")
+    if not tempi:
+        return DEFAULT_BPM
+    return round(mido.tempo2bpm(min(tempi, key=lambda item: item[0])[1]), 3)

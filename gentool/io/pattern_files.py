@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,17 @@ from gentool.errors import UsageError
 from gentool.io.midi import read_midi
 
 
+@dataclass
+class PatternFile:
+    pattern: DrumPattern
+    bpm: float | None  # a MIDI file's tempo; None for a .npy array, which has none
+
+
 def load_pattern_file(path: str | Path) -> DrumPattern:
+    return read_pattern_file(path).pattern
+
+
+def read_pattern_file(path: str | Path) -> PatternFile:
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"pattern file '{path}' does not exist")
@@ -21,12 +32,12 @@ def load_pattern_file(path: str | Path) -> DrumPattern:
         result = read_midi(path)
         if result.pattern is None:
             raise UsageError(f"'{path}' has no usable drum notes on channel 10 (General MIDI percussion)")
-        return result.pattern
+        return PatternFile(result.pattern, result.bpm)
     if suffix == ".npy":
         try:
             array = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as err:
-            raise UsageError(f"'{path}' is not a readable .npy array ({err})") from None
+        except (OSError, ValueError, EOFError) as err:  # an empty or cut file is an EOFError
+            raise UsageError(f"'{path}' is not a readable .npy array ({str(err) or type(err).__name__})") from None
         if array.ndim == 3 and array.shape[1] == STEPS_PER_BAR:
             array = array.reshape(-1, array.shape[2])
         array = check_shape(array, f"'{path}'")
@@ -37,7 +48,25 @@ def load_pattern_file(path: str | Path) -> DrumPattern:
         if array.min() < 0 or array.max() > 127:
             raise UsageError(f"'{path}' has values outside 0-127; a pattern holds 0/1 hits or velocities 0-127")
         if array.max() <= 1:
-            return DrumPattern.from_hits(array > 0.5)
-        return DrumPattern(array > 0, array.astype(np.uint8), np.zeros(array.shape, dtype=np.float32))
+            return PatternFile(DrumPattern.from_hits(array > 0.5), None)
+        return PatternFile(DrumPattern(array > 0, array.astype(np.uint8), np.zeros(array.shape, dtype=np.float32)),
+                           None)
     raise UsageError(f"'{path}' is not a pattern file gentool reads; use a drum MIDI file (.mid) or a .npy array "
                      f"of shape (16 x bars, 9)")
+
+
+DEFAULT_BPM = 110.0  # the tempo of what gentool writes when neither --bpm nor an input file says one
+WRITABLE_BPM = (20.0, 400.0)
+
+
+def output_bpm(bpm: float | None, source: PatternFile | None, path: object) -> float:
+    """--bpm when given; else the input file's own tempo (a .mid has one, a .npy or a genre none: DEFAULT_BPM)."""
+    if bpm is not None:
+        return bpm
+    if source is None or source.bpm is None:
+        return DEFAULT_BPM
+    low, high = WRITABLE_BPM
+    if not low <= source.bpm <= high:
+        raise UsageError(f"'{path}' plays at {source.bpm:g} BPM, outside the {low:g}-{high:g} BPM gentool writes; "
+                         f"give --bpm to choose the output's tempo")
+    return source.bpm

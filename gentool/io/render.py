@@ -8,7 +8,7 @@ from gentool.drums.pattern import STEPS_PER_BAR, DrumPattern
 from gentool.evaluate import drum_metrics
 from gentool.io.audio import write_wav
 from gentool.io.midi import write_midi
-from gentool.io.pattern_files import load_pattern_file
+from gentool.io.pattern_files import output_bpm, read_pattern_file
 from gentool.io.pianoroll import save_piano_rolls
 
 
@@ -18,10 +18,14 @@ def write_track(folder: Path, stem: str, pattern: DrumPattern, bpm: float, title
             str(save_piano_rolls(folder / f"{stem}.png", [pattern], [title]))]
 
 
-def render_pattern_file(path: Path, out_dir: Path, bpm: float) -> dict:
-    """`data render-drums`: a .mid/.npy pattern file as MIDI + WAV + piano roll, with its figures."""
-    pattern = load_pattern_file(path)
+def render_pattern_file(path: Path, out_dir: Path, bpm: float | None) -> dict:
+    """`data render-drums`: a .mid/.npy pattern file as MIDI + WAV + piano roll, with its figures; at `bpm`, or
+    when that is None at the MIDI file's own tempo (110 BPM for a .npy array, which has none)."""
+    source = read_pattern_file(path)
+    pattern = source.pattern
+    bpm = output_bpm(bpm, source, path)
     files = write_track(out_dir, path.stem, pattern, bpm, f"{path.stem} ({pattern.bars} bars)")
     bars = pattern.hits.reshape(-1, STEPS_PER_BAR, pattern.hits.shape[1])
-    return {"bars": pattern.bars, "hits": int(pattern.hits.sum()), "files": files, **drum_metrics.summarise(bars),
+    return {"bars": pattern.bars, "bpm": bpm, "hits": int(pattern.hits.sum()), "files": files,
+            **drum_metrics.summarise(bars),
             "groove_consistency": drum_metrics.groove_consistency(bars) if len(bars) > 1 else None}

@@ -15,6 +15,7 @@ from gentool.evaluate.letters import EvaluatorSettings
 from gentool.presets import layered
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
 from gentool.runtime.seeding import MAX_SEED
+from gentool.runtime.tensorboard import LoggingConfig
 
 
 @dataclass
@@ -69,6 +70,7 @@ class RbmConfig:
     train: RbmTrainConfig = field(default_factory=RbmTrainConfig)
     optim: RbmOptimConfig = field(default_factory=RbmOptimConfig)
     evaluation: RbmEvaluationConfig = field(default_factory=RbmEvaluationConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     def check(self) -> list[tuple[str, str]]:
         return device_problems(self.device)

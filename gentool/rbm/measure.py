@@ -47,7 +47,8 @@ def sample(trained: TrainedRbm, ctx: RunContext, *, chains: int = 2600, gibbs: i
     folder = out_dir or trained.folder
     started = time.perf_counter()
     rng = torch.Generator(device=trained.device).manual_seed(seed)
-    probs, _ = gibbs_chains(trained.rbm, chains=chains, steps=gibbs, rng=rng)
+    with ctx.reporter.task(f"Gibbs steps of {chains} chains", total=gibbs) as progress:
+        probs, _ = gibbs_chains(trained.rbm, chains=chains, steps=gibbs, rng=rng, advance=progress.advance)
     result = coverage_beside_baselines(as_images(probs).cpu(), evaluator, settings, seed=seed, baselines=baselines,
                                        out_dir=folder / "figures", started=started)
     steps = tuple(s for s in figures.CHAIN_STEPS if s <= gibbs) + (() if gibbs in figures.CHAIN_STEPS else (gibbs,))
@@ -81,8 +82,10 @@ def likelihood(trained: TrainedRbm, ctx: RunContext, *, ais_runs: int = 100, ais
         # the base distribution: independent pixels at the training data's frequencies (Salakhutdinov & Murray)
         share = data.train.mean(dim=0).clamp(1e-3, 1 - 1e-3)
         rng = torch.Generator(device=trained.device).manual_seed(seed)
-        partition = {"method": "ais", **ais_log_partition(rbm, runs=ais_runs, steps=ais_steps,
-                                                          base_visible_bias=torch.log(share / (1 - share)), rng=rng)}
+        with ctx.reporter.task(f"AIS steps ({ais_runs} runs)", total=ais_steps) as progress:
+            partition = {"method": "ais", **ais_log_partition(
+                rbm, runs=ais_runs, steps=ais_steps, base_visible_bias=torch.log(share / (1 - share)), rng=rng,
+                advance=progress.advance)}
     seconds = time.perf_counter() - started
     partition["log_z_low"] = finite(partition["log_z_low"])  # -inf when 3 standard errors exceed the mean weight
     result = {"checkpoint": str(trained.checkpoint), "method": config.method_name, "hidden": rbm.hidden,

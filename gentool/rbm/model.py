@@ -9,6 +9,7 @@ energy F(v) = -b·v - sum_j softplus(c_j + (v·W)_j), so log p(v) = -F(v) - log 
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -115,7 +116,7 @@ def brute_force_log_partition(rbm: RBM) -> float:
 
 @torch.no_grad()
 def ais_log_partition(rbm: RBM, *, runs: int, steps: int, base_visible_bias: torch.Tensor,
-                      rng: torch.Generator | None = None) -> dict:
+                      rng: torch.Generator | None = None, advance: Callable[[], None] = lambda: None) -> dict:
     """Annealed importance sampling (Salakhutdinov & Murray 2008) from a base RBM with no weights and visible
     biases `base_visible_bias` (the data's, so the base is close to the data) to this RBM, through `steps`
     intermediate distributions p_k(v) ∝ exp((1 - beta_k) b_A·v) exp(beta_k b·v) prod_j (1 + exp(beta_k (c + v W)_j)).
@@ -139,6 +140,7 @@ def ais_log_partition(rbm: RBM, *, runs: int, steps: int, base_visible_bias: tor
         h = torch.bernoulli(torch.sigmoid(beta * (v @ rbm.weight + rbm.hidden_bias)), generator=rng)
         v = torch.bernoulli(torch.sigmoid((1 - beta) * base_bias + beta * (h @ rbm.weight.T + rbm.visible_bias)),
                             generator=rng)
+        advance()  # progress, once per intermediate distribution
     # the base: factorial visible units, and each hidden unit free (2 states) at beta = 0
     log_z_base = float(F.softplus(base_bias.double()).sum()) + rbm.hidden * math.log(2.0)
     log_mean = float(torch.logsumexp(log_weights, dim=0)) - math.log(runs)
@@ -154,7 +156,8 @@ def ais_log_partition(rbm: RBM, *, runs: int, steps: int, base_visible_bias: tor
 
 @torch.no_grad()
 def gibbs_chains(rbm: RBM, *, chains: int, steps: int, rng: torch.Generator | None,
-                 snapshots: tuple[int, ...] = ()) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
+                 snapshots: tuple[int, ...] = (), advance: Callable[[], None] = lambda: None
+                 ) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
     """`chains` independent Gibbs chains from uniform binary noise, `steps` steps each. Returns the last step's
     p(v | h) (chains, V), the grey image an RBM sample is conventionally shown and scored as, and the same for the
     first 8 chains at each step in `snapshots` (0 = the starting noise)."""
@@ -164,6 +167,7 @@ def gibbs_chains(rbm: RBM, *, chains: int, steps: int, rng: torch.Generator | No
     kept = {0: v[:8].cpu()} if 0 in snapshots else {}
     for step in range(1, steps + 1):
         v, v_probs, _ = rbm.gibbs_step(v, rng)
+        advance()
         if step in snapshots:
             kept[step] = v_probs[:8].cpu()
     return v_probs, kept

@@ -6,6 +6,7 @@ missing, truncated or not a gentool checkpoint of the expected kind is a UsageEr
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import torch
@@ -27,7 +28,9 @@ def load_checkpoint(path: str | Path, kind: str, map_location: str | torch.devic
     if not path.is_file():
         raise UsageError(f"checkpoint '{path}' does not exist; check the path, or train a run first")
     try:
-        data = torch.load(path, map_location=map_location, weights_only=True)
+        with warnings.catch_warnings():  # torch warns about a refused pickle before raising: the error says it all
+            warnings.simplefilter("ignore")
+            data = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as err:  # torch raises many types for a damaged file; all mean the same to a user
         raise UsageError(f"checkpoint '{path}' is corrupt or not a gentool checkpoint ({type(err).__name__}); "
                          f"resume from another checkpoint in its folder or train again") from None

@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
+from gentool.runtime.faults import kill_point
+
 
 def umask_mode(full: int) -> int:
     """`full` (0o666 for files, 0o777 for folders) less the process umask."""
@@ -46,6 +48,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.chmod(tmp, umask_mode(0o666))
+        kill_point(f"tmp:{path.name}")
         os.replace(tmp, path)
     except BaseException as err:
         tmp.unlink(missing_ok=True)

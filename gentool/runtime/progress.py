@@ -142,3 +142,26 @@ class PlainTaskProgress(TaskProgress):
             share = f" ({self._done / self._total:.0%})" if self._total else ""
             self._reporter.info(f"{self._description}: {self._done}/{self._total}{share}, {now - self._started:.0f} s",
                                 only_plain=True)
+
+
+class CountProgress:
+    """One bar over a fixed number of items that finish in any order (a sweep's cells): done of total, with
+    counts beside it and the time left estimated from the items done so far."""
+
+    def __init__(self, progress: Progress | None, task: TaskID | None):
+        self._progress = progress
+        self._task = task
+
+    def update(self, done: int, counts: str) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, completed=done, stats=counts)
+
+
+@contextlib.contextmanager
+def counting(reporter: Reporter, description: str, total: int, done: int) -> Iterator[CountProgress]:
+    """A rich bar on a terminal; otherwise nothing (the caller logs a line per finished item)."""
+    if reporter.mode != "rich":
+        yield CountProgress(None, None)
+        return
+    with reporter._bars() as progress:
+        yield CountProgress(progress, progress.add_task(description, total=total, completed=done, stats=""))

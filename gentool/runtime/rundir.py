@@ -103,6 +103,12 @@ class RunDir:
             return
         raise UsageError(f"run '{self.path}' could not be locked ({self.lock_path} keeps coming back); try again")
 
+    def writer(self) -> dict | None:
+        """Who is writing into this run now (the lock's pid, host, start, command), or None: no lock, or a stale
+        one whose process is gone."""
+        owner = _lock_owner(self.lock_path) if self.lock_path.is_file() else {}
+        return owner if owner and not _lock_is_stale(owner) else None
+
     # ------------------------------------------------------------------ creation and opening
 
     @classmethod
@@ -119,7 +125,8 @@ class RunDir:
             path = Path(out)
             if path.exists() and not path.is_dir():
                 raise UsageError(f"--out '{path}' is a file, not a folder; choose another --out")
-            if (path / "config.yaml").exists() or (path / "checkpoints").exists():
+            # a start killed before it wrote config.yaml leaves empty sub-folders and nothing else: reused
+            if (path / "config.yaml").exists() or any((path / "checkpoints").glob("*")):
                 raise UsageError(f"--out '{path}' already holds a run; continue it with --resume {path}, "
                                  f"or choose another --out")
         for sub in ("", "checkpoints", "samples", "figures"):

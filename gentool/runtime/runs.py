@@ -17,6 +17,7 @@ from gentool.errors import UsageError
 from gentool.runtime.context import RunContext
 from gentool.runtime.device import describe_device
 from gentool.runtime.rundir import RunDir, open_run
+from gentool.runtime.tensorboard import require_tensorboard
 
 
 class Runner(Protocol):
@@ -94,6 +95,7 @@ def start_run(family: Family, config: Any, ctx: RunContext, *, out: str | Path |
               preset: str | None = None, command: str | None = None) -> Any:
     """Train a new run of `config` into `out` (default: runs/<name>-<time>); returns the TrainOutcome."""
     preset = preset or family.default_preset
+    require_tensorboard(family.config_dict(config))
     ctx.decide_device(config.device)
     data = family.load_data(config, ctx)  # a dataset too small for a batch fails here, before a folder exists
     run = RunDir.create(out, family.run_name(config, preset))
@@ -125,9 +127,14 @@ def _resume_locked(family: Family, run: RunDir, ctx: RunContext, epochs: int | N
         config.train.epochs = epochs
     if ctx.requested_device is not None:
         config.device = ctx.requested_device
+    require_tensorboard(family.config_dict(config))
     ctx.decide_device(config.device)
     data = family.load_data(config, ctx)
-    trainer = family.make_trainer(config, data, run, ctx).resume_from_last()
+    trainer = family.make_trainer(config, data, run, ctx)
+    if run.last_checkpoint.is_file():
+        trainer.resume_from_last()
+    else:  # killed before its first checkpoint: the run starts again, as the same seed would start it anyway
+        run.keep_metrics(lambda record: False)
     ctx.reporter.info(f"resuming {run.path} at epoch {trainer.epoch}/{config.train.epochs} "
                       f"on {describe_device(ctx.device)}")
     return trainer.run_to_end(run.previous_preset(), command)

@@ -23,8 +23,11 @@ import torch
 from gentool.errors import RunFailure, UsageError
 from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
 from gentool.runtime.context import RunContext
+from gentool.runtime.faults import kill_point
+from gentool.runtime.precision import autocast, resolve_precision
 from gentool.runtime.rundir import RunDir, environment_info
 from gentool.runtime.seeding import capture_rng_state, restore_rng_state
+from gentool.runtime.tensorboard import open_log
 
 # how often (in steps) running metrics are read back from the device to check and show them: reading them every
 # step would make a GPU wait on each step
@@ -55,7 +58,7 @@ class EpochTrainer:
     nan_hint: ClassVar[str] = "Lower optim.lr and train again"
 
     def __init__(self, *, run: RunDir, ctx: RunContext, examples: int, batch_size: int, epochs: int,
-                 batches_per_epoch: int, checkpoint_every: int, fingerprint: str):
+                 batches_per_epoch: int, checkpoint_every: int, fingerprint: str, precision: str = "fp32"):
         self.run = run
         self.ctx = ctx
         self.device = ctx.decide_device()
@@ -67,6 +70,7 @@ class EpochTrainer:
         self.batches_per_epoch = batches_per_epoch
         self.checkpoint_every = checkpoint_every
         self.fingerprint = fingerprint  # of the dataset: resuming on other data is refused
+        self.precision = resolve_precision(precision, self.device)  # "fp32" or "bf16" (autocast)
 
         self.epoch = 0  # completed epochs
         self.batch = 0  # batches done in the current epoch
@@ -76,6 +80,7 @@ class EpochTrainer:
         self.epoch_seconds = 0.0
         self.elapsed_seconds = 0.0
         self.best: dict = {"epoch": None}
+        self.board = None  # a TensorboardLog while run_to_end trains a run that asked for one
 
     # ------------------------------------------------------------------------------------ what subclasses add
 
@@ -114,7 +119,8 @@ class EpochTrainer:
         records = self.run.read_metrics()
         summary = {
             "kind": self.kind, "status": status, "run": str(self.run.path), "preset": preset, "command": command,
-            "seed": self.config_dict()["seed"], "device": str(self.device), "epochs": self.epochs,
+            "seed": self.config_dict()["seed"], "device": str(self.device), "precision": self.precision,
+            "epochs": self.epochs,
             "epochs_completed": self.epoch, "steps": self.global_step, "wall_time_s": round(self.elapsed_seconds, 3),
             "final": records[-1] if records else None, "best": self.best, **self.summary_extras(records),
             "environment": environment_info(self.device),
@@ -125,16 +131,24 @@ class EpochTrainer:
 
     def run_to_end(self, preset: str | None = None, command: str | None = None) -> TrainOutcome:
         """Train, then write summary.json: "completed", "interrupted", or "failed" when a loss turns NaN."""
+        self.board = open_log(self.run.path, self.config_dict(), self.epoch)
         try:
-            status = self.fit()
-        except NonFiniteLoss as err:
-            self.run.write_summary(self.summary("failed", preset, command, note=str(err)))
-            raise
-        summary = self.summary(status, preset, command)
-        if status == "completed":
-            self.on_completed(summary)
-        self.run.write_summary(summary)
-        return TrainOutcome(status, summary)
+            try:
+                status = self.fit()
+            except NonFiniteLoss as err:
+                self.run.write_summary(self.summary("failed", preset, command, note=str(err)))
+                raise
+            summary = self.summary(status, preset, command)
+            if status == "completed":
+                self.on_completed(summary)
+                if self.board is not None:  # the figures drawn at the end
+                    self.board.images(self.epoch)
+            self.run.write_summary(summary)
+            return TrainOutcome(status, summary)
+        finally:
+            if self.board is not None:
+                self.board.close()
+                self.board = None
 
     # ----------------------------------------------------------------------------------------------- the loop
 
@@ -150,7 +164,9 @@ class EpochTrainer:
                 batch_at_start = self.batch  # a resumed epoch starts midway
                 while self.batch < self.batches_per_epoch:
                     index = self.order[self.batch * self.batch_size:(self.batch + 1) * self.batch_size]
-                    for name, value in self.train_step(index).items():
+                    with autocast(self.precision, self.device):
+                        step_metrics = self.train_step(index)
+                    for name, value in step_metrics.items():
                         self.sums[name] = self.sums.get(name, 0.0) + value
                     self.batch += 1
                     self.global_step += 1
@@ -176,6 +192,9 @@ class EpochTrainer:
                 # the record first: a process killed between the two writes resumes from the last checkpoint,
                 # which trims this record and writes it again, so no epoch's record is ever lost
                 self.run.append_metrics(record)
+                if self.board is not None:
+                    self.board.epoch(record, self.epoch)
+                kill_point("record")
                 self._save_epoch_checkpoints(record)
                 progress.epoch_done(self.epoch, self.epochs, {k: v for k, v in record.items()
                                                               if k in shown or k == self.rate_name})
@@ -228,7 +247,9 @@ class EpochTrainer:
         if self.is_better(record):
             self.best = self.best_of(record)
             self.save_checkpoint(self.run.checkpoints / "best.pt")
+            kill_point("best")
         self.save_checkpoint(self.run.last_checkpoint)
+        kill_point("last")
         if self.epoch % self.checkpoint_every == 0:
             self.save_checkpoint(self.run.checkpoints / f"epoch_{self.epoch:04d}.pt")
 

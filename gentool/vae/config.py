@@ -22,7 +22,9 @@ from gentool.evaluate.coverage import LetterEvaluationConfig
 from gentool.evaluate.genres import GenreClassifierSettings
 from gentool.presets import load_preset
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
+from gentool.runtime.precision import PRECISIONS
 from gentool.runtime.seeding import MAX_SEED
+from gentool.runtime.tensorboard import LoggingConfig
 
 
 @dataclass
@@ -46,6 +48,9 @@ class VaeTrainConfig:
     batch_size: int = option(32, min=2, max=65536)
     max_steps_per_epoch: int | None = option(None, min=1, help="cap on batches per epoch (quick runs); null = all")
     checkpoint_every: int = option(25, min=1, help="keep a periodic checkpoint every N epochs (last.pt: every epoch)")
+    precision: str = option("fp32", choices=PRECISIONS, help="fp32, or bf16 autocast for the models' matmuls and "
+                                                              "convolutions (auto: bf16 where the device runs it "
+                                                              "fast); losses, optimiser and metrics stay fp32")
 
 
 @dataclass
@@ -93,6 +98,7 @@ class VaeConfig:
     anneal: AnnealConfig = field(default_factory=AnnealConfig)
     free_bits: FreeBitsConfig = field(default_factory=FreeBitsConfig)
     evaluation: VaeEvaluationConfig = field(default_factory=VaeEvaluationConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     @property
     def on_letters(self) -> bool:

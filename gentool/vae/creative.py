@@ -234,12 +234,15 @@ def complexity(studio: Studio, genre: str, levels: int, span: float, rng: torch.
 @dataclass
 class Feel:
     """How a genre is played, from the dataset's ground truth: per step and instrument, the mean and spread of
-    velocity and micro-timing over its hits (cells never played fall back to the instrument's figures)."""
+    velocity and micro-timing over its hits (cells never played fall back to the instrument's figures), and each
+    instrument's observed velocity range (an instrument the genre never plays: the range of all its hits)."""
 
     velocity_mean: np.ndarray  # (16, 9)
     velocity_std: np.ndarray
     offset_mean: np.ndarray
     offset_std: np.ndarray
+    velocity_low: np.ndarray  # (9,)
+    velocity_high: np.ndarray  # (9,)
 
     @classmethod
     def of(cls, dataset: DrumDataset, genre: str) -> "Feel":
@@ -252,12 +255,15 @@ class Feel:
             cell = [np.nanmean(velocity, 0), np.nanstd(velocity, 0), np.nanmean(offset, 0), np.nanstd(offset, 0)]
             instrument = [np.nanmean(velocity, (0, 1)), np.nanstd(velocity, (0, 1)), np.nanmean(offset, (0, 1)),
                           np.nanstd(offset, (0, 1))]
+            low, high = np.nanmin(velocity, (0, 1)), np.nanmax(velocity, (0, 1))
         defaults = (90.0, 10.0, 0.0, 0.02)
         filled = []
         for values, fallback, default in zip(cell, instrument, defaults):
             fallback = np.where(np.isnan(fallback), default, fallback)
             filled.append(np.where(np.isnan(values), fallback[None, :], values))
-        return cls(*filled)
+        played = velocity[np.isfinite(velocity)]
+        overall = (played.min(), played.max()) if played.size else (1.0, 127.0)
+        return cls(*filled, np.where(np.isnan(low), overall[0], low), np.where(np.isnan(high), overall[1], high))
 
 
 def humanize(studio: Studio, pattern: DrumPattern, genre: str, amount: float, variations: int,
@@ -267,7 +273,8 @@ def humanize(studio: Studio, pattern: DrumPattern, genre: str, amount: float, va
     With `amount` a in [0, 1]: each cell's hit probability is (1 - a) * the input's hit + a * the VAE's
     reconstruction of the bar (with latent noise scaled by a), so a = 0 keeps every hit and a = 1 lets the model
     re-imagine the bar in its style (ghost notes, dropped and added hits); velocity and timing move from the
-    input's towards values drawn from the genre's feel by the same a. a = 0 returns the input unchanged."""
+    input's towards values drawn from the genre's feel by the same a, and stay within the velocities the genre is
+    played with, per instrument (a drawn velocity of 1 would be inaudible). a = 0 returns the input unchanged."""
     if not 0.0 <= amount <= 1.0:
         raise UsageError(f"--amount must be between 0 and 1, got {amount}")
     feel = Feel.of(studio.dataset, genre)
@@ -285,6 +292,8 @@ def humanize(studio: Studio, pattern: DrumPattern, genre: str, amount: float, va
         drawn_offset = np_rng.normal(feel.offset_mean[step_of_row], feel.offset_std[step_of_row])
         base_velocity = np.where(pattern.hits, pattern.velocity, drawn_velocity)  # new hits start from the feel
         velocity = np.rint((1 - amount) * base_velocity + amount * drawn_velocity)
+        if amount > 0:
+            velocity = np.clip(velocity, feel.velocity_low[None, :], feel.velocity_high[None, :])
         offset = (1 - amount) * pattern.offset + amount * drawn_offset
         result = DrumPattern(hits, np.clip(velocity, 1, 127).astype(np.uint8), offset)
         played = result.velocity[result.hits]

@@ -74,7 +74,7 @@ class HierarchicalVAE(nn.Module):
 
     @staticmethod
     def _gaussian(params: torch.Tensor) -> Gaussian:
-        mean, logvar = params.chunk(2, dim=-1)
+        mean, logvar = params.float().chunk(2, dim=-1)  # fp32 under bf16 autocast: the KL terms need it
         return Gaussian(mean, logvar.clamp(-10.0, 6.0))  # keeps exp() finite early in training
 
     def infer_high(self, hits: torch.Tensor) -> tuple[Gaussian, torch.Tensor]:
@@ -88,7 +88,8 @@ class HierarchicalVAE(nn.Module):
         return self._gaussian(self.p_low(z_high))
 
     def decode(self, z_high: torch.Tensor, z_low: torch.Tensor) -> torch.Tensor:
-        return self.decoder(torch.cat([z_high, z_low], dim=1)).view(-1, STEPS_PER_BAR, len(INSTRUMENTS))
+        logits = self.decoder(torch.cat([z_high, z_low], dim=1)).float()  # fp32 under bf16 autocast
+        return logits.view(-1, STEPS_PER_BAR, len(INSTRUMENTS))
 
     def forward(self, hits: torch.Tensor) -> VaeOutput:
         q_high, features = self.infer_high(hits)

@@ -15,7 +15,7 @@ from gentool.datasets.drums import load_drum_dataset, validate_genre
 from gentool.drums.genres import GENRES
 from gentool.drums.pattern import DrumPattern, as_bars, as_steps
 from gentool.errors import UsageError
-from gentool.io.pattern_files import load_pattern_file
+from gentool.io.pattern_files import output_bpm, read_pattern_file
 from gentool.io.render import write_track
 from gentool.runtime.context import RunContext
 from gentool.runtime.files import atomic_write_json
@@ -191,19 +191,29 @@ def blend(ctx: RunContext, run: Path | None, out: Path | None, *, first: str, se
 
 
 def humanize(ctx: RunContext, run: Path | None, out: Path | None, *, input_: Path | None, style: str | None,
-             amount: float, variations: int, bpm: float, seed: int) -> dict:
+             amount: float, variations: int, bpm: float | None, seed: int) -> dict:
     """Performances of --input (or of the style's typical bar) with a genre's feel: the style given, or the one
-    the classifier hears in the input."""
+    the classifier hears in the input. Written at --bpm, or the input file's own tempo."""
     if input_ is None and style is None:
         raise UsageError("give --input PATTERN.mid or --style GENRE")
     if style is not None:
         validate_genre(style)
+    source = read_pattern_file(input_) if input_ is not None else None
+    if source is not None:
+        check_output_size(variations + 1, source.pattern.bars,
+                          f"'{input_}' ({source.pattern.bars:,} bars) x (--variations {variations} + the input)")
+    tempo = output_bpm(bpm, source, input_)
+    chosen, studio =     source = read_pattern_file(input_) if input_ is not None else None
+    if source is not None:
+        check_output_size(variations + 1, source.pattern.bars,
+                          f"'{input_}' ({source.pattern.bars:,} bars) x (--variations {variations} + the input)")
+    tempo = output_bpm(bpm, source, input_)
     chosen, studio = open_studio(ctx, run, "humanize")
+
     with writing_into(chosen, out):
         rng = seeded(seed)
-        if input_ is not None:
-            source = load_pattern_file(input_)
-            pattern = DrumPattern.from_hits(source.hits) if not source.hits.any() else source
+        if source is not None:
+            pattern = DrumPattern.from_hits(source.pattern.hits) if not source.pattern.hits.any() else source.pattern
             label = input_.stem
         else:
             pattern = typical_bar(studio, style)
@@ -211,36 +221,46 @@ def humanize(ctx: RunContext, run: Path | None, out: Path | None, *, input_: Pat
         genre = style or heard_genre(studio, pattern.hits)
         folder = out or chosen.samples / f"humanize-{label}"
         performances = creative.humanize(studio, pattern, genre, amount, variations, rng)
-        summary = [{"files": write_track(folder, f"{label}_{number + 1:02d}", item.pop("pattern"), bpm,
+        summary = [{"files": write_track(folder, f"{label}_{number + 1:02d}", item.pop("pattern"), tempo,
                                          f"{label} humanized as {genre}, amount {amount}"), **item}
                    for number, item in enumerate(performances)]
         result = {"input": str(input_) if input_ else None, "feel": genre, "amount": amount, "seed": seed,
-                  "input_files": write_track(folder, f"{label}_input", pattern, bpm, f"{label} (input)"),
-                  "variations": summary}
+                  "bpm": tempo, "variations": summary,
+                  "input_files": write_track(folder, f"{label}_input", pattern, tempo, f"{label} (input)")}
         return save_result(folder, "humanize", result)
 
 
 def transfer(ctx: RunContext, run: Path | None, out: Path | None, *, content: str, style: str, count: int, mode: str,
-             bpm: float, seed: int) -> dict:
-    """--content (a genre's held-out bars, or a pattern file) played in --style."""
+             bpm: float | None, seed: int) -> dict:
+    """--content (a genre's held-out bars, or a pattern file) played in --style, at --bpm or the file's tempo."""
     validate_genre(style)
+    content_file = None if content in GENRES else read_pattern_file(content)
+    if content_file is not None:
+        check_output_size(2, content_file.pattern.bars, f"'{content}' ({content_file.pattern.bars:,} bars) x 2 tracks")
+    tempo = output_bpm(bpm, content_file, content)
+    chosen, studio =     content_file = None if content in GENRES else read_pattern_file(content)
+    if content_file is not None:
+        check_output_size(2, content_file.pattern.bars, f"'{content}' ({content_file.pattern.bars:,} bars) x 2 tracks")
+    tempo = output_bpm(bpm, content_file, content)
     chosen, studio = open_studio(ctx, run, "transfer")
+
     with writing_into(chosen, out):
-        if content in GENRES:
+        if content_file is None:
             hits = held_out_bars(studio, content, count)
             label = source = content
         else:
-            hits = as_bars(load_pattern_file(content).hits)
+            hits = as_bars(content_file.pattern.hits)
             label = Path(content).stem
             source = heard_genre(studio, hits)  # the style it has now
         latent = studio.encode(torch.from_numpy(hits), label)
         moved = creative.transfer(studio, latent, hits, source, style, seeded(seed), mode)
         folder = out or chosen.samples / f"transfer-{label}-to-{style}"
-        files = write_track(folder, f"{label}-content", as_pattern(hits), bpm, f"{label} (content)")
-        files += write_track(folder, f"{label}-as-{style}", as_pattern(moved.pop("hits")), bpm,
+        content_pattern = content_file.pattern if content_file is not None else as_pattern(hits)
+        files = write_track(folder, f"{label}-content", content_pattern, tempo, f"{label} (content)")
+        files += write_track(folder, f"{label}-as-{style}", as_pattern(moved.pop("hits")), tempo,
                              f"{label} played as {style}")
-        result = {"content": content, "label": label, "style": style, "bars": len(hits), "seed": seed, "files": files,
-                  **moved}
+        result = {"content": content, "label": label, "style": style, "bars": len(hits), "seed": seed, "bpm": tempo,
+                  "files": files, **moved}
         return save_result(folder, "transfer", result)
 
 

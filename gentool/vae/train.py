@@ -57,7 +57,8 @@ class DrumData:
 def load_drum_data(config: VaeConfig, ctx: RunContext) -> DrumData:
     dataset = load_drum_dataset(config.data, ctx.data_dir, reporter=ctx.reporter)
     batches_per_epoch(config, dataset)  # a batch larger than the data fails before a run folder is made
-    return DrumData(dataset, load_genre_classifier(dataset, ctx.data_dir, settings=config.evaluation.classifier))
+    return DrumData(dataset, load_genre_classifier(dataset, ctx.data_dir, settings=config.evaluation.classifier,
+                                                            reporter=ctx.reporter))
 
 
 class VaeTrainer(EpochTrainer):
@@ -70,7 +71,8 @@ class VaeTrainer(EpochTrainer):
         train = dataset.split_mask("train")
         super().__init__(run=run, ctx=ctx, examples=int(train.sum()), batch_size=config.train.batch_size,
                          epochs=config.train.epochs, batches_per_epoch=batches_per_epoch(config, dataset),
-                         checkpoint_every=config.train.checkpoint_every, fingerprint=dataset.fingerprint)
+                         checkpoint_every=config.train.checkpoint_every, fingerprint=dataset.fingerprint,
+                         precision=config.train.precision)
         if not dataset.is_val.any():
             raise ValueError("the VAE is measured on held-out bars: data.val_fraction must be above 0")
         self.config = config

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.table import Table
 
 from gentool.evaluate.letters import LetterEvaluator, confusion_summary
 from gentool.evaluate.spread import format_spread
 from gentool.gan.benchmark import PUBLISHED
+from gentool.sweep.report import interval
+from gentool.views.sweep import half_width, p_cell, short
 from gentool.views.tables import beside_baselines, markdown
 
 LETTER_ROWS = [("letters covered", "letters_covered", "{}"), ("coverage", "coverage", "{:.3f}"),
@@ -87,9 +90,12 @@ def compare_view(result: dict) -> list[Table | str]:
 
 
 def compare_tables(result: dict) -> list[Table]:
-    table = Table(title="runs (covered and best: letters of 26; onset: epoch collapse begins)", title_justify="left")
+    # no vertical rules, and long run names fold, so the nine columns fit an 80-column terminal whole
+    table = Table(title="runs (covered and best: letters of 26; onset: epoch collapse begins)", title_justify="left",
+                  box=box.SIMPLE_HEAD)
     for column in ("run", "seed", "epochs", "covered", "best", "entropy", "FID", "onset", "s/epoch"):
-        table.add_column(column, justify="left" if column == "run" else "right", no_wrap=column == "run")
+        table.add_column(column, justify="left" if column == "run" else "right", no_wrap=column != "run",
+                         overflow="fold")
     for i in result["runs"]:
         table.add_row(i["name"], str(i["seed"]), str(i["epochs"]), str(i["letters_covered"]),
                       str(i["best_letters_covered"]), "n/a" if i["entropy"] is None else f"{i['entropy']:.3f}",
@@ -98,7 +104,7 @@ def compare_tables(result: dict) -> list[Table]:
     grouped = Table(title="by fixes: mean ± std over runs", title_justify="left")
     grouped.add_column("")
     for name in groups:
-        grouped.add_column(name, justify="right")
+        grouped.add_column(name, justify="right", overflow="fold")
     rows = [("runs", lambda stats: str(stats["runs"])),
             ("letters covered", lambda stats: format_spread(stats["letters_covered"], "{:.1f}")),
             ("best covered", lambda stats: format_spread(stats["best_letters_covered"], "{:.1f}")),
@@ -108,7 +114,28 @@ def compare_tables(result: dict) -> list[Table]:
             ("seconds per epoch", lambda stats: format_spread(stats["seconds_per_epoch"], "{:.1f}"))]
     for label, show in rows:
         grouped.add_row(label, *[show(stats) for stats in groups.values()])
-    return [table, grouped]
+    grouped.add_row("letters covered 95% CI", *[interval(stats["letters_covered"]["ci_low"],
+                                                         stats["letters_covered"]["ci_high"])
+                                                for stats in groups.values()])
+    return [table, grouped, *comparison_table(result.get("comparisons") or [])]
+
+
+def comparison_table(rows: list[dict]) -> list:
+    """Each group against the first: the difference of means with the half-width of its 95% Welch interval, and
+    the Holm-corrected p-value of Welch's t-test (with fewer than 3 runs a side: no test)."""
+    if not rows:
+        return []
+    table = Table(title=f"against {rows[0]['baseline']}", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("figure", no_wrap=True)
+    table.add_column("group", no_wrap=True, max_width=28)
+    for column in ("diff", "±CI", "p Holm"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for row in rows:
+        table.add_row(row["metric"], row["label"], short(row["diff"]), half_width(row["diff"], row["ci_high"]),
+                      p_cell(row))
+    return [table, f"diff: group minus {rows[0]['baseline']}; ±CI: half-width of its 95% Welch interval; p: Welch's "
+                   f"t-test, Holm-corrected across the {len(rows)} comparisons; * = significant at 0.05; n<3: no "
+                   f"test possible"]
 
 
 # ------------------------------------------------------------------------------------------------ benchmark
@@ -137,15 +164,10 @@ def _published_cell(name: str, dataset: str, metric: str) -> str:
     return f"{100 * value:.1f}" if key == "high_quality" else f"{value:.1f}"
 
 
-def benchmark_table(table: dict, datasets: list[str], seeds: list[int]) -> tuple[Table, str]:
-    """The rich table, and the same as Markdown for benchmark.md."""
+def benchmark_table(table: dict, datasets: list[str], seeds: list[int]) -> tuple[list[Table], str]:
+    """One rich table per dataset (each fits an 80-column terminal), and all datasets side by side as Markdown
+    for benchmark.md."""
     columns = _benchmark_columns(datasets)
-    rich_table = Table(title=f"mean ± std over seeds {', '.join(map(str, seeds))} (last epoch's evaluation; "
-                             f"2-D: 2,500 samples; s/ep: seconds per epoch, × = relative to vanilla)",
-                       title_justify="left")
-    rich_table.add_column("fixes", no_wrap=True)
-    for header, *_ in columns:
-        rich_table.add_column(header, justify="right")
     rows = []
     for name, row in table.items():
         cells = []
@@ -162,13 +184,32 @@ def benchmark_table(table: dict, datasets: list[str], seeds: list[int]) -> tuple
     for name in PUBLISHED if set(datasets) & {"ring8", "grid25"} else ():
         rows.append([name, *[_published_cell(name, dataset, metric) if dataset != "fonts" else ""
                              for _, dataset, metric, _, _ in columns]])
-    for row in rows:
-        rich_table.add_row(*row)
-    return rich_table, markdown(["fixes", *[c[0] for c in columns]], rows)
+    tables = []
+    for dataset in datasets:
+        picked = [index for index, column in enumerate(columns) if column[1] == dataset]
+        rich_table = Table(title=f"{dataset}: mean ± std over seeds {', '.join(map(str, seeds))}",
+                           title_justify="left")
+        rich_table.add_column("fixes", overflow="fold")
+        for index in picked:
+            rich_table.add_column(columns[index][0].removeprefix(f"{dataset} "), justify="right")
+        for row in rows:
+            cells = [row[1 + index] for index in picked]
+            if any(cells):  # the published rows have nothing for the letters
+                rich_table.add_row(row[0], *cells)
+        tables.append(rich_table)
+    tables[-1].caption = ("the last epoch's evaluation (2-D: 2,500 samples); HQ: high-quality share; s/ep: seconds "
+                          "per epoch, × = relative to vanilla")
+    tables[-1].caption_justify = "left"
+    return tables, markdown(["fixes", *[c[0] for c in columns]], rows)
 
 
-def benchmark_progress_line(name: str, dataset: str, summary: dict) -> str:
-    final = summary.get("final") or {}
-    if dataset != "fonts":
-        return f"{name}: {final.get('modes_captured')} modes, HQ {final.get('high_quality')}"
-    return f"{name}: {final.get('letters_covered')} letters, FID {final.get('letter_fid')}"
+def significance_lines(report: dict) -> list[str]:
+    """The differences from vanilla that Welch's test (Holm-corrected within each dataset) finds significant."""
+    found = [f"  {dataset} {row['metric']}: {row['label']} {row['diff']:+.4g} (95% CI {row['ci_low']:.4g} to "
+             f"{row['ci_high']:.4g}, p {row['p_holm']:.3g})"
+             for dataset, rows in report.get("comparisons", {}).items() for row in rows if row["significant"]]
+    untested = any(row["p"] is None for rows in report.get("comparisons", {}).values() for row in rows)
+    head = ("against the baseline (Welch's t-test, Holm-corrected within each dataset; 95% level): "
+            + ("" if found else "no significant difference")
+            + (" (some not tested: n<3 or no spread)" if untested else ""))
+    return [head, *found]

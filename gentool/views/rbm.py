@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.table import Table
 
 from gentool.evaluate.spread import format_spread
@@ -47,10 +48,13 @@ def likelihood_lines(result: dict) -> list[str]:
 
 def compare_tables(result: dict) -> tuple[list[Table], str]:
     """Runs, then methods as mean ± std over seeds (rich), and the methods table as Markdown for the README."""
-    runs = Table(title="runs (log-likelihood and pseudo-likelihood: nats per held-out image; letters of 26)",
-                 title_justify="left")
-    for column in ("run", "method", "seed", "updates", "log-lik.", "AIS sd", "pseudo-lik.", "letters", "FID", "s"):
-        runs.add_column(column, justify="left" if column in ("run", "method") else "right", no_wrap=column == "run")
+    # no vertical rules and short headers (explained in the title), so ten columns fit an 80-column terminal
+    runs = Table(title="runs (LL: held-out log-likelihood, PL: pseudo-likelihood, nats per image; AIS sd: its "
+                       "log-weight spread; letters of 26; s: training seconds)", title_justify="left",
+                 box=box.SIMPLE_HEAD)
+    for column in ("run", "method", "seed", "updates", "LL", "AIS sd", "PL", "letters", "FID", "s"):
+        runs.add_column(column, justify="left" if column in ("run", "method") else "right",
+                        no_wrap=column != "run", overflow="fold")
     for i in result["runs"]:
         runs.add_row(i["name"], i["method"], str(i["seed"]), str(i["updates"]),
                      cell(i["held_out_log_likelihood"], "{:.1f}"), cell(i["ais_log_weight_std"], "{:.1f}"),
@@ -68,9 +72,11 @@ def compare_tables(result: dict) -> tuple[list[Table], str]:
                      format_spread(stats["letters_covered"], "{:.1f}"), format_spread(stats["entropy"], "{:.3f}"),
                      format_spread(stats["letter_fid"], "{:.0f}"), format_spread(stats["confident_share"], "{:.2f}"),
                      format_spread(stats["wall_time_s"], "{:.0f}")])
+    # methods as columns, figures as rows: eleven figures side by side cannot fit an 80-column terminal
     methods = Table(title="by method: mean ± std over seeds", title_justify="left")
-    for column in header:
-        methods.add_column(column, justify="left" if column == "method" else "right")
+    methods.add_column("")
     for row in rows:
-        methods.add_row(*row)
+        methods.add_column(row[0], justify="right", overflow="fold")
+    for index, label in enumerate(header[1:], 1):
+        methods.add_row(label, *[row[index] for row in rows])
     return [runs, methods], markdown(header, rows)

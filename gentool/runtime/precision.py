@@ -1,0 +1,51 @@
+"""Numeric precision of the forward and backward passes: fp32, or bf16 autocast where the hardware runs it fast.
+
+Under bf16 only the models' matmuls and convolutions run in bfloat16 (torch.autocast); parameters, optimiser
+state, losses and every recorded metric stay fp32, so a checkpoint is the same kind of file at either precision
+and a run resumes exactly at the precision it was trained with. `auto` picks bf16 on a CUDA GPU that supports it
+and on a CPU with AVX-512 BF16 or AMX instructions (where oneDNN has bf16 kernels), fp32 elsewhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from pathlib import Path
+from typing import ContextManager
+
+import torch
+
+PRECISIONS = ("fp32", "bf16", "auto")
+CPU_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_bf16_flags() -> tuple[str, ...]:
+    """The CPU's bf16 instruction sets, from /proc/cpuinfo (empty where it cannot be read: not Linux)."""
+    try:
+        words = set(Path("/proc/cpuinfo").read_text(errors="replace").split())
+    except OSError:
+        return ()
+    return tuple(flag for flag in CPU_BF16_FLAGS if flag in words)
+
+
+def fast_bf16(device: torch.device) -> bool:
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type == "cpu":
+        return bool(cpu_bf16_flags())
+    return False
+
+
+def resolve_precision(name: str, device: torch.device) -> str:
+    """"fp32" or "bf16" for a config's `train.precision` on this device."""
+    if name == "auto":
+        return "bf16" if fast_bf16(device) else "fp32"
+    return name
+
+
+def autocast(precision: str, device: torch.device) -> ContextManager:
+    """The context a forward pass runs in: bf16 autocast, or nothing for fp32."""
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16)

@@ -1,0 +1,1 @@
+"""`gentool sweep`: grids of ordinary runs over config values and seeds, with statistics, on local processes or Ray."""

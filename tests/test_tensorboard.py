@@ -1,0 +1,93 @@
+"""--tensorboard / logging.tensorboard: event files in the run folder that hold what metrics.jsonl holds."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from gentool.cli.app import app
+
+from helpers import TINY_VAE
+
+pytest.importorskip("tensorboard", reason="the tensorboard extra is not installed (CI installs it)")
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
+
+runner = CliRunner()
+TINY_POINTS = ["--set", "points.samples=1000", "--set", "mlp.g_hidden=32", "--set", "mlp.d_hidden=32",
+               "--set", "mlp.g_layers=2", "--set", "mlp.d_layers=2", "--set", "train.max_steps_per_epoch=5",
+               "--set", "evaluation.samples=500", "--set", "train.sample_count=100"]
+
+
+def invoke(args, data_dir):
+    return runner.invoke(app, args, env={"GENTOOL_DATA_DIR": str(data_dir)})
+
+
+def events(run):
+    accumulator = EventAccumulator(str(run), size_guidance={"scalars": 0, "images": 0})
+    accumulator.Reload()
+    return accumulator
+
+
+def assert_scalars_equal_metrics(run):
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    board = events(run)
+    checked = 0
+    for record in records:
+        for name, value in record.items():
+            if name in ("epoch", "step") or isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            logged = {event.step: event.value for event in board.Scalars(name)}
+            assert logged[record["epoch"]] == pytest.approx(value, rel=1e-6, abs=1e-6), (name, record["epoch"])
+            checked += 1
+    assert checked >= 5 * len(records)
+    for name in board.Tags()["scalars"]:  # nothing logged that metrics.jsonl does not hold
+        assert [event.step for event in board.Scalars(name)] == [r["epoch"] for r in records if name in r]
+    return board
+
+
+def test_gan_tensorboard_scalars_equal_metrics_and_sample_grids_are_images(data_dir, tmp_path):
+    run = tmp_path / "run"
+    result = invoke(["gan", "train", "--dataset", "ring8", "--epochs", "3", *TINY_POINTS, "--set",
+                     "train.sample_epochs=[1]", "--tensorboard", "--out", str(run), "-q"], data_dir)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load((run / "config.yaml").read_text())["logging"] == {"tensorboard": True}
+    board = assert_scalars_equal_metrics(run)
+    assert "loss_d" in board.Tags()["scalars"] and "modes_captured" in board.Tags()["scalars"]
+    assert [event.step for event in board.Images("samples/epoch")] == [1, 3]  # the grids written at epochs 1, 3
+    assert {"figures/modes", "figures/dynamics"} <= set(board.Tags()["images"])  # drawn at the end
+
+
+def test_vae_tensorboard_from_the_config_key(data_dir, tmp_path):
+    config = tmp_path / "tiny.yaml"
+    config.write_text(yaml.safe_dump({**TINY_VAE, "logging": {"tensorboard": True}}))
+    run = tmp_path / "vae"
+    result = invoke(["vae", "train", "--config", str(config), "--out", str(run), "-q"], data_dir)
+    assert result.exit_code == 0, result.output
+    board = assert_scalars_equal_metrics(run)
+    assert "val_elbo" in board.Tags()["scalars"] and "beta" in board.Tags()["scalars"]
+
+
+def test_tensorboard_without_the_package_exits_2_naming_the_install(data_dir, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)
+    run = tmp_path / "run"
+    result = invoke(["gan", "train", "--dataset", "ring8", "--epochs", "1", *TINY_POINTS, "--tensorboard", "--out",
+                     str(run)], data_dir)
+    assert result.exit_code == 2, result.output
+    assert "pip install 'tensorboard>=2.10'" in result.output and "Traceback" not in result.output
+    assert not run.exists()
+
+
+def test_a_resume_that_redoes_an_epoch_shows_each_epoch_once(data_dir, tmp_path):
+    run = tmp_path / "run"
+    args = ["gan", "train", "--dataset", "ring8", *TINY_POINTS, "--set", "train.checkpoint_every=1", "--tensorboard",
+            "-q"]
+    assert invoke([*args, "--epochs", "2", "--out", str(run)], data_dir).exit_code == 0
+    # as after a kill -9 between epoch 2's record (and its events) and its checkpoint: last.pt is epoch 1's
+    (run / "checkpoints" / "epoch_0001.pt").replace(run / "checkpoints" / "last.pt")
+    result = invoke(["gan", "train", "--resume", str(run), "-q"], data_dir)
+    assert result.exit_code == 0, result.output
+    assert_scalars_equal_metrics(run)  # epoch 2 logged twice, shown once
