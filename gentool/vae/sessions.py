@@ -203,13 +203,7 @@ def humanize(ctx: RunContext, run: Path | None, out: Path | None, *, input_: Pat
         check_output_size(variations + 1, source.pattern.bars,
                           f"'{input_}' ({source.pattern.bars:,} bars) x (--variations {variations} + the input)")
     tempo = output_bpm(bpm, source, input_)
-    chosen, studio =     source = read_pattern_file(input_) if input_ is not None else None
-    if source is not None:
-        check_output_size(variations + 1, source.pattern.bars,
-                          f"'{input_}' ({source.pattern.bars:,} bars) x (--variations {variations} + the input)")
-    tempo = output_bpm(bpm, source, input_)
     chosen, studio = open_studio(ctx, run, "humanize")
-
     with writing_into(chosen, out):
         rng = seeded(seed)
         if source is not None:
@@ -238,12 +232,7 @@ def transfer(ctx: RunContext, run: Path | None, out: Path | None, *, content: st
     if content_file is not None:
         check_output_size(2, content_file.pattern.bars, f"'{content}' ({content_file.pattern.bars:,} bars) x 2 tracks")
     tempo = output_bpm(bpm, content_file, content)
-    chosen, studio =     content_file = None if content in GENRES else read_pattern_file(content)
-    if content_file is not None:
-        check_output_size(2, content_file.pattern.bars, f"'{content}' ({content_file.pattern.bars:,} bars) x 2 tracks")
-    tempo = output_bpm(bpm, content_file, content)
     chosen, studio = open_studio(ctx, run, "transfer")
-
     with writing_into(chosen, out):
         if content_file is None:
             hits = held_out_bars(studio, content, count)
