@@ -15,7 +15,7 @@ from gentool.views.tables import beside_baselines, markdown
 LETTER_ROWS = [("letters covered", "letters_covered", "{}"), ("coverage", "coverage", "{:.3f}"),
                ("entropy", "entropy", "{:.3f}"), ("KL to uniform", "kl_uniform", "{:.3f}"),
                ("recognisable", "confident_share", "{:.3f}"), ("not a letter", "not_letter_share", "{:.3f}"),
-               ("letter FID", "letter_fid", "{:.1f}")]
+               ("letter FID", "letter_fid", "{:.1f}"), ("sharpness (Laplacian var.)", "sharpness", "{:.4f}")]
 POINT_ROWS = [("modes captured", "modes_captured", "{}"), ("high quality %", "high_quality", "{:.1%}"),
               ("reverse KL", "reverse_kl", "{:.3f}")]
 BASELINE_NOTES = {"real": "held-out fonts", "noise": "uniform noise", "collapsed": "one image repeated"}
