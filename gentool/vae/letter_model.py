@@ -59,13 +59,14 @@ class LetterVAE(nn.Module):
 
     def encode(self, ink: torch.Tensor, labels: torch.Tensor | None = None) -> Gaussian:
         """q(z | x[, y]) of images as ink levels in [0, 1], (B, 1, 28, 28)."""
-        mean, logvar = self.posterior(self._with_label(self.encoder(ink), labels)).chunk(2, dim=-1)
+        params = self.posterior(self._with_label(self.encoder(ink), labels)).float()  # fp32 under bf16 autocast
+        mean, logvar = params.chunk(2, dim=-1)
         return Gaussian(mean, logvar.clamp(-10.0, 6.0))  # keeps exp() finite early in training
 
     def decode(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """Bernoulli logits (B, 1, 28, 28)."""
         hidden = self.expand(self._with_label(z, labels)).view(-1, 2 * self.width, 7, 7)
-        return self.decoder(hidden)
+        return self.decoder(hidden).float()  # fp32 logits under bf16 autocast too
 
     def forward(self, ink: torch.Tensor, labels: torch.Tensor | None = None) -> LetterVaeOutput:
         q = self.encode(ink, labels)

@@ -95,7 +95,8 @@ class LetterVaeTrainer(EpochTrainer):
         dataset = data.dataset
         super().__init__(run=run, ctx=ctx, examples=int((~dataset.is_val).sum()), batch_size=config.train.batch_size,
                          epochs=config.train.epochs, batches_per_epoch=batches_per_epoch(config, dataset),
-                         checkpoint_every=config.train.checkpoint_every, fingerprint=dataset.fingerprint)
+                         checkpoint_every=config.train.checkpoint_every, fingerprint=dataset.fingerprint,
+                         precision=config.train.precision)
         if not dataset.is_val.any():
             raise ValueError("the VAE is measured on held-out fonts: letters.val_fraction must be above 0")
         self.config = config
