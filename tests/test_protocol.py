@@ -35,3 +35,21 @@ def test_init_std_draws_every_linear_weight_from_that_gaussian_and_zeroes_biases
 def test_the_cpu_budget_preset_is_the_fix_benchmarks_short_regime():
     config = resolve_gan_config("points-cpu-budget")
     assert (config.train.epochs, config.optim.lr, config.mlp.g_hidden, config.mlp.d_hidden) == (2, 1e-3, 128, 128)
+
+
+def test_published_rows_stand_only_beside_runs_of_pacgans_protocol():
+    from gentool.config import config_to_dict
+    from gentool.gan.benchmark import PUBLISHED, protocol_differences
+    from gentool.views.gan import benchmark_table
+
+    assert protocol_differences(config_to_dict(resolve_gan_config("pacgan-protocol"))) == []
+    short = config_to_dict(resolve_gan_config("points-cpu-budget"))
+    assert "train.epochs 2, not 400" in protocol_differences(short)
+    cell = {m: {"mean": 24.0, "std": 0.5, "n": 3, "missing": 0, "ci_low": 23, "ci_high": 25}
+            for m in ("modes_captured", "high_quality", "reverse_kl", "seconds_per_epoch")}
+    report = {"table": {"vanilla": {"grid25": cell}}, "datasets": ["grid25"], "seeds": [0, 1, 2],
+              "published": {name: {d: f for d, f in by.items() if d == "grid25"} for name, by in PUBLISHED.items()},
+              "protocol": {"grid25": {"pacgan": True, "differences": []}}}
+    _, markdown = benchmark_table(report)
+    assert "| PacGAN4 (PacGAN paper) | 24.8 | 93.6 | 0.04 |" in markdown and "PacGAN2" not in markdown
+    assert "PacGAN's protocol, beside its published means" in markdown

@@ -144,7 +144,9 @@ def test_the_core_imports_neither_typer_nor_the_cli():
                "gentool.vae.family", "gentool.vae.sessions", "gentool.views.gan", "gentool.views.vae",
                "gentool.views.data", "gentool.io.render", "gentool.datasets.drums", "gentool.rbm.family",
                "gentool.rbm.measure", "gentool.views.rbm", "gentool.sweep.engine", "gentool.sweep.executors",
-               "gentool.views.sweep"]
+               "gentool.views.sweep", "gentool.seq2seq.family", "gentool.seq2seq.measure", "gentool.views.seq2seq",
+               "gentool.evaluate.digits", "gentool.vae.letter_sessions", "gentool.evaluate.trained_letters",
+               "gentool.bench.latent_size"]
     code = (f"import sys; import {', '.join(modules)}; "
             "print([m for m in sys.modules if m == 'typer' or m.startswith('gentool.cli')])")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

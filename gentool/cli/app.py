@@ -10,14 +10,14 @@ import typer
 from typer import rich_utils
 
 from gentool import __version__
-from gentool.cli import data, em, gan, mcmc, rbm, sweep, vae, vi  # the course's other families
+from gentool.cli import data, em, gan, mcmc, rbm, seq2seq, sweep, vae, vi  # the course's other families
 from gentool.cli.report import report
 
 app = typer.Typer(
     name="gentool",
-    help="A workbench for generative-model experiments: GANs, a hierarchical VAE, RBMs, EM, MCMC and variational "
-         "inference; watch them fail (mode collapse, posterior collapse, mode-locked chains), apply the known "
-         "fixes, and measure the result honestly.",
+    help="A workbench for generative-model experiments: GANs, a hierarchical VAE, RBMs, EM, MCMC, variational "
+         "inference and sequence-to-sequence models on arithmetic; watch them fail (mode collapse, posterior "
+         "collapse, mode-locked chains), apply the known fixes, and measure the result honestly.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=True,  # gentool --install-completion: shell completion of commands and options
@@ -30,6 +30,7 @@ app.add_typer(em.app, name="em")
 app.add_typer(mcmc.app, name="mcmc")
 app.add_typer(vi.app, name="vi")
 app.add_typer(rbm.app, name="rbm")
+app.add_typer(seq2seq.app, name="seq2seq")
 app.add_typer(sweep.app, name="sweep")
 app.command(name="report")(report)
 

@@ -56,7 +56,7 @@ def benchmark_command(
         report = benchmark.run_benchmark(
             datasets=dataset, fix_sets=fixes, seeds=seeds, out=folder, fonts_preset=fonts_preset,
             assignments=set_ or [], jobs=jobs, ctx=ctx, events=events)
-    tables, markdown = benchmark_table(report["table"], report["datasets"], report["seeds"])
+    tables, markdown = benchmark_table(report)
     written = benchmark.write_report(folder, report, markdown)
     if json_:
         print_json(report)

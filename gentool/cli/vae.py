@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from gentool.cli import vae_creative
+from gentool.cli import vae_creative, vae_letters
 from gentool.cli.common import (
     ConfigOption,
     DataDirOption,
@@ -34,17 +34,19 @@ from gentool.vae.family import VAE
 from gentool.vae.sessions import analyze
 from gentool.views.vae import analyze_view
 
-app = typer.Typer(help="Hierarchical drum VAE: train with KL annealing and free bits, see which latents are alive, "
-                       "sample genres.", no_args_is_help=True)
+app = typer.Typer(help="VAEs: the hierarchical drum VAE (train with KL annealing and free bits, see which latents "
+                       "are alive, sample genres) and a convolutional letter VAE (--dataset fonts), measured like "
+                       "the letter GAN.", no_args_is_help=True)
 
 TRAIN_FLAGS = FlagTable(
     Flag("preset", "--preset"), Flag("config", "--config"), Flag("set_", "--set"), Flag("out_dir", "--out"),
     Flag("anneal", "--anneal", ("anneal.schedule",)),
-    Flag("free_bits", "--free-bits", ("free_bits.high", "free_bits.low")),
+    Flag("free_bits", "--free-bits", ("free_bits.high", "free_bits.low", "free_bits.z")),
     Flag("epochs", "--epochs", ("train.epochs",), on_resume=True),
     Flag("batch_size", "--batch-size", ("train.batch_size",)), Flag("lr", "--lr", ("optim.lr",)),
     Flag("precision", "--precision", ("train.precision",)),
     Flag("seed", "--seed", ("seed",)), Flag("device", "--device", ("device",), on_resume=True),
+    Flag("dataset", "--dataset", ("dataset",)),
     Flag("tensorboard", "--tensorboard", ("logging.tensorboard",)),
     Flag("midi_dir", "--midi-dir", ("data.midi_dirs",), convert=resolved_paths))
 
@@ -56,6 +58,9 @@ def train(
         "--preset", "-p", show_default="default",
         help=f"Starting config: {', '.join(available_presets('vae'))}.")] = None,
     config: ConfigOption = None,
+    dataset: Annotated[Optional[str], typer.Option(
+        show_default="drums", help="drums (the hierarchical drum VAE) or fonts (a convolutional VAE on the letters, "
+                                   "measured like the letter GAN).")] = None,
     anneal: Annotated[Optional[str], typer.Option(help="KL weight schedule: none, linear, sigmoid, cyclical.")] = None,
     free_bits: Annotated[Optional[float], typer.Option(
         help="Free nats per latent dimension, both levels (per dimension, never on the sum).")] = None,
@@ -104,3 +109,4 @@ def analyze_command(
 
 app.command("analyze")(analyze_command)
 vae_creative.register(app)
+vae_letters.register(app)

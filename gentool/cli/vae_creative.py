@@ -40,17 +40,21 @@ TemperatureOption = Annotated[float, typer.Option(min=0.0, max=10.0, help="Laten
 
 @handle_errors
 def sample(
-    style: Annotated[str, typer.Option(help=f"Genre to sample: {', '.join(GENRES)}.")],
-    n: Annotated[int, typer.Option("--n", min=1, max=1000, help="Tracks to write (tracks x bars: at most 1,024 "
-                                                                "bars a command).")] = 8,
-    temperature: TemperatureOption = 0.5,
+    style: Annotated[Optional[str], typer.Option(help=f"Drum runs: the genre to sample: {', '.join(GENRES)}.")] = None,
+    n: Annotated[Optional[int], typer.Option(
+        "--n", min=1, max=1000, show_default="8 tracks; 64 letters",
+        help="Tracks to write (tracks x bars: at most 1,024 bars a command); letter runs: letters.")] = None,
+    temperature: Annotated[Optional[float], typer.Option(
+        min=0.0, max=10.0, show_default="0.5 drums; 1 letters", help="Latent noise scale (0 = the mean style).")
+    ] = None,
     bars: Annotated[int, typer.Option(min=1, max=256, help="Bars per track: one z_high, z_low evolving bar to "
                                                            "bar.")] = 1,
     bpm: BpmOption = 110.0, seed: SeedOption = 0, run: RunOption = None, out_dir: OutOption = None,
     device: DeviceOption = None, data_dir: DataDirOption = None, json_: JsonOption = False, quiet: QuietOption = False,
 ) -> None:
-    """Tracks of a genre: z_high drawn around the genre's posterior, fixed for the track; z_low evolving from bar
-    to bar. Reports the classifier's verdict per bar, groove consistency, and validity."""
+    """Drum runs: tracks of a genre (z_high around the genre's posterior, z_low evolving from bar to bar) with the
+    classifier's verdict per bar, groove consistency and validity. Letter runs: a sheet of letters from the prior,
+    each named by the letter evaluator, with the recognisable share and sharpness."""
     result = sessions.sample(context_for(device, quiet, data_dir), run, out_dir, style=style, n=n,
                              temperature=temperature, bars=bars, bpm=bpm, seed=seed)
     show(result, json_, views.sample_lines)
@@ -58,16 +62,20 @@ def sample(
 
 @handle_errors
 def interpolate(
-    from_: Annotated[str, typer.Option("--from", help="Start: a genre or a .mid/.npy pattern file.")],
-    to: Annotated[str, typer.Option("--to", help="End: a genre or a .mid/.npy pattern file.")],
-    steps: Annotated[int, typer.Option(min=2, max=256, help="Patterns along the path.")] = 8,
-    level: Annotated[str, typer.Option(help="Which latent moves: high (style), low (pattern) or both.")] = "high",
+    from_: Annotated[str, typer.Option("--from", help="Start: a genre or a .mid/.npy pattern file; letter runs: a "
+                                                      "letter.")],
+    to: Annotated[str, typer.Option("--to", help="End: a genre or a .mid/.npy pattern file; letter runs: a "
+                                                 "letter.")],
+    steps: Annotated[int, typer.Option(min=2, max=256, help="Patterns (letter runs: frames) along the path.")] = 8,
+    level: Annotated[Optional[str], typer.Option(
+        show_default="high", help="Drum runs: which latent moves: high (style), low (pattern) or both.")] = None,
     method: Annotated[str, typer.Option(help="slerp or lerp.")] = "slerp",
     bpm: BpmOption = 110.0, seed: SeedOption = 0, run: RunOption = None, out_dir: OutOption = None,
     device: DeviceOption = None, data_dir: DataDirOption = None, json_: JsonOption = False, quiet: QuietOption = False,
 ) -> None:
-    """The path between two styles or patterns, one bar per step, played in order in one MIDI/WAV, with the genre
-    classifier's probabilities at each step."""
+    """Drum runs: the path between two styles or patterns, one bar per step, in one MIDI/WAV, with the genre
+    classifier's probabilities at each step. Letter runs: from the most confident sample of one letter to that of
+    another, each frame named by the letter evaluator."""
     result = sessions.interpolate(context_for(device, quiet, data_dir), run, out_dir, from_=from_, to=to, steps=steps,
                                   level=level, method=method, bpm=bpm, seed=seed)
     show(result, json_, views.interpolation_lines)

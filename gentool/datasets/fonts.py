@@ -131,18 +131,21 @@ def split_faces(faces: list[FontFace], config: FontDataConfig) -> list[bool]:
 
 # ------------------------------------------------------------------------------------------------------- build
 
-def _render_samples(faces: list[FontFace], config: FontDataConfig, reporter: Reporter
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def render_samples(masters: list[np.ndarray], config: FontDataConfig, reporter: Reporter, what: str = "letters"
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`samples_per_glyph` augmented copies of every glyph of every face (the first clean): pixels (N, 28, 28) uint8,
+    glyph labels (the index into the face's masters) and face indices. `masters[f]` is (G, 112, 112) for face f;
+    the letters pass A-Z, other datasets their own characters (gentool.datasets.symbols)."""
     generator = torch.Generator().manual_seed(config.seed)
     per_glyph = config.samples_per_glyph
     images, labels, face_ids = [], [], []
-    with reporter.task("rendering letters", total=len(faces)) as task:
-        for face_id, face in enumerate(faces):
-            masters = torch.from_numpy(face.masters)[:, None]  # (26, 1, 112, 112)
-            for letter_id in range(len(LETTERS)):
-                copies = masters[letter_id:letter_id + 1].expand(per_glyph, -1, -1, -1)
+    with reporter.task(f"rendering {what}", total=len(masters)) as task:
+        for face_id, face_masters in enumerate(masters):
+            glyphs = torch.from_numpy(face_masters)[:, None]  # (G, 1, 112, 112)
+            for glyph_id in range(len(glyphs)):
+                copies = glyphs[glyph_id:glyph_id + 1].expand(per_glyph, -1, -1, -1)
                 images.append(augment(copies, config.augment, generator, keep_first=True))
-                labels.append(np.full(per_glyph, letter_id))
+                labels.append(np.full(per_glyph, glyph_id))
                 face_ids.append(np.full(per_glyph, face_id))
             task.advance()
     pixels = (torch.cat(images)[:, 0] * 255.0).round_().to(torch.uint8).numpy()
@@ -200,7 +203,7 @@ def load_font_dataset(config: FontDataConfig, data_dir: str | Path | None = None
             raise UsageError(f"--fonts-dir '{fonts_dir}' gave no usable face: all {len(mine)} of its font files were "
                              f"skipped ({reasons}); point it at text fonts with A-Z, or drop it")
     held_out = split_faces(faces, config)
-    images, labels, face_ids = _render_samples(faces, config, reporter)
+    images, labels, face_ids = render_samples([face.masters for face in faces], config, reporter)
     split = np.where(np.asarray(held_out)[face_ids], "val", "train")
     face_records = [_face_record(face, held) for face, held in zip(faces, held_out)]
     meta = {"format": DATASET_FORMAT, "fingerprint": fingerprint, "letters": LETTERS,

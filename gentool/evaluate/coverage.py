@@ -14,7 +14,7 @@ collapsed generator (one image repeated).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import torch
 from torch import nn
@@ -23,7 +23,8 @@ from gentool.config import option
 from gentool.datasets.font_faces import LETTERS
 from gentool.errors import UsageError
 from gentool.evaluate.frechet import FeatureStats, frechet_distance
-from gentool.evaluate.letters import NOT_A_LETTER, LetterEvaluator
+from gentool.evaluate.letters import NOT_A_LETTER, EvaluatorSettings, LetterEvaluator
+from gentool.evaluate.sharpness import sharpness
 
 BASELINES = ("real", "noise", "collapsed")
 
@@ -38,6 +39,21 @@ class CoverageSettings:
 
     def min_count(self) -> int:
         return max(1, math.ceil(self.min_share * self.samples / len(LETTERS)))
+
+
+@dataclass
+class LetterEvaluationConfig(CoverageSettings):
+    """How a letter model (GAN or VAE) is measured while it trains and by its coverage command."""
+
+    every: int = option(5, min=0, help="measure coverage every N epochs and at the last one (0 = never)")
+    collapse_drop: int = option(2, min=1, max=26, help="collapse begins at the first evaluation whose letters "
+                                                        "covered fall this many below the best so far")
+    evaluator: EvaluatorSettings = field(default_factory=EvaluatorSettings)
+
+
+# what an evaluated epoch adds to a letter model's metrics.jsonl record
+RECORD_KEYS = ("letters_covered", "coverage", "entropy", "kl_uniform", "confident_share", "not_letter_share",
+               "letter_fid", "sharpness", "missing", "letter_counts")
 
 
 def coverage_of(probabilities: torch.Tensor, features: torch.Tensor, evaluator: LetterEvaluator,
@@ -73,9 +89,10 @@ def coverage_of(probabilities: torch.Tensor, features: torch.Tensor, evaluator: 
 
 
 def measure(images: torch.Tensor, evaluator: LetterEvaluator, settings: CoverageSettings) -> tuple[dict, torch.Tensor]:
-    """The coverage report of images in [-1, 1], and the probabilities behind it."""
+    """The coverage report of images in [-1, 1] with their sharpness (gentool.evaluate.sharpness), and the
+    probabilities behind it."""
     probabilities, features = evaluator.classify(images)
-    return coverage_of(probabilities, features, evaluator, settings), probabilities
+    return {**coverage_of(probabilities, features, evaluator, settings), "sharpness": sharpness(images)}, probabilities
 
 
 @torch.no_grad()

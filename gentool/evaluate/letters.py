@@ -180,36 +180,41 @@ def not_letters(count: int, letters: torch.Tensor, rng: torch.Generator) -> torc
 
 
 def _accuracy_report(model: LetterClassifier, images: torch.Tensor, labels: torch.Tensor,
-                     device: torch.device) -> dict:
+                     device: torch.device, names: str = LETTERS) -> dict:
+    """Accuracy, per class, and the worst classes with what they are taken for; `names` are the classes in order
+    (the last column of the confusion is the rejection class, shown as '?')."""
     predicted = _predict(model, images, device)
-    confusion = torch.zeros(26, CLASSES, dtype=torch.long)
+    count = len(names)
+    confusion = torch.zeros(count, count + 1, dtype=torch.long)
     confusion.index_put_((labels, predicted), torch.ones_like(labels), accumulate=True)
-    per_letter = (confusion.diag().double() / confusion.sum(1).clamp_min(1).double()).tolist()
-    worst = sorted(range(26), key=lambda i: per_letter[i])[:5]
+    per_class = (confusion.diag().double() / confusion.sum(1).clamp_min(1).double()).tolist()
+    worst = sorted(range(count), key=lambda i: per_class[i])[:5]
     worst_letters = []
     for index in worst:
         row = confusion[index].clone()
         row[index] = 0
         mistaken = int(row.argmax())
-        worst_letters.append({"letter": LETTERS[index], "accuracy": round(per_letter[index], 4),
-                              "most_confused_with": (LETTERS + "?")[mistaken], "count": int(row[mistaken])})
+        worst_letters.append({"letter": names[index], "accuracy": round(per_class[index], 4),
+                              "most_confused_with": (names + "?")[mistaken], "count": int(row[mistaken])})
     return {"accuracy": round(float((predicted == labels).double().mean()), 4),
-            "per_letter": {LETTERS[i]: round(a, 4) for i, a in enumerate(per_letter)},
+            "per_letter": {names[i]: round(a, 4) for i, a in enumerate(per_class)},
             "worst_letters": worst_letters, "confusion": confusion.tolist()}
 
 
-def train_classifier(images: torch.Tensor, labels: torch.Tensor, classes: int, reject: torch.Tensor,
-                     settings: EvaluatorSettings, device: torch.device, reporter: Reporter,
-                     what: str = "the letter evaluator") -> LetterClassifier:
-    """Train a LetterClassifier with `classes` named classes and one more, index `classes`, for "none of them".
+def train_classifier(images: torch.Tensor, labels: torch.Tensor, classes: int, settings: EvaluatorSettings,
+                     device: torch.device, reporter: Reporter, what: str = "the letter evaluator",
+                     reject: torch.Tensor | None = None) -> LetterClassifier:
+    """Train a LetterClassifier with `classes` named classes and one more, index `classes`, for "none of them":
+    the letter evaluator's loop, which the digit evaluator reuses (gentool.evaluate.digits).
 
     images (N, 1, 28, 28) in [-1, 1] with labels in [0, classes); reject (M, 1, 28, 28): real glyphs that are none
-    of the classes (may be empty). Each step takes `batch_size` labelled images and `not_letter_share` more of
-    rejects: `real_non_letter_share` of those from `reject`, the rest synthetic noise (`not_letters`). The
-    labelled images and the real rejects get the same random geometry jitter. Arithmetic in bf16 where
-    `settings.precision` says so; the loss, the weights and the optimiser state stay fp32."""
+    of the classes (None or empty: synthetic noise only). Each step takes `batch_size` labelled images and
+    `not_letter_share` more of rejects: `real_non_letter_share` of those from `reject`, the rest synthetic noise
+    (`not_letters`). The labelled images and the real rejects get the same random geometry jitter. Arithmetic in
+    bf16 where `settings.precision` says so; the loss, the weights and the optimiser state stay fp32."""
     set_seed(settings.seed)
     rng = torch.Generator().manual_seed(settings.seed)
+    reject = images[:0] if reject is None else reject
     images, labels, reject = images.to(device), labels.to(device), reject.to(device)
     model = LetterClassifier(classes + 1).to(device, memory_format=torch.channels_last)  # faster convolutions
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
@@ -278,7 +283,7 @@ def train_letter_classifier(dataset: FontDataset, glyphs: NonLetterSet, settings
     styled, styled_labels = (styled_capitals(dataset, settings.styled_capitals, settings.seed)
                              if settings.styled_capitals else (images[:0], labels[:0]))
     model = train_classifier(torch.cat([images, styled]), torch.cat([labels, styled_labels]), len(LETTERS),
-                             glyphs.tensors("train"), settings, device, reporter)
+                             settings, device, reporter, reject=glyphs.tensors("train"))
     seconds = time.perf_counter() - started
     val_images, val_labels = dataset.tensors("val")
     noise_check = not_letters(2000, val_images, torch.Generator().manual_seed(settings.seed + 2))

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from gentool.config import build_config, config_to_dict, deep_merge, option
 from gentool.datasets.fonts import FontDataConfig
 from gentool.datasets.points import POINT_DATASETS, PointDataConfig
-from gentool.evaluate.coverage import CoverageSettings
-from gentool.evaluate.letters import EvaluatorSettings
+from gentool.evaluate.coverage import LetterEvaluationConfig
 from gentool.gan.fixes import build_fixes, check_fixes, resolved_fix_options, training_setup
 from gentool.presets import layered, load_preset
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
@@ -69,12 +68,7 @@ class GanTrainConfig:
                                                               "fast); losses, optimiser and metrics stay fp32")
 
 
-@dataclass
-class EvaluationConfig(CoverageSettings):
-    every: int = option(5, min=0, help="measure coverage every N epochs and at the last one (0 = never)")
-    collapse_drop: int = option(2, min=1, max=26, help="collapse begins at the first evaluation whose letters "
-                                                        "covered fall this many below the best so far")
-    evaluator: EvaluatorSettings = field(default_factory=EvaluatorSettings)
+EvaluationConfig = LetterEvaluationConfig  # shared with the letter VAE (gentool.evaluate.coverage)
 
 
 @dataclass
@@ -92,6 +86,11 @@ class GanConfig:
     fixes: list[str] = option([], help="stabilisation fixes, applied in order")
     fix_options: dict = option({}, help="options per fix, e.g. {feature-matching: {weight: 1.0}}")
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+
+    @property
+    def font_data(self) -> FontDataConfig:
+        """The letter data (every letter model names it here, whatever its config section)."""
+        return self.data
 
     @property
     def on_points(self) -> bool:

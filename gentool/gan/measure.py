@@ -6,19 +6,19 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
-from gentool.config import build_config, config_to_dict
 from gentool.datasets.points import load_point_dataset
 from gentool.errors import UsageError
 from gentool.evaluate import mode_figures
-from gentool.evaluate.coverage import CoverageSettings, check_baselines, generate
+from gentool.evaluate.coverage import check_baselines, generate
 from gentool.evaluate.coverage_figures import collapse_onset, compare_runs
+from gentool.evaluate.letter_report import save_coverage
 from gentool.evaluate.modes import baseline_points, mode_metrics
 from gentool.evaluate.spread import spread
+from gentool.evaluate.trained_letters import interpolate_letters, letter_coverage, redraw_letter_figures
 from gentool.gan.config import GanConfig
 from gentool.gan.family import GAN
-from gentool.gan.report import interpolation, measure_generator, save_coverage, write_run_figures
-from gentool.gan.tasks import PointTask, evaluation_noise
-from gentool.gan.trained import TrainedGan, letter_evaluator_for, letters_only, open_trained
+from gentool.gan.tasks import PointTask
+from gentool.gan.trained import TrainedGan, letters_only, open_trained
 from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir, open_run, writing_into
 from gentool.runtime.runs import read_run_config
@@ -32,37 +32,19 @@ def coverage(trained: TrainedGan, ctx: RunContext, *, samples: int | None = None
              out_dir: Path | None = None) -> dict:
     """The model's coverage beside baselines measured the same way; writes coverage.json and figures.
 
-    Letters: letters covered, entropy, letter FID with the letter evaluator (figures in the run's figures/, or
-    --out). 2-D runs: modes captured, high-quality share and reverse KL."""
+    Letters: letters covered, entropy, letter FID and sharpness with the letter evaluator (figures in the run's
+    figures/, or --out; shared with the letter VAE). 2-D runs: modes captured, high-quality share and reverse KL."""
     baselines = check_baselines(baselines)
     if trained.config.on_points and (threshold is not None or min_share is not None):  # not silently ignored
         raise UsageError(f"--threshold and --min-share set how the letter evaluator counts letters; a "
                          f"{trained.config.dataset} run is measured by its modes, so leave them out")
+    if not trained.config.on_points:
+        return letter_coverage(trained, ctx, samples=samples, threshold=threshold, min_share=min_share,
+                               baselines=baselines, seed=seed, out_dir=out_dir)
     with writing_into(RunDir(trained.folder), out_dir):
-        if trained.config.on_points:
-            result = point_coverage(trained, samples=samples, seed=seed, folder=out_dir or trained.folder,
-                                    baselines=baselines)
-        else:
-            result = letter_coverage(trained, ctx, samples=samples, threshold=threshold, min_share=min_share,
-                                     baselines=baselines, seed=seed, out_dir=out_dir)
-    return {**result, "run_evaluation": evaluation_noise(trained.config)}
-
-
-def letter_coverage(trained: TrainedGan, ctx: RunContext, *, samples: int | None, threshold: float | None,
-                    min_share: float | None, baselines: list[str], seed: int, out_dir: Path | None) -> dict:
-    """Letters covered, entropy and letter FID of a letter generator beside real, noise and collapsed images."""
-    config = trained.config
-    given = {"samples": samples, "threshold": threshold, "min_share": min_share}
-    run_settings = {key: value for key, value in config_to_dict(config.evaluation).items() if key in given}
-    settings = build_config(CoverageSettings, {**run_settings, **{k: v for k, v in given.items() if v is not None}},
-                            prefix="coverage")
-    evaluator = letter_evaluator_for(trained, ctx)
-    result = measure_generator(trained.generator, config, evaluator, settings, seed, baselines,
-                               out_dir or (trained.folder / "figures"), trained.device)
-    result.update(checkpoint=str(trained.checkpoint), kind="letters", threshold=settings.threshold,
-                  samples=settings.samples)
-    result["path"] = str(save_coverage((out_dir or trained.folder) / "coverage.json", result))
-    return result
+        result = point_coverage(trained, samples=samples, seed=seed, folder=out_dir or trained.folder,
+                                baselines=baselines)
+    return {**result, "run_evaluation": trained.evaluation_noise}
 
 
 def point_coverage(trained: TrainedGan, *, samples: int | None, seed: int, folder: Path,
@@ -86,22 +68,19 @@ def point_coverage(trained: TrainedGan, *, samples: int | None, seed: int, folde
 def redraw_figures(ctx: RunContext, run: Path | None) -> list[Path]:
     """A run's figures drawn again from its metrics and last checkpoint."""
     trained = open_trained(ctx, run)
-    chosen = RunDir(trained.folder)
     config = trained.config
+    if not config.on_points:
+        return redraw_letter_figures(trained, ctx)
+    chosen = RunDir(trained.folder)
     with chosen.locked():
-        if config.on_points:
-            task = PointTask(config, load_point_dataset(config.dataset, config.points), trained.device)
-            return task.figures(chosen, trained.generator)
-        evaluator = letter_evaluator_for(trained, ctx)
-        return write_run_figures(chosen, config, trained.generator, evaluator, trained.device)
+        task = PointTask(config, load_point_dataset(config.dataset, config.points), trained.device)
+        return task.figures(chosen, trained.generator)
 
 
 def interpolate(trained: TrainedGan, ctx: RunContext, out_file: Path | None, **options) -> dict:
     """`gan interpolate`: latent paths drawn into out_file (default: the run's figures/interpolation.png)."""
     letters_only(trained.config, "interpolate")
-    with writing_into(RunDir(trained.folder), out_file):
-        return interpolation(out_file or trained.folder / "figures" / "interpolation.png", trained.generator,
-                             trained.config, letter_evaluator_for(trained, ctx), device=trained.device, **options)
+    return interpolate_letters(trained, ctx, out_file, **options)
 
 
 # ------------------------------------------------------------------------------------------------ compare

@@ -19,8 +19,9 @@ from gentool.datasets.font_faces import LETTERS
 from gentool.datasets.fonts import FontDataset, load_font_dataset
 from gentool.datasets.points import PointDataset, load_point_dataset
 from gentool.evaluate import mode_figures
-from gentool.evaluate.coverage import generate, measure
+from gentool.evaluate.coverage import RECORD_KEYS, generate, measure
 from gentool.evaluate.coverage_figures import collapse_onset
+from gentool.evaluate.letter_report import write_run_figures
 from gentool.evaluate.letters import LetterEvaluator, load_letter_evaluator
 from gentool.evaluate.modes import mode_metrics
 from gentool.gan.config import GanConfig
@@ -34,7 +35,6 @@ from gentool.gan.models import (
     apply_spectral_norm,
     init_gaussian_weights,
 )
-from gentool.gan.report import write_run_figures
 from gentool.io.images import save_grid, to_unit_range
 from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir
@@ -68,6 +68,10 @@ def build_models(config: GanConfig, device: torch.device,
     if setup.spectral_norm:
         apply_spectral_norm(discriminator)
     return generator.to(device), discriminator.to(device)
+
+
+def run_title(run: RunDir, config: GanConfig) -> str:
+    return f"{run.path.name}: fixes {', '.join(config.fixes) or 'none'}, seed {config.seed}"
 
 
 class GanTask(Protocol):
@@ -129,9 +133,7 @@ class LetterTask:
         images = generate(generator, config.evaluation.samples, config.model.z_dim, config.model.conditional,
                           config.seed + EVAL_SEED_OFFSET, self.device)
         report, _ = measure(images, self.evaluator, config.evaluation)
-        keys = ("letters_covered", "coverage", "entropy", "kl_uniform", "confident_share", "not_letter_share",
-                "letter_fid", "missing", "letter_counts")
-        return {key: report[key] for key in keys}
+        return {key: report[key] for key in RECORD_KEYS}
 
     @staticmethod
     def rank(record: dict) -> tuple:
@@ -153,7 +155,7 @@ class LetterTask:
     def figures(self, run: RunDir, generator: nn.Module) -> list[Path]:
         if self.evaluator is None:
             return []
-        return write_run_figures(run, self.config, generator, self.evaluator, self.device)
+        return write_run_figures(run, self.config, generator, self.evaluator, self.device, run_title(run, self.config))
 
 
 class PointTask:

@@ -3,28 +3,18 @@ go. Every `gan` command that reads a model starts here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-from torch import nn
-
 from gentool.errors import UsageError
-from gentool.evaluate.letters import LetterEvaluator, load_letter_evaluator
+from gentool.evaluate.trained_letters import TrainedSampler
 from gentool.gan.config import GanConfig
 from gentool.gan.family import GAN
+from gentool.gan.tasks import evaluation_noise, run_title
 from gentool.gan.train import load_generator
 from gentool.runtime.context import RunContext
-from gentool.runtime.rundir import pick_run
+from gentool.runtime.rundir import RunDir, pick_run
 
-
-@dataclass(kw_only=True)
-class TrainedGan:
-    generator: nn.Module  # eval mode, on `device`
-    config: GanConfig
-    folder: Path  # the run folder (outputs go under it by default)
-    checkpoint: Path
-    device: torch.device
+TrainedGan = TrainedSampler  # a GAN's generator is a sampler of letters (or of 2-D points)
 
 
 def open_trained(ctx: RunContext, run: Path | None = None, checkpoint: Path | None = None,
@@ -40,13 +30,8 @@ def open_trained(ctx: RunContext, run: Path | None = None, checkpoint: Path | No
         if best and not checkpoint.is_file():
             raise UsageError(f"run '{folder}' has no best.pt (it was trained without evaluation); drop --best")
     generator, config = load_generator(checkpoint, ctx)
-    return TrainedGan(generator=generator, config=config, folder=folder, checkpoint=checkpoint, device=ctx.device)
-
-
-def letter_evaluator_for(trained: TrainedGan, ctx: RunContext) -> LetterEvaluator:
-    config = trained.config
-    return load_letter_evaluator(config.data, ctx.data_dir, trained.device, settings=config.evaluation.evaluator,
-                                 reporter=ctx.reporter)
+    return TrainedGan(generator=generator, config=config, folder=folder, checkpoint=checkpoint, device=ctx.device,
+                      evaluation_noise=evaluation_noise(config), title=run_title(RunDir(folder), config))
 
 
 def letters_only(config: GanConfig, command: str) -> None:

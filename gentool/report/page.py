@@ -205,7 +205,7 @@ class ReportWriter:
         tables = []
         if report.get("table"):
             tables = [from_rich(table) for table in
-                      benchmark_table(report["table"], report["datasets"], report["seeds"])[0]]
+                      benchmark_table(report)[0]]
         runs = simple("runs (each links to its page)", ["run", "status", "epochs", "modes / letters", "HQ / FID"],
                       [[{"text": run["label"], "href": self.cell_link(run)}, run["status"],
                         dict(run["facts"]).get("epochs", ""),

@@ -1,5 +1,6 @@
 """The measurements a run folder holds besides its metrics (coverage.json, likelihood.json,
-posterior_collapse.json, the creative commands' JSON), shown with the same views the commands print them with."""
+posterior_collapse.json, seq2seq's eval.json, the creative commands' JSON), shown with the same views the commands
+print them with."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any, Callable
 from gentool.report.tables import shown
 from gentool.views import gan as gan_views
 from gentool.views import rbm as rbm_views
+from gentool.views import seq2seq as seq2seq_views
 from gentool.views import vae as vae_views
 
 # the creative commands' result files (vae/sessions.save_result), by name
@@ -28,6 +30,8 @@ def view_for(path: Path, relative: Path, run: Path) -> Callable[[dict], list[Any
                                    else gan_views.coverage_view(result))
         if name == "likelihood.json":
             return rbm_views.likelihood_lines
+        if name == "eval.json":  # seq2seq eval
+            return seq2seq_views.eval_view
         if name == "posterior_collapse.json":
             return lambda report: vae_views.analyze_view(report, run, run / "figures")
         return None

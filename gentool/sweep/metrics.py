@@ -15,6 +15,7 @@ RBM = ("pseudo_likelihood", "recon_error", "letters_covered", "letter_fid", "ent
 EM = ("log_likelihood", "bic", "modes_recovered", "iterations")
 MCMC = ("acceptance", "modes_visited", "high_quality", "rhat_max", "ess_bulk_min", "ess_per_1000_evaluations")
 VI = ("kl_q_p", "kl_p_q", "elbo_per_point", "modes_recovered")
+SEQ2SEQ = ("heldout_exact", "heldout_per_char", "train_exact", "loss")
 
 
 def _number(value: object) -> float | None:
@@ -54,6 +55,7 @@ SWEEP_METRICS: dict[str, Extractor] = {
     "gan": _trained(_gan_names),
     "vae": _trained(lambda summary: VAE),
     "rbm": _trained(lambda summary: RBM),
+    "seq2seq": _trained(lambda summary: SEQ2SEQ),
     "em": _one_shot(EM),
     "mcmc": _one_shot(MCMC),
     "vi": _one_shot(VI),

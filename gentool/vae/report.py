@@ -121,3 +121,23 @@ def outcome_lines(summary: dict) -> list[str]:
             f"samples: validity {final['sample_validity']:.3f}, diversity {final['sample_diversity']:.3f}, "
             f"genre accuracy {final['sample_genre_accuracy']:.3f}"]
 
+
+
+def letter_outcome_lines(summary: dict) -> list[str]:
+    """What `vae train --dataset fonts` prints about a finished run, from its summary."""
+    final = summary.get("final") or {}
+    if not final:
+        return []
+    lines = [f"held out: recon {final['val_recon']:.2f} nats/image, KL {final['val_kl']:.2f}, negative ELBO "
+             f"{final['val_elbo']:.2f}; active units {final['active_units']}; best epoch "
+             f"{summary['best']['epoch']}"]
+    if final.get("letters_covered") is not None:
+        noise = summary.get("evaluation") or {}
+        missing = "".join(final["missing"]) or "none"
+        lines.append(f"samples: {final['letters_covered']}/26 letters (missing: {missing}), entropy "
+                     f"{final['entropy']}, letter FID {final['letter_fid']:.1f}, recognisable "
+                     f"{final['confident_share']:.3f}, sharpness {final['sharpness']:.4f} ({noise.get('samples')} "
+                     f"samples, noise seed {noise.get('seed')})")
+    if summary.get("samples"):
+        lines.append(f"samples: {Path(summary['run']) / 'samples' / summary['samples'][-1]}")
+    return lines + [f"figure: {figure}" for figure in summary.get("figures", [])]

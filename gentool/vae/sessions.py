@@ -19,11 +19,12 @@ from gentool.io.pattern_files import output_bpm, read_pattern_file
 from gentool.io.render import write_track
 from gentool.runtime.context import RunContext
 from gentool.runtime.files import atomic_write_json
-from gentool.runtime.rundir import RunDir, writing_into
-from gentool.vae import creative
+from gentool.runtime.rundir import RunDir, pick_run, writing_into
+from gentool.vae import creative, letter_sessions
 from gentool.vae.creative import Studio
+from gentool.vae.family import VAE
 from gentool.vae.report import analyze_run
-from gentool.vae.trained import open_studio, open_trained
+from gentool.vae.trained import open_studio, open_trained, run_dataset
 
 
 def as_pattern(hits: np.ndarray) -> DrumPattern:
@@ -95,17 +96,31 @@ def held_out_bars(studio: Studio, genre: str, count: int) -> np.ndarray:
 
 def analyze(ctx: RunContext, run: Path | None) -> tuple[RunDir, dict]:
     """The posterior-collapse report of --run (default: the newest VAE run); writes posterior_collapse.json."""
-    chosen, model, config = open_trained(ctx, run)
+    chosen, model, config = open_trained(ctx, run, "analyze")
     dataset = load_drum_dataset(config.data, ctx.data_dir, reporter=ctx.reporter)
     with chosen.locked():  # posterior_collapse.json and its figures go into the run
         return chosen, analyze_run(chosen, model, config, dataset, ctx.device)
 
 
-def sample(ctx: RunContext, run: Path | None, out: Path | None, *, style: str, n: int, temperature: float,
-           bars: int, bpm: float, seed: int) -> dict:
-    validate_genre(style)
+def sample(ctx: RunContext, run: Path | None, out: Path | None, *, style: str | None, n: int | None,
+           temperature: float | None, bars: int, bpm: float, seed: int) -> dict:
+    """Drum runs: --n tracks (8) of --style at --temperature (0.5). Letter runs: a sheet of --n letters (64) at
+    --temperature (1), scored by the letter evaluator (gentool.vae.letter_sessions)."""
+    if style is not None:  # a drum request: a misspelt genre or too many bars are named before any run is looked for
+        validate_genre(style)
+        check_output_size(8 if n is None else n, bars, f"--n {8 if n is None else n} tracks x --bars {bars}")
+    chosen = pick_run(run, VAE.name)
+    if run_dataset(chosen) == "fonts":
+        if style is not None:
+            raise UsageError(f"--style is a drum genre, and '{chosen.path}' is a letter VAE run; drop --style")
+        return letter_sessions.sample(ctx, chosen, out, n=64 if n is None else n,
+                                      temperature=1.0 if temperature is None else temperature, seed=seed)
+    if style is None:
+        raise UsageError(f"give --style GENRE ({', '.join(GENRES)}) for the drum VAE run '{chosen.path}'")
+    n = 8 if n is None else n
+    temperature = 0.5 if temperature is None else temperature
     check_output_size(n, bars, f"--n {n} tracks x --bars {bars}")
-    chosen, studio = open_studio(ctx, run)
+    chosen, studio = open_studio(ctx, chosen.path, "sample")
     with writing_into(chosen, out):
         folder = out or chosen.samples / style
         rng = seeded(seed)
@@ -124,9 +139,19 @@ def sample(ctx: RunContext, run: Path | None, out: Path | None, *, style: str, n
         return save_result(folder, "samples", result)
 
 
-def interpolate(ctx: RunContext, run: Path | None, out: Path | None, *, from_: str, to: str, steps: int, level: str,
-                method: str, bpm: float, seed: int) -> dict:
-    chosen, studio = open_studio(ctx, run)
+def interpolate(ctx: RunContext, run: Path | None, out: Path | None, *, from_: str, to: str, steps: int,
+                level: str | None, method: str, bpm: float, seed: int) -> dict:
+    """Drum runs: genres or pattern files, along z_high, z_low or both (--level, default high). Letter runs: letter
+    to letter (gentool.vae.letter_sessions)."""
+    chosen = pick_run(run, VAE.name)
+    if run_dataset(chosen) == "fonts":
+        if level is not None:
+            raise UsageError(f"--level names a drum VAE's latent, and '{chosen.path}' is a letter VAE run (one "
+                             f"latent); drop --level")
+        return letter_sessions.interpolate(ctx, chosen, out, from_=from_, to=to, steps=steps, method=method,
+                                           seed=seed)
+    level = level or "high"
+    chosen, studio = open_studio(ctx, chosen.path, "interpolate")
     with writing_into(chosen, out):
         start, end = studio.source(from_), studio.source(to)
         path = creative.interpolate(studio, start, end, steps, level, method, seeded(seed))
@@ -148,7 +173,7 @@ def blend(ctx: RunContext, run: Path | None, out: Path | None, *, first: str, se
                          f"`gentool vae sample --style {first}`")
     shares = blend_ratios(ratio, ratios)
     check_output_size(len(shares) * n, bars, f"{len(shares)} ratios x --n {n} tracks x --bars {bars}")
-    chosen, studio = open_studio(ctx, run)
+    chosen, studio = open_studio(ctx, run, "blend")
     with writing_into(chosen, out):
         folder = out or chosen.samples / f"blend-{first}-{second}"
         blends = creative.blend(studio, first, second, shares, n, bars, temperature, seeded(seed))
@@ -178,7 +203,7 @@ def humanize(ctx: RunContext, run: Path | None, out: Path | None, *, input_: Pat
         check_output_size(variations + 1, source.pattern.bars,
                           f"'{input_}' ({source.pattern.bars:,} bars) x (--variations {variations} + the input)")
     tempo = output_bpm(bpm, source, input_)
-    chosen, studio = open_studio(ctx, run)
+    chosen, studio = open_studio(ctx, run, "humanize")
     with writing_into(chosen, out):
         rng = seeded(seed)
         if source is not None:
@@ -207,7 +232,7 @@ def transfer(ctx: RunContext, run: Path | None, out: Path | None, *, content: st
     if content_file is not None:
         check_output_size(2, content_file.pattern.bars, f"'{content}' ({content_file.pattern.bars:,} bars) x 2 tracks")
     tempo = output_bpm(bpm, content_file, content)
-    chosen, studio = open_studio(ctx, run)
+    chosen, studio = open_studio(ctx, run, "transfer")
     with writing_into(chosen, out):
         if content_file is None:
             hits = held_out_bars(studio, content, count)
@@ -231,7 +256,7 @@ def transfer(ctx: RunContext, run: Path | None, out: Path | None, *, content: st
 def complexity(ctx: RunContext, run: Path | None, out: Path | None, *, style: str, levels: int, span: float,
                bpm: float, seed: int) -> dict:
     validate_genre(style)
-    chosen, studio = open_studio(ctx, run)
+    chosen, studio = open_studio(ctx, run, "complexity")
     with writing_into(chosen, out):
         folder = out or chosen.samples / f"complexity-{style}"
         sweep = creative.complexity(studio, style, levels, span, seeded(seed))

@@ -149,7 +149,8 @@ class VaeTrainer(EpochTrainer):
 
     def summary_extras(self, records: list[dict]) -> dict:
         extras = {
-            "anneal": self.config.anneal.schedule, "free_bits": vae_config_dict(self.config)["free_bits"],
+            "anneal": self.config.anneal.schedule,
+            "free_bits": {"high": self.config.free_bits.high, "low": self.config.free_bits.low},
             "dataset": {"fingerprint": self.dataset.fingerprint, "path": str(self.dataset.path),
                         "train_bars": len(self.train_hits), "val_bars": len(self.val_hits)},
             "genre_classifier": {"path": str(self.classifier.path),

@@ -7,7 +7,7 @@ from rich.table import Table
 
 from gentool.evaluate.letters import LetterEvaluator, confusion_summary
 from gentool.evaluate.spread import format_spread
-from gentool.gan.benchmark import PUBLISHED
+from gentool.gan.benchmark import PACGAN_PROTOCOL
 from gentool.sweep.report import interval
 from gentool.views.sweep import half_width, p_cell, short
 from gentool.views.tables import beside_baselines, markdown
@@ -15,7 +15,7 @@ from gentool.views.tables import beside_baselines, markdown
 LETTER_ROWS = [("letters covered", "letters_covered", "{}"), ("coverage", "coverage", "{:.3f}"),
                ("entropy", "entropy", "{:.3f}"), ("KL to uniform", "kl_uniform", "{:.3f}"),
                ("recognisable", "confident_share", "{:.3f}"), ("not a letter", "not_letter_share", "{:.3f}"),
-               ("letter FID", "letter_fid", "{:.1f}")]
+               ("letter FID", "letter_fid", "{:.1f}"), ("sharpness (Laplacian var.)", "sharpness", "{:.4f}")]
 POINT_ROWS = [("modes captured", "modes_captured", "{}"), ("high quality %", "high_quality", "{:.1%}"),
               ("reverse KL", "reverse_kl", "{:.3f}")]
 BASELINE_NOTES = {"real": "held-out fonts", "noise": "uniform noise", "collapsed": "one image repeated"}
@@ -164,18 +164,31 @@ def _benchmark_columns(datasets: list[str]) -> list[tuple[str, str, str, str, fl
     return columns
 
 
-def _published_cell(name: str, dataset: str, metric: str) -> str:
-    figures = PUBLISHED[name].get(dataset, {})
-    key = {"modes_captured": "modes", "high_quality": "high_quality"}.get(metric)
+def _published_cell(figures: dict, metric: str) -> str:
+    key = {"modes_captured": "modes"}.get(metric, metric)
     if key not in figures:
         return ""
     value = figures[key]
-    return f"{100 * value:.1f}" if key == "high_quality" else f"{value:.1f}"
+    return f"{100 * value:.1f}" if key == "high_quality" else f"{value:.2f}" if key == "reverse_kl" else f"{value:.1f}"
 
 
-def benchmark_table(table: dict, datasets: list[str], seeds: list[int]) -> tuple[list[Table], str]:
+def protocol_caption(report: dict) -> str:
+    """Why PacGAN's published rows are (or are not) beside a 2-D dataset's runs."""
+    parts = []
+    for dataset, protocol in report.get("protocol", {}).items():
+        if protocol["pacgan"]:
+            parts.append(f"{dataset}: PacGAN's protocol, beside its published means ({PACGAN_PROTOCOL})")
+        else:
+            parts.append(f"{dataset}: not PacGAN's protocol ({'; '.join(protocol['differences'][:2])}), so its "
+                         f"published figures are not shown; the preset pacgan-protocol runs it")
+    return "\n".join(parts)
+
+
+def benchmark_table(report: dict) -> tuple[list[Table], str]:
     """One rich table per dataset (each fits an 80-column terminal), and all datasets side by side as Markdown
-    for benchmark.md."""
+    for benchmark.md. PacGAN's published rows only where the report says the runs follow its protocol."""
+    table, datasets, seeds = report["table"], report["datasets"], report["seeds"]
+    published = report.get("published", {})
     columns = _benchmark_columns(datasets)
     rows = []
     for name, row in table.items():
@@ -190,9 +203,10 @@ def benchmark_table(table: dict, datasets: list[str], seeds: list[int]) -> tuple
             else:
                 cells.append(format_spread(cell[metric], fmt, scale))
         rows.append([name, *cells])
-    for name in PUBLISHED if set(datasets) & {"ring8", "grid25"} else ():
-        rows.append([name, *[_published_cell(name, dataset, metric) if dataset != "fonts" else ""
-                             for _, dataset, metric, _, _ in columns]])
+    for name, by_dataset in published.items():
+        if any(by_dataset.get(dataset) for dataset in datasets):
+            rows.append([name, *[_published_cell(by_dataset.get(dataset, {}), metric)
+                                 if metric != "seconds_per_epoch" else "" for _, dataset, metric, _, _ in columns]])
     tables = []
     for dataset in datasets:
         picked = [index for index, column in enumerate(columns) if column[1] == dataset]
@@ -206,10 +220,12 @@ def benchmark_table(table: dict, datasets: list[str], seeds: list[int]) -> tuple
             if any(cells):  # the published rows have nothing for the letters
                 rich_table.add_row(row[0], *cells)
         tables.append(rich_table)
-    tables[-1].caption = ("the last epoch's evaluation (2-D: 2,500 samples); HQ: high-quality share; s/ep: seconds "
-                          "per epoch, × = relative to vanilla")
+    tables[-1].caption = "\n".join(filter(None, [
+        "the last epoch's evaluation (2-D: 2,500 samples); HQ: high-quality share; s/ep: seconds per epoch, × = "
+        "relative to vanilla", protocol_caption(report)]))
     tables[-1].caption_justify = "left"
-    return tables, markdown(["fixes", *[c[0] for c in columns]], rows)
+    caption = protocol_caption(report)
+    return tables, markdown(["fixes", *[c[0] for c in columns]], rows) + (f"\n{caption}\n" if caption else "")
 
 
 def significance_lines(report: dict) -> list[str]:

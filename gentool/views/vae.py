@@ -43,6 +43,8 @@ def _written(result: dict) -> str:
 
 
 def sample_lines(result: dict) -> list[str]:
+    if "tracks" not in result:
+        return letter_sample_lines(result)
     lines = [f"{t['files'][0]}  classified: {' '.join(t['classified_as'])}" for t in result["tracks"]]
     lines.append(f"{result['bars_keeping_genre']:.0%} of bars classified as {result['style']}; validity "
                  f"{result['validity']:.3f}" + (f"; groove consistency between bars {result['groove_consistency']:.3f}"
@@ -51,6 +53,8 @@ def sample_lines(result: dict) -> list[str]:
 
 
 def interpolation_lines(result: dict) -> list[str]:
+    if "level" not in result:
+        return letter_path_lines(result)
     return [f"t={step['t']:.2f}: {_top(step['genre_probabilities'])}" for step in result["steps"]] + [_written(result)]
 
 
@@ -77,3 +81,17 @@ def complexity_lines(result: dict) -> list[str]:
     return [f"expected density: {' '.join(f'{d:.3f}' for d in result['expected_density'])} "
             f"({'rising monotonically' if result['monotonic'] else 'NOT monotonic'})",
             f"drawn bars' density: {' '.join(f'{d:.3f}' for d in result['drawn_density'])}", _written(result)]
+
+
+def letter_sample_lines(result: dict) -> list[str]:
+    names = result["predicted"]
+    rows = [" ".join(names[start:start + 8]) for start in range(0, len(names), 8)]
+    counts = " ".join(f"{letter}{count}" for letter, count in result["letter_counts"].items()) or "none"
+    return [*rows, f"named by the letter evaluator (? = not a confident letter); recognisable "
+                   f"{result['recognisable']:.3f}, sharpness {result['sharpness']:.4f}; letters: {counts}",
+            f"wrote {result['figure']} and {Path(result['json']).name}"]
+
+
+def letter_path_lines(result: dict) -> list[str]:
+    return [f"{result['from']} → {result['to']} ({result['method']}): {' '.join(result['predicted'])}   "
+            f"(? = not a confident letter)", f"wrote {result['figure']}"]

@@ -1,0 +1,105 @@
+"""The seq2seq run config: which task (text2text, image2text, text2image), the expressions and their split, the
+encoder-decoder, training, and the per-epoch evaluation. Presets live in gentool/presets/seq2seq/ (one per task:
+`--task` picks its preset unless --preset names another)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from gentool.config import build_config, config_to_dict, option
+from gentool.datasets.fonts import FontDataConfig
+from gentool.evaluate.letters import EvaluatorSettings
+from gentool.presets import layered
+from gentool.runtime.device import DEVICE_CHOICES, device_problems
+from gentool.runtime.seeding import MAX_SEED
+from gentool.runtime.tensorboard import LoggingConfig
+
+TASKS = ("text2text", "image2text", "text2image")
+
+
+@dataclass
+class ExpressionConfig:
+    operand_digits: int = option(2, min=1, max=3, help="operands have 1 to this many digits (2: 0..99)")
+    train_fraction: float = option(0.9, min=0.0, min_exclusive=True, max=0.99,
+                                   help="share of all expressions trained on; the rest are held out")
+    split_seed: int = option(0, min=0, max=MAX_SEED, help="seed of the expression split (separate from the "
+                                                          "training seed, so runs can share one split)")
+    glyphs: FontDataConfig = field(default_factory=FontDataConfig)  # image tasks: the letter dataset's faces
+
+
+@dataclass
+class Seq2SeqModelConfig:
+    cell: Literal["gru", "lstm"] = option("gru", help="the recurrent cell of encoder and decoder")
+    hidden: int = option(256, min=4, max=8192, help="recurrent state size")
+    layers: int = option(1, min=1, max=8)
+    embed: int = option(64, min=2, max=4096, help="token embedding / glyph feature size")
+
+
+@dataclass
+class Seq2SeqTrainConfig:
+    epochs: int = option(30, min=1, max=1_000_000)
+    batch_size: int = option(128, min=1, max=65536)
+    max_steps_per_epoch: int | None = option(None, min=1, help="cap on batches per epoch (quick runs); null = all")
+    checkpoint_every: int = option(10, min=1, help="keep a periodic checkpoint every N epochs (last.pt: every epoch)")
+    grad_clip: float = option(1.0, min=0.0, help="clip the gradient norm to this (0 = no clipping)")
+    adversarial_weight: float = option(0.0, min=0.0, max=100.0,
+                                       help="text2image: weight of a glyph discriminator's loss beside the pixel "
+                                            "loss (0 = pixel loss only)")
+
+
+@dataclass
+class Seq2SeqOptimConfig:
+    lr: float = option(2e-3, min=0.0, min_exclusive=True, max=1.0)
+    d_lr: float = option(2e-4, min=0.0, min_exclusive=True, max=1.0, help="the discriminator's (adversarial only)")
+
+
+@dataclass
+class Seq2SeqEvaluationConfig:
+    every: int = option(1, min=0, help="score held-out expressions every N epochs and at the last (0 = only the last)")
+    expressions: int = option(1000, min=1, help="held-out expressions scored per epoch (eval scores all of them)")
+    seed: int = option(0, min=0, max=MAX_SEED, help="which glyphs of the held-out fonts draw the held-out inputs")
+    evaluator: EvaluatorSettings = field(default_factory=EvaluatorSettings)  # text2image: the digit evaluator
+
+
+@dataclass
+class Seq2SeqConfig:
+    task: Literal["text2text", "image2text", "text2image"] = option(
+        "text2text", help="text2text: '57+8' -> '65'; image2text: glyph images -> '65'; text2image: -> glyphs")
+    seed: int = option(0, min=0, max=MAX_SEED, help="training seed")
+    device: str = option("auto", help=f"one of {', '.join(DEVICE_CHOICES)}, or cuda:N")
+    data: ExpressionConfig = field(default_factory=ExpressionConfig)
+    model: Seq2SeqModelConfig = field(default_factory=Seq2SeqModelConfig)
+    train: Seq2SeqTrainConfig = field(default_factory=Seq2SeqTrainConfig)
+    optim: Seq2SeqOptimConfig = field(default_factory=Seq2SeqOptimConfig)
+    evaluation: Seq2SeqEvaluationConfig = field(default_factory=Seq2SeqEvaluationConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+
+    def check(self) -> list[tuple[str, str]]:
+        problems = list(device_problems(self.device))
+        if self.train.adversarial_weight and self.task != "text2image":
+            problems.append(("train.adversarial_weight", "only text2image draws images; set it to 0 for "
+                                                         f"{self.task}"))
+        return problems
+
+    @property
+    def image_input(self) -> bool:
+        return self.task == "image2text"
+
+    @property
+    def image_output(self) -> bool:
+        return self.task == "text2image"
+
+
+def seq2seq_config_dict(config: Seq2SeqConfig) -> dict:
+    return config_to_dict(config)
+
+
+def build_seq2seq_config(data: dict) -> Seq2SeqConfig:
+    return build_config(Seq2SeqConfig, data)
+
+
+def resolve_seq2seq_config(preset: str, config_file: str | None = None, flags: dict | None = None,
+                           assignments: list[str] | None = None) -> Seq2SeqConfig:
+    """preset < --config FILE < named flags (dotted keys) < --set key=value."""
+    return build_seq2seq_config(layered("seq2seq", preset, config_file, flags, assignments))
