@@ -1,13 +1,17 @@
 import json
+import re
 import shutil
+import unicodedata
+from pathlib import Path
 
 import numpy as np
 import pytest
+from fontTools.ttLib import TTFont
 from typer.testing import CliRunner
 
 from gentool.cli.app import app
 from gentool.config import build_config
-from gentool.datasets.font_faces import FontFile, discover_faces, inspect_face, matplotlib_font_dir
+from gentool.datasets.font_faces import LETTERS, FontFile, discover_faces, inspect_face, matplotlib_font_dir
 from gentool.datasets.fonts import FontDataConfig, load_font_dataset
 from gentool.errors import UsageError
 from gentool.views.data import font_report
@@ -142,6 +146,30 @@ def test_one_family_cannot_be_split_by_family(tmp_path, tiny_fonts_dir):
     by_face = build_config(FontDataConfig, {"matplotlib_fonts": False, "fonts_dirs": [str(folder)],
                                             "samples_per_glyph": 1, "split_by": "face"})
     assert load_font_dataset(by_face, tmp_path).is_val.sum() == 26
+
+
+def script_capitals_font(folder) -> Path:
+    """STIX General with its A-Z mapped to its own script capitals (glyphs named u1D49C...): a script face with real,
+    ornate capitals, which the DejaVu templates mostly fail to match."""
+    font = TTFont(matplotlib_font_dir() / "STIXGeneral.ttf")
+    script = {}
+    for code_point, glyph in font.getBestCmap().items():
+        match = re.match(r"^(?:MATHEMATICAL )?SCRIPT CAPITAL ([A-Z])$", unicodedata.name(chr(code_point), ""))
+        if match:
+            script[match.group(1)] = glyph
+    for table in font["cmap"].tables:
+        if table.isUnicode():
+            table.cmap.update({ord(letter): script[letter] for letter in LETTERS})
+    path = folder / "ScriptCapitals.ttf"
+    font.save(path)
+    return path
+
+
+def test_a_script_face_is_not_called_a_symbol_font(tmp_path):
+    script = inspect_face(FontFile(script_capitals_font(tmp_path), "test", "script"))
+    assert "script or decorative face?" in script.reason and "symbol font" not in script.reason
+    symbol = inspect("cmex10.ttf").reason
+    assert symbol.startswith("symbol font") and "parenrightbt" in symbol and "script" not in symbol
 
 
 def test_fonts_tables_fit_80_columns_with_every_skipped_path_in_full(tiny_fonts_dir, tmp_path):

@@ -25,9 +25,11 @@ def test_letter_evaluator_reaches_97_percent_on_unseen_fonts_and_baselines_separ
     evaluator = load_letter_evaluator(FontDataConfig(), data_dir)
     assert evaluator.report["held_out"]["accuracy"] >= 0.97
     assert evaluator.report["not_letters_rejected"] >= 0.99
+    assert evaluator.report["non_letter_glyphs_rejected"]["rejected"] >= 0.9  # real glyphs of unseen fonts (issue 12)
     settings = CoverageSettings()
     real, noise, collapsed = (measure(baseline_images(name, evaluator, settings.samples, 0), evaluator, settings)[0]
                               for name in ("real", "noise", "collapsed"))
+    assert real["confident_share"] >= 0.95
     assert real["letters_covered"] == 26 and noise["letters_covered"] == 0 and collapsed["letters_covered"] == 1
     assert real["letter_fid"] * 100 < min(noise["letter_fid"], collapsed["letter_fid"])
 

@@ -4,14 +4,19 @@ A face is skipped, with the reason reported, when:
 - a capital is missing from its character map, or renders with no ink (display or symbol-only fonts);
 - its capitals are mostly the same shape (a fallback font drawing one box for everything);
 - its capitals do not look like Latin capitals: each glyph is matched against the same letters in matplotlib's
-  DejaVu faces, and fewer than RECOGNISED_MIN of 26 land on the right letter (symbol fonts such as cmex10, whose
-  code points for A-Z hold large operators).
+  DejaVu faces, and fewer than RECOGNISED_MIN of 26 land on the right letter. The template match alone cannot
+  tell a symbol font (cmex10, whose code points for A-Z hold large operators) from a script or decorative face
+  whose ornate capitals are real but unlike DejaVu's, so the reason is taken from a second opinion: the font's own
+  glyph names. A glyph named "A", "A.swash" or "u1D49C" (MATHEMATICAL SCRIPT CAPITAL A) draws a capital A; a
+  glyph named "parenrightbt" or "Alpha" does not.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +25,8 @@ import matplotlib
 import numpy as np
 import torch
 import torch.nn.functional as F
+from fontTools import agl
+from fontTools.ttLib import TTFont
 from matplotlib import ft2font
 from PIL import ImageFont
 
@@ -135,6 +142,42 @@ def _distinct_shapes(masters: np.ndarray) -> int:
     return len({tuple((row * 8).round().int().tolist()) for row in small})
 
 
+def glyph_names_at_capitals(path: Path) -> list[str]:
+    """The names of the glyphs the face maps A-Z to ('' where it has none)."""
+    font = TTFont(str(path), lazy=True)
+    try:
+        cmap = font.getBestCmap() or {}
+        return [cmap.get(ord(letter), "") for letter in LETTERS]
+    finally:
+        font.close()
+
+
+def names_a_capital(glyph_name: str, letter: str) -> bool:
+    """True when the glyph's name (Adobe Glyph List: "A", "A.swash", "uni0041", "u1D49C") reads as the capital
+    `letter` in any style: LATIN CAPITAL LETTER A, MATHEMATICAL SCRIPT CAPITAL A, SCRIPT CAPITAL B."""
+    char = agl.toUnicode(glyph_name) if glyph_name else ""
+    return len(char) == 1 and re.search(rf"\bCAPITAL (?:LETTER )?{letter}$", unicodedata.name(char, "")) is not None
+
+
+def unrecognised_reason(path: Path, recognised: int) -> str:
+    """Why a face whose capitals mostly do not match the DejaVu templates is skipped, told apart by its glyph names:
+    a symbol font (its A-Z code points name other shapes) or a script or decorative face (they name capitals)."""
+    try:
+        names = glyph_names_at_capitals(path)
+    except Exception:  # a file FreeType reads but fontTools cannot: no second opinion
+        names = []
+    named = sum(names_a_capital(name, letter) for name, letter in zip(names, LETTERS))
+    if named >= RECOGNISED_MIN:
+        return (f"few glyphs look like their letter: script or decorative face? ({recognised}/26 match the DejaVu "
+                f"capitals, though the font names {named}/26 as those capitals)")
+    others = [name for name, letter in zip(names, LETTERS) if name and not names_a_capital(name, letter)]
+    if others:
+        return (f"symbol font: {recognised}/26 glyphs look like their letter, and its code points for A-Z hold "
+                f"other glyphs ({', '.join(others[:3])}, ...)")
+    return (f"not Latin capitals: {recognised}/26 glyphs look like their letter (the font does not name its glyphs, "
+            f"so a symbol font cannot be told from a script face)")
+
+
 def inspect_face(file: FontFile) -> FontFace | SkippedFont:
     """Load a file and decide whether it is a usable face for the letter dataset."""
     try:
@@ -155,8 +198,7 @@ def inspect_face(file: FontFile) -> FontFace | SkippedFont:
         return SkippedFont(file.path, f"fallback boxes: only {distinct} distinct shapes for 26 capitals")
     recognised = letters_recognised(masters)
     if recognised < RECOGNISED_MIN:
-        return SkippedFont(file.path, f"not Latin capitals (symbol font): {recognised}/26 glyphs look like "
-                                      f"their letter")
+        return SkippedFont(file.path, unrecognised_reason(file.path, recognised))
     family = family or file.path.stem
     style = style or "Regular"
     return FontFace(f"{family} {style}", family, style, file.path, file.source, file.sha256, masters, recognised)

@@ -7,6 +7,15 @@ the evaluator's own settings, so a changed dataset builds a new one.
 
 The evaluator always sees the run's fonts and split, but at its own `samples_per_glyph` (40), so runs whose data
 differ only in size (the quick preset) are scored by the same evaluator and their figures stay comparable.
+
+Its 27th class, "not a letter", is trained on two kinds of material: synthetic noise (uniform noise, blobs,
+scrambled ink, blanks) and real glyphs that are not Latin capitals, from the same faces and split as the letters
+(gentool.datasets.non_letters: digits, punctuation, math, arrows, box drawing, dingbats, other scripts). Noise
+alone taught it "no shape = not a letter", and a dingbat or a Greek capital was read as a letter. Its report gives
+the rejection rate on the held-out faces' non-letter glyphs beside the one on noise.
+
+`train_classifier` is the training loop alone (any class list, any reject material), so other glyph evaluators
+reuse it.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ import math
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -25,24 +35,28 @@ from torch import nn
 from gentool.config import option
 from gentool.datasets.font_faces import LETTERS
 from gentool.datasets.fonts import FontDataConfig, FontDataset, load_font_dataset
+from gentool.datasets.non_letters import CATEGORIES, NonLetterSet, NonLetterSettings, load_non_letters
 from gentool.datasets.root import data_root
+from gentool.datasets.styled_capitals import styled_capitals
 from gentool.evaluate.frechet import FeatureStats
 from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
+from gentool.runtime.precision import resolve_precision
 from gentool.runtime.progress import Reporter
 from gentool.runtime.seeding import MAX_SEED, set_seed
 
 EVALUATOR_KIND = "letter-evaluator"
-EVALUATOR_VERSION = 3
-NOT_A_LETTER = len(LETTERS)  # class 26: noise, blobs, scrambled ink; without it a softmax names noise confidently
+EVALUATOR_VERSION = 4  # 4: real non-letter glyphs in the reject class, fewer steps in bf16
+NOT_A_LETTER = len(LETTERS)  # class 26: noise and real non-letter glyphs; without it a softmax names noise
 CLASSES = len(LETTERS) + 1
+TRAIN_FIGURE_STRIDE = 4  # the training accuracy is read on every 4th training image: a fit check, not a result
 
 
 @dataclass
 class EvaluatorSettings:
     samples_per_glyph: int = option(40, min=1, max=2000, help="dataset size the evaluator trains on")
-    epochs: int = option(8, min=1, max=1000)
+    epochs: int = option(6, min=1, max=1000)
     batch_size: int = option(128, min=2, max=65536)
-    lr: float = option(2e-3, min=0.0, min_exclusive=True, max=1.0)
+    lr: float = option(3e-3, min=0.0, min_exclusive=True, max=1.0)
     seed: int = option(0, min=0, max=MAX_SEED)
     # on-the-fly geometry jitter while training (on top of the dataset's own augmentation)
     rotation_deg: float = option(12.0, min=0.0, max=45.0)
@@ -50,13 +64,28 @@ class EvaluatorSettings:
     min_scale: float = option(0.85, min=0.3, max=1.0)
     max_scale: float = option(1.1, min=1.0, max=2.0)
     shift_px: float = option(2.0, min=0.0, max=8.0)
-    not_letter_share: float = option(0.2, min=0.0, max=0.9, help="share of each batch that is not a letter")
+    not_letter_share: float = option(0.25, min=0.0, max=0.9, help="share of each batch that is not a letter")
+    real_non_letter_share: float = option(0.5, min=0.0, max=1.0,
+                                          help="of the not-a-letter part, the share of real non-letter glyphs "
+                                               "(the rest is synthetic noise)")
+    styled_capitals: int = option(12, min=0, max=2000,
+                                  help="samples per script or double-struck capital of the training faces (0 = none)")
+    non_letter_glyphs: int = option(100, min=1, max=5000, help="non-letter glyphs drawn per (face, category)")
+    precision: Literal["auto", "bf16", "fp32"] = option(
+        "auto", help="training arithmetic: auto = bf16 where the device does it fast (a CPU with AVX-512 BF16 or "
+                     "AMX, CUDA with bf16), else fp32; the loss and the weights stay fp32")
+
+
+def training_dtype(precision: str, device: torch.device) -> torch.dtype:
+    """The autocast dtype for training: bf16 where asked, or where `auto` finds fast bf16 arithmetic
+    (gentool.runtime.precision: a CPU with AVX-512 BF16 or AMX, CUDA with bf16)."""
+    return torch.bfloat16 if resolve_precision(precision, device) == "bf16" else torch.float32
 
 
 class LetterClassifier(nn.Module):
     FEATURES = 128
 
-    def __init__(self, classes: int = CLASSES):  # the digit evaluator has its own classes
+    def __init__(self, classes: int = CLASSES):
         super().__init__()
         self.body = nn.Sequential(
             nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(inplace=True), nn.MaxPool2d(2),  # (B,32,14,14)
@@ -154,10 +183,7 @@ def _accuracy_report(model: LetterClassifier, images: torch.Tensor, labels: torc
                      device: torch.device, names: str = LETTERS) -> dict:
     """Accuracy, per class, and the worst classes with what they are taken for; `names` are the classes in order
     (the last column of the confusion is the rejection class, shown as '?')."""
-    model.eval()
-    with torch.no_grad():
-        predicted = torch.cat([model(images[i:i + 1024].to(device)).argmax(1).cpu()
-                               for i in range(0, len(images), 1024)])
+    predicted = _predict(model, images, device)
     count = len(names)
     confusion = torch.zeros(count, count + 1, dtype=torch.long)
     confusion.index_put_((labels, predicted), torch.ones_like(labels), accumulate=True)
@@ -176,18 +202,26 @@ def _accuracy_report(model: LetterClassifier, images: torch.Tensor, labels: torc
 
 
 def train_classifier(images: torch.Tensor, labels: torch.Tensor, classes: int, settings: EvaluatorSettings,
-                     device: torch.device, reporter: Reporter, what: str = "the letter evaluator") -> LetterClassifier:
-    """Train a LetterClassifier with `classes` named classes and one more, index `classes`, for "none of them"
-    (synthetic noise, `not_letters`): the letter evaluator's loop, which the digit evaluator reuses
-    (gentool.evaluate.digits). images (N, 1, 28, 28) in [-1, 1], labels in [0, classes)."""
+                     device: torch.device, reporter: Reporter, what: str = "the letter evaluator",
+                     reject: torch.Tensor | None = None) -> LetterClassifier:
+    """Train a LetterClassifier with `classes` named classes and one more, index `classes`, for "none of them":
+    the letter evaluator's loop, which the digit evaluator reuses (gentool.evaluate.digits).
+
+    images (N, 1, 28, 28) in [-1, 1] with labels in [0, classes); reject (M, 1, 28, 28): real glyphs that are none
+    of the classes (None or empty: synthetic noise only). Each step takes `batch_size` labelled images and
+    `not_letter_share` more of rejects: `real_non_letter_share` of those from `reject`, the rest synthetic noise
+    (`not_letters`). The labelled images and the real rejects get the same random geometry jitter. Arithmetic in
+    bf16 where `settings.precision` says so; the loss, the weights and the optimiser state stay fp32."""
     set_seed(settings.seed)
     rng = torch.Generator().manual_seed(settings.seed)
-    images, labels = images.to(device), labels.to(device)
-    model = LetterClassifier(classes + 1).to(device)
+    reject = images[:0] if reject is None else reject
+    images, labels, reject = images.to(device), labels.to(device), reject.to(device)
+    model = LetterClassifier(classes + 1).to(device, memory_format=torch.channels_last)  # faster convolutions
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
     steps_per_epoch = math.ceil(len(images) / settings.batch_size)
     total_steps = settings.epochs * steps_per_epoch
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, settings.lr, total_steps=total_steps)
+    dtype = training_dtype(settings.precision, device)
     with reporter.task(f"training {what}", total=total_steps) as task:
         for _ in range(settings.epochs):
             model.train()
@@ -195,40 +229,83 @@ def train_classifier(images: torch.Tensor, labels: torch.Tensor, classes: int, s
             for start in range(0, len(images), settings.batch_size):
                 index = order[start:start + settings.batch_size]
                 negatives = round(len(index) * settings.not_letter_share)
-                batch = torch.cat([_jitter(images[index], settings, rng),
-                                   not_letters(negatives, images, rng)])
+                real = round(negatives * settings.real_non_letter_share) if len(reject) else 0
+                picked = reject[torch.randint(len(reject), (real,), generator=rng).to(device)] if real else reject[:0]
+                batch = torch.cat([_jitter(torch.cat([images[index], picked]), settings, rng),
+                                   not_letters(negatives - real, images, rng)]).contiguous(
+                                       memory_format=torch.channels_last)
                 targets = torch.cat([labels[index], torch.full((negatives,), classes, device=device)])
-                loss = F.cross_entropy(model(batch), targets)
+                with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
+                    logits = model(batch)
+                loss = F.cross_entropy(logits.float(), targets)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
                 schedule.step()
                 task.advance()
-    return model.eval()
+    return model.to(memory_format=torch.contiguous_format).eval()
 
 
-def train_letter_classifier(dataset: FontDataset, settings: EvaluatorSettings, device: torch.device,
-                            reporter: Reporter) -> tuple[LetterClassifier, dict]:
+@torch.no_grad()
+def _predict(model: LetterClassifier, images: torch.Tensor, device: torch.device) -> torch.Tensor:
+    model.eval()
+    return torch.cat([model(images[i:i + 1024].to(device)).argmax(1).cpu() for i in range(0, len(images), 1024)])
+
+
+def rejection_report(model: LetterClassifier, glyphs: NonLetterSet, split: str, device: torch.device) -> dict:
+    """Share of a split's real non-letter glyphs put in the not-a-letter class: overall, per category, per face,
+    and the glyphs most often taken for a letter."""
+    mask = glyphs.is_val if split == "val" else ~glyphs.is_val
+    predicted = _predict(model, glyphs.tensors(split), device)
+    rejected = predicted == NOT_A_LETTER
+    categories, faces = glyphs.category[mask], glyphs.face_index[mask]
+    code_points = glyphs.code_points[mask]
+
+    def share(where) -> float:
+        where = torch.from_numpy(where)
+        return round(float(rejected[where].double().mean()), 4) if where.any() else None
+
+    taken = {}
+    for code_point, letter in zip(code_points[~rejected.numpy()].tolist(), predicted[~rejected].tolist()):
+        key = f"{chr(code_point)} as {LETTERS[letter]}"
+        taken[key] = taken.get(key, 0) + 1
+    return {"rejected": share(categories >= 0), "glyphs": int(mask.sum()),
+            "by_category": {name: share(categories == index) for index, name in enumerate(CATEGORIES)
+                            if (categories == index).any()},
+            "by_face": {str(int(face)): share(faces == face) for face in sorted(set(faces.tolist()))},
+            "most_taken_for_letters": sorted(taken.items(), key=lambda item: -item[1])[:12]}
+
+
+def train_letter_classifier(dataset: FontDataset, glyphs: NonLetterSet, settings: EvaluatorSettings,
+                            device: torch.device, reporter: Reporter) -> tuple[LetterClassifier, dict]:
     started = time.perf_counter()
-    images, labels = dataset.tensors("train", device)
-    model = train_classifier(images, labels, len(LETTERS), settings, device, reporter)
+    images, labels = dataset.tensors("train")
+    styled, styled_labels = (styled_capitals(dataset, settings.styled_capitals, settings.seed)
+                             if settings.styled_capitals else (images[:0], labels[:0]))
+    model = train_classifier(torch.cat([images, styled]), torch.cat([labels, styled_labels]), len(LETTERS),
+                             settings, device, reporter, reject=glyphs.tensors("train"))
     seconds = time.perf_counter() - started
     val_images, val_labels = dataset.tensors("val")
     noise_check = not_letters(2000, val_images, torch.Generator().manual_seed(settings.seed + 2))
-    model.eval()
-    with torch.no_grad():
-        rejected = float((model(noise_check.to(device)).argmax(1) == NOT_A_LETTER).double().mean())
+    rejected = float((_predict(model, noise_check, device) == NOT_A_LETTER).double().mean())
+    real_rejection = rejection_report(model, glyphs, "val", device)
+    real_rejection["by_face"] = {dataset.faces[int(face)]["name"]: value
+                                 for face, value in real_rejection["by_face"].items()}
     report = {
         "held_out": _accuracy_report(model, val_images, val_labels.cpu(), device),
         "not_letters_rejected": round(rejected, 4),
-        "train": {"accuracy": _accuracy_report(model, *[t.cpu() for t in dataset.tensors("train")],
-                                               device)["accuracy"]},
+        "non_letter_glyphs_rejected": real_rejection,
+        "train": {"accuracy": _accuracy_report(model, images[::TRAIN_FIGURE_STRIDE], labels[::TRAIN_FIGURE_STRIDE],
+                                               device)["accuracy"],
+                  "non_letter_glyphs_rejected": rejection_report(model, glyphs, "train", device)["rejected"]},
         "held_out_faces": [face["name"] for face in dataset.faces if face["split"] == "val"],
         "train_faces": [face["name"] for face in dataset.faces if face["split"] == "train"],
-        "train_images": len(images), "held_out_images": len(val_images), "train_seconds": round(seconds, 1),
+        "train_images": len(images), "train_styled_capitals": len(styled), "held_out_images": len(val_images),
+        "train_non_letter_glyphs": int((~glyphs.is_val).sum()), "train_seconds": round(seconds, 1),
+        "precision": str(training_dtype(settings.precision, device)).removeprefix("torch."),
         "settings": asdict(settings), "version": EVALUATOR_VERSION, "dataset_fingerprint": dataset.fingerprint,
     }
-    return model.eval(), report
+    return model, report
 
 
 def _halves(dataset: FontDataset, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -239,9 +316,11 @@ def _halves(dataset: FontDataset, seed: int) -> tuple[torch.Tensor, torch.Tensor
     return images[order[:half]], images[order[half:]]
 
 
-def evaluator_path(dataset: FontDataset, settings: EvaluatorSettings, data_dir: Path) -> Path:
-    """Keyed by the dataset and every evaluator setting: changing either builds a new evaluator."""
-    key = json.dumps({"version": EVALUATOR_VERSION, **asdict(settings)}, sort_keys=True)
+def evaluator_path(dataset: FontDataset, settings: EvaluatorSettings, data_dir: Path, device: torch.device) -> Path:
+    """Keyed by the dataset and every evaluator setting (precision as resolved on this device): changing either
+    builds a new evaluator, and version 4 (real non-letter glyphs) never shares a file with version 3."""
+    key = json.dumps({"version": EVALUATOR_VERSION, **asdict(settings),
+                      "precision": str(training_dtype(settings.precision, device))}, sort_keys=True)
     settings_key = hashlib.sha256(key.encode()).hexdigest()[:8]
     return data_dir / "evaluators" / f"letters-{dataset.fingerprint}-{settings_key}.pt"
 
@@ -250,13 +329,13 @@ def load_letter_evaluator(data: FontDataConfig, data_dir: str | Path | None = No
                           device: torch.device | str = "cpu", rebuild: bool = False,
                           settings: EvaluatorSettings | None = None,
                           reporter: Reporter | None = None) -> LetterEvaluator:
-    """The evaluator for these fonts and split: from the cache, or trained now (about a minute on 2 CPU cores)."""
+    """The evaluator for these fonts and split: from the cache, or trained now (about half a minute on 2 CPU cores)."""
     reporter = reporter or Reporter("quiet")
     settings = settings or EvaluatorSettings()
     device = torch.device(device)
     data_dir = data_root(data_dir)
     dataset = load_font_dataset(evaluator_data_config(data, settings), data_dir, reporter=reporter)
-    path = evaluator_path(dataset, settings, data_dir)
+    path = evaluator_path(dataset, settings, data_dir, device)
     reference, baseline = _halves(dataset, settings.seed)
     if path.is_file() and not rebuild:
         state = load_checkpoint(path, EVALUATOR_KIND, map_location="cpu")
@@ -268,7 +347,9 @@ def load_letter_evaluator(data: FontDataConfig, data_dir: str | Path | None = No
 
     reporter.info(f"training the letter evaluator on {int((~dataset.is_val).sum())} letters "
                   f"(cached afterwards in {path})")
-    model, report = train_letter_classifier(dataset, settings, device, reporter)
+    glyphs = load_non_letters(dataset, data_dir, NonLetterSettings(settings.non_letter_glyphs, seed=settings.seed),
+                              reporter)
+    model, report = train_letter_classifier(dataset, glyphs, settings, device, reporter)
     evaluator = LetterEvaluator(model, FeatureStats(torch.zeros(1), torch.zeros(1, 1), 0), baseline, report, path,
                                 device)
     evaluator.real_stats = FeatureStats.of(evaluator.classify(reference)[1])

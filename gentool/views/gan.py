@@ -45,8 +45,17 @@ def evaluator_lines(evaluator: LetterEvaluator) -> list[str]:
             f"held-out accuracy: {held_out['accuracy']:.2%} on {report['held_out_images']} letters from unseen "
             f"fonts: {', '.join(report['held_out_faces'])}",
             f"training accuracy: {report['train']['accuracy']:.2%} on {report['train_images']} letters",
-            f"not-a-letter images rejected: {report['not_letters_rejected']:.2%}",
+            f"not-a-letter images rejected: {report['not_letters_rejected']:.2%} of synthetic noise; "
+            + _glyph_rejection(report),
             "worst held-out letters:", *[f"  {line}" for line in confusion_summary(evaluator.report)]]
+
+
+def _glyph_rejection(report: dict) -> str:
+    glyphs = report.get("non_letter_glyphs_rejected")
+    if glyphs is None:  # an evaluator built before version 4 was never scored on real non-letter glyphs
+        return "real non-letter glyphs: not measured (evaluator built before version 4)"
+    parts = ", ".join(f"{name} {share:.0%}" for name, share in glyphs["by_category"].items())
+    return f"{glyphs['rejected']:.2%} of {glyphs['glyphs']} real non-letter glyphs from unseen fonts ({parts})"
 
 
 def coverage_view(result: dict) -> list[Table | str]:

@@ -1,0 +1,255 @@
+"""Real glyphs that are not Latin capitals, from the letter dataset's own font faces: the evaluator's reject class.
+
+Synthetic noise alone teaches the evaluator that "not a letter" means "no shape"; a dingbat or a Greek capital then
+reads as a letter with full confidence. These are real shapes drawn by type designers: digits, punctuation, math
+symbols, arrows, box drawing and geometric shapes, symbols and dingbats, and the letters of scripts whose shapes
+are not Latin capitals (Greek and Cyrillic capitals, Hebrew). Armenian and Georgian were in the first trial and
+were dropped with other changes when ornate Latin capitals (TeX's calligraphic cmsy10, held out) were rejected too
+often; their round, hooked letters are the likeliest cause, not measured alone.
+
+Which glyphs a face has is read from its character map (a code point mapped to glyph 0 is the .notdef box, so it
+is not there); a glyph that renders with no ink is dropped. Each glyph is rendered exactly like a letter (centred,
+scaled to fill the frame, 4x oversampled) and augmented the same way, and it inherits its face's split, so the
+held-out rejection rate is measured on fonts the evaluator never saw.
+
+What is left out, and how (the rule, in two parts):
+1. A documented list (LOOKALIKES below): code points whose usual shape IS a Latin capital or one with marks: the
+   Greek capitals Α Β Ε Ζ Η Ι Κ Μ Ν Ο Ρ Τ Υ Χ, the Cyrillic А В Е К М Н О Р С Т У Х Ѕ І Ј (and those with accents),
+   digits 0 1 5 (O I S), bars (I), crosses (X), rings (O), box corners and tees (L T), and so on. Currency signs
+   are left out as a whole (most are a Latin letter with strokes: $ ¢ £ ¥ € ₦ ₩ ₱).
+2. A measured guard for what no list foresees (a font's own drawing of a symbol can be a capital): a glyph whose
+   blurred shape matches one of its own face's 26 capitals, or one of the DejaVu reference capitals, at cosine
+   similarity >= LOOKALIKE_SIMILARITY (the template matcher of font_faces) is left out too, and counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+from fontTools import agl
+from fontTools.ttLib import TTFont
+from PIL import ImageFont
+
+from gentool.config import option
+from gentool.datasets.font_faces import LETTERS, REFERENCE_FACES, matplotlib_font_dir
+from gentool.datasets.fonts import FontDataset
+from gentool.datasets.glyphs import RENDER_POINTS, AugmentConfig, augment, downsample, render_master
+from gentool.runtime.files import atomic_write_dir
+from gentool.runtime.progress import Reporter
+
+NON_LETTER_FORMAT = 1
+
+# category -> inclusive code point ranges
+CATEGORIES: dict[str, tuple[tuple[int, int], ...]] = {
+    "digits": ((0x30, 0x39),),
+    "punctuation": ((0x21, 0x2F), (0x3A, 0x40), (0x5B, 0x60), (0x7B, 0x7E), (0xA1, 0xBF), (0xD7, 0xD7),
+                    (0xF7, 0xF7), (0x2010, 0x205E)),
+    "math": ((0x2200, 0x22FF), (0x27C0, 0x27EF), (0x2980, 0x29FF), (0x2A00, 0x2AFF)),
+    "arrows": ((0x2190, 0x21FF), (0x27F0, 0x27FF), (0x2900, 0x297F), (0x2B00, 0x2BFF)),
+    "box drawing and shapes": ((0x2500, 0x25FF),),
+    "symbols and dingbats": ((0x2600, 0x27BF),),
+    "other scripts": ((0x0391, 0x03A9), (0x0400, 0x042F), (0x05D0, 0x05EA)),
+}
+
+# Code points whose usual shape is a Latin capital (or one with marks): never used as "not a letter".
+LOOKALIKES: dict[str, str] = {
+    "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ": "Greek capitals drawn like Latin ones",
+    "АВЕКМНОРСТУХЅІЈЀЁЇЌЎ": "Cyrillic capitals drawn like Latin ones (with or without marks)",
+    "015": "digits read as O, I, S",
+    "|¦‖∣∥│┃║╎╏┆┇┊┋╵╷╹╻╽╿▏▎▍▌▐▕▊▋❘❙❚ǀ": "vertical bars read as I",
+    "×╳☓✕✖✗✘⨯⤫⤬": "crosses read as X",
+    "○◯◦❍⚪⭕◌◍∘⚬": "rings read as O",
+    "└┕┖┗╘╙╚╰∟⌊⊾": "corners read as L",
+    "┬┭┮┯┰┱┲┳╤╥╦⊤⏉⫟": "tees read as T",
+    "∪⋃⊔∨⋁⊂⊏⋐⊃⊐∁⊆⊑⊊": "set and logic signs drawn as U, V, C",
+    "©®℗ªºµ¹": "a Latin letter or digit one inside a mark",
+    "וןסא": "Hebrew letters drawn like I or O",
+}
+LOOKALIKE_CHARS = frozenset("".join(LOOKALIKES))
+CURRENCY_CATEGORY = "Sc"  # unicodedata category: currency signs are left out as a whole
+LOOKALIKE_SIMILARITY = 0.9
+
+
+@dataclass
+class NonLetterSettings:
+    per_category: int = option(60, min=1, max=5000, help="glyphs drawn at most per (face, category)")
+    samples_per_glyph: int = option(3, min=1, max=100, help="augmented copies per glyph; the first is clean")
+    seed: int = option(0, min=0, max=2**31 - 1)
+
+
+@dataclass
+class NonLetterSet:
+    path: Path
+    images: np.ndarray  # (N, 28, 28) uint8
+    code_points: np.ndarray  # (N,) int64: the character drawn (read from the glyph name, see candidates)
+    category: np.ndarray  # (N,) int64 index into CATEGORIES
+    face_index: np.ndarray  # (N,) int64 into the letter dataset's faces
+    is_val: np.ndarray  # (N,) bool: from a held-out face
+    left_out: dict  # face name -> {"listed": n, "look like a capital": [chars]}
+
+    def tensors(self, split: str) -> torch.Tensor:
+        mask = self.is_val if split == "val" else ~self.is_val
+        return torch.from_numpy(self.images[mask]).float().div_(127.5).sub_(1.0).unsqueeze(1)
+
+
+def category_of(char: str) -> str | None:
+    code_point = ord(char)
+    for name, ranges in CATEGORIES.items():
+        if any(low <= code_point <= high for low, high in ranges):
+            return name
+    return None
+
+
+def listed_as_lookalike(char: str) -> bool:
+    """Part 1 of the rule: the documented list, currency signs, and anything Unicode names a Latin letter."""
+    return (char in LOOKALIKE_CHARS or unicodedata.category(char) == CURRENCY_CATEGORY
+            or "LATIN" in unicodedata.name(char, ""))
+
+
+def candidates(path: Path) -> list[tuple[int, str, str]]:
+    """(code point, character drawn, category) for every glyph the face really has in the chosen ranges, listed
+    lookalikes left out.
+
+    What a glyph draws is read from its name (the Adobe Glyph List: "Gamma", "uni2190"), not from its code point:
+    TeX's BaKoMa fonts put Greek capitals, ligatures and Æ Ø at Latin-1 code points, and cmsy10 puts arrows and
+    set signs at ASCII ones. A glyph whose name says nothing (".notdef", "triangle", "latticetop") is left out,
+    since what it draws is unknown."""
+    font = TTFont(str(path), lazy=True)
+    found = []
+    for code_point, glyph_name in sorted(font.getBestCmap().items()):
+        char = agl.toUnicode(glyph_name)
+        if len(char) != 1 or glyph_name == ".notdef":
+            continue
+        category = category_of(char)
+        if category and not listed_as_lookalike(char):
+            found.append((code_point, char, category))
+    font.close()
+    return found
+
+
+def _shape_features(masters: np.ndarray) -> torch.Tensor:
+    """28x28 renders, centred and unit-normalised: cosine similarity of these is the guard's measure. Unblurred,
+    unlike the face filter's template match, which is meant to tolerate style and so finds an I in every bar."""
+    small = downsample(torch.from_numpy(masters)[:, None]).flatten(1)
+    centred = small - small.mean(dim=1, keepdim=True)
+    return centred / centred.norm(dim=1, keepdim=True).clamp_min(1e-8)
+
+
+@lru_cache(maxsize=1)
+def _reference_capitals() -> torch.Tensor:
+    return torch.cat([_shape_features(face_capitals(matplotlib_font_dir() / name)) for name in REFERENCE_FACES])
+
+
+def looks_like_a_capital(masters: np.ndarray, capitals: np.ndarray) -> np.ndarray:
+    """Part 2 of the rule: (M,) bool, True where a glyph matches one of its face's capitals or a DejaVu reference
+    capital at cosine >= LOOKALIKE_SIMILARITY."""
+    templates = torch.cat([_shape_features(capitals), _reference_capitals()])
+    return (_shape_features(masters) @ templates.T).amax(dim=1).numpy() >= LOOKALIKE_SIMILARITY
+
+
+def glyph_font(path: Path) -> ImageFont.FreeTypeFont:
+    # basic layout: one glyph per code point, as the letters are drawn (complex-script shaping has nothing to join)
+    return ImageFont.truetype(str(path), RENDER_POINTS, layout_engine=ImageFont.Layout.BASIC)
+
+
+def face_capitals(path: Path) -> np.ndarray:
+    """A face's 26 clean capitals at 112x112, rendered as the letter dataset renders them."""
+    font = glyph_font(path)
+    return np.stack([render_master(font, letter) for letter in LETTERS])
+
+
+def face_file(record: dict) -> Path:
+    return matplotlib_font_dir() / record["file"] if record["source"] == "matplotlib" else Path(record["file"])
+
+
+def _render_face(path: Path, capitals: np.ndarray, settings: NonLetterSettings, generator: torch.Generator,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    font = glyph_font(path)
+    by_category: dict[str, list[tuple[int, str]]] = {}
+    for code_point, char, category in candidates(path):
+        by_category.setdefault(category, []).append((code_point, char))
+    masters, drawn, categories = [], [], []  # drawn: the character each glyph draws, as a code point
+    names = list(CATEGORIES)
+    for category, glyphs in by_category.items():
+        chosen = sorted(rng.choice(len(glyphs), size=min(len(glyphs), settings.per_category), replace=False))
+        for code_point, char in (glyphs[i] for i in chosen):
+            master = render_master(font, chr(code_point))
+            if master is not None:
+                masters.append(master)
+                drawn.append(ord(char))
+                categories.append(names.index(category))
+    stacked = np.stack(masters) if masters else np.zeros((0, 112, 112), np.float32)
+    capital = looks_like_a_capital(stacked, capitals) if masters else np.zeros(0, bool)
+    left_out = [chr(c) for c, drop in zip(drawn, capital) if drop]
+    keep = ~capital
+    if not keep.any():
+        return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64), np.zeros(0, np.int64), left_out
+    kept = torch.from_numpy(stacked[keep])[:, None]
+    per = settings.samples_per_glyph
+    copies = [downsample(kept)[:, None]]  # the clean render first, as for the letters
+    if per > 1:
+        repeated = kept.repeat_interleave(per - 1, dim=0)
+        augmented = torch.cat([augment(repeated[i:i + 512], AugmentConfig(), generator)
+                               for i in range(0, len(repeated), 512)])
+        copies.append(augmented.view(len(kept), per - 1, 1, 28, 28))
+    images = torch.cat(copies, dim=1).flatten(0, 1)  # glyph by glyph: (kept * per, 1, 28, 28)
+    pixels = (images[:, 0] * 255.0).round_().to(torch.uint8).numpy()
+    return (pixels, np.repeat(np.asarray(drawn)[keep], per), np.repeat(np.asarray(categories)[keep], per),
+            left_out)
+
+
+def non_letters_key(dataset: FontDataset, settings: NonLetterSettings) -> str:
+    payload = json.dumps({"format": NON_LETTER_FORMAT, "dataset": dataset.fingerprint, **asdict(settings),
+                          "similarity": LOOKALIKE_SIMILARITY, "lookalikes": sorted(LOOKALIKE_CHARS),
+                          "categories": CATEGORIES}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def load_non_letters(dataset: FontDataset, data_dir: Path, settings: NonLetterSettings | None = None,
+                     reporter: Reporter | None = None) -> NonLetterSet:
+    """The non-letter glyphs of the dataset's faces, each with its face's split: cached beside the dataset."""
+    reporter = reporter or Reporter("quiet")
+    settings = settings or NonLetterSettings()
+    folder = data_dir / "non_letters" / non_letters_key(dataset, settings)
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        images = np.load(folder / "images.npy", allow_pickle=False)
+        return NonLetterSet(folder, images, np.asarray(meta["code_point"], np.int64),
+                            np.asarray(meta["category"], np.int64), np.asarray(meta["face"], np.int64),
+                            np.asarray(meta["split"]) == "val", meta["left_out"])
+    except (OSError, ValueError, KeyError):
+        pass  # not built yet, or damaged: build
+
+    generator = torch.Generator().manual_seed(settings.seed)
+    rng = np.random.default_rng(settings.seed)
+    parts, left_out = [], {}
+    with reporter.task("rendering non-letter glyphs", total=len(dataset.faces)) as task:
+        for face_id, record in enumerate(dataset.faces):
+            capitals = face_capitals(face_file(record))
+            pixels, code_points, categories, dropped = _render_face(face_file(record), capitals, settings,
+                                                                    generator, rng)
+            parts.append((pixels, code_points, categories, np.full(len(pixels), face_id)))
+            left_out[record["name"]] = "".join(dropped)
+            task.advance()
+    images = np.concatenate([p[0] for p in parts])
+    face_ids = np.concatenate([p[3] for p in parts]).astype(np.int64)
+    split = np.asarray([dataset.faces[i]["split"] for i in face_ids.tolist()], dtype=object).astype(str)
+    meta = {"format": NON_LETTER_FORMAT, "dataset": dataset.fingerprint, "settings": asdict(settings),
+            "categories": list(CATEGORIES), "code_point": np.concatenate([p[1] for p in parts]).tolist(),
+            "category": np.concatenate([p[2] for p in parts]).tolist(), "face": face_ids.tolist(),
+            "split": split.tolist(), "left_out": left_out}
+
+    def fill(tmp: Path) -> None:
+        np.save(tmp / "images.npy", images, allow_pickle=False)
+        (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+
+    atomic_write_dir(folder, fill)
+    return NonLetterSet(folder, images, np.asarray(meta["code_point"], np.int64), np.asarray(meta["category"]),
+                        face_ids, split == "val", left_out)
