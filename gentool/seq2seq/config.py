@@ -110,6 +110,14 @@ def build_seq2seq_config(data: dict) -> Seq2SeqConfig:
     return build_config(Seq2SeqConfig, data)
 
 
+def read_saved_seq2seq_config(data: dict) -> Seq2SeqConfig:
+    """A run's saved config. Runs saved before data.target_style and model.decoder_reads existed trained on random
+    glyph targets and read glyphs, so a saved config without them means that (the defaults changed since)."""
+    data = {**data, "data": {"target_style": "random", **data.get("data", {})},
+            "model": {"decoder_reads": "glyph", **data.get("model", {})}}
+    return build_seq2seq_config(data)
+
+
 def resolve_seq2seq_config(preset: str, config_file: str | None = None, flags: dict | None = None,
                            assignments: list[str] | None = None) -> Seq2SeqConfig:
     """preset < --config FILE < named flags (dotted keys) < --set key=value."""
