@@ -17,7 +17,7 @@ from gentool.errors import UsageError
 from gentool.evaluate.digits import NOT_A_SYMBOL, load_digit_evaluator
 from gentool.evaluate.letters import EvaluatorSettings
 from gentool.runtime.rundir import RunDir
-from gentool.seq2seq.config import build_seq2seq_config
+from gentool.seq2seq.config import build_seq2seq_config, seq2seq_config_dict
 from gentool.seq2seq.data import (
     all_expressions,
     check_expression,
@@ -160,6 +160,18 @@ def test_canonical_targets_are_one_clean_glyph_per_symbol_and_random_ones_vary(t
     config["data"]["target_style"] = "random"
     varied = load_arithmetic(build_seq2seq_config(config), cpu_context(data_dir))
     assert not torch.equal(draw_glyphs(tokens, varied.pools["target"]), draw_glyphs(tokens, varied.pools["target"]))
+
+
+def test_text2image_defaults_to_canonical_targets_and_old_runs_keep_theirs():
+    from gentool.seq2seq.config import read_saved_seq2seq_config, resolve_seq2seq_config
+
+    new = resolve_seq2seq_config("text2image")
+    assert (new.data.target_style, new.model.decoder_reads) == ("canonical", "token")
+    saved = seq2seq_config_dict(new)
+    del saved["data"]["target_style"], saved["model"]["decoder_reads"]  # as runs saved before the two options
+    old = read_saved_seq2seq_config(saved)
+    assert (old.data.target_style, old.model.decoder_reads) == ("random", "glyph")
+    assert set(Seq2Seq(old.model, False, True).state_dict()) != set(Seq2Seq(new.model, False, True).state_dict())
 
 
 def test_a_tiny_text2image_run_draws_answers_the_evaluator_reads(tmp_path, tiny_fonts_dir, data_dir):
