@@ -17,7 +17,7 @@ from gentool.errors import UsageError
 from gentool.evaluate.digits import NOT_A_SYMBOL, load_digit_evaluator
 from gentool.evaluate.letters import EvaluatorSettings
 from gentool.runtime.rundir import RunDir
-from gentool.seq2seq.config import build_seq2seq_config
+from gentool.seq2seq.config import build_seq2seq_config, seq2seq_config_dict
 from gentool.seq2seq.data import (
     all_expressions,
     check_expression,
@@ -146,6 +146,45 @@ def test_a_tiny_text_run_learns_beyond_the_most_common_answer(tmp_path, data_dir
     assert final["heldout_exact"] > max(held.count(common) / len(held), own) + 0.1
     assert final["heldout_per_char"] > accuracy(held, [common] * len(held))["per_char"] + 0.15
     assert (tmp_path / "run" / "figures" / "learning_curves.png").is_file()
+
+
+def test_canonical_targets_are_one_clean_glyph_per_symbol_and_random_ones_vary(tiny_fonts_dir, data_dir):
+    tokens = encode(["18", "-7", "0"] * 20, 4, end=True)
+    canonical = load_arithmetic(build_seq2seq_config(tiny_image_config("text2image", tiny_fonts_dir)),
+                                cpu_context(data_dir))
+    first, second = (draw_glyphs(tokens, canonical.pools["target"]) for _ in range(2))
+    assert torch.equal(first, second)  # one deterministic drawing per symbol: nothing to average over
+    assert torch.equal(first[0, 0], first[3, 0])  # the same '1' in every answer
+    assert canonical.evaluator.read(first[:3]) == ["18", "-7", "0"]
+    config = tiny_image_config("text2image", tiny_fonts_dir)
+    config["data"]["target_style"] = "random"
+    varied = load_arithmetic(build_seq2seq_config(config), cpu_context(data_dir))
+    assert not torch.equal(draw_glyphs(tokens, varied.pools["target"]), draw_glyphs(tokens, varied.pools["target"]))
+
+
+def test_text2image_defaults_to_canonical_targets_and_old_runs_keep_theirs():
+    from gentool.seq2seq.config import read_saved_seq2seq_config, resolve_seq2seq_config
+
+    new = resolve_seq2seq_config("text2image")
+    assert (new.data.target_style, new.model.decoder_reads) == ("canonical", "token")
+    saved = seq2seq_config_dict(new)
+    del saved["data"]["target_style"], saved["model"]["decoder_reads"]  # as runs saved before the two options
+    old = read_saved_seq2seq_config(saved)
+    assert (old.data.target_style, old.model.decoder_reads) == ("random", "glyph")
+    assert set(Seq2Seq(old.model, False, True).state_dict()) != set(Seq2Seq(new.model, False, True).state_dict())
+
+
+def test_a_tiny_text2image_run_draws_answers_the_evaluator_reads(tmp_path, tiny_fonts_dir, data_dir):
+    config = {**TINY_TEXT, "task": "text2image",
+              "data": {**TINY_TEXT["data"], "glyphs": tiny_glyphs(tiny_fonts_dir)},
+              "evaluation": {"every": 0, "evaluator": TINY_DIGIT_EVALUATOR}}
+    outcome = start(SEQ2SEQ, build_seq2seq_config(config), RunDir(tmp_path / "run"), data_dir)
+    final = outcome.summary["final"]
+    data = load_arithmetic(build_seq2seq_config(config), cpu_context(data_dir))
+    trained = [data.answers[i] for i in data.train_index.tolist()]
+    common = max(set(trained), key=trained.count)
+    # drawn with canonical targets, the answers read right far more often than the most common answer is right
+    assert final["train_exact"] > trained.count(common) / len(trained) + 0.3
 
 
 @pytest.mark.parametrize("task,train", [("image2text", {}), ("text2image", {"adversarial_weight": 0.1})])

@@ -71,6 +71,19 @@ class SymbolDataset:
         order = torch.argsort(labels, stable=True)
         return images[order].view(len(SYMBOLS), -1, 1, IMAGE_SIZE, IMAGE_SIZE)
 
+    def clean_glyphs(self, face_name: str, device: torch.device | str = "cpu") -> torch.Tensor:
+        """(S, 1, 1, 28, 28): each symbol's clean sample in one face (the first sample of every glyph and face is
+        rendered without augmentation), as a one-image-per-symbol pool; UsageError if the face is not here."""
+        names = [face["name"] for face in self.faces]
+        if face_name not in names:
+            raise UsageError(f"the face '{face_name}' does not draw the digits here (the faces are "
+                             f"{', '.join(names)}); set data.target_style=random")
+        face = names.index(face_name)
+        first = [int(np.flatnonzero((self.face_index == face) & (self.labels == symbol))[0])
+                 for symbol in range(len(SYMBOLS))]
+        images = torch.from_numpy(self.images[first]).to(device=device, dtype=torch.float32)
+        return images.div_(127.5).sub_(1.0)[:, None, None]
+
 
 def _drawn(path: Path) -> tuple[str, ...]:
     charmap = ft2font.FT2Font(str(path)).get_charmap()

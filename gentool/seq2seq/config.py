@@ -16,6 +16,9 @@ from gentool.runtime.seeding import MAX_SEED
 from gentool.runtime.tensorboard import LoggingConfig
 
 TASKS = ("text2text", "image2text", "text2image")
+# matplotlib's default face, regular weight: installed with matplotlib, a training face of the default font split,
+# and the first face the letter checks compare others with, so its digits are the plainest at hand
+CANONICAL_FACE = "DejaVu Sans Book"
 
 
 @dataclass
@@ -25,6 +28,10 @@ class ExpressionConfig:
                                    help="share of all expressions trained on; the rest are held out")
     split_seed: int = option(0, min=0, max=MAX_SEED, help="seed of the expression split (separate from the "
                                                           "training seed, so runs can share one split)")
+    target_style: Literal["canonical", "random"] = option(
+        "canonical", help="text2image: the glyphs the drawing is trained to match; canonical: each symbol's one clean "
+                          f"{CANONICAL_FACE} glyph (one right drawing per digit); random: a glyph of a random "
+                          "training face, augmented, fresh every step (the pixel-wise best is a blur over fonts)")
     glyphs: FontDataConfig = field(default_factory=FontDataConfig)  # image tasks: the letter dataset's faces
 
 
@@ -34,6 +41,10 @@ class Seq2SeqModelConfig:
     hidden: int = option(256, min=4, max=8192, help="recurrent state size")
     layers: int = option(1, min=1, max=8)
     embed: int = option(64, min=2, max=4096, help="token embedding / glyph feature size")
+    decoder_reads: Literal["token", "glyph"] = option(
+        "token", help="text2image: what the decoder reads of its previous step; token: the symbol (the true one while "
+                      "training, its own prediction from a symbol head when drawing: no train/draw mismatch); glyph: "
+                      "the glyph itself (the true one while training, its own drawing when drawing)")
 
 
 @dataclass
@@ -97,6 +108,14 @@ def seq2seq_config_dict(config: Seq2SeqConfig) -> dict:
 
 def build_seq2seq_config(data: dict) -> Seq2SeqConfig:
     return build_config(Seq2SeqConfig, data)
+
+
+def read_saved_seq2seq_config(data: dict) -> Seq2SeqConfig:
+    """A run's saved config. Runs saved before data.target_style and model.decoder_reads existed trained on random
+    glyph targets and read glyphs, so a saved config without them means that (the defaults changed since)."""
+    data = {**data, "data": {"target_style": "random", **data.get("data", {})},
+            "model": {"decoder_reads": "glyph", **data.get("model", {})}}
+    return build_seq2seq_config(data)
 
 
 def resolve_seq2seq_config(preset: str, config_file: str | None = None, flags: dict | None = None,

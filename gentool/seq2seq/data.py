@@ -19,7 +19,7 @@ from gentool.datasets.symbols import SYMBOLS, SymbolDataset, load_symbol_dataset
 from gentool.errors import UsageError
 from gentool.evaluate.digits import DigitEvaluator, load_digit_evaluator
 from gentool.runtime.context import RunContext
-from gentool.seq2seq.config import Seq2SeqConfig
+from gentool.seq2seq.config import CANONICAL_FACE, Seq2SeqConfig
 
 PAD, START, END = 0, 1, 2
 SPECIALS = 3
@@ -117,7 +117,8 @@ class ArithmeticData:
     targets: torch.Tensor  # (N, Lout) answer tokens, end, padding
     train_index: torch.Tensor  # (T,) on the device
     test_index: torch.Tensor  # (H,)
-    pools: dict[str, torch.Tensor] | None  # image tasks: "train"/"val" -> (S, K, 1, 28, 28) on the device
+    pools: dict[str, torch.Tensor] | None  # image tasks: "train"/"val" -> (S, K, 1, 28, 28) on the device;
+    # text2image also "target": the glyphs drawings are trained to match (data.target_style)
     symbols: SymbolDataset | None
     evaluator: DigitEvaluator | None  # text2image
     fingerprint: str
@@ -138,6 +139,8 @@ def expression_fingerprint(config: Seq2SeqConfig, symbols: SymbolDataset | None)
     payload = {"operand_digits": data.operand_digits, "train_fraction": data.train_fraction,
                "split_seed": data.split_seed, "symbols": symbols.fingerprint if symbols else None,
                "evaluator": asdict(config.evaluation.evaluator) if config.image_output else None}
+    if config.image_output:  # a key only where it matters, so other tasks' runs keep their fingerprints
+        payload["target_style"] = data.target_style
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -158,6 +161,8 @@ def load_arithmetic(config: Seq2SeqConfig, ctx: RunContext) -> ArithmeticData:
         symbols = load_symbol_dataset(data.glyphs, ctx.data_dir, reporter=ctx.reporter)
         pools = {split: symbols.pools(split, device) for split in ("train", "val")}
     if config.image_output:
+        pools["target"] = (symbols.clean_glyphs(CANONICAL_FACE, device) if data.target_style == "canonical"
+                           else pools["train"])
         evaluator = load_digit_evaluator(data.glyphs, ctx.data_dir, device, settings=config.evaluation.evaluator,
                                          reporter=ctx.reporter)
     return ArithmeticData(

@@ -8,7 +8,7 @@ from gentool.runtime.rundir import RunDir
 from gentool.runtime.runs import Family, register_family
 from gentool.seq2seq.config import (
     Seq2SeqConfig,
-    build_seq2seq_config,
+    read_saved_seq2seq_config,
     resolve_seq2seq_config,
     seq2seq_config_dict,
 )
@@ -44,5 +44,5 @@ def outcome_lines(summary: dict) -> list[str]:
 
 SEQ2SEQ = register_family(Family(
     name=CHECKPOINT_KIND, default_preset="text2text", resolve_config=resolve_seq2seq_config,
-    read_config=build_seq2seq_config, config_dict=seq2seq_config_dict, load_data=load_arithmetic,
+    read_config=read_saved_seq2seq_config, config_dict=seq2seq_config_dict, load_data=load_arithmetic,
     make_trainer=make_trainer, run_name=run_name, describe=describe, outcome_lines=outcome_lines))

@@ -61,7 +61,10 @@ def baselines(trained: TrainedSeq2Seq, held: Answers, seed: int) -> dict:
     generator = torch.Generator(device=targets.device).manual_seed(seed)
     real = data.evaluator.read(draw_glyphs(targets, data.pools["val"], generator))
     noise_glyphs = torch.rand(targets.shape + (1, 28, 28), generator=generator, device=targets.device) * 2 - 1
-    return {"real glyphs": accuracy(truth, real), "noise": accuracy(truth, data.evaluator.read(noise_glyphs))}
+    results = {"real glyphs": accuracy(truth, real), "noise": accuracy(truth, data.evaluator.read(noise_glyphs))}
+    if trained.config.data.target_style == "canonical":  # a perfect copy of the training targets reads this well
+        results["target glyphs"] = accuracy(truth, data.evaluator.read(draw_glyphs(targets, data.pools["target"])))
+    return results
 
 
 def evaluate(trained: TrainedSeq2Seq, ctx: RunContext, *, beam: int = 1, seed: int | None = None,

@@ -4,9 +4,11 @@
   its final state starts the decoder.
 - Output text: the decoder reads the previous token (the true one while training: teacher forcing) and a linear
   head gives the next token's logits; decoding is greedy or a beam search over the model's log-probability.
-- Output image: the decoder reads the previous glyph (the true one while training, its own drawing when
-  decoding) through its own glyph CNN, and a transposed-convolution head draws the next 28x28 glyph (pixel
-  logits); blank glyphs pad the answer, so the first blank ends it.
+- Output image: a transposed-convolution head draws the next 28x28 glyph (pixel logits) from the decoder's state;
+  blank glyphs pad the answer, so the first blank ends it. The decoder reads the previous symbol as a token (the
+  true one while training, the one its symbol head names when drawing: `decoder_reads: token`, so training and
+  drawing feed it the same kind of input), or the previous glyph through its own glyph CNN (`glyph`: the true
+  glyph while training, its own drawing when drawing).
 """
 
 from __future__ import annotations
@@ -85,7 +87,12 @@ class Seq2Seq(nn.Module):
                          else nn.Embedding(VOCABULARY, config.embed, padding_idx=PAD))
         self.encoder = rnn(config.embed, config.hidden, config.layers, batch_first=True)
         self.decoder = rnn(config.embed, config.hidden, config.layers, batch_first=True)
-        if image_output:
+        self.reads_tokens = not image_output or config.decoder_reads == "token"
+        if image_output and self.reads_tokens:
+            self.embed_out = nn.Embedding(VOCABULARY, config.embed, padding_idx=PAD)
+            self.head = GlyphDecoder(config.hidden)
+            self.symbol_head = nn.Linear(config.hidden, VOCABULARY)  # which symbol this step draws
+        elif image_output:
             self.start = nn.Parameter(torch.zeros(config.embed))  # what the decoder reads before the first glyph
             self.embed_out = GlyphEncoder(config.embed)
             self.head = GlyphDecoder(config.hidden)
@@ -117,7 +124,7 @@ class Seq2Seq(nn.Module):
         (B, T, 1, 28, 28) glyphs -> pixel logits of the same shape."""
         state = self.encode(inputs, lengths)
         count, steps = targets.shape[:2]
-        if self.image_output:
+        if self.image_output and not self.reads_tokens:
             previous = self.embed_out(targets[:, :-1].flatten(0, 1)).view(count, steps - 1, -1)
             read = torch.cat([self.start.expand(count, 1, -1), previous], dim=1)
         else:
@@ -127,6 +134,16 @@ class Seq2Seq(nn.Module):
         if self.image_output:
             return self.head(outputs.flatten(0, 1)).view(targets.shape)
         return self.head(outputs)
+
+    def forward_drawn(self, inputs: torch.Tensor, lengths: torch.Tensor, tokens: torch.Tensor
+                      ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Image output reading tokens, teacher forced on the answer's tokens (B, T): (pixel logits (B, T, 1, 28,
+        28), symbol logits (B, T, V))."""
+        state = self.encode(inputs, lengths)
+        start = torch.full((len(tokens), 1), START, dtype=torch.long, device=tokens.device)
+        outputs, _ = self.decoder(self.embed_out(torch.cat([start, tokens[:, :-1]], dim=1)), state)
+        pixels = self.head(outputs.flatten(0, 1)).view(*tokens.shape, 1, 28, 28)
+        return pixels, self.symbol_head(outputs)
 
     # -------------------------------------------------------------------------------------------- decoding
 
@@ -200,13 +217,24 @@ class Seq2Seq(nn.Module):
     def draw(self, inputs: torch.Tensor, lengths: torch.Tensor, steps: int) -> torch.Tensor:
         """Image output: (B, steps, 1, 28, 28) glyphs in [-1, 1], each read back as the next step's input."""
         state = self.encode(inputs, lengths)
-        read = self.start.expand(len(lengths), -1)
+        if self.reads_tokens:  # reads the symbol it meant to draw, as in training: padding once it has ended
+            token = torch.full((len(lengths),), START, dtype=torch.long, device=self.banned.device)
+            finished = torch.zeros(len(lengths), dtype=torch.bool, device=token.device)
+            read = self.embed_out(token)
+        else:
+            read = self.start.expand(len(lengths), -1)
         glyphs = []
         for _ in range(steps):
             output, state = self._step(read, state)
             glyph = as_images(self.head(output))
             glyphs.append(glyph)
-            read = self.embed_out(glyph)
+            if self.reads_tokens:
+                best = self.symbol_head(output).masked_fill(self.banned, float("-inf")).argmax(dim=-1)
+                token = torch.where(finished, PAD, best)
+                finished = finished | (best == END)
+                read = self.embed_out(token)
+            else:
+                read = self.embed_out(glyph)
         return torch.stack(glyphs, dim=1)
 
 

@@ -1,6 +1,7 @@
 """Training the encoder-decoder on the shared epoch loop (gentool.runtime.trainer): teacher forcing, Adam with
 gradient clipping; text output by cross-entropy per answer token, image output by a per-pixel loss (binary
-cross-entropy against the glyph's ink) plus, if asked, a glyph discriminator's non-saturating loss.
+cross-entropy against the target glyph's ink: `data.target_style`) plus, when the decoder reads tokens, the
+symbol head's cross-entropy, plus, if asked, a glyph discriminator's non-saturating loss.
 
 Image inputs and drawn targets are fresh glyphs every step, drawn from the training fonts' pool on the device
 with the global generator (so a resumed run draws the same ones). After each evaluated epoch the model answers
@@ -76,10 +77,16 @@ class Seq2SeqTrainer(EpochTrainer):
             inputs = draw_glyphs(inputs, data.pools["train"])
         metrics = {}
         if model.image_output:
-            glyphs = draw_glyphs(targets, data.pools["train"])
-            logits = model(inputs, lengths, glyphs)
-            loss = F.binary_cross_entropy_with_logits(logits, (glyphs + 1) / 2)
-            metrics["pixel_loss"] = loss.detach()
+            glyphs = draw_glyphs(targets, data.pools["target"])
+            if model.reads_tokens:
+                logits, symbol_logits = model.forward_drawn(inputs, lengths, targets)
+                symbol_loss = text_loss(symbol_logits, targets)  # the head that picks what to read next
+                metrics["symbol_loss"] = symbol_loss.detach()
+            else:
+                logits, symbol_loss = model(inputs, lengths, glyphs), 0.0
+            pixel_loss = F.binary_cross_entropy_with_logits(logits, (glyphs + 1) / 2)
+            metrics["pixel_loss"] = pixel_loss.detach()
+            loss = pixel_loss + symbol_loss
             if self.discriminator is not None:
                 adversarial = self.adversarial_step(glyphs, as_images(logits), targets != PAD, metrics)
                 loss = loss + self.config.train.adversarial_weight * adversarial

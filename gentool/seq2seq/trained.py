@@ -12,7 +12,7 @@ from gentool.errors import UsageError
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import pick_run
-from gentool.seq2seq.config import Seq2SeqConfig, build_seq2seq_config
+from gentool.seq2seq.config import Seq2SeqConfig, read_saved_seq2seq_config
 from gentool.seq2seq.data import ArithmeticData, load_arithmetic
 from gentool.seq2seq.family import SEQ2SEQ
 from gentool.seq2seq.models import Seq2Seq
@@ -34,7 +34,7 @@ def load_seq2seq(path: str | Path, ctx: RunContext) -> tuple[Seq2Seq, Seq2SeqCon
     config's)."""
     state = load_checkpoint(path, CHECKPOINT_KIND, map_location="cpu")
     try:
-        config = build_seq2seq_config(state["config"])
+        config = read_saved_seq2seq_config(state["config"])
         model = build_model(config)
         model.load_state_dict(state["model"])
     except (KeyError, RuntimeError, TypeError, ValueError) as err:
