@@ -23,8 +23,9 @@ def report(
     json_: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Write a static HTML page to open in a browser: command, config, metrics over epochs, figures, tables,
-    an audio player for every WAV; for a sweep or benchmark, the grid with a page per run."""
+    """Write a static HTML page of runs, a sweep or a benchmark: config, metrics, figures, tables, audio players.
+
+    For a sweep or a benchmark: the grid, with a page per run. No server and no network: open index.html."""
     result = make_report(paths, out_dir, reporter_for(quiet))
     show(result, json_, lambda r: [f"report: {r['report']} ({r['pages']} page{'s' if r['pages'] > 1 else ''}, "
                                    f"{r['runs']} run{'s' if r['runs'] != 1 else ''}; files in {r['files']})"])
