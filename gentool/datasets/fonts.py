@@ -157,17 +157,23 @@ def _face_record(face: FontFace, held_out: bool) -> dict:
             "source": face.source, "split": "val" if held_out else "train"}
 
 
-def _load_cached(folder: Path, fingerprint: str) -> FontDataset | None:
+def load_cached_glyphs(folder: Path, fingerprint: str, label_key: str, dataset_class: type):
+    """A rendered glyph set (images.npy + meta.json, labels under `label_key`) from its cache folder, as
+    `dataset_class` (FontDataset, SymbolDataset: the same fields); None when missing, damaged or stale."""
     try:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         images = np.load(folder / "images.npy", allow_pickle=False)
     except (OSError, ValueError):
         return None  # missing or damaged cache: rebuild
-    if meta.get("fingerprint") != fingerprint or images.shape != (len(meta["letter"]), IMAGE_SIZE, IMAGE_SIZE):
+    if meta.get("fingerprint") != fingerprint or images.shape != (len(meta[label_key]), IMAGE_SIZE, IMAGE_SIZE):
         return None
-    return FontDataset(folder, images, np.asarray(meta["letter"], dtype=np.int64),
-                       np.asarray(meta["face"], dtype=np.int64), np.asarray(meta["split"]) == "val",
-                       meta["faces"], meta["skipped"], fingerprint, built=False)
+    return dataset_class(folder, images, np.asarray(meta[label_key], dtype=np.int64),
+                         np.asarray(meta["face"], dtype=np.int64), np.asarray(meta["split"]) == "val",
+                         meta["faces"], meta["skipped"], fingerprint, built=False)
+
+
+def _load_cached(folder: Path, fingerprint: str) -> FontDataset | None:
+    return load_cached_glyphs(folder, fingerprint, "letter", FontDataset)
 
 
 def load_font_dataset(config: FontDataConfig, data_dir: str | Path | None = None, rebuild: bool = False,

@@ -30,7 +30,13 @@ from gentool.datasets.font_faces import (
     matplotlib_font_dir,
 )
 from gentool.datasets.font_faces import _match_features as match_features
-from gentool.datasets.fonts import FontDataConfig, dataset_fingerprint, render_samples, split_faces
+from gentool.datasets.fonts import (
+    FontDataConfig,
+    dataset_fingerprint,
+    load_cached_glyphs,
+    render_samples,
+    split_faces,
+)
 from gentool.datasets.glyphs import IMAGE_SIZE, RENDER_POINTS, downsample, render_master
 from gentool.datasets.root import data_root
 from gentool.errors import UsageError
@@ -134,16 +140,7 @@ def symbols_fingerprint(config: FontDataConfig, file_hashes: list[str]) -> str:
 
 
 def _load_cached(folder: Path, fingerprint: str) -> SymbolDataset | None:
-    try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        images = np.load(folder / "images.npy", allow_pickle=False)
-    except (OSError, ValueError):
-        return None
-    if meta.get("fingerprint") != fingerprint or images.shape != (len(meta["symbol"]), IMAGE_SIZE, IMAGE_SIZE):
-        return None
-    return SymbolDataset(folder, images, np.asarray(meta["symbol"], dtype=np.int64),
-                         np.asarray(meta["face"], dtype=np.int64), np.asarray(meta["split"]) == "val",
-                         meta["faces"], meta["skipped"], fingerprint, built=False)
+    return load_cached_glyphs(folder, fingerprint, "symbol", SymbolDataset)
 
 
 def load_symbol_dataset(config: FontDataConfig, data_dir: str | Path | None = None, rebuild: bool = False,
