@@ -34,6 +34,18 @@ RunOption = Annotated[Optional[Path], typer.Option(
     "--run", show_default="the newest under runs/", help="A GAN run folder.")]
 SeedOption = Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Seed of the noise drawn for the samples.")]
 CheckpointOption = Annotated[Optional[Path], typer.Option(help="A GAN checkpoint file instead of a run.")]
+# the options of every letter-coverage command (gan coverage, vae coverage): one declaration, the same help
+BestOption = Annotated[bool, typer.Option("--best", help="Use the run's best.pt instead of last.pt.")]
+SamplesOption = Annotated[Optional[int], typer.Option(
+    show_default="the run's evaluation.samples", help="Images to generate (2600 = 100 per letter).")]
+ThresholdOption = Annotated[Optional[float], typer.Option(
+    show_default="the run's evaluation.threshold", help="Softmax probability that counts as confident.")]
+MinShareOption = Annotated[Optional[float], typer.Option(
+    show_default="the run's evaluation.min_share", help="Covered at this share of a uniform count.")]
+BaselineOption = Annotated[Optional[list[str]], typer.Option(
+    show_default="all", help=f"Baselines to print beside the model: {', '.join(BASELINES)} (repeatable).")]
+CoverageOutOption = Annotated[Optional[Path], typer.Option(
+    "--out", show_default="the run's folder", help="Folder for coverage.json and figures/.")]
 
 
 @handle_errors
@@ -62,18 +74,13 @@ def evaluator(
 def coverage(
     run: RunOption = None,
     checkpoint: CheckpointOption = None,
-    best: Annotated[bool, typer.Option("--best", help="Use the run's best.pt instead of last.pt.")] = False,
-    samples: Annotated[Optional[int], typer.Option(
-        show_default="the run's evaluation.samples", help="Images to generate (2600 = 100 per letter).")] = None,
-    threshold: Annotated[Optional[float], typer.Option(
-        show_default="the run's evaluation.threshold", help="Softmax probability that counts as confident.")] = None,
-    min_share: Annotated[Optional[float], typer.Option(
-        show_default="the run's evaluation.min_share", help="Covered at this share of a uniform count.")] = None,
-    baseline: Annotated[Optional[list[str]], typer.Option(
-        show_default="all", help=f"Baselines to print beside the model: {', '.join(BASELINES)} (repeatable).")] = None,
+    best: BestOption = False,
+    samples: SamplesOption = None,
+    threshold: ThresholdOption = None,
+    min_share: MinShareOption = None,
+    baseline: BaselineOption = None,
     seed: SeedOption = 0,
-    out_dir: Annotated[Optional[Path], typer.Option(
-        "--out", show_default="the run's folder", help="Folder for coverage.json and figures/.")] = None,
+    out_dir: CoverageOutOption = None,
     device: DeviceOption = None,
     data_dir: DataDirOption = None,
     json_: JsonOption = False,

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Optional
-
 import typer
 
 from gentool.cli.common import (
@@ -17,9 +14,16 @@ from gentool.cli.common import (
     out,
     show,
 )
-from gentool.cli.gan_eval import SeedOption
+from gentool.cli.gan_eval import (
+    BaselineOption,
+    BestOption,
+    CoverageOutOption,
+    MinShareOption,
+    SamplesOption,
+    SeedOption,
+    ThresholdOption,
+)
 from gentool.cli.vae_creative import RunOption
-from gentool.evaluate.coverage import BASELINES
 from gentool.vae import letter_sessions
 from gentool.views.gan import coverage_view
 
@@ -27,18 +31,13 @@ from gentool.views.gan import coverage_view
 @handle_errors
 def coverage(
     run: RunOption = None,
-    best: Annotated[bool, typer.Option("--best", help="Use the run's best.pt instead of last.pt.")] = False,
-    samples: Annotated[Optional[int], typer.Option(
-        show_default="the run's evaluation.samples", help="Images to generate (2600 = 100 per letter).")] = None,
-    threshold: Annotated[Optional[float], typer.Option(
-        show_default="the run's evaluation.threshold", help="Softmax probability that counts as confident.")] = None,
-    min_share: Annotated[Optional[float], typer.Option(
-        show_default="the run's evaluation.min_share", help="Covered at this share of a uniform count.")] = None,
-    baseline: Annotated[Optional[list[str]], typer.Option(
-        show_default="all", help=f"Baselines to print beside the model: {', '.join(BASELINES)} (repeatable).")] = None,
+    best: BestOption = False,
+    samples: SamplesOption = None,
+    threshold: ThresholdOption = None,
+    min_share: MinShareOption = None,
+    baseline: BaselineOption = None,
     seed: SeedOption = 0,
-    out_dir: Annotated[Optional[Path], typer.Option(
-        "--out", show_default="the run's folder", help="Folder for coverage.json and figures/.")] = None,
+    out_dir: CoverageOutOption = None,
     device: DeviceOption = None,
     data_dir: DataDirOption = None,
     json_: JsonOption = False,
