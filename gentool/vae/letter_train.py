@@ -26,12 +26,12 @@ from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir
 from gentool.runtime.seeding import set_seed
-from gentool.runtime.trainer import EpochTrainer, full_batches
+from gentool.runtime.trainer import full_batches
 from gentool.vae.analysis import ACTIVE_THRESHOLD
-from gentool.vae.config import VaeConfig, build_vae_config, vae_config_dict
+from gentool.vae.config import VaeConfig, build_vae_config
 from gentool.vae.letter_model import LetterSampler, LetterVAE
 from gentool.vae.model import kl_standard_normal
-from gentool.vae.schedules import beta_at
+from gentool.vae.train import ElboTrainer
 
 SHOWN = ("loss", "recon", "kl", "beta", "letters_covered", "letter_fid")
 # evaluation noise has its own stream, offset from the training seed: the same z at every evaluation of a run
@@ -86,10 +86,8 @@ def negative_elbo_terms(model: LetterVAE, images: torch.Tensor, labels: torch.Te
     return recon, kl_standard_normal(out.q)
 
 
-class LetterVaeTrainer(EpochTrainer):
-    kind = "vae"
+class LetterVaeTrainer(ElboTrainer):
     rate_name = "images_per_s"
-    nan_hint = "Lower optim.lr and train again"
 
     def __init__(self, *, config: VaeConfig, data: LetterData, run: RunDir, ctx: RunContext):
         dataset = data.dataset
@@ -112,11 +110,6 @@ class LetterVaeTrainer(EpochTrainer):
 
     def conditioned(self, labels: torch.Tensor) -> torch.Tensor | None:
         return labels if self.config.model.conditional else None
-
-    @property
-    def beta(self) -> float:
-        return beta_at(self.global_step, self.epochs * self.batches_per_epoch, self.batches_per_epoch,
-                       self.config.anneal)
 
     def train_step(self, index: torch.Tensor) -> dict[str, torch.Tensor]:
         recon, kl = negative_elbo_terms(self.model, self.images[index], self.conditioned(self.labels[index]))
@@ -175,23 +168,6 @@ class LetterVaeTrainer(EpochTrainer):
         images = generate(self.sampler, SAMPLE_GRID, config.model.z_dim, config.model.conditional, config.seed,
                           self.device)
         return save_grid(path, ink(images), nrow=8)
-
-    def is_better(self, record: dict) -> bool:
-        """The lowest held-out negative ELBO (with beta = 1: the bound itself, whatever the schedule)."""
-        return self.best["val_elbo"] is None or record["val_elbo"] < self.best["val_elbo"]
-
-    def best_of(self, record: dict) -> dict:
-        return {"epoch": self.epoch, "val_elbo": record["val_elbo"]}
-
-    def model_state(self) -> dict:
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}
-
-    def load_model_state(self, state: dict) -> None:
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-
-    def config_dict(self) -> dict:
-        return vae_config_dict(self.config)
 
     def summary_extras(self, records: list[dict]) -> dict:
         extras = {

@@ -61,10 +61,41 @@ def load_drum_data(config: VaeConfig, ctx: RunContext) -> DrumData:
                                                             reporter=ctx.reporter))
 
 
-class VaeTrainer(EpochTrainer):
+class ElboTrainer(EpochTrainer):
+    """What the drum and the letter VAE trainers share: the KL weight's schedule, best.pt at the lowest held-out
+    negative ELBO, and a checkpoint of one model and its Adam state. Subclasses set config, model, optimizer."""
+
     kind = CHECKPOINT_KIND
-    rate_name = "patterns_per_s"
     nan_hint = "Lower optim.lr and train again"
+    config: VaeConfig
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+
+    @property
+    def beta(self) -> float:
+        return beta_at(self.global_step, self.epochs * self.batches_per_epoch, self.batches_per_epoch,
+                       self.config.anneal)
+
+    def is_better(self, record: dict) -> bool:
+        """The lowest held-out negative ELBO (with beta = 1: the bound itself, whatever the schedule)."""
+        return self.best["val_elbo"] is None or record["val_elbo"] < self.best["val_elbo"]
+
+    def best_of(self, record: dict) -> dict:
+        return {"epoch": self.epoch, "val_elbo": record["val_elbo"]}
+
+    def model_state(self) -> dict:
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}
+
+    def load_model_state(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+
+    def config_dict(self) -> dict:
+        return vae_config_dict(self.config)
+
+
+class VaeTrainer(ElboTrainer):
+    rate_name = "patterns_per_s"
 
     def __init__(self, *, config: VaeConfig, data: DrumData, run: RunDir, ctx: RunContext):
         dataset = data.dataset
@@ -85,11 +116,6 @@ class VaeTrainer(EpochTrainer):
         self.model = build_model(config, self.device)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.optim.lr)
         self.best = {"epoch": None, "val_elbo": None}
-
-    @property
-    def beta(self) -> float:
-        return beta_at(self.global_step, self.epochs * self.batches_per_epoch, self.batches_per_epoch,
-                       self.config.anneal)
 
     def train_step(self, index: torch.Tensor) -> dict[str, torch.Tensor]:
         hits = self.train_hits[index]
@@ -129,23 +155,6 @@ class VaeTrainer(EpochTrainer):
                                                   self.dataset.hits[self.dataset.split_mask("train")]))
         self.model.train()
         return {key: round(value, 5) if isinstance(value, float) else value for key, value in result.items()}
-
-    def is_better(self, record: dict) -> bool:
-        """The lowest held-out negative ELBO (with beta = 1: the bound itself, whatever the schedule)."""
-        return self.best["val_elbo"] is None or record["val_elbo"] < self.best["val_elbo"]
-
-    def best_of(self, record: dict) -> dict:
-        return {"epoch": self.epoch, "val_elbo": record["val_elbo"]}
-
-    def model_state(self) -> dict:
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}
-
-    def load_model_state(self, state: dict) -> None:
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-
-    def config_dict(self) -> dict:
-        return vae_config_dict(self.config)
 
     def summary_extras(self, records: list[dict]) -> dict:
         extras = {
