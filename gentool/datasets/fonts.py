@@ -176,15 +176,21 @@ def _load_cached(folder: Path, fingerprint: str) -> FontDataset | None:
     return load_cached_glyphs(folder, fingerprint, "letter", FontDataset)
 
 
+def font_files_to_render(config: FontDataConfig) -> list:
+    """The font files a glyph set for `config` is rendered from; a UsageError when there are none."""
+    files = find_font_files(config.fonts_dirs, config.matplotlib_fonts)
+    if not files:
+        raise UsageError("no font files to render: matplotlib fonts are off and no --fonts-dir was given; "
+                         "pass --fonts-dir DIR or turn data.matplotlib_fonts back on")
+    return files
+
+
 def load_font_dataset(config: FontDataConfig, data_dir: str | Path | None = None, rebuild: bool = False,
                       reporter: Reporter | None = None) -> FontDataset:
     """The dataset for `config`, from the cache when its fingerprint matches, else rendered and cached."""
     reporter = reporter or Reporter("quiet")
     data_dir = data_root(data_dir)
-    files = find_font_files(config.fonts_dirs, config.matplotlib_fonts)
-    if not files:
-        raise UsageError("no font files to render: matplotlib fonts are off and no --fonts-dir was given; "
-                         "pass --fonts-dir DIR or turn data.matplotlib_fonts back on")
+    files = font_files_to_render(config)
     fingerprint = dataset_fingerprint(config, [f.sha256 for f in files])
     folder = data_dir / "fonts" / fingerprint
     if not rebuild:

@@ -26,13 +26,13 @@ from gentool.datasets.font_faces import (
     FontFace,
     discover_faces,
     display_path,
-    find_font_files,
     matplotlib_font_dir,
 )
 from gentool.datasets.font_faces import _match_features as match_features
 from gentool.datasets.fonts import (
     FontDataConfig,
     dataset_fingerprint,
+    font_files_to_render,
     load_cached_glyphs,
     render_samples,
     split_faces,
@@ -148,10 +148,7 @@ def load_symbol_dataset(config: FontDataConfig, data_dir: str | Path | None = No
     """The digits and operators of the letter dataset's faces for `config`, from the cache or rendered now."""
     reporter = reporter or Reporter("quiet")
     data_dir = data_root(data_dir)
-    files = find_font_files(config.fonts_dirs, config.matplotlib_fonts)
-    if not files:
-        raise UsageError("no font files to render: matplotlib fonts are off and no --fonts-dir was given; "
-                         "pass --fonts-dir DIR or turn data.matplotlib_fonts back on")
+    files = font_files_to_render(config)
     fingerprint = symbols_fingerprint(config, [f.sha256 for f in files])
     folder = data_dir / "symbols" / fingerprint
     if not rebuild:
