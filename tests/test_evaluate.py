@@ -8,7 +8,7 @@ from gentool.datasets.fonts import FontDataConfig
 from gentool.evaluate.coverage import CoverageSettings, baseline_images, coverage_of, generate, measure
 from gentool.evaluate.coverage_figures import collapse_onset
 from gentool.evaluate.frechet import FeatureStats, frechet_distance
-from gentool.evaluate.letters import NOT_A_LETTER, EvaluatorSettings, load_letter_evaluator, not_letters
+from gentool.evaluate.letters import NOT_A_LETTER, LetterEvaluatorSettings, load_letter_evaluator, not_letters
 from gentool.gan.models import Generator
 
 
@@ -80,7 +80,7 @@ def test_metrics_separate_real_letters_from_noise_and_collapse(tiny_evaluator):
 
 
 def test_evaluator_is_cached_and_rejects_not_letters(tiny_evaluation, tiny_evaluator, data_dir):
-    settings = build_config(EvaluatorSettings, tiny_evaluation["evaluation"]["evaluator"])
+    settings = build_config(LetterEvaluatorSettings, tiny_evaluation["evaluation"]["evaluator"])
     data = build_config(FontDataConfig, tiny_evaluation["data"])
     again = load_letter_evaluator(data, data_dir, settings=settings)
     assert again.report["built"] is False and again.path == tiny_evaluator.path
@@ -88,7 +88,7 @@ def test_evaluator_is_cached_and_rejects_not_letters(tiny_evaluation, tiny_evalu
     report = tiny_evaluator.report
     assert report["not_letters_rejected"] > 0.95 and report["held_out"]["accuracy"] > 0.5
     assert report["held_out_faces"] and not set(report["held_out_faces"]) & set(report["train_faces"])
-    other = load_letter_evaluator(data, data_dir, settings=build_config(EvaluatorSettings, {
+    other = load_letter_evaluator(data, data_dir, settings=build_config(LetterEvaluatorSettings, {
         **tiny_evaluation["evaluation"]["evaluator"], "seed": 1}))
     assert other.path != tiny_evaluator.path
 

@@ -28,7 +28,7 @@ import torch
 from gentool.config import build_config, load_yaml_file
 from gentool.datasets.fonts import FontDataConfig
 from gentool.evaluate.coverage import CoverageSettings, measure
-from gentool.evaluate.letters import EvaluatorSettings, load_letter_evaluator
+from gentool.evaluate.letters import LetterEvaluatorSettings, load_letter_evaluator
 from gentool.evaluate.sharpness import sharpness
 from gentool.evaluate.spread import format_spread, spread
 from gentool.io.figures import plt, save_figure
@@ -120,7 +120,7 @@ def summarise(folder: Path, data_dir: Path | None = None) -> dict:
     config = load_yaml_file(first.config_path)
     data = config["letters"] if runs[0]["family"] == "vae" else config["data"]
     evaluator = load_letter_evaluator(build_config(FontDataConfig, data), data_dir,
-                                      settings=build_config(EvaluatorSettings, config["evaluation"]["evaluator"]))
+                                      settings=build_config(LetterEvaluatorSettings, config["evaluation"]["evaluator"]))
     real, _ = measure(evaluator.real_images, evaluator, CoverageSettings(samples=len(evaluator.real_images)))
     for row in runs:
         if row["family"] == "vae":

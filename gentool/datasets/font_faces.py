@@ -70,7 +70,7 @@ def matplotlib_font_dir() -> Path:
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -86,7 +86,7 @@ def find_font_files(fonts_dirs: list[str], include_matplotlib: bool) -> list[Fon
     """Candidate files in a stable order; folders that are missing or hold no fonts are usage errors."""
     found: list[FontFile] = []
     if include_matplotlib:
-        found += [FontFile(p, "matplotlib", _sha256(p)) for p in _font_files_in(matplotlib_font_dir())]
+        found += [FontFile(p, "matplotlib", file_sha256(p)) for p in _font_files_in(matplotlib_font_dir())]
     for folder in fonts_dirs:
         path = Path(folder).expanduser()
         if not path.is_dir():
@@ -95,7 +95,7 @@ def find_font_files(fonts_dirs: list[str], include_matplotlib: bool) -> list[Fon
         if not files:
             raise UsageError(f"--fonts-dir '{folder}' holds no .ttf or .otf files; put font files there "
                              f"or drop the option")
-        found += [FontFile(p, str(folder), _sha256(p)) for p in files]
+        found += [FontFile(p, str(folder), file_sha256(p)) for p in files]
     return found
 
 
@@ -107,7 +107,7 @@ def _reference_features() -> torch.Tensor:
     for name in REFERENCE_FACES:
         masters = _render_all(ImageFont.truetype(str(folder / name), 160))
         if masters is not None:
-            refs.append(_match_features(masters))
+            refs.append(match_features(masters))
     return torch.stack(refs)
 
 
@@ -118,7 +118,7 @@ def _render_all(font: ImageFont.FreeTypeFont) -> np.ndarray | None:
     return np.stack(masters)
 
 
-def _match_features(masters: np.ndarray) -> torch.Tensor:
+def match_features(masters: np.ndarray) -> torch.Tensor:
     """Blur and normalise 28x28 renders so that template matching tolerates style (weight, slant, serifs)."""
     small = downsample(torch.from_numpy(masters)[:, None])  # (26, 1, 28, 28)
     coords = torch.arange(-4, 5, dtype=torch.float32)
@@ -132,7 +132,7 @@ def _match_features(masters: np.ndarray) -> torch.Tensor:
 
 def letters_recognised(masters: np.ndarray) -> int:
     """How many of the 26 glyphs are most similar to the same letter in some reference face."""
-    features = _match_features(masters)  # (26, D)
+    features = match_features(masters)  # (26, D)
     similarity = torch.einsum("ld,rkd->lrk", features, _reference_features()).amax(dim=1)  # (26, 26)
     return int((similarity.argmax(dim=1) == torch.arange(26)).sum())
 

@@ -26,9 +26,9 @@ from gentool.datasets.font_faces import (
     FontFace,
     discover_faces,
     display_path,
+    match_features,
     matplotlib_font_dir,
 )
-from gentool.datasets.font_faces import _match_features as match_features
 from gentool.datasets.fonts import (
     FontDataConfig,
     dataset_fingerprint,

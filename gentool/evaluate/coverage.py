@@ -23,7 +23,7 @@ from gentool.config import option
 from gentool.datasets.font_faces import LETTERS
 from gentool.errors import UsageError
 from gentool.evaluate.frechet import FeatureStats, frechet_distance
-from gentool.evaluate.letters import NOT_A_LETTER, EvaluatorSettings, LetterEvaluator
+from gentool.evaluate.letters import NOT_A_LETTER, LetterEvaluator, LetterEvaluatorSettings
 from gentool.evaluate.sharpness import sharpness
 
 BASELINES = ("real", "noise", "collapsed")
@@ -48,7 +48,7 @@ class LetterEvaluationConfig(CoverageSettings):
     every: int = option(5, min=0, help="measure coverage every N epochs and at the last one (0 = never)")
     collapse_drop: int = option(2, min=1, max=26, help="collapse begins at the first evaluation whose letters "
                                                         "covered fall this many below the best so far")
-    evaluator: EvaluatorSettings = field(default_factory=EvaluatorSettings)
+    evaluator: LetterEvaluatorSettings = field(default_factory=LetterEvaluatorSettings)
 
 
 # what an evaluated epoch adds to a letter model's metrics.jsonl record

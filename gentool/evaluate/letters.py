@@ -33,11 +33,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from gentool.config import option
-from gentool.datasets.font_faces import LETTERS
+from gentool.datasets.font_faces import LETTERS, file_sha256
 from gentool.datasets.fonts import FontDataConfig, FontDataset, load_font_dataset
 from gentool.datasets.non_letters import CATEGORIES, NonLetterSet, NonLetterSettings, load_non_letters
 from gentool.datasets.root import data_root
-from gentool.datasets.styled_capitals import styled_capitals
+from gentool.datasets.styled_capitals import find_script_font, script_fonts, styled_capitals
 from gentool.evaluate.frechet import FeatureStats
 from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
 from gentool.runtime.precision import resolve_precision
@@ -45,10 +45,10 @@ from gentool.runtime.progress import Reporter
 from gentool.runtime.seeding import MAX_SEED, set_seed
 
 EVALUATOR_KIND = "letter-evaluator"
-EVALUATOR_VERSION = 4  # 4: real non-letter glyphs in the reject class, fewer steps in bf16
+EVALUATOR_VERSION = 5  # 4: real non-letter glyphs in the reject class; 5: script fonts, warp and stroke, 4 epochs
 NOT_A_LETTER = len(LETTERS)  # class 26: noise and real non-letter glyphs; without it a softmax names noise
 CLASSES = len(LETTERS) + 1
-TRAIN_FIGURE_STRIDE = 4  # the training accuracy is read on every 4th training image: a fit check, not a result
+TRAIN_FIGURE_STRIDE = 4  # training figures are read on every 4th training image: a fit check, not a result
 
 
 @dataclass
@@ -76,6 +76,33 @@ class EvaluatorSettings:
                      "AMX, CUDA with bf16), else fp32; the loss and the weights stay fp32")
 
 
+@dataclass(frozen=True)
+class TrainingExtras:
+    """What the letter evaluator adds to the shared loop; the defaults leave the loop as the digit evaluator runs it."""
+    elastic_px: float = 0.0
+    stroke_jitter: float = 0.0
+    reject_bias: float = 0.0
+
+
+@dataclass
+class LetterEvaluatorSettings(EvaluatorSettings):
+    """The letter evaluator's settings: the shared loop's, and what only the letter evaluator uses (version 5).
+    The digit evaluator keeps EvaluatorSettings as it was, so its cache keys and figures stay put."""
+    epochs: int = option(4, min=1, max=1000)
+    elastic_px: float = option(1.5, min=0.0, max=4.0,
+                               help="largest smooth random displacement of a training glyph, in pixels (0 = none)")
+    stroke_jitter: float = option(0.3, min=0.0, max=1.0,
+                                  help="share of training glyphs thickened or thinned by one pixel (half each)")
+    reject_bias: float = option(0.0, min=-10.0, max=10.0,
+                                help="subtracted from the not-a-letter logit when images are read (0 = as trained)")
+    script_fonts: list[str] = option(["DejaVuMathTeXGyre.ttf"],
+                                     help="font files (paths, or names found in the system font folders) whose "
+                                          "script capitals are extra letter material; refused when held out")
+
+    def extras(self) -> TrainingExtras:
+        return TrainingExtras(self.elastic_px, self.stroke_jitter, self.reject_bias)
+
+
 def training_dtype(precision: str, device: torch.device) -> torch.dtype:
     """The autocast dtype for training: bf16 where asked, or where `auto` finds fast bf16 arithmetic
     (gentool.runtime.precision: a CPU with AVX-512 BF16 or AMX, CUDA with bf16)."""
@@ -93,13 +120,17 @@ class LetterClassifier(nn.Module):
             nn.Conv2d(64, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(inplace=True),  # (B, 64, 7, 7)
             nn.Flatten(), nn.Linear(64 * 7 * 7, self.FEATURES), nn.ReLU(inplace=True))  # (B, 128)
         self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(self.FEATURES, classes))
+        # subtracted from the last ("none of them") logit; set after training, saved by the caller beside the
+        # weights (not in the state dict, so checkpoints of classifiers without it still load)
+        self.register_buffer("reject_bias", torch.zeros(()), persistent=False)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return self.head(self.body(images))
+        return self.logits_and_features(images)[0]
 
     def logits_and_features(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         features = self.body(images)
-        return self.head(features), features
+        logits = self.head(features)
+        return torch.cat([logits[:, :-1], logits[:, -1:] - self.reject_bias], dim=1), features
 
 
 @dataclass
@@ -127,9 +158,11 @@ def evaluator_data_config(data: FontDataConfig, settings: EvaluatorSettings) -> 
     return replace(data, samples_per_glyph=settings.samples_per_glyph)
 
 
-def _jitter(images: torch.Tensor, settings: EvaluatorSettings, rng: torch.Generator) -> torch.Tensor:
+def _jitter(images: torch.Tensor, settings: EvaluatorSettings, rng: torch.Generator,
+            extras: TrainingExtras = TrainingExtras()) -> torch.Tensor:
     """Random rotation, shear, scale and shift of each image while training, so the evaluator learns letter
-    shapes rather than the training fonts' exact geometry."""
+    shapes rather than the training fonts' exact geometry; with `extras`, a smooth elastic warp and a stroke
+    one pixel thicker or thinner (batched: one grid and two poolings for the whole batch)."""
     count = images.shape[0]
 
     def uniform(low: float, high: float) -> torch.Tensor:
@@ -147,7 +180,21 @@ def _jitter(images: torch.Tensor, settings: EvaluatorSettings, rng: torch.Genera
     theta[:, 1, 1] = cos / scale
     theta[:, :, 2] = (torch.rand(count, 2, generator=rng) * 2 - 1) * settings.shift_px * 2 / images.shape[-1]
     grid = F.affine_grid(theta.to(images.device), list(images.shape), align_corners=False)
-    return F.grid_sample(images + 1, grid, align_corners=False, padding_mode="zeros") - 1  # background stays -1
+    if extras.elastic_px > 0:
+        # a smooth displacement field: random offsets on a 4x4 lattice, upsampled bicubically to the image
+        coarse = (torch.rand(count, 2, 4, 4, generator=rng) * 2 - 1) * extras.elastic_px * 2 / images.shape[-1]
+        field = F.interpolate(coarse, size=images.shape[-2:], mode="bicubic", align_corners=True)
+        grid = grid + field.to(images.device).permute(0, 2, 3, 1)
+    out = F.grid_sample(images + 1, grid, align_corners=False, padding_mode="zeros") - 1  # background stays -1
+    if extras.stroke_jitter > 0:
+        # ink is +1 on a -1 background: a 3x3 max widens each stroke by a pixel, a 3x3 min thins it
+        draw = torch.rand(count, generator=rng).to(images.device)
+        thicker = F.max_pool2d(out, 3, stride=1, padding=1)
+        thinner = -F.max_pool2d(-out, 3, stride=1, padding=1)
+        share = extras.stroke_jitter / 2
+        out = torch.where((draw < share)[:, None, None, None], thicker,
+                          torch.where((draw > 1 - share)[:, None, None, None], thinner, out))
+    return out
 
 
 def not_letters(count: int, letters: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
@@ -203,14 +250,16 @@ def _accuracy_report(model: LetterClassifier, images: torch.Tensor, labels: torc
 
 def train_classifier(images: torch.Tensor, labels: torch.Tensor, classes: int, settings: EvaluatorSettings,
                      device: torch.device, reporter: Reporter, what: str = "the letter evaluator",
-                     reject: torch.Tensor | None = None) -> LetterClassifier:
+                     reject: torch.Tensor | None = None, extras: TrainingExtras = TrainingExtras()
+                     ) -> LetterClassifier:
     """Train a LetterClassifier with `classes` named classes and one more, index `classes`, for "none of them":
     the letter evaluator's loop, which the digit evaluator reuses (gentool.evaluate.digits).
 
     images (N, 1, 28, 28) in [-1, 1] with labels in [0, classes); reject (M, 1, 28, 28): real glyphs that are none
     of the classes (None or empty: synthetic noise only). Each step takes `batch_size` labelled images and
     `not_letter_share` more of rejects: `real_non_letter_share` of those from `reject`, the rest synthetic noise
-    (`not_letters`). The labelled images and the real rejects get the same random geometry jitter. Arithmetic in
+    (`not_letters`). The labelled images and the real rejects get the same random geometry jitter (and `extras`'
+    warp and stroke change); the trained model reads images with `extras.reject_bias`. Arithmetic in
     bf16 where `settings.precision` says so; the loss, the weights and the optimiser state stay fp32."""
     set_seed(settings.seed)
     rng = torch.Generator().manual_seed(settings.seed)
@@ -231,7 +280,7 @@ def train_classifier(images: torch.Tensor, labels: torch.Tensor, classes: int, s
                 negatives = round(len(index) * settings.not_letter_share)
                 real = round(negatives * settings.real_non_letter_share) if len(reject) else 0
                 picked = reject[torch.randint(len(reject), (real,), generator=rng).to(device)] if real else reject[:0]
-                batch = torch.cat([_jitter(torch.cat([images[index], picked]), settings, rng),
+                batch = torch.cat([_jitter(torch.cat([images[index], picked]), settings, rng, extras),
                                    not_letters(negatives - real, images, rng)]).contiguous(
                                        memory_format=torch.channels_last)
                 targets = torch.cat([labels[index], torch.full((negatives,), classes, device=device)])
@@ -243,6 +292,7 @@ def train_classifier(images: torch.Tensor, labels: torch.Tensor, classes: int, s
                 optimizer.step()
                 schedule.step()
                 task.advance()
+    model.reject_bias.fill_(extras.reject_bias)
     return model.to(memory_format=torch.contiguous_format).eval()
 
 
@@ -276,14 +326,18 @@ def rejection_report(model: LetterClassifier, glyphs: NonLetterSet, split: str, 
             "most_taken_for_letters": sorted(taken.items(), key=lambda item: -item[1])[:12]}
 
 
-def train_letter_classifier(dataset: FontDataset, glyphs: NonLetterSet, settings: EvaluatorSettings,
+def train_letter_classifier(dataset: FontDataset, glyphs: NonLetterSet, settings: LetterEvaluatorSettings,
                             device: torch.device, reporter: Reporter) -> tuple[LetterClassifier, dict]:
     started = time.perf_counter()
     images, labels = dataset.tensors("train")
-    styled, styled_labels = (styled_capitals(dataset, settings.styled_capitals, settings.seed)
+    train_glyphs = glyphs.tensors("train")
+    fonts = script_fonts(settings.script_fonts, dataset)
+    for refused in fonts.refused:
+        reporter.info(f"script font {refused['name']} not used: {refused['reason']}")
+    styled, styled_labels = (styled_capitals(dataset, settings.styled_capitals, settings.seed, fonts)
                              if settings.styled_capitals else (images[:0], labels[:0]))
     model = train_classifier(torch.cat([images, styled]), torch.cat([labels, styled_labels]), len(LETTERS),
-                             settings, device, reporter, reject=glyphs.tensors("train"))
+                             settings, device, reporter, reject=train_glyphs, extras=settings.extras())
     seconds = time.perf_counter() - started
     val_images, val_labels = dataset.tensors("val")
     noise_check = not_letters(2000, val_images, torch.Generator().manual_seed(settings.seed + 2))
@@ -297,10 +351,13 @@ def train_letter_classifier(dataset: FontDataset, glyphs: NonLetterSet, settings
         "non_letter_glyphs_rejected": real_rejection,
         "train": {"accuracy": _accuracy_report(model, images[::TRAIN_FIGURE_STRIDE], labels[::TRAIN_FIGURE_STRIDE],
                                                device)["accuracy"],
-                  "non_letter_glyphs_rejected": rejection_report(model, glyphs, "train", device)["rejected"]},
+                  "non_letter_glyphs_rejected": round(float(
+                      (_predict(model, train_glyphs[::TRAIN_FIGURE_STRIDE], device) == NOT_A_LETTER).double().mean()
+                  ), 4)},
         "held_out_faces": [face["name"] for face in dataset.faces if face["split"] == "val"],
         "train_faces": [face["name"] for face in dataset.faces if face["split"] == "train"],
         "train_images": len(images), "train_styled_capitals": len(styled), "held_out_images": len(val_images),
+        "script_fonts": {"used": fonts.used, "refused": fonts.refused},
         "train_non_letter_glyphs": int((~glyphs.is_val).sum()), "train_seconds": round(seconds, 1),
         "precision": str(training_dtype(settings.precision, device)).removeprefix("torch."),
         "settings": asdict(settings), "version": EVALUATOR_VERSION, "dataset_fingerprint": dataset.fingerprint,
@@ -316,22 +373,26 @@ def _halves(dataset: FontDataset, seed: int) -> tuple[torch.Tensor, torch.Tensor
     return images[order[:half]], images[order[half:]]
 
 
-def evaluator_path(dataset: FontDataset, settings: EvaluatorSettings, data_dir: Path, device: torch.device) -> Path:
-    """Keyed by the dataset and every evaluator setting (precision as resolved on this device): changing either
-    builds a new evaluator, and version 4 (real non-letter glyphs) never shares a file with version 3."""
+def evaluator_path(dataset: FontDataset, settings: LetterEvaluatorSettings, data_dir: Path,
+                   device: torch.device) -> Path:
+    """Keyed by the dataset, every evaluator setting (precision as resolved on this device) and the contents of
+    the script fonts found: changing any builds a new evaluator, and no version shares a file with another."""
+    fonts = [find_script_font(name) for name in settings.script_fonts]
     key = json.dumps({"version": EVALUATOR_VERSION, **asdict(settings),
-                      "precision": str(training_dtype(settings.precision, device))}, sort_keys=True)
+                      "precision": str(training_dtype(settings.precision, device)),
+                      "script_font_contents": [file_sha256(path) if path else None for path in fonts]},
+                     sort_keys=True)
     settings_key = hashlib.sha256(key.encode()).hexdigest()[:8]
     return data_dir / "evaluators" / f"letters-{dataset.fingerprint}-{settings_key}.pt"
 
 
 def load_letter_evaluator(data: FontDataConfig, data_dir: str | Path | None = None,
                           device: torch.device | str = "cpu", rebuild: bool = False,
-                          settings: EvaluatorSettings | None = None,
+                          settings: LetterEvaluatorSettings | None = None,
                           reporter: Reporter | None = None) -> LetterEvaluator:
     """The evaluator for these fonts and split: from the cache, or trained now (about half a minute on 2 CPU cores)."""
     reporter = reporter or Reporter("quiet")
-    settings = settings or EvaluatorSettings()
+    settings = settings or LetterEvaluatorSettings()
     device = torch.device(device)
     data_dir = data_root(data_dir)
     dataset = load_font_dataset(evaluator_data_config(data, settings), data_dir, reporter=reporter)
@@ -341,6 +402,7 @@ def load_letter_evaluator(data: FontDataConfig, data_dir: str | Path | None = No
         state = load_checkpoint(path, EVALUATOR_KIND, map_location="cpu")
         model = LetterClassifier()
         model.load_state_dict(state["model"])
+        model.reject_bias.fill_(state["reject_bias"])
         model = model.to(device).eval()
         stats = FeatureStats(state["real_mean"], state["real_cov"], state["real_count"])
         return LetterEvaluator(model, stats, baseline, {**state["report"], "built": False}, path, device)
@@ -355,6 +417,7 @@ def load_letter_evaluator(data: FontDataConfig, data_dir: str | Path | None = No
     evaluator.real_stats = FeatureStats.of(evaluator.classify(reference)[1])
     save_checkpoint(path, EVALUATOR_KIND, {
         "model": {k: v.cpu() for k, v in model.state_dict().items()}, "report": report,
+        "reject_bias": float(model.reject_bias),
         "real_mean": evaluator.real_stats.mean, "real_cov": evaluator.real_stats.cov,
         "real_count": evaluator.real_stats.count})
     evaluator.report = {**report, "built": True}

@@ -11,7 +11,7 @@ from typing import Literal
 from gentool.config import build_config, config_to_dict, option
 from gentool.datasets.fonts import FontDataConfig
 from gentool.evaluate.coverage import CoverageSettings
-from gentool.evaluate.letters import EvaluatorSettings
+from gentool.evaluate.letters import LetterEvaluatorSettings
 from gentool.presets import layered
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
 from gentool.runtime.seeding import MAX_SEED
@@ -55,7 +55,7 @@ class RbmEvaluationConfig(CoverageSettings):
                                                         "covered fall this many below the best so far")
     pseudo_likelihood_images: int = option(2000, min=1, help="held-out images (drawn at random) the per-epoch "
                                                                    "pseudo-likelihood uses")
-    evaluator: EvaluatorSettings = field(default_factory=EvaluatorSettings)
+    evaluator: LetterEvaluatorSettings = field(default_factory=LetterEvaluatorSettings)
 
 
 @dataclass

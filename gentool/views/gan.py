@@ -45,9 +45,19 @@ def evaluator_lines(evaluator: LetterEvaluator) -> list[str]:
             f"held-out accuracy: {held_out['accuracy']:.2%} on {report['held_out_images']} letters from unseen "
             f"fonts: {', '.join(report['held_out_faces'])}",
             f"training accuracy: {report['train']['accuracy']:.2%} on {report['train_images']} letters",
+            *_script_font_lines(report),
             f"not-a-letter images rejected: {report['not_letters_rejected']:.2%} of synthetic noise; "
             + _glyph_rejection(report),
             "worst held-out letters:", *[f"  {line}" for line in confusion_summary(evaluator.report)]]
+
+
+def _script_font_lines(report: dict) -> list[str]:
+    fonts = report.get("script_fonts")
+    if fonts is None:  # built before version 5
+        return []
+    used = ", ".join(f"{font['family']} ({font['capitals']})" for font in fonts["used"]) or "none"
+    lines = [f"extra letter material: {report['train_styled_capitals']} styled capitals; script capitals from {used}"]
+    return lines + [f"  script font {font['name']} not used: {font['reason']}" for font in fonts["refused"]]
 
 
 def _glyph_rejection(report: dict) -> str:
