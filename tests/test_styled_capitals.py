@@ -1,5 +1,5 @@
-"""The letter evaluator's extra letter material and training changes (version 5): script fonts that never leak a
-held-out face, the batched warp and stroke change, and the reject bias."""
+"""The letter evaluator's extra letter material (version 5): script fonts that never leak a held-out face; and its
+reject bias."""
 
 from types import SimpleNamespace
 
@@ -9,7 +9,7 @@ from test_fonts import script_capitals_font
 
 from gentool.datasets.font_faces import matplotlib_font_dir
 from gentool.datasets.styled_capitals import SCRIPT_CAPITAL, find_script_font, script_fonts, styled_capitals_in
-from gentool.evaluate.letters import NOT_A_LETTER, EvaluatorSettings, LetterClassifier, TrainingExtras, _jitter
+from gentool.evaluate.letters import NOT_A_LETTER, LetterClassifier
 
 STIX = matplotlib_font_dir() / "STIXGeneral.ttf"
 
@@ -41,28 +41,7 @@ def test_an_unrelated_script_font_gives_its_script_capitals_only():
 @pytest.mark.skipif(find_script_font("DejaVuMathTeXGyre.ttf") is None, reason="fonts-dejavu-extra not installed")
 def test_the_default_script_font_is_not_a_copy_of_cmsy10():
     fonts = script_fonts(["DejaVuMathTeXGyre.ttf"], split_of((matplotlib_font_dir() / "cmsy10.ttf", "cmsy10", "val")))
-    assert fonts.used and fonts.used[0]["capitals"] == 52
-
-
-def bars(count: int) -> torch.Tensor:
-    images = -torch.ones(count, 1, 28, 28)
-    images[:, :, 4:24, 12:16] = 1.0  # a vertical stroke, 4 px wide
-    return images
-
-
-def test_warp_and_stroke_change_vary_the_strokes_and_keep_the_background():
-    still = EvaluatorSettings(rotation_deg=0.0, shear=0.0, min_scale=1.0, max_scale=1.0, shift_px=0.0)
-    images = bars(64)
-    plain = _jitter(images, still, torch.Generator().manual_seed(0))
-    assert torch.allclose(plain, images, atol=1e-4)
-    stroked = _jitter(images, still, torch.Generator().manual_seed(0), TrainingExtras(stroke_jitter=1.0))
-    ink = (stroked > 0).flatten(1).sum(1)
-    plain_ink = int((images[0] > 0).sum())
-    assert (ink > plain_ink).any() and (ink < plain_ink).any() and (ink > 0).all()
-    warped = _jitter(images, still, torch.Generator().manual_seed(0), TrainingExtras(elastic_px=2.0))
-    assert not torch.allclose(warped, images, atol=0.1)
-    assert warped[:, :, :, :4].max() < -0.99 and warped[:, :, :, -4:].max() < -0.99  # far from the stroke: background
-    assert warped.min() >= -1 and warped.max() <= 1
+    assert fonts.used and fonts.used[0]["capitals"] >= 52  # two script alphabets
 
 
 def test_the_reject_bias_moves_images_out_of_and_into_the_reject_class():

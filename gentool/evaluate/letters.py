@@ -45,7 +45,7 @@ from gentool.runtime.progress import Reporter
 from gentool.runtime.seeding import MAX_SEED, set_seed
 
 EVALUATOR_KIND = "letter-evaluator"
-EVALUATOR_VERSION = 5  # 4: real non-letter glyphs in the reject class; 5: script fonts, warp and stroke, 4 epochs
+EVALUATOR_VERSION = 5  # 4: real non-letter glyphs in the reject class; 5: script fonts' capitals, 5 epochs
 NOT_A_LETTER = len(LETTERS)  # class 26: noise and real non-letter glyphs; without it a softmax names noise
 CLASSES = len(LETTERS) + 1
 TRAIN_FIGURE_STRIDE = 4  # training figures are read on every 4th training image: a fit check, not a result
@@ -76,31 +76,16 @@ class EvaluatorSettings:
                      "AMX, CUDA with bf16), else fp32; the loss and the weights stay fp32")
 
 
-@dataclass(frozen=True)
-class TrainingExtras:
-    """What the letter evaluator adds to the shared loop; the defaults leave the loop as the digit evaluator runs it."""
-    elastic_px: float = 0.0
-    stroke_jitter: float = 0.0
-    reject_bias: float = 0.0
-
-
 @dataclass
 class LetterEvaluatorSettings(EvaluatorSettings):
     """The letter evaluator's settings: the shared loop's, and what only the letter evaluator uses (version 5).
     The digit evaluator keeps EvaluatorSettings as it was, so its cache keys and figures stay put."""
-    epochs: int = option(4, min=1, max=1000)
-    elastic_px: float = option(1.5, min=0.0, max=4.0,
-                               help="largest smooth random displacement of a training glyph, in pixels (0 = none)")
-    stroke_jitter: float = option(0.3, min=0.0, max=1.0,
-                                  help="share of training glyphs thickened or thinned by one pixel (half each)")
+    epochs: int = option(5, min=1, max=1000)
     reject_bias: float = option(0.0, min=-10.0, max=10.0,
                                 help="subtracted from the not-a-letter logit when images are read (0 = as trained)")
     script_fonts: list[str] = option(["DejaVuMathTeXGyre.ttf"],
                                      help="font files (paths, or names found in the system font folders) whose "
                                           "script capitals are extra letter material; refused when held out")
-
-    def extras(self) -> TrainingExtras:
-        return TrainingExtras(self.elastic_px, self.stroke_jitter, self.reject_bias)
 
 
 def training_dtype(precision: str, device: torch.device) -> torch.dtype:
@@ -158,11 +143,9 @@ def evaluator_data_config(data: FontDataConfig, settings: EvaluatorSettings) -> 
     return replace(data, samples_per_glyph=settings.samples_per_glyph)
 
 
-def _jitter(images: torch.Tensor, settings: EvaluatorSettings, rng: torch.Generator,
-            extras: TrainingExtras = TrainingExtras()) -> torch.Tensor:
+def _jitter(images: torch.Tensor, settings: EvaluatorSettings, rng: torch.Generator) -> torch.Tensor:
     """Random rotation, shear, scale and shift of each image while training, so the evaluator learns letter
-    shapes rather than the training fonts' exact geometry; with `extras`, a smooth elastic warp and a stroke
-    one pixel thicker or thinner (batched: one grid and two poolings for the whole batch)."""
+    shapes rather than the training fonts' exact geometry."""
     count = images.shape[0]
 
     def uniform(low: float, high: float) -> torch.Tensor:
@@ -180,21 +163,7 @@ def _jitter(images: torch.Tensor, settings: EvaluatorSettings, rng: torch.Genera
     theta[:, 1, 1] = cos / scale
     theta[:, :, 2] = (torch.rand(count, 2, generator=rng) * 2 - 1) * settings.shift_px * 2 / images.shape[-1]
     grid = F.affine_grid(theta.to(images.device), list(images.shape), align_corners=False)
-    if extras.elastic_px > 0:
-        # a smooth displacement field: random offsets on a 4x4 lattice, upsampled bicubically to the image
-        coarse = (torch.rand(count, 2, 4, 4, generator=rng) * 2 - 1) * extras.elastic_px * 2 / images.shape[-1]
-        field = F.interpolate(coarse, size=images.shape[-2:], mode="bicubic", align_corners=True)
-        grid = grid + field.to(images.device).permute(0, 2, 3, 1)
-    out = F.grid_sample(images + 1, grid, align_corners=False, padding_mode="zeros") - 1  # background stays -1
-    if extras.stroke_jitter > 0:
-        # ink is +1 on a -1 background: a 3x3 max widens each stroke by a pixel, a 3x3 min thins it
-        draw = torch.rand(count, generator=rng).to(images.device)
-        thicker = F.max_pool2d(out, 3, stride=1, padding=1)
-        thinner = -F.max_pool2d(-out, 3, stride=1, padding=1)
-        share = extras.stroke_jitter / 2
-        out = torch.where((draw < share)[:, None, None, None], thicker,
-                          torch.where((draw > 1 - share)[:, None, None, None], thinner, out))
-    return out
+    return F.grid_sample(images + 1, grid, align_corners=False, padding_mode="zeros") - 1  # background stays -1
 
 
 def not_letters(count: int, letters: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
@@ -227,10 +196,14 @@ def not_letters(count: int, letters: torch.Tensor, rng: torch.Generator) -> torc
 
 
 def _accuracy_report(model: LetterClassifier, images: torch.Tensor, labels: torch.Tensor,
-                     device: torch.device, names: str = LETTERS) -> dict:
+                     device: torch.device, names: str = LETTERS, groups: dict[str, torch.Tensor] | None = None) -> dict:
     """Accuracy, per class, and the worst classes with what they are taken for; `names` are the classes in order
-    (the last column of the confusion is the rejection class, shown as '?')."""
+    (the last column of the confusion is the rejection class, shown as '?'). With `groups` (name -> mask), the
+    accuracy and the rejected share of each group too."""
     predicted = _predict(model, images, device)
+    by_group = {name: {"accuracy": round(float((predicted[mask] == labels[mask]).double().mean()), 4),
+                       "rejected": round(float((predicted[mask] == len(names)).double().mean()), 4)}
+                for name, mask in (groups or {}).items() if mask.any()}
     count = len(names)
     confusion = torch.zeros(count, count + 1, dtype=torch.long)
     confusion.index_put_((labels, predicted), torch.ones_like(labels), accumulate=True)
@@ -245,21 +218,20 @@ def _accuracy_report(model: LetterClassifier, images: torch.Tensor, labels: torc
                               "most_confused_with": (names + "?")[mistaken], "count": int(row[mistaken])})
     return {"accuracy": round(float((predicted == labels).double().mean()), 4),
             "per_letter": {names[i]: round(a, 4) for i, a in enumerate(per_class)},
-            "worst_letters": worst_letters, "confusion": confusion.tolist()}
+            "worst_letters": worst_letters, "confusion": confusion.tolist(),
+            **({"by_face": by_group} if groups else {})}
 
 
 def train_classifier(images: torch.Tensor, labels: torch.Tensor, classes: int, settings: EvaluatorSettings,
                      device: torch.device, reporter: Reporter, what: str = "the letter evaluator",
-                     reject: torch.Tensor | None = None, extras: TrainingExtras = TrainingExtras()
-                     ) -> LetterClassifier:
+                     reject: torch.Tensor | None = None) -> LetterClassifier:
     """Train a LetterClassifier with `classes` named classes and one more, index `classes`, for "none of them":
     the letter evaluator's loop, which the digit evaluator reuses (gentool.evaluate.digits).
 
     images (N, 1, 28, 28) in [-1, 1] with labels in [0, classes); reject (M, 1, 28, 28): real glyphs that are none
     of the classes (None or empty: synthetic noise only). Each step takes `batch_size` labelled images and
     `not_letter_share` more of rejects: `real_non_letter_share` of those from `reject`, the rest synthetic noise
-    (`not_letters`). The labelled images and the real rejects get the same random geometry jitter (and `extras`'
-    warp and stroke change); the trained model reads images with `extras.reject_bias`. Arithmetic in
+    (`not_letters`). The labelled images and the real rejects get the same random geometry jitter. Arithmetic in
     bf16 where `settings.precision` says so; the loss, the weights and the optimiser state stay fp32."""
     set_seed(settings.seed)
     rng = torch.Generator().manual_seed(settings.seed)
@@ -280,7 +252,7 @@ def train_classifier(images: torch.Tensor, labels: torch.Tensor, classes: int, s
                 negatives = round(len(index) * settings.not_letter_share)
                 real = round(negatives * settings.real_non_letter_share) if len(reject) else 0
                 picked = reject[torch.randint(len(reject), (real,), generator=rng).to(device)] if real else reject[:0]
-                batch = torch.cat([_jitter(torch.cat([images[index], picked]), settings, rng, extras),
+                batch = torch.cat([_jitter(torch.cat([images[index], picked]), settings, rng),
                                    not_letters(negatives - real, images, rng)]).contiguous(
                                        memory_format=torch.channels_last)
                 targets = torch.cat([labels[index], torch.full((negatives,), classes, device=device)])
@@ -292,7 +264,6 @@ def train_classifier(images: torch.Tensor, labels: torch.Tensor, classes: int, s
                 optimizer.step()
                 schedule.step()
                 task.advance()
-    model.reject_bias.fill_(extras.reject_bias)
     return model.to(memory_format=torch.contiguous_format).eval()
 
 
@@ -337,7 +308,8 @@ def train_letter_classifier(dataset: FontDataset, glyphs: NonLetterSet, settings
     styled, styled_labels = (styled_capitals(dataset, settings.styled_capitals, settings.seed, fonts)
                              if settings.styled_capitals else (images[:0], labels[:0]))
     model = train_classifier(torch.cat([images, styled]), torch.cat([labels, styled_labels]), len(LETTERS),
-                             settings, device, reporter, reject=train_glyphs, extras=settings.extras())
+                             settings, device, reporter, reject=train_glyphs)
+    model.reject_bias.fill_(settings.reject_bias)
     seconds = time.perf_counter() - started
     val_images, val_labels = dataset.tensors("val")
     noise_check = not_letters(2000, val_images, torch.Generator().manual_seed(settings.seed + 2))
@@ -346,7 +318,7 @@ def train_letter_classifier(dataset: FontDataset, glyphs: NonLetterSet, settings
     real_rejection["by_face"] = {dataset.faces[int(face)]["name"]: value
                                  for face, value in real_rejection["by_face"].items()}
     report = {
-        "held_out": _accuracy_report(model, val_images, val_labels.cpu(), device),
+        "held_out": _accuracy_report(model, val_images, val_labels.cpu(), device, groups=faces_of(dataset, "val")),
         "not_letters_rejected": round(rejected, 4),
         "non_letter_glyphs_rejected": real_rejection,
         "train": {"accuracy": _accuracy_report(model, images[::TRAIN_FIGURE_STRIDE], labels[::TRAIN_FIGURE_STRIDE],
@@ -363,6 +335,13 @@ def train_letter_classifier(dataset: FontDataset, glyphs: NonLetterSet, settings
         "settings": asdict(settings), "version": EVALUATOR_VERSION, "dataset_fingerprint": dataset.fingerprint,
     }
     return model, report
+
+
+def faces_of(dataset: FontDataset, split: str) -> dict[str, torch.Tensor]:
+    """Face name -> mask over the split's images."""
+    face_index = torch.from_numpy(dataset.face_index[dataset.split_mask(split)])
+    return {record["name"]: face_index == index for index, record in enumerate(dataset.faces)
+            if record["split"] == split}
 
 
 def _halves(dataset: FontDataset, seed: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -44,11 +44,21 @@ def evaluator_lines(evaluator: LetterEvaluator) -> list[str]:
     return [f"letter evaluator: {evaluator.path} ({'built now' if report['built'] else 'cache hit'})",
             f"held-out accuracy: {held_out['accuracy']:.2%} on {report['held_out_images']} letters from unseen "
             f"fonts: {', '.join(report['held_out_faces'])}",
+            *_by_face_lines(held_out),
             f"training accuracy: {report['train']['accuracy']:.2%} on {report['train_images']} letters",
             *_script_font_lines(report),
             f"not-a-letter images rejected: {report['not_letters_rejected']:.2%} of synthetic noise; "
             + _glyph_rejection(report),
             "worst held-out letters:", *[f"  {line}" for line in confusion_summary(evaluator.report)]]
+
+
+def _by_face_lines(held_out: dict) -> list[str]:
+    faces = held_out.get("by_face")  # reported since version 5
+    if not faces:
+        return []
+    return ["  by face: " + ", ".join(f"{name} {figures['accuracy']:.1%}"
+                                      + (f" ({figures['rejected']:.1%} rejected)" if figures["rejected"] else "")
+                                      for name, figures in faces.items())]
 
 
 def _script_font_lines(report: dict) -> list[str]:
