@@ -14,6 +14,13 @@ scrambled ink, blanks) and real glyphs that are not Latin capitals, from the sam
 alone taught it "no shape = not a letter", and a dingbat or a Greek capital was read as a letter. Its report gives
 the rejection rate on the held-out faces' non-letter glyphs beside the one on noise.
 
+Its letter material is the training faces' A-Z plus ornate capitals that are still letters (version 5): the
+training faces' script and double-struck capitals and the script capitals of `script_fonts` (by default DejaVu Math
+TeX Gyre, when the system has it), none from a held-out family and none a near copy of a held-out face
+(gentool.datasets.styled_capitals). Without them the reject class, having learnt real symbols, read TeX's
+calligraphic capitals (cmsy10, held out) as symbols. `reject_bias` can shift the balance between rejecting and
+naming afterwards (subtracted from the not-a-letter logit); the default, 0, was chosen on the training faces.
+
 `train_classifier` is the training loop alone (any class list, any reject material), so other glyph evaluators
 reuse it.
 """
