@@ -4,12 +4,21 @@ import pytest
 import torch
 
 from gentool.config import build_config
-from gentool.datasets.fonts import FontDataConfig
+from gentool.datasets.fonts import FontDataConfig, load_font_dataset
 from gentool.evaluate.coverage import CoverageSettings, baseline_images, coverage_of, generate, measure
 from gentool.evaluate.coverage_figures import collapse_onset
 from gentool.evaluate.frechet import FeatureStats, frechet_distance
-from gentool.evaluate.letters import NOT_A_LETTER, LetterEvaluatorSettings, load_letter_evaluator, not_letters
+from gentool.evaluate.letters import (
+    EVALUATOR_KIND,
+    NOT_A_LETTER,
+    LetterEvaluatorSettings,
+    evaluator_data_config,
+    evaluator_path,
+    load_letter_evaluator,
+    not_letters,
+)
 from gentool.gan.models import Generator
+from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
 
 
 def test_frechet_distance_matches_closed_forms():
@@ -91,6 +100,29 @@ def test_evaluator_is_cached_and_rejects_not_letters(tiny_evaluation, tiny_evalu
     other = load_letter_evaluator(data, data_dir, settings=build_config(LetterEvaluatorSettings, {
         **tiny_evaluation["evaluation"]["evaluator"], "seed": 1}))
     assert other.path != tiny_evaluator.path
+
+
+def test_a_cached_evaluator_reads_images_with_its_reject_bias(tiny_evaluation, tiny_evaluator, data_dir):
+    """The bias is saved beside the weights: a later run's evaluator rejects exactly as the built one did."""
+    settings = build_config(LetterEvaluatorSettings, {**tiny_evaluation["evaluation"]["evaluator"],
+                                                      "reject_bias": 10.0})
+    data = build_config(FontDataConfig, tiny_evaluation["data"])
+    dataset = load_font_dataset(evaluator_data_config(data, settings), data_dir)
+    state = load_checkpoint(tiny_evaluator.path, "letter-evaluator", map_location="cpu")
+    path = evaluator_path(dataset, settings, data_dir, torch.device("cpu"))
+    assert path != tiny_evaluator.path
+    save_checkpoint(path, EVALUATOR_KIND, {**state, "reject_bias": 10.0})  # as a build with this setting saves it
+    biased = load_letter_evaluator(data, data_dir, settings=settings)
+    assert biased.report["built"] is False and float(biased.model.reject_bias) == 10.0
+    images = torch.cat([tiny_evaluator.real_images[:32], not_letters(32, tiny_evaluator.real_images,
+                                                                       torch.Generator().manual_seed(0))])
+    with torch.no_grad():
+        plain, shifted = tiny_evaluator.model(images), biased.model(images)
+    assert torch.allclose(shifted[:, :NOT_A_LETTER], plain[:, :NOT_A_LETTER])
+    assert torch.allclose(shifted[:, NOT_A_LETTER], plain[:, NOT_A_LETTER] - 10.0)
+    rejected = [(evaluator.classify(images)[0].argmax(1) == NOT_A_LETTER).sum() for evaluator in (tiny_evaluator,
+                                                                                                  biased)]
+    assert rejected[1] < rejected[0]
 
 
 def test_not_letters_are_in_range_and_varied():
