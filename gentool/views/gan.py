@@ -65,8 +65,9 @@ def _script_font_lines(report: dict) -> list[str]:
     fonts = report.get("script_fonts")
     if fonts is None:  # built before version 5
         return []
-    used = ", ".join(f"{font['family']} ({font['capitals']})" for font in fonts["used"]) or "none"
-    lines = [f"extra letter material: {report['train_styled_capitals']} styled capitals; script capitals from {used}"]
+    used = ", ".join(f"{font['capitals']} from {font['family']}" for font in fonts["used"]) or "none from script fonts"
+    lines = [f"extra letter material: {report['train_styled_capitals']} renders of styled capitals (the training "
+             f"faces' script and double-struck ones; script capitals: {used})"]
     return lines + [f"  script font {font['name']} not used: {font['reason']}" for font in fonts["refused"]]
 
 
