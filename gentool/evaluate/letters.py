@@ -376,7 +376,7 @@ def load_letter_evaluator(data: FontDataConfig, data_dir: str | Path | None = No
                           device: torch.device | str = "cpu", rebuild: bool = False,
                           settings: LetterEvaluatorSettings | None = None,
                           reporter: Reporter | None = None) -> LetterEvaluator:
-    """The evaluator for these fonts and split: from the cache, or trained now (about half a minute on 2 CPU cores)."""
+    """The evaluator for these fonts and split: from the cache, or trained now (about 1.5 min on one busy core)."""
     reporter = reporter or Reporter("quiet")
     settings = settings or LetterEvaluatorSettings()
     device = torch.device(device)
