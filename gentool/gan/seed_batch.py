@@ -16,14 +16,17 @@ write TensorBoard logs, and any fix without a stacked form of its loss parts (`S
 from __future__ import annotations
 
 import contextlib
+import json
+import shutil
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterator
 
 import torch
 import torch.nn.functional as F
 
-from gentool.gan.config import GanConfig
+from gentool.gan.config import GanConfig, gan_config_dict
 from gentool.gan.fixes import StepContext
 from gentool.gan.models import DiscriminatorOutput
 from gentool.gan.stacked import (
@@ -33,7 +36,12 @@ from gentool.gan.stacked import (
     seed_state,
     stacked_optimizer_state,
 )
+from gentool.gan.tasks import PointTask, load_task
 from gentool.gan.train import SHOWN, GanTrainer
+from gentool.runtime.context import RunContext
+from gentool.runtime.device import describe_device
+from gentool.runtime.rundir import RunDir, open_run
+from gentool.runtime.runs import read_run_config
 from gentool.runtime.seeding import capture_rng_state, restore_rng_state
 from gentool.runtime.trainer import CHECK_EVERY, NonFiniteLoss
 
@@ -216,10 +224,10 @@ class SeedBatchTrainer:
             for group in (*self.opt_d.param_groups, *self.opt_g.param_groups):
                 group["lr"] = rate
         # (1) update D; each seed's loss is its own, so the sum's gradient is every seed's own gradient
+        size, examples = index.shape[1], len(self.real)
         for d_step in range(self.setup.d_steps):
             if d_step:
-                size = index.shape[1]
-                index = self.draw(lambda rng: torch.randint(0, len(self.real), (size,), generator=rng))
+                index = self.draw(lambda rng: torch.randint(0, examples, (size,), generator=rng))
                 index = index.to(self.device)
             step = self.new_step(index)
             loss_d = self.discriminator_loss(step, self.discriminator, step.context.fake.detach(), metrics)
@@ -259,12 +267,13 @@ class SeedBatchTrainer:
             trainer.opt_d.load_state_dict(seed_optimizer_state(opt_d, seed))
             trainer.sums = {name: value[seed] for name, value in self.sums.items()}
 
-    def _fail(self, seed: int, err: NonFiniteLoss, preset: str | None, command: str | None) -> None:
+    def _fail(self, seed: int, err: NonFiniteLoss, preset: str | None) -> None:
         """A seed whose loss turned NaN fails as its ordinary run would; the others train on (nothing mixes
         seeds, so its NaNs stay in its own slice, which is no longer recorded or saved)."""
         self.alive[seed] = False
         with self.as_seed(seed) as trainer:
-            summary = {**trainer.summary("failed", preset, command, note=str(err)), "seeds_batched": self.seeds}
+            summary = {**trainer.summary("failed", preset, self.commands[seed], note=str(err)),
+                       "seeds_batched": self.seeds}
             trainer.run.write_summary(summary)
         self.failed[seed] = summary
 
@@ -274,7 +283,7 @@ class SeedBatchTrainer:
 
     # ----------------------------------------------------------------------------------------------- the loop
 
-    def fit(self, preset: str | None, command: str | None) -> str:
+    def fit(self, preset: str | None) -> str:
         """EpochTrainer.fit for every seed at once; "completed" or "interrupted" (every seed's last.pt saved)."""
         first = self.trainers[0]
         epochs, batches, size = first.epochs, first.batches_per_epoch, first.batch_size
@@ -298,7 +307,7 @@ class SeedBatchTrainer:
                     self.batch += 1
                     self.global_step += 1
                     if self.batch % CHECK_EVERY == 0:
-                        self._check_finite(preset, command)
+                        self._check_finite(preset)
                         done = (self.batch - batch_at_start) * size * self.seeds
                         speed = done / max(time.perf_counter() - started, 1e-9)
                         shown = {k: v for k, v in self._seed_means(self._first_alive()).items() if k in SHOWN}
@@ -320,7 +329,7 @@ class SeedBatchTrainer:
                         try:
                             trainer._stop_if_not_finite(record)
                         except NonFiniteLoss as err:
-                            self._fail(seed, err, preset, command)
+                            self._fail(seed, err, preset)
                             continue
                         record["seeds_batched"] = self.seeds
                         trainer.epoch += 1
@@ -345,12 +354,12 @@ class SeedBatchTrainer:
         trainer.sums = {name: value[seed] for name, value in self.sums.items()}
         return trainer._means()
 
-    def _check_finite(self, preset: str | None, command: str | None) -> None:
+    def _check_finite(self, preset: str | None) -> None:
         for seed in self._alive_seeds():
             try:
                 self.trainers[seed]._stop_if_not_finite(self._seed_means(seed))
             except NonFiniteLoss as err:
-                self._fail(seed, err, preset, command)
+                self._fail(seed, err, preset)
 
     def _add_time(self, started: float) -> None:
         """Each seed is charged its share of the batch's time: its seconds per epoch are what it cost."""
@@ -361,20 +370,71 @@ class SeedBatchTrainer:
             trainer.epoch_seconds += share
             trainer.elapsed_seconds += share
 
-    def run_to_end(self, preset: str | None = None, command: str | None = None) -> list[dict]:
+    def run_to_end(self, preset: str | None = None, commands: list[str | None] | None = None) -> list[dict]:
         """Train every seed, then write each one's summary.json; returns each seed's summary (a failed seed's
-        says "failed" with its reason)."""
-        self.failed: dict[int, dict] = {}
-        status = self.fit(preset, command)
+        says "failed" with its reason). `commands`: what each seed's summary names as its command."""
+        self.commands = commands or [None] * self.seeds
+        status = self.fit(preset)
         summaries = []
         for seed in range(self.seeds):
             with self.as_seed(seed) as trainer:
                 if not self.alive[seed]:
                     summaries.append(self.failed[seed])
                     continue
-                summary = {**self._sync(trainer).summary(status, preset, command), "seeds_batched": self.seeds}
+                summary = {**self._sync(trainer).summary(status, preset, self.commands[seed]),
+                           "seeds_batched": self.seeds}
                 if status == "completed":
                     trainer.on_completed(summary)
                 trainer.run.write_summary(summary)
                 summaries.append(summary)
         return summaries
+
+
+# ------------------------------------------------------------------------------------------- the run path
+
+def train_seed_batch(configs: list[GanConfig], folders: list[Path], ctx: RunContext, preset: str,
+                     commands: list[str]) -> list[dict] | None:
+    """Train (or resume) one run folder per config as one batched model; each seed's summary, or None when
+    these runs cannot share a batch (their configs differ beyond the seed, or their checkpoints stand at
+    different steps): the caller then trains them one by one.
+
+    A folder with a last checkpoint is resumed from it (with its own config.yaml, as `--resume` does); any
+    other is started afresh. Every folder is locked while it trains, as an ordinary run's is.
+    """
+    from gentool.gan.family import GAN, make_trainer
+
+    same = {json.dumps({**gan_config_dict(c), "seed": 0}, sort_keys=True, default=str) for c in configs}
+    if len(same) != 1:
+        return None
+    with contextlib.ExitStack() as held:
+        ctx.decide_device(configs[0].device)
+        dataset_task = load_task(configs[0], ctx)
+        dataset_task.batches_per_epoch()  # a batch larger than the data fails before any folder is made
+        trainers, rng_states = [], []
+        for config, folder in zip(configs, folders):
+            resuming = RunDir(folder).last_checkpoint.is_file()
+            if resuming:
+                run = open_run(folder, GAN.name, what="--resume")
+                held.enter_context(run.locked())
+                run.remove_stale_temporaries()
+                config = read_run_config(run, GAN)
+                if ctx.requested_device is not None:
+                    config.device = ctx.requested_device
+            else:
+                if Path(folder).exists():  # a start that ended before its first checkpoint: nothing to continue
+                    shutil.rmtree(folder)
+                run = RunDir.create(folder, "unused")
+                held.enter_context(run.locked())
+                run.write_config(gan_config_dict(config))
+            trainer = make_trainer(config, PointTask(config, dataset_task.dataset, dataset_task.device), run, ctx)
+            if resuming:
+                trainer.resume_from_last()
+            trainers.append(trainer)
+            rng_states.append(capture_rng_state())  # the seed's stream after its models were built or reloaded
+        if len({(t.epoch, t.batch, t.global_step, t.epochs) for t in trainers}) != 1:
+            return None
+        seeds = ", ".join(str(t.config.seed) for t in trainers)
+        ctx.reporter.info(f"training seeds {seeds} of {trainers[0].run.path.name.rsplit('-s', 1)[0]} as one batched "
+                          f"model on {describe_device(ctx.device)}, from epoch {trainers[0].epoch}")
+        batch = SeedBatchTrainer(trainers, rng_states)
+        return batch.run_to_end(preset, commands)

@@ -4,8 +4,9 @@ Each stacked module holds, under the very names of the ordinary module's state d
 stacked along a new first dimension (a weight of (O, I) becomes (S, O, I)), so a seed's slice of the stacked
 state dict *is* its ordinary state dict and every seed keeps ordinary checkpoints. Activations are (S, B, ...):
 a linear layer is one `torch.baddbmm` over the seeds (on CPU each slice is bit-for-bit the seed's own
-`F.linear`, gradients too; a layer with one output runs seed by seed, since there torch's kernels differ), batch norm runs on (B, S * H) so every seed keeps its own batch statistics and
-running estimates, and nothing mixes seeds, so S seeds trained together are S independent trainings.
+`F.linear`, gradients too; a layer with one output runs seed by seed, since there torch's kernels differ),
+batch norm runs on (B, S * H) so every seed keeps its own batch statistics and running estimates, and nothing
+mixes seeds, so S seeds trained together are S independent trainings.
 """
 
 from __future__ import annotations
