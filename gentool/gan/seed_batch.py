@@ -40,6 +40,7 @@ from gentool.gan.tasks import PointTask, load_task
 from gentool.gan.train import SHOWN, GanTrainer
 from gentool.runtime.context import RunContext
 from gentool.runtime.device import describe_device
+from gentool.runtime.faults import kill_point
 from gentool.runtime.rundir import RunDir, open_run
 from gentool.runtime.runs import read_run_config
 from gentool.runtime.seeding import capture_rng_state, restore_rng_state
@@ -337,6 +338,7 @@ class SeedBatchTrainer:
                         trainer.after_epoch(record)
                         # the record first, then the checkpoints, as EpochTrainer.fit writes them
                         trainer.run.append_metrics(record)
+                        kill_point("record")
                         trainer._save_epoch_checkpoints(record)
                 self.epoch += 1
                 self.batch = 0
