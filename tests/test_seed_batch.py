@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import StopAfter
 from typer.testing import CliRunner
 
 from gentool.cli.app import app
@@ -26,6 +25,8 @@ from gentool.runtime.rundir import RunDir
 from gentool.runtime.seeding import capture_rng_state
 from gentool.sweep.engine import SweepEvents, plan_sweep, run_sweep
 from gentool.sweep.executors import LocalExecutor
+
+from helpers import StopAfter
 
 TINY = ["points.samples=1000", "mlp.g_hidden=32", "mlp.d_hidden=32", "mlp.g_layers=2", "mlp.d_layers=2",
         "train.max_steps_per_epoch=5", "evaluation.samples=500", "train.sample_count=100", "train.epochs=2",

@@ -1,5 +1,6 @@
 """Step time of S seeds of a 2-D GAN trained as one batched model against S separate models, side by side in
-one process (`python -m gentool.bench.seed_batch`).
+one process (`python -m gentool.bench.seed_batch`); and `--compare A B`: the figures of two sweep folders of
+the same grid (one trained with --batch-seeds, one without) cell by cell and group by group, with Welch's test.
 
 For each fix set and each S, the same S seeds are built twice (as ordinary GanTrainers, and stacked into a
 SeedBatchTrainer), then rounds alternate: `--steps` batched steps, then `--steps` steps of each separate model.
@@ -10,6 +11,7 @@ is the figure to read.
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 from pathlib import Path
@@ -23,6 +25,7 @@ from gentool.gan.train import GanTrainer
 from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir
 from gentool.runtime.seeding import capture_rng_state
+from gentool.sweep.stats import welch
 
 # the CPU-budget regime of examples/fix_benchmark.sh
 REGIME = ["train.epochs=2", "optim.lr=1e-3", "mlp.g_hidden=128", "mlp.d_hidden=128", "device=cpu"]
@@ -63,6 +66,26 @@ def measure(dataset: str, fixes: list[str], seeds: int, steps: int, rounds: int,
             "separate_ms": round(separate_ms, 2), "speedup": round(separate_ms / batched_ms, 2)}
 
 
+COMPARED = ("modes_captured", "high_quality", "reverse_kl")
+
+
+def compare(left: Path, right: Path) -> list[dict]:
+    """Per group and figure of two sweep folders: the cells whose figures are identical, both means, Welch's p."""
+    cells = [{c["name"]: c for c in json.loads((Path(f) / "sweep.json").read_text())["cells"]} for f in (left, right)]
+    rows = []
+    groups = dict.fromkeys(c["name"].rsplit("-s", 1)[0] for c in cells[0].values())
+    for group in groups:
+        names = [n for n in cells[0] if n.rsplit("-s", 1)[0] == group and n in cells[1]
+                 and cells[0][n]["status"] == cells[1][n]["status"] == "done"]
+        for metric in COMPARED:
+            a = [cells[0][n]["metrics"].get(metric) for n in names]
+            b = [cells[1][n]["metrics"].get(metric) for n in names]
+            test = welch([v for v in a if v is not None], [v for v in b if v is not None])
+            rows.append({"group": group, "metric": metric, "n": len(names),
+                         "identical": sum(x == y for x, y in zip(a, b)), "left": a, "right": b, **test})
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="grid25")
@@ -71,7 +94,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, action="append", help="S (repeatable; default 1, 3, 5, 10)")
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--compare", nargs=2, metavar=("A", "B"), type=Path, help="two sweep folders to compare")
     args = parser.parse_args(argv)
+    if args.compare:
+        for row in compare(*args.compare):
+            print(json.dumps(row))
+        return
     fix_sets = args.fixes or ["vanilla", "unrolled", "minibatch-discrimination", "wgan-gp"]
     print(f"{'fixes':<26}{'S':>4}{'batched ms':>12}{'separate ms':>13}{'speed-up':>10}   (ms per step of all S seeds; "
           f"threads={torch.get_num_threads()}, best of {args.rounds} rounds of {args.steps} steps)")
