@@ -59,12 +59,13 @@ def row_bce(logits: torch.Tensor, target: float) -> torch.Tensor:
     exp/log give a slightly different result for the elements that end up in a kernel's scalar tail, and which
     elements those are depends on the tensor's length; and the mean of a row differs in its last bit from the
     row's part of a mean over (S, N) reduced along dim 1."""
-    return torch.stack([F.binary_cross_entropy_with_logits(row, torch.full_like(row, target)) for row in logits])
+    return torch.stack([F.binary_cross_entropy_with_logits(row, torch.full_like(row, target))
+                        for row in logits.unbind(0)])  # unbind: one backward node, not S zero-filled gradients
 
 
 def row_sigmoid_mean(logits: torch.Tensor) -> torch.Tensor:
     """mean(sigmoid(row)) per seed, row by row for the reason _RowBce gives."""
-    return torch.stack([torch.sigmoid(row).mean() for row in logits])
+    return torch.stack([torch.sigmoid(row).mean() for row in logits.unbind(0)])
 
 
 def _input_gradient_norms(critic, inputs: torch.Tensor, pack: int) -> torch.Tensor:

@@ -47,9 +47,12 @@ class _SpectralWeight(nn.Module):
                     F.normalize(torch.mv(weight[seed], power._v[seed]), dim=0, eps=power.eps, out=power._u[seed])
                     F.normalize(torch.mv(weight[seed].H, power._u[seed]), dim=0, eps=power.eps, out=power._v[seed])
         u, v = power._u.clone(), power._v.clone()
-        sigma = [torch.vdot(u[seed], torch.mv(weight[seed], v[seed])) for seed in range(len(weight))]
+        # unbind, not indexing: one backward node that stacks the seeds' gradients, where S index operations would
+        # each add a zero-filled (S, O, I) gradient
+        weights = weight.unbind(0)
+        sigma = [torch.vdot(u_s, torch.mv(w_s, v_s)) for u_s, w_s, v_s in zip(u.unbind(0), weights, v.unbind(0))]
         # divided seed by seed too: a broadcast division's gradient sums over (S, O, I) in another order
-        return torch.stack([weight[seed] / sigma[seed] for seed in range(len(weight))])
+        return torch.stack([w_s / sigma_s for w_s, sigma_s in zip(weights, sigma)])
 
 
 class StackedLinear(nn.Module):
@@ -72,7 +75,8 @@ class StackedLinear(nn.Module):
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         weight = self.parametrizations["weight"]() if hasattr(self, "parametrizations") else self.weight
         if weight.shape[1] == 1:  # one output: torch takes another kernel for a batch of these, seed by seed here
-            return torch.stack([F.linear(x, w, b) for x, w, b in zip(inputs, weight, self.bias)])
+            return torch.stack([F.linear(x, w, b) for x, w, b in zip(inputs.unbind(0), weight.unbind(0),
+                                                                     self.bias.unbind(0))])
         return torch.baddbmm(self.bias.unsqueeze(1), inputs, weight.transpose(1, 2))
 
 
