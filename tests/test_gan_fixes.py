@@ -235,3 +235,20 @@ def test_learning_rate_falls_linearly_to_its_final_ratio_and_stays_constant_by_d
                        run=RunDir.create(tmp_path / "plain", "gan"), ctx=cpu_context())
     plain.fit()
     assert plain.opt_d.param_groups[0]["lr"] == constant.optim.lr
+
+
+def test_a_generator_without_batch_norm_draws_each_point_on_its_own(tmp_path):
+    # With batch norm (PacGAN's default) a training-mode sample depends on the rest of its batch; without it the
+    # same noise gives the same point whatever it is drawn with, which is what mlp.g_batch_norm=false promises.
+    torch.manual_seed(0)
+    z = torch.randn(8, 2)
+    for batch_norm, independent in ((True, False), (False, True)):
+        generator = PointGenerator(2, 16, 2, batch_norm=batch_norm).train()
+        alone, together = generator(z[:4]), generator(z)[:4]
+        assert torch.allclose(alone, together) is independent
+        assert any(isinstance(m, nn.BatchNorm1d) for m in generator.modules()) is batch_norm
+    config = point_config(mlp={**TINY_POINTS["mlp"], "g_batch_norm": False})
+    run = RunDir(tmp_path / "run")
+    assert start_gan(config, run).status == "completed"
+    weights = torch.load(run.last_checkpoint, weights_only=True)["generator"]
+    assert not any("running_mean" in key for key in weights)

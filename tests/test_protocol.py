@@ -53,3 +53,6 @@ def test_published_rows_stand_only_beside_runs_of_pacgans_protocol():
     _, markdown = benchmark_table(report)
     assert "| PacGAN4 (PacGAN paper) | 24.8 | 93.6 | 0.04 |" in markdown and "PacGAN2" not in markdown
     assert "PacGAN's protocol, beside its published means" in markdown
+    # benchmark.md gives each mean's 95% t-interval over seeds beside mean ± std (HQ in %)
+    assert "| vanilla | 24.0 ± 0.5 [23.0, 25.0] | 2400.0 ± 50.0 [2300.0, 2500.0] |" in markdown
+    assert "95% t-interval of the mean" in markdown

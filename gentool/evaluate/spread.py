@@ -25,3 +25,11 @@ def format_spread(stats: dict | None, fmt: str, scale: float = 1.0) -> str:
         return "n/a"
     text = f"{fmt.format(stats['mean'] * scale)} ± {fmt.format(stats['std'] * scale)}"
     return text + (f" ({stats['missing']} n/a)" if stats["missing"] else "")
+
+
+def format_spread_with_interval(stats: dict | None, fmt: str, scale: float = 1.0) -> str:
+    """'mean ± std [low, high]' with the 95% t-interval of the mean (stats' ci_low/ci_high) when there is one."""
+    text = format_spread(stats, fmt, scale)
+    if not stats or stats.get("ci_low") is None or stats.get("ci_high") is None:
+        return text
+    return f"{text} [{fmt.format(stats['ci_low'] * scale)}, {fmt.format(stats['ci_high'] * scale)}]"

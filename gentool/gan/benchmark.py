@@ -23,7 +23,6 @@ from gentool.sweep.executors import LocalExecutor
 
 VANILLA = "vanilla"
 DEFAULT_DATASETS = ("ring8", "grid25", "fonts")
-# Lin et al. 2018 (PacGAN), Table 1, as quoted in the issue: mean modes over trials, and HQ where it was given
 # Lin et al. 2018 (PacGAN), Table 1: means of 10 trials under PacGAN's protocol (the preset pacgan-protocol:
 # 400 epochs of 1,000 steps, Adam 1e-4 with beta1 0.8, 2,500 samples measured with the same definitions as
 # gentool's). They are shown only beside runs of that protocol: a shorter regime's figures are not comparable.

@@ -37,6 +37,8 @@ class MlpConfig:
 
     g_hidden: int = option(400, min=2, max=8192, help="generator units per hidden layer")
     g_layers: int = option(4, min=1, max=32, help="generator hidden layers")
+    g_batch_norm: bool = option(True, help="batch norm after each generator hidden layer (PacGAN's); false: the "
+                                           "generator's output no longer depends on the other samples in its batch")
     d_hidden: int = option(200, min=2, max=8192, help="discriminator units per hidden layer")
     d_layers: int = option(3, min=1, max=32, help="discriminator hidden layers")
     maxout_pieces: int = option(5, min=1, max=64, help="linear pieces per discriminator maxout unit")

@@ -174,16 +174,18 @@ class Maxout(nn.Module):
 
 
 class PointGenerator(nn.Module):
-    """PacGAN's 2-D generator: hidden ReLU layers with batch norm, a linear 2-D output."""
+    """PacGAN's 2-D generator: hidden ReLU layers with batch norm (or without: `batch_norm=False`), a linear 2-D
+    output."""
 
-    def __init__(self, z_dim: int = 2, hidden: int = 400, layers: int = 4):
+    def __init__(self, z_dim: int = 2, hidden: int = 400, layers: int = 4, batch_norm: bool = True):
         super().__init__()
         self.z_dim = z_dim
         self.num_classes = 0
         blocks: list[nn.Module] = []
         width = z_dim
         for _ in range(layers):
-            blocks += [nn.Linear(width, hidden), nn.BatchNorm1d(hidden), nn.ReLU(inplace=True)]
+            norm = [nn.BatchNorm1d(hidden)] if batch_norm else []
+            blocks += [nn.Linear(width, hidden), *norm, nn.ReLU(inplace=True)]
             width = hidden
         self.net = nn.Sequential(*blocks, nn.Linear(width, 2))
 

@@ -56,7 +56,7 @@ def build_models(config: GanConfig, device: torch.device,
     setup = setup or training_setup(build_fixes(config.fixes, config.fix_options)).discriminator
     if config.on_points:
         mlp = config.mlp
-        generator = PointGenerator(config.model.z_dim, mlp.g_hidden, mlp.g_layers)
+        generator = PointGenerator(config.model.z_dim, mlp.g_hidden, mlp.g_layers, mlp.g_batch_norm)
         discriminator = PointDiscriminator(mlp.d_hidden, mlp.d_layers, mlp.maxout_pieces, setup)
         if mlp.init_std is not None:
             for model in (generator, discriminator):

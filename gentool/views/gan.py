@@ -6,7 +6,7 @@ from rich import box
 from rich.table import Table
 
 from gentool.evaluate.letters import LetterEvaluator, confusion_summary
-from gentool.evaluate.spread import format_spread
+from gentool.evaluate.spread import format_spread, format_spread_with_interval
 from gentool.gan.benchmark import PACGAN_PROTOCOL
 from gentool.sweep.report import interval
 from gentool.views.sweep import half_width, p_cell, short
@@ -190,23 +190,27 @@ def benchmark_table(report: dict) -> tuple[list[Table], str]:
     table, datasets, seeds = report["table"], report["datasets"], report["seeds"]
     published = report.get("published", {})
     columns = _benchmark_columns(datasets)
-    rows = []
-    for name, row in table.items():
-        cells = []
-        for _, dataset, metric, fmt, scale in columns:
-            cell = row.get(dataset)
-            if cell is None:
-                cells.append("")
-            elif metric == "seconds_per_epoch":
-                seconds, cost = cell[metric]["mean"], cell.get("cost_vs_vanilla")
-                cells.append(("n/a" if seconds is None else f"{seconds:.1f}") + (f" ({cost:.1f}×)" if cost else ""))
-            else:
-                cells.append(format_spread(cell[metric], fmt, scale))
-        rows.append([name, *cells])
-    for name, by_dataset in published.items():
-        if any(by_dataset.get(dataset) for dataset in datasets):
-            rows.append([name, *[_published_cell(by_dataset.get(dataset, {}), metric)
-                                 if metric != "seconds_per_epoch" else "" for _, dataset, metric, _, _ in columns]])
+    def rows_with(spread_text) -> list[list[str]]:
+        rows = []
+        for name, row in table.items():
+            cells = []
+            for _, dataset, metric, fmt, scale in columns:
+                cell = row.get(dataset)
+                if cell is None:
+                    cells.append("")
+                elif metric == "seconds_per_epoch":
+                    seconds, cost = cell[metric]["mean"], cell.get("cost_vs_vanilla")
+                    cells.append(("n/a" if seconds is None else f"{seconds:.1f}") + (f" ({cost:.1f}×)" if cost else ""))
+                else:
+                    cells.append(spread_text(cell[metric], fmt, scale))
+            rows.append([name, *cells])
+        for name, by_dataset in published.items():
+            if any(by_dataset.get(dataset) for dataset in datasets):
+                rows.append([name, *[_published_cell(by_dataset.get(dataset, {}), metric)
+                                     if metric != "seconds_per_epoch" else "" for _, dataset, metric, _, _ in columns]])
+        return rows
+
+    rows = rows_with(format_spread)  # the terminal's tables: mean ± std (80 columns)
     tables = []
     for dataset in datasets:
         picked = [index for index, column in enumerate(columns) if column[1] == dataset]
@@ -224,8 +228,11 @@ def benchmark_table(report: dict) -> tuple[list[Table], str]:
         "the last epoch's evaluation (2-D: 2,500 samples); HQ: high-quality share; s/ep: seconds per epoch, × = "
         "relative to vanilla", protocol_caption(report)]))
     tables[-1].caption_justify = "left"
-    caption = protocol_caption(report)
-    return tables, markdown(["fixes", *[c[0] for c in columns]], rows) + (f"\n{caption}\n" if caption else "")
+    # benchmark.md (for READMEs and notes) also gives each mean's 95% t-interval over seeds
+    caption = "\n".join(filter(None, ["mean ± std [95% t-interval of the mean] over seeds "
+                                       f"{', '.join(map(str, seeds))}", protocol_caption(report)]))
+    return tables, markdown(["fixes", *[c[0] for c in columns]], rows_with(format_spread_with_interval)) + \
+        f"\n{caption}\n"
 
 
 def significance_lines(report: dict) -> list[str]:
