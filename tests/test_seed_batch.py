@@ -37,22 +37,22 @@ EXACT = [[], ["label-smoothing"], ["feature-matching"], ["r1"], ["pacgan"], ["wg
 runner = CliRunner()
 
 
-def config(seed: int, fixes: list[str]):
-    return resolve_gan_config("vanilla", None, {}, [*TINY, f"seed={seed}", f"fixes=[{','.join(fixes)}]"])
+def config(seed: int, fixes: list[str], extra: tuple[str, ...] = ()):
+    return resolve_gan_config("vanilla", None, {}, [*TINY, f"seed={seed}", f"fixes=[{','.join(fixes)}]", *extra])
 
 
-def trainer(seed: int, fixes: list[str], folder: Path) -> GanTrainer:
+def trainer(seed: int, fixes: list[str], folder: Path, extra: tuple[str, ...] = ()) -> GanTrainer:
     folder.mkdir(parents=True)
     ctx = RunContext.on("cpu")
-    chosen = config(seed, fixes)
+    chosen = config(seed, fixes, extra)
     return GanTrainer(config=chosen, task=load_task(chosen, ctx), run=RunDir(folder), ctx=ctx)
 
 
-def steps_both_ways(fixes: list[str], seeds: list[int], steps: int, tmp_path: Path):
+def steps_both_ways(fixes: list[str], seeds: list[int], steps: int, tmp_path: Path, extra: tuple[str, ...] = ()):
     """The same seeds trained `steps` steps alone and as one batch, on the same per-seed batches."""
     alone = []
     for seed in seeds:
-        single = trainer(seed, fixes, tmp_path / f"alone{seed}")
+        single = trainer(seed, fixes, tmp_path / f"alone{seed}", extra)
         order = torch.randperm(single.examples)
         for step in range(steps):
             metrics = single.train_step(order[step * 100:(step + 1) * 100])
@@ -60,7 +60,7 @@ def steps_both_ways(fixes: list[str], seeds: list[int], steps: int, tmp_path: Pa
         alone.append((single, order, metrics))
     members, states = [], []
     for seed in seeds:
-        members.append(trainer(seed, fixes, tmp_path / f"batched{seed}"))
+        members.append(trainer(seed, fixes, tmp_path / f"batched{seed}", extra))
         states.append(capture_rng_state())  # each seed's stream as its own run has it after building its models
     batch = SeedBatchTrainer(members, states)
     orders = torch.stack([torch.randperm(m.examples, generator=g) for m, g in zip(members, batch.streams)])
@@ -92,6 +92,12 @@ def test_each_seeds_slice_of_a_batched_step_is_its_own_step(fixes, tmp_path):
         for key, entry in single.opt_d.state_dict()["state"].items():
             assert_same_state(state[key], entry)
         assert {name: metrics[name][index] for name in metrics} == pytest.approx(single_metrics, abs=0)
+
+
+def test_a_generator_without_batch_norm_batches_exactly(tmp_path):
+    alone, batch, _, _ = steps_both_ways([], [0, 1], 2, tmp_path, ("mlp.g_batch_norm=false",))
+    for index, (single, _, _) in enumerate(alone):
+        assert_same_state(seed_state(batch.generator.state_dict(), index), single.generator.state_dict())
 
 
 def test_one_seed_batched_is_the_unbatched_step(tmp_path):
