@@ -208,7 +208,7 @@ def _tasks(sweep: Sweep, family: Any, todo: list[Cell], ctx: RunContext, threads
             refused.setdefault(reason, []).append(label)
         tasks += cell_tasks
     for reason, labels in refused.items():
-        events.note(f"--batch-seeds: {', '.join(labels)}: each seed trains on its own ({reason})")
+        events.note(f"--batch-seeds: {'; '.join(labels)}: each seed trains on its own ({reason})")
     return tasks
 
 
