@@ -120,11 +120,12 @@ class StackedLossParts:
 
     discriminator_loss: Callable | None = None
     generator_loss: Callable | None = None
+    per_seed_layers: bool = False  # the discriminator's linear layers seed by seed (see StackedLinear): exactness
 
 
 STACKED_LOSS_PARTS: dict[str, StackedLossParts] = {
     "label-smoothing": StackedLossParts(), "pacgan": StackedLossParts(), "spectral-norm": StackedLossParts(),
-    "minibatch-discrimination": StackedLossParts(), "unrolled": StackedLossParts(),
+    "minibatch-discrimination": StackedLossParts(), "unrolled": StackedLossParts(per_seed_layers=True),
     "r1": StackedLossParts(discriminator_loss=_r1), "wgan-gp": StackedLossParts(discriminator_loss=_wgan_gp),
     "feature-matching": StackedLossParts(generator_loss=_feature_matching),
 }
@@ -160,7 +161,8 @@ class SeedBatchTrainer:
         self.rng_states = rng_states
         self.streams = [torch.Generator().set_state(state["torch"]) for state in rng_states]
         self.generator = StackedPointGenerator([t.generator for t in trainers])
-        self.discriminator = StackedPointDiscriminator([t.discriminator for t in trainers])
+        per_seed_layers = any(STACKED_LOSS_PARTS[fix.name].per_seed_layers for fix in self.fixes)
+        self.discriminator = StackedPointDiscriminator([t.discriminator for t in trainers], per_seed_layers)
         betas = (self.config.optim.beta1, self.config.optim.beta2)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=self.config.optim.lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=self.config.optim.lr, betas=betas)

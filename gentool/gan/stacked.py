@@ -58,8 +58,12 @@ class _SpectralWeight(nn.Module):
 class StackedLinear(nn.Module):
     """S linear layers: (S, B, I) -> (S, B, O)."""
 
-    def __init__(self, layers: list[nn.Linear]):
+    def __init__(self, layers: list[nn.Linear], per_seed: bool = False):
         super().__init__()
+        # per_seed: S F.linear calls instead of one baddbmm. Same arithmetic, but a baddbmm's weight gradient is a
+        # transposed view, and reductions that second-order gradients (unrolled) take over it sum in another
+        # order than the unstacked run's: seed by seed those stay bit-for-bit the same
+        self.per_seed = per_seed
         biases = torch.stack([layer.bias.detach() for layer in layers]).clone()
         if hasattr(layers[0], "parametrizations"):  # spectral norm: the weight is computed from `original`
             self.bias = nn.Parameter(biases)  # registered first, as a parametrized nn.Linear lists it
@@ -74,7 +78,7 @@ class StackedLinear(nn.Module):
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         weight = self.parametrizations["weight"]() if hasattr(self, "parametrizations") else self.weight
-        if weight.shape[1] == 1:  # one output: torch takes another kernel for a batch of these, seed by seed here
+        if self.per_seed or weight.shape[1] == 1:  # one output: torch takes another kernel for a batch of these
             return torch.stack([F.linear(x, w, b) for x, w, b in zip(inputs.unbind(0), weight.unbind(0),
                                                                      self.bias.unbind(0))])
         return torch.baddbmm(self.bias.unsqueeze(1), inputs, weight.transpose(1, 2))
@@ -102,10 +106,10 @@ class StackedBatchNorm(nn.Module):
 
 
 class StackedMaxout(nn.Module):
-    def __init__(self, layers: list[nn.Module]):
+    def __init__(self, layers: list[nn.Module], per_seed: bool = False):
         super().__init__()
         self.pieces = layers[0].pieces
-        self.linear = StackedLinear([layer.linear for layer in layers])
+        self.linear = StackedLinear([layer.linear for layer in layers], per_seed)
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         out = self.linear(inputs)  # (S, B, H * pieces)
@@ -149,11 +153,11 @@ class StackedMinibatchDiscrimination(nn.Module):
 
 
 class StackedPointDiscriminator(nn.Module):
-    def __init__(self, discriminators: list[PointDiscriminator]):
+    def __init__(self, discriminators: list[PointDiscriminator], per_seed_layers: bool = False):
         super().__init__()
         first = discriminators[0]
         self.pack = first.pack
-        self.trunk = nn.Sequential(*[StackedMaxout([d.trunk[index] for d in discriminators])
+        self.trunk = nn.Sequential(*[StackedMaxout([d.trunk[index] for d in discriminators], per_seed_layers)
                                      for index in range(len(first.trunk))])
         self.minibatch = (StackedMinibatchDiscrimination([d.minibatch for d in discriminators])
                           if first.minibatch is not None else None)
