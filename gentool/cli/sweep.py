@@ -59,9 +59,10 @@ def progress_events(ctx: RunContext, total: int) -> Iterator[SweepEvents]:
 
 
 BatchSeedsOption = Annotated[bool, typer.Option(
-    "--batch-seeds", help="Train the seeds of each 2-D GAN cell group as one batched model in one process (several "
-                          "times faster; each seed still gets its own run folder; bit-identical runs except with "
-                          "spectral-norm or unrolled, which are statistically the same). Others train one by one.")]
+    "--batch-seeds", help="Train the seeds of each 2-D GAN cell group as one batched model in one process; each "
+                          "seed keeps its own run folder, bit-identical to its own run except with spectral-norm "
+                          "(statistically the same). On a CPU about as fast as one by one (README: Speed). Other "
+                          "groups train one by one.")]
 
 app = typer.Typer(help="Grids of runs over config values x seeds, with confidence intervals and tests, on local "
                        "processes or a Ray cluster.", no_args_is_help=True)
