@@ -217,3 +217,27 @@ def test_configs_that_cannot_be_batched_say_why_and_train_one_by_one(tmp_path, m
     folders = tmp_path / "f" / "cells"
     assert "seeds_batched" not in json.loads((folders / "r1+pacgan-s0" / "summary.json").read_text())
     assert json.loads((folders / "vanilla-s0" / "summary.json").read_text())["seeds_batched"] == 2
+
+
+def test_a_seed_whose_loss_turns_nan_fails_alone(tmp_path):
+    """Nothing mixes seeds: a NaN in one seed's weights fails that seed's run as its own run would fail, and the
+    other seed ends exactly where it ends when trained beside a healthy seed."""
+    outcomes = {}
+    for name, poison in (("healthy", False), ("poisoned", True)):
+        members, states = [], []
+        for seed in (0, 1):
+            members.append(trainer(seed, [], tmp_path / name / f"s{seed}"))
+            members[-1].run.checkpoints.mkdir(parents=True, exist_ok=True)
+            members[-1].run.samples.mkdir(parents=True, exist_ok=True)
+            members[-1].run.figures.mkdir(parents=True, exist_ok=True)
+            states.append(capture_rng_state())
+        batch = SeedBatchTrainer(members, states)
+        if poison:
+            with torch.no_grad():
+                batch.discriminator.classify.bias[1] = float("nan")
+        outcomes[name] = (batch.run_to_end("vanilla", ["a", "b"]), members)
+    summaries, members = outcomes["poisoned"]
+    assert summaries[1]["status"] == "failed" and "became nan" in summaries[1]["message"]
+    assert summaries[0]["status"] == "completed" and summaries[0]["epochs_completed"] == 2
+    assert_same_state(members[0].generator.state_dict(), outcomes["healthy"][1][0].generator.state_dict())
+    assert json.loads((members[1].run.summary_path).read_text())["status"] == "failed"
