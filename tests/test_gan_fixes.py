@@ -8,6 +8,7 @@ import pytest
 import torch
 from torch import nn
 
+from gentool.config import config_to_dict
 from gentool.errors import ConfigError
 from gentool.gan.config import build_gan_config, resolve_gan_config
 from gentool.gan.family import GAN
@@ -176,6 +177,11 @@ def test_a_point_dataset_brings_its_training_regime_under_the_preset():
     assert recipe.fixes == ["r1", "label-smoothing"] and recipe.fix_options["r1"]["gamma"] == 1.0
     assert (recipe.optim.lr, recipe.optim.final_lr_ratio, recipe.train.epochs, recipe.train.batch_size) == \
         (1e-3, 0.01, 40, 100)
+    # the every-mode recipe is that one with a generator without batch norm, and nothing else changed
+    sharp = config_to_dict(resolve_gan_config("points-r1-ls-nobn", flags={"dataset": "grid25"}))
+    plain = config_to_dict(recipe)
+    assert sharp["mlp"].pop("g_batch_norm") is False and plain["mlp"].pop("g_batch_norm") is True
+    assert sharp == plain
 
 
 # ------------------------------------------------------------------------------------------------- training
