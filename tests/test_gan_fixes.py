@@ -10,6 +10,7 @@ from torch import nn
 
 from gentool.config import config_to_dict
 from gentool.errors import ConfigError
+from gentool.gan.averaging import GeneratorAverage
 from gentool.gan.config import build_gan_config, resolve_gan_config
 from gentool.gan.family import GAN
 from gentool.gan.fixes import FIXES, StepContext, TrainingSetup, build_fixes, training_setup
@@ -19,13 +20,15 @@ from gentool.gan.models import (
     Discriminator,
     DiscriminatorOutput,
     DiscriminatorSetup,
+    Generator,
     MinibatchDiscrimination,
     PointDiscriminator,
     PointGenerator,
     apply_spectral_norm,
 )
+from gentool.gan.seed_batch import batching_refusal
 from gentool.gan.tasks import load_task
-from gentool.gan.train import GanTrainer
+from gentool.gan.train import GanTrainer, load_generator
 from gentool.runtime.rundir import RunDir
 
 from helpers import StopAfter, cpu_context, resume, start_gan
@@ -258,3 +261,66 @@ def test_a_generator_without_batch_norm_draws_each_point_on_its_own(tmp_path):
     assert start_gan(config, run).status == "completed"
     weights = torch.load(run.last_checkpoint, weights_only=True)["generator"]
     assert not any("running_mean" in key for key in weights)
+
+
+def test_a_letter_generator_without_batch_norm_draws_each_image_on_its_own(tiny_config, data_dir, tmp_path):
+    # model.g_batch_norm=false, the letters' counterpart of mlp.g_batch_norm: DCGAN's generator loses both batch
+    # norms, so a training-mode image no longer depends on its batch, and a run's checkpoint has no statistics.
+    torch.manual_seed(0)
+    z = torch.randn(8, 16)
+    for batch_norm, independent in ((True, False), (False, True)):
+        generator = Generator(16, 8, batch_norm=batch_norm).train()
+        assert torch.allclose(generator(z[:4]), generator(z)[:4]) is independent
+        assert any(isinstance(m, nn.BatchNorm2d) for m in generator.modules()) is batch_norm
+    config = build_gan_config({**tiny_config, "model": {**tiny_config["model"], "g_batch_norm": False},
+                               "train": {**tiny_config["train"], "epochs": 1, "max_steps_per_epoch": 2}})
+    run = RunDir(tmp_path / "run")
+    assert start_gan(config, run, data_dir).status == "completed"
+    weights = torch.load(run.last_checkpoint, weights_only=True)["generator"]
+    assert not any("running_mean" in key for key in weights)
+
+
+def test_the_weight_average_follows_the_generator_with_a_warming_decay():
+    torch.manual_seed(0)
+    live = PointGenerator(2, 8, 1, batch_norm=True)
+    average = GeneratorAverage(live, decay=0.99)
+    before = [p.clone() for p in average.model.parameters()]
+    with torch.no_grad():
+        for p in live.parameters():
+            p.add_(1.0)
+    live(torch.randn(16, 2))  # moves the batch-norm statistics
+    keep = average.current_decay()
+    assert keep == pytest.approx(0.1)  # warm-up (1 + t) / (10 + t) at t = 0, below the decay
+    average.update(live)
+    for old, new, now in zip(before, average.model.parameters(), live.parameters()):
+        assert torch.allclose(new, keep * old + (1 - keep) * now)
+    assert torch.equal(average.model.net[1].running_mean, live.net[1].running_mean)
+    assert not any(p.requires_grad for p in average.model.parameters())
+    average.updates = 10_000
+    assert average.current_decay() == 0.99
+
+
+def test_a_run_with_a_weight_average_is_sampled_from_it_and_resumes_exactly(tmp_path):
+    config = point_config(["r1"], train={**TINY_POINTS["train"], "g_ema": 0.9})
+    assert batching_refusal(config) and "g_ema" in batching_refusal(config)
+    straight = RunDir(tmp_path / "straight")
+    start_gan(config, straight)
+    broken = RunDir(tmp_path / "broken")
+    assert start_gan(config, broken, stop=StopAfter(9)).status == "interrupted"
+    resume(GAN, broken)
+    a = torch.load(straight.last_checkpoint, weights_only=True)
+    b = torch.load(broken.last_checkpoint, weights_only=True)
+    for key in ("generator", "discriminator"):
+        assert all(torch.equal(a[key][k], b[key][k]) for k in a[key])
+    averaged, live = a["generator_average"]["weights"], a["generator"]
+    assert all(torch.equal(averaged[k], b["generator_average"]["weights"][k]) for k in averaged)
+    assert a["generator_average"]["updates"] == 12  # one per generator step
+    assert not torch.equal(averaged["net.0.weight"], live["net.0.weight"])
+    loaded, _ = load_generator(straight.last_checkpoint)
+    assert torch.equal(loaded.state_dict()["net.0.weight"], averaged["net.0.weight"])
+    # the records measure the average too: the last one is a fresh measurement of the loaded generator
+    records = straight.read_metrics()
+    assert [r["modes_captured"] for r in records] == [r["modes_captured"] for r in broken.read_metrics()]
+    fresh = load_task(config, cpu_context()).evaluate(loaded)
+    assert (fresh["modes_captured"], fresh["high_quality"]) == (records[-1]["modes_captured"],
+                                                                records[-1]["high_quality"])

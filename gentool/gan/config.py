@@ -29,6 +29,8 @@ class GanModelConfig:
     conditional: bool = option(False, help="condition generator and discriminator on the letter")
     g_width: int = option(64, min=4, max=1024, help="generator channels (the first hidden layer has twice this)")
     d_width: int = option(64, min=4, max=1024, help="discriminator channels (the second layer has twice this)")
+    g_batch_norm: bool = option(True, help="batch norm in the generator (DCGAN's); false: a sample no longer "
+                                           "depends on the other samples in its batch")
 
 
 @dataclass
@@ -65,6 +67,9 @@ class GanTrainConfig:
                                                                     "(the last epoch always does)")
     sample_count: int = option(64, min=1, max=1024, help="images in each fixed-noise grid")
     checkpoint_every: int = option(10, min=1, help="keep a periodic checkpoint every N epochs (last.pt: every epoch)")
+    g_ema: float = option(0.0, min=0.0, max=0.99999,
+                          help="decay of a moving average of the generator's weights (0 = off; e.g. 0.999): "
+                               "evaluations, samples and every command that loads the run draw from the average")
     precision: str = option("fp32", choices=PRECISIONS, help="fp32, or bf16 autocast for the models' matmuls and "
                                                               "convolutions (auto: bf16 where the device runs it "
                                                               "fast); losses, optimiser and metrics stay fp32")

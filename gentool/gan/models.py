@@ -116,17 +116,26 @@ def apply_spectral_norm(module: nn.Module) -> nn.Module:
 # -------------------------------------------------------------------------------------------- 28x28 letters
 
 class Generator(nn.Module):
-    def __init__(self, z_dim: int = 100, width: int = 64, num_classes: int = 0):
+    """DCGAN's generator: project to 2w x 7 x 7, two transposed convolutions up to 28 x 28. `batch_norm=False` drops
+    its two batch norms (the layers get biases instead), so a sample no longer depends on the rest of its batch and
+    the samples the discriminator is trained against are the ones evaluation draws."""
+
+    def __init__(self, z_dim: int = 100, width: int = 64, num_classes: int = 0, batch_norm: bool = True):
         super().__init__()
         self.z_dim = z_dim
         self.num_classes = num_classes
         self.width = width
         hidden = 2 * width * 7 * 7
+
+        def norm(layer: nn.Module) -> list[nn.Module]:
+            return [layer] if batch_norm else []
+
         self.project = nn.Sequential(
-            nn.Linear(z_dim + num_classes, hidden, bias=False), nn.BatchNorm1d(hidden), nn.ReLU(inplace=True))
+            nn.Linear(z_dim + num_classes, hidden, bias=not batch_norm), *norm(nn.BatchNorm1d(hidden)),
+            nn.ReLU(inplace=True))
         self.upsample = nn.Sequential(
-            nn.ConvTranspose2d(2 * width, width, 4, 2, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True),
-            nn.ConvTranspose2d(width, 1, 4, 2, 1), nn.Tanh())
+            nn.ConvTranspose2d(2 * width, width, 4, 2, 1, bias=not batch_norm), *norm(nn.BatchNorm2d(width)),
+            nn.ReLU(inplace=True), nn.ConvTranspose2d(width, 1, 4, 2, 1), nn.Tanh())
         self.apply(init_dcgan_weights)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:

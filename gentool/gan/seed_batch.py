@@ -137,6 +137,8 @@ def batching_refusal(config: GanConfig) -> str | None:
         return "only the 2-D MLP GANs (ring8, grid25) are batched; letter runs train one by one"
     if config.train.precision != "fp32":
         return f"train.precision={config.train.precision} is not batched (fp32 only)"
+    if config.train.g_ema:
+        return "runs with a generator weight average (train.g_ema) are not batched"
     if config.logging.tensorboard:
         return "runs that write TensorBoard logs are not batched"
     missing = [name for name in config.fixes if name not in STACKED_LOSS_PARTS]

@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from gentool.datasets.font_faces import LETTERS
+from gentool.gan.averaging import GeneratorAverage
 from gentool.gan.config import GanConfig, build_gan_config, gan_config_dict
 from gentool.gan.fixes import Critic, StepContext, build_fixes, training_setup
 from gentool.gan.models import count_parameters
@@ -50,6 +51,7 @@ class GanTrainer(EpochTrainer):
         betas = (config.optim.beta1, config.optim.beta2)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.optim.lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.optim.lr, betas=betas)
+        self.average = GeneratorAverage(self.generator, config.train.g_ema) if config.train.g_ema else None
 
         # fixed noise from its own generator: the same sample inputs for every run with this seed
         noise_rng = torch.Generator().manual_seed(config.seed)
@@ -126,6 +128,8 @@ class GanTrainer(EpochTrainer):
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
+        if self.average is not None:
+            self.average.update(self.generator)
         return {"loss_d": loss_d.detach(), "loss_g": loss_g.detach(), **metrics}
 
     def fit(self) -> str:
@@ -141,16 +145,22 @@ class GanTrainer(EpochTrainer):
         if every and (self.epoch % every == 0 or self.epoch == train.epochs):
             record.update(self.evaluate())
 
+    @property
+    def sampler(self) -> torch.nn.Module:
+        """What evaluations, samples and figures draw from: the weight average if train.g_ema asks for one."""
+        return self.generator if self.average is None else self.average.model
+
     def evaluate(self) -> dict:
-        return self.task.evaluate(self.generator)
+        return self.task.evaluate(self.sampler)
 
     def save_samples(self, path: Path) -> Path:
         """The fixed-noise samples, generated in eval mode so sampling never changes the model's state."""
-        self.generator.eval()
+        sampler, was_training = self.sampler, self.sampler.training
+        sampler.eval()
         with torch.no_grad():
             labels = self.fixed_labels if self.config.model.conditional else None
-            samples = self.generator(self.fixed_noise, labels)
-        self.generator.train()
+            samples = sampler(self.fixed_noise, labels)
+        sampler.train(was_training)
         return self.task.save_samples(path, samples)
 
     def is_better(self, record: dict) -> bool:
@@ -167,13 +177,16 @@ class GanTrainer(EpochTrainer):
     def model_state(self) -> dict:
         return {"generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
                 "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-                "fixed_noise": self.fixed_noise, "fixed_labels": self.fixed_labels}
+                "fixed_noise": self.fixed_noise, "fixed_labels": self.fixed_labels,
+                **({} if self.average is None else {"generator_average": self.average.state_dict()})}
 
     def load_model_state(self, state: dict) -> None:
         self.generator.load_state_dict(state["generator"])
         self.discriminator.load_state_dict(state["discriminator"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
+        if self.average is not None:
+            self.average.load_state_dict(state["generator_average"])
         self.fixed_noise = state["fixed_noise"].to(self.device)
         self.fixed_labels = state["fixed_labels"].to(self.device)
 
@@ -195,17 +208,19 @@ class GanTrainer(EpochTrainer):
         return extras
 
     def on_completed(self, summary: dict) -> None:
-        summary["figures"] = [str(p) for p in self.task.figures(self.run, self.generator)]
+        summary["figures"] = [str(p) for p in self.task.figures(self.run, self.sampler)]
 
 
 # ---------------------------------------------------------------------------------------------- trained models
 
 def load_generator(path: str | Path, ctx: RunContext | None = None) -> tuple[torch.nn.Module, GanConfig]:
-    """A trained generator (eval mode) and its config, from any GAN checkpoint. The checkpoint is the one source:
-    its config gives the model and, unless --device said otherwise, the device (decided once, in `ctx`)."""
+    """A trained generator (eval mode; its weight average where the run kept one) and its config, from any GAN
+    checkpoint. The checkpoint is the one source: its config gives the model and, unless --device said otherwise,
+    the device (decided once, in `ctx`)."""
     state = load_checkpoint(path, CHECKPOINT_KIND, map_location="cpu")
     config = build_gan_config(state["config"])
     device = (ctx or RunContext.on("cpu")).decide_device(config.device)
     generator, _ = build_models(config, device)
-    generator.load_state_dict(state["generator"])
+    average = state.get("generator_average")  # train.g_ema: the run is sampled from its weight average
+    generator.load_state_dict(state["generator"] if average is None else average["weights"])
     return generator.eval(), config
