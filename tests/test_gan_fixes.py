@@ -183,8 +183,13 @@ def test_a_point_dataset_brings_its_training_regime_under_the_preset():
     # the every-mode recipe is that one with a generator without batch norm, and nothing else changed
     sharp = config_to_dict(resolve_gan_config("points-r1-ls-nobn", flags={"dataset": "grid25"}))
     plain = config_to_dict(recipe)
+    averaged = config_to_dict(resolve_gan_config("points-r1-ls-ema", flags={"dataset": "grid25"}))
     assert sharp["mlp"].pop("g_batch_norm") is False and plain["mlp"].pop("g_batch_norm") is True
     assert sharp == plain
+    # and the averaged recipe is the every-mode one, sampled from its weight average
+    assert averaged["train"].pop("g_ema") == 0.999 and plain["train"].pop("g_ema") == 0.0
+    assert averaged["mlp"].pop("g_batch_norm") is False
+    assert averaged == plain
 
 
 # ------------------------------------------------------------------------------------------------- training
