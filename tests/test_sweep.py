@@ -152,9 +152,10 @@ def test_a_folder_made_with_another_grid_or_base_is_refused(tmp_path):
             "--out", str(tmp_path / "s")]
     assert invoke(args, tmp_path).exit_code == 0
     changed = invoke([*args, "--set", "optim.lr=0.01"], tmp_path)
-    assert changed.exit_code == 2 and "made with other settings (base config: optim differ)" in changed.output
+    assert changed.exit_code == 2 and "made with other settings (base config optim.lr:" in changed.output
+    assert "0.01 now" in " ".join(changed.output.split())  # the key, and both values, so the cause is plain
     regridded = invoke([a.replace("fixes=vanilla,r1", "fixes=vanilla,pacgan") for a in args], tmp_path)
-    assert regridded.exit_code == 2 and "made with other settings (grid differ)" in regridded.output
+    assert regridded.exit_code == 2 and "made with other settings (grid differs" in regridded.output
     shown = invoke(["sweep", "show", str(tmp_path / "s"), "--csv"], tmp_path)
     lines = shown.stdout.splitlines()
     assert lines[0].startswith("name,path,fixes,seed,status,reason,modes_captured") and len(lines) == 3

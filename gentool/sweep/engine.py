@@ -104,12 +104,28 @@ def check_folder(sweep: Sweep) -> None:
         return
     existing, wanted = _comparable(load_yaml_file(header_path)), _comparable(sweep.header())
     if existing != wanted:
-        changed = [key for key in ("family", "grid", "preset") if existing[key] != wanted[key]]
-        base_keys = sorted(k for k in set(existing["base"]) | set(wanted["base"])
-                           if existing["base"].get(k) != wanted["base"].get(k))
-        changed += [f"base config: {', '.join(base_keys)}"] if base_keys else []
-        raise UsageError(f"sweep folder '{folder}' was made with other settings ({'; '.join(changed)} differ); give "
-                         f"a new --out folder, or the same options as before")
+        changed = [f"{key} differs" for key in ("family", "grid", "preset") if existing[key] != wanted[key]]
+        base = _changed_keys(existing["base"], wanted["base"])
+        shown = "; ".join(f"{key}: {old!r} then, {new!r} now" for key, old, new in base[:4])
+        changed += [f"base config {shown}" + (f" and {len(base) - 4} more" if len(base) > 4 else "")] if base else []
+        raise UsageError(f"sweep folder '{folder}' was made with other settings ({'; '.join(changed)}); give a new "
+                         f"--out folder, or the same options as before (a default that changed with a gentool "
+                         f"upgrade shows up here too: continue with the version that made the folder, or start anew)")
+
+
+_MISSING = "(not set)"
+
+
+def _changed_keys(old: dict, new: dict, prefix: str = "") -> list[tuple[str, object, object]]:
+    """(dotted key, old value, new value) for every leaf that differs between two nested config dicts."""
+    changes = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key, _MISSING), new.get(key, _MISSING)
+        if isinstance(a, dict) and isinstance(b, dict):
+            changes += _changed_keys(a, b, f"{prefix}{key}.")
+        elif a != b:
+            changes.append((f"{prefix}{key}", a, b))
+    return changes
 
 
 # ------------------------------------------------------------------------------------------------ running
