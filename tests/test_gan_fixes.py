@@ -26,6 +26,7 @@ from gentool.gan.models import (
     PointGenerator,
     apply_spectral_norm,
 )
+from gentool.gan.report import outcome_lines
 from gentool.gan.seed_batch import batching_refusal
 from gentool.gan.tasks import load_task
 from gentool.gan.train import GanTrainer, load_generator
@@ -321,6 +322,8 @@ def test_a_run_with_a_weight_average_is_sampled_from_it_and_resumes_exactly(tmp_
     assert all(torch.equal(averaged[k], b["generator_average"]["weights"][k]) for k in averaged)
     assert a["generator_average"]["updates"] == 12  # one per generator step
     assert not torch.equal(averaged["net.0.weight"], live["net.0.weight"])
+    summary = start_gan(config, RunDir(tmp_path / "again")).summary
+    assert "the generator's weight average (decay 0.9)" in " ".join(outcome_lines(summary))
     loaded, _ = load_generator(straight.last_checkpoint)
     assert torch.equal(loaded.state_dict()["net.0.weight"], averaged["net.0.weight"])
     # the records measure the average too: the last one is a fresh measurement of the loaded generator

@@ -19,7 +19,9 @@ def outcome_lines(summary: dict) -> list[str]:
     lines = [f"last epoch: loss_d {final['loss_d']:.3f}  loss_g {final['loss_g']:.3f}  {judged}  "
              f"{final.get('images_per_s', final.get('points_per_s')):.0f} {rate}"]
     noise = summary.get("evaluation") or {}
-    measured = f" ({noise.get('samples')} samples, noise seed {noise.get('seed')})"
+    decay = summary.get("weight_average")
+    averaged = f", the generator's weight average (decay {decay})" if decay else ""
+    measured = f" ({noise.get('samples')} samples, noise seed {noise.get('seed')}{averaged})"
     if final.get("modes_captured") is not None:
         kl = "n/a" if final["reverse_kl"] is None else f"{final['reverse_kl']:.3f}"
         lines.append(f"modes: {final['modes_captured']}/{len(final['mode_counts'])} captured, "

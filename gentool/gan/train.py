@@ -197,6 +197,7 @@ class GanTrainer(EpochTrainer):
         speeds = [r[self.rate_name] for r in records if self.rate_name in r]
         extras = {
             "fixes": list(self.config.fixes), "conditional": self.config.model.conditional,
+            "weight_average": self.config.train.g_ema or None,  # the decay the figures' generator averaged with
             self.rate_name: round(sum(speeds) / len(speeds), 1) if speeds else None,
             "seconds_per_epoch": round(sum(r["epoch_s"] for r in records) / len(records), 3) if records else None,
             "parameters": {"generator": count_parameters(self.generator),
