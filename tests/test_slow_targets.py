@@ -74,7 +74,8 @@ def test_points_recipe_keeps_every_mode_sharp(dataset, preset, modes, high_quali
     """Issue 19's 2-D targets for one seed (40,000 steps, ~6 min each alone): every mode at >= 95% (grid25) /
     >= 98% (ring8) high quality, reverse KL <= 0.04. Seed 0 measured: grid25 97.24% (points-r1-ls-nobn) and 98.04%
     (points-r1-ls-ema), ring8 98.96% (points-r1-ls-ema). Over seeds 0-9 (README): grid25 96.4-98.3% with
-    points-r1-ls-nobn and 96.9-98.3% with points-r1-ls-ema; ring8 98.56-99.24% with points-r1-ls-ema, where points-r1-ls-nobn had 2 of 10 under 98%."""
+    points-r1-ls-nobn and 96.9-98.3% with points-r1-ls-ema; ring8 98.56-99.24% with points-r1-ls-ema, where
+    points-r1-ls-nobn had 2 of 10 under 98%."""
     config = resolve_gan_config(preset, flags={"dataset": dataset, "device": "cpu"})
     run = RunDir(tmp_path / dataset)
     assert start(GAN, config, run).status == "completed"
