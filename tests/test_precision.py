@@ -39,7 +39,7 @@ def final_weights(run: RunDir, kind: str, part: str) -> dict:
     return load_checkpoint(run.last_checkpoint, kind)[part]
 
 
-@pytest.mark.parametrize("fix", ["", *sorted(FIXES)])
+@pytest.mark.parametrize("fix", ["", *sorted(set(FIXES) - {"infogan"})])  # infogan (letters only): below
 def test_every_fix_trains_under_bf16_with_fp32_state_and_finite_fp32_losses(fix, tmp_path):
     config = build_gan_config({**TINY_POINTS, "fixes": [fix] if fix else [],
                                "train": {**TINY_POINTS["train"], "epochs": 1, "precision": "bf16"}})
@@ -67,15 +67,18 @@ def test_bf16_changes_the_arithmetic_so_the_flag_is_not_a_no_op(tmp_path):
     assert all(torch.allclose(a[k].float(), b[k].float(), atol=0.05) for k in a if a[k].is_floating_point())
 
 
-def test_a_bf16_gan_run_resumes_to_the_same_weights(tiny_config, data_dir, tmp_path):
-    config = build_gan_config({**tiny_config, "train": {**tiny_config["train"], "epochs": 2, "precision": "bf16"}})
+@pytest.mark.parametrize("fixes", [[], ["infogan", "r1", "label-smoothing"]])
+def test_a_bf16_gan_run_resumes_to_the_same_weights(fixes, tiny_config, data_dir, tmp_path):
+    config = build_gan_config({**tiny_config, "fixes": fixes,
+                               "train": {**tiny_config["train"], "epochs": 2, "precision": "bf16"}})
     straight, broken = RunDir(tmp_path / "straight"), RunDir(tmp_path / "broken")
     start_gan(config, straight, data_dir)
     assert start_gan(config, broken, data_dir, stop=StopAfter(7)).status == "interrupted"
     torch.manual_seed(99)
     assert resume(GAN, broken, data_dir).status == "completed"
-    a, b = final_weights(straight, "gan", "generator"), final_weights(broken, "gan", "generator")
-    assert all(torch.equal(a[k], b[k]) for k in a)
+    for part in ("generator", "discriminator"):  # the discriminator holds InfoGAN's code head
+        a, b = final_weights(straight, "gan", part), final_weights(broken, "gan", part)
+        assert all(torch.equal(a[k], b[k]) for k in a)
 
 
 def test_a_bf16_vae_run_trains_with_fp32_losses_and_resumes_exactly(data_dir, tmp_path):

@@ -24,6 +24,7 @@ NORMALIZATIONS = ("batch", "none")
 class DiscriminatorOutput(NamedTuple):
     logits: torch.Tensor  # (B / pack,)
     features: torch.Tensor  # (B / pack, F): the penultimate layer, flattened
+    code_logits: torch.Tensor | None = None  # (B, K): InfoGAN's Q head, its guess of the generator's latent code
 
 
 @dataclass
@@ -35,6 +36,11 @@ class DiscriminatorSetup:
     minibatch_kernel_dims: int = 0  # C of T
     spectral_norm: bool = False
     normalization: str = "batch"  # of the letter discriminator's hidden conv layer: "batch" or "none"
+    # a fix differentiates the discriminator's input gradient (R1, WGAN-GP): every layer needs a second derivative
+    second_order: bool = False
+    # InfoGAN: the generator's latent code has this many categories and the discriminator gets a head (Q) that
+    # predicts it from an image; 0 = off
+    codes: int = 0
 
 
 def init_dcgan_weights(module: nn.Module) -> None:
@@ -58,20 +64,31 @@ def init_gaussian_weights(module: nn.Module, std: float) -> None:
                 nn.init.zeros_(child.bias)
 
 
+def pairwise_l1(points: torch.Tensor, second_order: bool) -> torch.Tensor:
+    """L1 distances between the rows of each (N, C) matrix of a (B, N, C) tensor: (B, N, N).
+
+    torch.cdist never builds the (B, N, N, C) differences, but its backward has no derivative of its own, so a
+    gradient penalty through it (R1, WGAN-GP) fails; with `second_order` the differences are built (B x N x N x C
+    numbers: 100 kernels x 64 x 64 x 5 is 2 M) and autograd can differentiate twice."""
+    if second_order:
+        return (points.unsqueeze(2) - points.unsqueeze(1)).abs().sum(dim=3)
+    return torch.cdist(points, points, p=1)
+
+
 class MinibatchDiscrimination(nn.Module):
     """Salimans et al. 2016: for each sample, how close it is to the others in the batch, through B learned
     projections of C dims each (the tensor T is A x B x C). A collapsed batch gives large similarities, which the
     discriminator can see, while per-sample features cannot."""
 
-    def __init__(self, in_features: int, kernels: int, kernel_dims: int):
+    def __init__(self, in_features: int, kernels: int, kernel_dims: int, second_order: bool = False):
         super().__init__()
-        self.kernels, self.kernel_dims = kernels, kernel_dims
+        self.kernels, self.kernel_dims, self.second_order = kernels, kernel_dims, second_order
         # scaled so a projection is O(1) whatever A is; otherwise exp(-distance) starts at zero for wide features
         self.T = nn.Parameter(torch.randn(in_features, kernels * kernel_dims) / in_features ** 0.5)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         projected = (features @ self.T).view(-1, self.kernels, self.kernel_dims).transpose(0, 1)  # (B, N, C)
-        distances = torch.cdist(projected, projected, p=1)  # (B, N, N) L1; never builds the (N, N, B, C) tensor
+        distances = pairwise_l1(projected, self.second_order)  # (B, N, N)
         return torch.exp(-distances).sum(dim=2).t() - 1.0  # (N, B); minus each sample's similarity to itself
 
 
@@ -85,9 +102,10 @@ class PackedDiscriminator(nn.Module):
         super().__init__()
         self.pack = setup.pack
         self.trunk = trunk
-        self.minibatch = (MinibatchDiscrimination(feature_dim, setup.minibatch_kernels, setup.minibatch_kernel_dims)
-                          if setup.minibatch_kernels else None)
+        self.minibatch = (MinibatchDiscrimination(feature_dim, setup.minibatch_kernels, setup.minibatch_kernel_dims,
+                                                  setup.second_order) if setup.minibatch_kernels else None)
         self.classify = nn.Linear(feature_dim + setup.minibatch_kernels, 1)
+        self.code_head = nn.Linear(feature_dim, setup.codes) if setup.codes else None
 
     def attach_labels(self, inputs: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
         return inputs
@@ -101,7 +119,8 @@ class PackedDiscriminator(nn.Module):
         features = self.trunk(packed)
         head = features if self.minibatch is None else torch.cat([features, self.minibatch(features)], dim=1)
         # fp32 outputs whatever the precision inside (bf16 autocast): losses and metrics are computed in fp32
-        return DiscriminatorOutput(self.classify(head).squeeze(1).float(), features.float())
+        code_logits = None if self.code_head is None else self.code_head(features).float()
+        return DiscriminatorOutput(self.classify(head).squeeze(1).float(), features.float(), code_logits)
 
 
 def apply_spectral_norm(module: nn.Module) -> nn.Module:
@@ -115,15 +134,25 @@ def apply_spectral_norm(module: nn.Module) -> nn.Module:
 
 # -------------------------------------------------------------------------------------------- 28x28 letters
 
+def latent_codes(noise: torch.Tensor, codes: int) -> torch.Tensor:
+    """InfoGAN's categorical code of each noise vector: its first coordinate's normal CDF cut into `codes` equal
+    bins, so the code is uniform over the categories and the generator's input stays plain N(0, I) noise (every
+    caller that samples, interpolates or evaluates a generator works unchanged, and a seed fixes the codes too)."""
+    return (torch.special.ndtr(noise[:, 0].float()) * codes).long().clamp_(max=codes - 1)
+
+
 class Generator(nn.Module):
     """DCGAN's generator: project to 2w x 7 x 7, two transposed convolutions up to 28 x 28. `batch_norm=False` drops
     its two batch norms (the layers get biases instead), so a sample no longer depends on the rest of its batch and
-    the samples the discriminator is trained against are the ones evaluation draws."""
+    the samples the discriminator is trained against are the ones evaluation draws. `codes` > 0: InfoGAN's
+    categorical latent code, read off the noise itself (see `latent_codes`), enters one-hot beside it."""
 
-    def __init__(self, z_dim: int = 100, width: int = 64, num_classes: int = 0, batch_norm: bool = True):
+    def __init__(self, z_dim: int = 100, width: int = 64, num_classes: int = 0, batch_norm: bool = True,
+                 codes: int = 0):
         super().__init__()
         self.z_dim = z_dim
         self.num_classes = num_classes
+        self.codes = codes
         self.width = width
         hidden = 2 * width * 7 * 7
 
@@ -131,7 +160,7 @@ class Generator(nn.Module):
             return [layer] if batch_norm else []
 
         self.project = nn.Sequential(
-            nn.Linear(z_dim + num_classes, hidden, bias=not batch_norm), *norm(nn.BatchNorm1d(hidden)),
+            nn.Linear(z_dim + num_classes + codes, hidden, bias=not batch_norm), *norm(nn.BatchNorm1d(hidden)),
             nn.ReLU(inplace=True))
         self.upsample = nn.Sequential(
             nn.ConvTranspose2d(2 * width, width, 4, 2, 1, bias=not batch_norm), *norm(nn.BatchNorm2d(width)),
@@ -141,6 +170,8 @@ class Generator(nn.Module):
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if self.num_classes:
             z = torch.cat([z, nn.functional.one_hot(labels, self.num_classes).to(z.dtype)], dim=1)
+        elif self.codes:
+            z = torch.cat([z, nn.functional.one_hot(latent_codes(z, self.codes), self.codes).to(z.dtype)], dim=1)
         hidden = self.project(z).view(-1, 2 * self.width, 7, 7)  # (B, 2w, 7, 7)
         return self.upsample(hidden).float()  # (B, 1, 28, 28) in [-1, 1]; fp32 under bf16 autocast too
 

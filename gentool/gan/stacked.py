@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gentool.gan.models import DiscriminatorOutput, PointDiscriminator, PointGenerator
+from gentool.gan.models import DiscriminatorOutput, PointDiscriminator, PointGenerator, pairwise_l1
 
 
 class _PowerVectors(nn.Module):
@@ -141,13 +141,14 @@ class StackedMinibatchDiscrimination(nn.Module):
     def __init__(self, layers: list[nn.Module]):
         super().__init__()
         self.kernels, self.kernel_dims = layers[0].kernels, layers[0].kernel_dims
+        self.second_order = layers[0].second_order
         self.T = nn.Parameter(torch.stack([layer.T.detach() for layer in layers]).clone())
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         seeds, count, _ = features.shape
         projected = torch.bmm(features, self.T).view(seeds, count, self.kernels, self.kernel_dims)
         projected = projected.transpose(1, 2).reshape(seeds * self.kernels, count, self.kernel_dims)  # (S*K, N, C)
-        distances = torch.cdist(projected, projected, p=1)  # (S*K, N, N)
+        distances = pairwise_l1(projected, self.second_order)  # (S*K, N, N)
         similarity = torch.exp(-distances).sum(dim=2).view(seeds, self.kernels, count)
         return similarity.transpose(1, 2) - 1.0  # (S, N, K)
 

@@ -63,7 +63,8 @@ def build_models(config: GanConfig, device: torch.device,
                 init_gaussian_weights(model, mlp.init_std)
     else:
         classes = len(LETTERS) if config.model.conditional else 0
-        generator = Generator(config.model.z_dim, config.model.g_width, classes, config.model.g_batch_norm)
+        generator = Generator(config.model.z_dim, config.model.g_width, classes, config.model.g_batch_norm,
+                              setup.codes)
         discriminator = Discriminator(config.model.d_width, classes, setup)
     if setup.spectral_norm:
         apply_spectral_norm(discriminator)

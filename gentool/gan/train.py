@@ -26,8 +26,8 @@ from gentool.runtime.seeding import set_seed
 from gentool.runtime.trainer import EpochTrainer
 
 CHECKPOINT_KIND = "gan"
-SHOWN = ("loss_d", "loss_g", "d_real", "d_fake", "critic_gap", "fm_distance", "letters_covered", "letter_fid",
-         "modes_captured", "high_quality")
+SHOWN = ("loss_d", "loss_g", "d_real", "d_fake", "critic_gap", "fm_distance", "code_loss", "letters_covered",
+         "letter_fid", "modes_captured", "high_quality")
 
 
 class GanTrainer(EpochTrainer):
@@ -69,7 +69,7 @@ class GanTrainer(EpochTrainer):
         z = torch.randn(len(index), self.config.model.z_dim, device=self.device)
         fake_labels = torch.randint(0, len(LETTERS), (len(index),), device=self.device) if conditional else None
         fake = self.generator(z, fake_labels)
-        return StepContext(real=real, real_labels=real_labels, fake=fake, fake_labels=fake_labels,
+        return StepContext(real=real, real_labels=real_labels, fake=fake, noise=z, fake_labels=fake_labels,
                            generator=self.generator, discriminator=self.discriminator, d_optimizer=self.opt_d,
                            setup=self.setup)
 

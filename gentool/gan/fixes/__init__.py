@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from gentool.config import build_config, did_you_mean
-from gentool.gan.fixes import architecture, feature_matching, penalties, unrolled  # noqa: F401 (registers)
+from gentool.gan.fixes import architecture, feature_matching, information, penalties, unrolled  # noqa: F401
 from gentool.gan.fixes.base import FIXES, Critic, DiscriminatorLoss, Fix, StepContext, TrainingSetup, register_fix
 
 __all__ = ["FIXES", "Critic", "DiscriminatorLoss", "Fix", "StepContext", "TrainingSetup", "register_fix",

@@ -47,6 +47,7 @@ class StepContext:
     real: torch.Tensor  # (B, ...) a batch of training data
     real_labels: torch.Tensor | None
     fake: torch.Tensor  # (B, ...) attached to the generator's graph
+    noise: torch.Tensor | None = None  # (B, z_dim) the generator's input for `fake`
     fake_labels: torch.Tensor | None
     generator: nn.Module
     discriminator: nn.Module  # the module itself (its parameters, its optimiser)

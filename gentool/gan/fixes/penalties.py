@@ -54,6 +54,9 @@ class R1Penalty(Fix):
     Options = R1Options
     incompatible = {"wgan-gp": "both are gradient penalties"}
 
+    def configure(self, setup):
+        setup.discriminator.second_order = True
+
     def discriminator_loss(self, step, critic, loss, real, fake, metrics):
         norms = _input_gradient_norms(critic, step.real, step.real_labels, step.setup.discriminator.pack)
         penalty = norms.pow(2).mean()
@@ -83,6 +86,7 @@ class WganGp(Fix):
         setup.loss = "wasserstein"
         setup.d_steps = max(setup.d_steps, self.options.critic_steps)
         setup.discriminator.normalization = "none"
+        setup.discriminator.second_order = True
 
     def discriminator_loss(self, step, critic, loss, real, fake, metrics):
         fake_batch = step.fake.detach()
