@@ -10,7 +10,9 @@ import torch
 from torch import nn
 
 from gentool.config import config_to_dict
+from gentool.datasets.font_faces import LETTERS
 from gentool.errors import ConfigError
+from gentool.evaluate.coverage import letters_by_code
 from gentool.gan.averaging import GeneratorAverage
 from gentool.gan.config import build_gan_config, resolve_gan_config
 from gentool.gan.family import GAN
@@ -257,6 +259,24 @@ def test_each_fix_trains_on_points_alone_and_with_feature_matching(name, tmp_pat
         assert math.isfinite(final["loss_d"]) and math.isfinite(final["loss_g"])
         assert 0 <= final["modes_captured"] <= 25 and 0 <= final["high_quality"] <= 1
         assert ("critic_gap" in final) == ("wgan-gp" in fixes)
+
+
+def test_letters_by_code_names_each_codes_most_common_confident_letter():
+    probabilities = torch.zeros(6, 27)
+    probabilities[[0, 1, 2, 3, 4, 5], [0, 0, 1, 2, 26, 3]] = torch.tensor([0.95, 0.99, 0.97, 0.5, 0.99, 0.91])
+    codes = torch.tensor([0, 0, 0, 1, 1, 2])
+    # code 0: A twice, B once; code 1: a C under the threshold and a "not a letter"; code 2: D; code 3: nothing
+    assert letters_by_code(probabilities, codes, 4, threshold=0.9) == ["A", None, "D", None]
+
+
+def test_an_infogan_run_reports_which_letter_each_code_draws(tiny_evaluation, data_dir, tmp_path):
+    config = build_gan_config({**tiny_evaluation, "fixes": ["infogan"], "fix_options": {"infogan": {"codes": 5}},
+                               "train": {**tiny_evaluation["train"], "epochs": 1, "max_steps_per_epoch": 2}})
+    outcome = start_gan(config, RunDir(tmp_path / "run"), data_dir)
+    final = outcome.summary["final"]
+    assert len(final["code_letters"]) == 5 and "code_loss" in final
+    assert all(letter is None or letter in LETTERS for letter in final["code_letters"])
+    assert any(line.startswith("infogan codes: 5, most often drawing ") for line in outcome_lines(outcome.summary))
 
 
 @pytest.mark.parametrize("fixes", [["pacgan", "spectral-norm", "minibatch-discrimination"],

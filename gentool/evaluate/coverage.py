@@ -95,6 +95,26 @@ def measure(images: torch.Tensor, evaluator: LetterEvaluator, settings: Coverage
     return {**coverage_of(probabilities, features, evaluator, settings), "sharpness": sharpness(images)}, probabilities
 
 
+def sample_noise(count: int, z_dim: int, seed: int) -> torch.Tensor:
+    """The noise `generate` feeds a generator. All in one draw: torch's CPU randn orders its draws differently for
+    different sizes, so drawing per batch would make the samples depend on the batch size."""
+    return torch.randn(count, z_dim, generator=torch.Generator().manual_seed(seed))
+
+
+def letters_by_code(probabilities: torch.Tensor, codes: torch.Tensor, code_count: int,
+                    threshold: float) -> list[str | None]:
+    """For a generator with a categorical latent code (InfoGAN): the letter each code's samples are most often
+    confidently read as, or None where a code draws no confident letter. Shows whether the codes took the letters
+    apart (26 different letters) or split some letters over several codes and left others without one."""
+    confidence, predicted = probabilities.max(dim=1)
+    confident = (confidence >= threshold) & (predicted != NOT_A_LETTER)
+    table = torch.zeros(code_count, len(LETTERS) + 1, dtype=torch.long)
+    table.index_put_((codes[confident], predicted[confident]), torch.ones(int(confident.sum()), dtype=torch.long),
+                     accumulate=True)
+    counts, best = table[:, :len(LETTERS)].max(dim=1)
+    return [LETTERS[int(letter)] if count else None for letter, count in zip(best, counts)]
+
+
 @torch.no_grad()
 def generate(generator: nn.Module, count: int, z_dim: int, conditional: bool, seed: int,
              device: torch.device, batch_size: int = 1000) -> torch.Tensor:
@@ -103,9 +123,7 @@ def generate(generator: nn.Module, count: int, z_dim: int, conditional: bool, se
     generator is asked for every letter equally often."""
     was_training = generator.training
     generator.eval()
-    # all the noise in one draw: torch's CPU randn orders its draws differently for different sizes, so drawing
-    # per batch would make the samples depend on the batch size
-    noise = torch.randn(count, z_dim, generator=torch.Generator().manual_seed(seed))
+    noise = sample_noise(count, z_dim, seed)
     labels = torch.arange(count) % len(LETTERS)
     images = []
     for start in range(0, count, batch_size):

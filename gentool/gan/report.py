@@ -32,6 +32,11 @@ def outcome_lines(summary: dict) -> list[str]:
         lines.append(f"coverage: {final['letters_covered']}/26 letters (missing: {missing}), entropy "
                      f"{final['entropy']}, letter FID {final['letter_fid']:.1f}{measured}; best epoch "
                      f"{summary['best']['epoch']}, collapse onset: {summary['collapse_onset_epoch'] or 'none'}")
+    if final.get("code_letters") is not None:
+        letters = final["code_letters"]
+        shown = " ".join(letter or "-" for letter in letters)
+        lines.append(f"infogan codes: {len(letters)}, most often drawing {shown} "
+                     f"({len({letter for letter in letters if letter})} different letters; '-': no confident letter)")
     if summary["samples"]:
         lines.append(f"samples: {Path(summary['run']) / 'samples' / summary['samples'][-1]}")
     return lines + [f"figure: {figure}" for figure in summary.get("figures", [])]

@@ -19,7 +19,7 @@ from gentool.datasets.font_faces import LETTERS
 from gentool.datasets.fonts import FontDataset, load_font_dataset
 from gentool.datasets.points import PointDataset, load_point_dataset
 from gentool.evaluate import mode_figures
-from gentool.evaluate.coverage import RECORD_KEYS, generate, measure
+from gentool.evaluate.coverage import RECORD_KEYS, generate, letters_by_code, measure, sample_noise
 from gentool.evaluate.coverage_figures import collapse_onset
 from gentool.evaluate.letter_report import write_run_figures
 from gentool.evaluate.letters import LetterEvaluator, load_letter_evaluator
@@ -34,6 +34,7 @@ from gentool.gan.models import (
     PointGenerator,
     apply_spectral_norm,
     init_gaussian_weights,
+    latent_codes,
 )
 from gentool.io.images import save_grid, to_unit_range
 from gentool.runtime.context import RunContext
@@ -133,8 +134,13 @@ class LetterTask:
         config = self.config
         images = generate(generator, config.evaluation.samples, config.model.z_dim, config.model.conditional,
                           config.seed + EVAL_SEED_OFFSET, self.device)
-        report, _ = measure(images, self.evaluator, config.evaluation)
-        return {key: report[key] for key in RECORD_KEYS}
+        report, probabilities = measure(images, self.evaluator, config.evaluation)
+        record = {key: report[key] for key in RECORD_KEYS}
+        if getattr(generator, "codes", 0):  # infogan: which letter each latent code draws
+            noise = sample_noise(config.evaluation.samples, config.model.z_dim, config.seed + EVAL_SEED_OFFSET)
+            record["code_letters"] = letters_by_code(probabilities, latent_codes(noise, generator.codes),
+                                                     generator.codes, config.evaluation.threshold)
+        return record
 
     @staticmethod
     def rank(record: dict) -> tuple:
