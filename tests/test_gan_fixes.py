@@ -206,6 +206,7 @@ def test_unrolled_hands_the_generator_a_discriminator_k_steps_ahead_and_leaves_t
     (["pacgan", "pacgan"], "listed twice"),
     (["pac-gan"], "did you mean 'pacgan'"),
     (["infogan", "pacgan"], "'infogan' and 'pacgan' cannot be combined: a pack of m samples has m codes"),
+    (["infogan", "feature-matching"], "'infogan' is listed before 'feature-matching', whose pure form"),
 ])
 def test_impossible_fix_lists_are_refused_with_the_reason(fixes, message):
     with pytest.raises(ConfigError, match=message):

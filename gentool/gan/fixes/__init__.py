@@ -31,6 +31,13 @@ def check_fixes(names: list[str], options: dict) -> list[tuple[str, str]]:
             reason = FIXES[name].incompatible.get(other) or FIXES[other].incompatible.get(name)
             if reason:
                 problems.append(("fixes", f"'{name}' and '{other}' cannot be combined: {reason}; drop one"))
+    if "feature-matching" in known and not options.get("feature-matching", {}).get("adversarial_weight"):
+        # pure feature matching returns weight x distance alone: a term an earlier fix added to G's loss is dropped
+        for name in known[:known.index("feature-matching")]:
+            if FIXES[name].adds_generator_loss:
+                problems.append(("fixes", f"'{name}' is listed before 'feature-matching', whose pure form "
+                                          f"(adversarial_weight 0) replaces the generator loss built before it, so "
+                                          f"{name}'s part would be dropped; list {name} after feature-matching"))
     return problems
 
 

@@ -65,6 +65,7 @@ class Fix:
     summary: ClassVar[str]
     Options: ClassVar[type]
     incompatible: ClassVar[dict[str, str]] = {}
+    adds_generator_loss: ClassVar[bool] = False  # its generator_loss adds a term, which pure feature matching drops
 
     def __init__(self, options):
         self.options = options

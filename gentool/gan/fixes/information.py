@@ -33,6 +33,7 @@ class InfoGan(Fix):
     summary = "a categorical latent code the discriminator must recover from the image (Chen et al. 2016)"
     Options = InfoGanOptions
     incompatible = {"pacgan": "a pack of m samples has m codes, and InfoGAN's head guesses one per image"}
+    adds_generator_loss = True
 
     def configure(self, setup):
         setup.discriminator.codes = self.options.codes
