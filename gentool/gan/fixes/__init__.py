@@ -66,5 +66,9 @@ def resolved_fix_options(names: list[str], options: dict) -> dict:
 
 
 def describe_fixes() -> list[dict]:
+    def incompatible(name: str) -> list[str]:  # either side may declare the conflict
+        return sorted(other for other, cls in FIXES.items() if other in FIXES[name].incompatible
+                      or name in cls.incompatible)
+
     return [{"name": name, "summary": cls.summary, "options": asdict(cls.Options()),
-             "incompatible": sorted(cls.incompatible)} for name, cls in FIXES.items()]
+             "incompatible": incompatible(name)} for name, cls in FIXES.items()]
