@@ -11,6 +11,7 @@ from gentool.evaluate.frechet import FeatureStats, frechet_distance
 from gentool.evaluate.letters import (
     EVALUATOR_KIND,
     NOT_A_LETTER,
+    LetterClassifier,
     LetterEvaluatorSettings,
     evaluator_data_config,
     evaluator_path,
@@ -19,6 +20,29 @@ from gentool.evaluate.letters import (
 )
 from gentool.gan.models import Generator
 from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
+
+
+def test_pooling_first_is_the_letter_evaluators_layout_and_the_digits_keep_theirs():
+    """Version 6 pools before batch norm and ReLU (a quarter of the elements for both); the digit evaluator's
+    cached files were saved with the old order, so its layout's parameter names must not move."""
+    old = LetterClassifier(pool_first=False)
+    assert [name for name in old.state_dict() if name.endswith("running_mean")] == [
+        "body.1.running_mean", "body.5.running_mean", "body.9.running_mean"]
+    new = LetterClassifier(pool_first=True)
+    assert [name for name in new.state_dict() if name.endswith("running_mean")] == [
+        "body.2.running_mean", "body.6.running_mean", "body.9.running_mean"]
+    with pytest.raises(RuntimeError):  # a file of one layout never loads silently into the other
+        new.load_state_dict(old.state_dict())
+    images = torch.rand(4, 1, 28, 28) * 2 - 1
+    for model in (old.eval(), new.eval()):
+        logits, features = model.logits_and_features(images)
+        assert logits.shape == (4, 27) and features.shape == (4, LetterClassifier.FEATURES)
+    # batch norm sees the pooled maps: 14 x 14 after the first block, not 28 x 28
+    seen = []
+    new.body[2].register_forward_hook(lambda module, inputs, output: seen.append(inputs[0].shape))
+    new(images)
+    assert seen == [torch.Size([4, 32, 14, 14])]
+    assert LetterEvaluatorSettings().pool_first is True
 
 
 def test_frechet_distance_matches_closed_forms():

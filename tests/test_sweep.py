@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import signal
+import subprocess
 import sys
+import time
 
 import pytest
 from scipy import stats as scipy_stats
@@ -145,6 +149,35 @@ def test_an_interrupted_sweep_resumes_to_the_same_results_and_reads_finished_cel
     assert summary.stat().st_mtime_ns == written and final_metrics(again) == final_metrics(straight)
     for name in ("sweep.yaml", "sweep.json", "sweep.md", "sweep.csv", "figures/fixes.png"):
         assert (tmp_path / "s" / name).is_file(), name
+
+
+def test_sigint_to_the_sweep_process_alone_stops_its_pool_workers(tmp_path):
+    # what `kill -INT <pid>` from a script does: unlike a terminal's Ctrl-C, the workers get no signal of their own
+    out = tmp_path / "s"
+    tiny = [part for text in TINY if not text.startswith("train.epochs") for part in ("--set", text)]
+    command = [sys.executable, "-m", "gentool", "sweep", "gan", "--dataset", "ring8", "--grid",
+               "fixes=vanilla,feature-matching", "--seeds", "1", "--jobs", "2", *tiny, "--set", "train.epochs=100000",
+               "--set", "train.checkpoint_every=1", "--out", str(out), "--quiet"]
+    env = {**os.environ, "GENTOOL_DATA_DIR": str(tmp_path), "OMP_NUM_THREADS": "1"}
+    # its own process group, so a failing test can still end the workers it would otherwise leave training
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    checkpoints = [out / "cells" / name / "checkpoints" / "last.pt" for name in ("vanilla-s0", "feature-matching-s0")]
+    deadline = time.time() + 120
+    while time.time() < deadline and not all(path.exists() for path in checkpoints):
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    try:
+        _, stderr = process.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        pytest.fail("the sweep did not stop: its workers trained on")
+    assert process.returncode == 130, stderr
+    assert "give the same command again to continue" in stderr and "Traceback" not in stderr
+    for name in ("vanilla-s0", "feature-matching-s0"):
+        summary = json.loads((out / "cells" / name / "summary.json").read_text())
+        assert summary["status"] == "interrupted" and summary["epochs_completed"] < 100000
 
 
 def test_a_folder_made_with_another_grid_or_base_is_refused(tmp_path):

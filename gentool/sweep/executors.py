@@ -6,6 +6,7 @@ a Ray task on a local or running cluster. Another engine (Dask, SLURM through su
 from __future__ import annotations
 
 import os
+import signal
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 from typing import Any, Callable
@@ -67,7 +68,11 @@ class LocalExecutor(Executor):
         try:
             waiting = list(tasks)
             running: dict[Future, Task] = {}
+            forwarded = False
             while waiting or running:
+                if stop.requested and not forwarded:
+                    forward_sigint(pool)
+                    forwarded = True
                 while waiting and len(running) < self.jobs and not stop.requested:
                     task = waiting.pop(0)
                     running[pool.submit(run_task, task)] = task
@@ -80,6 +85,18 @@ class LocalExecutor(Executor):
                         on_result(result)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def forward_sigint(pool: ProcessPoolExecutor) -> None:
+    """Ask every worker's run to save and stop. A terminal's Ctrl-C reaches the whole process group, but a script's
+    `kill -INT <sweep pid>` reaches this process alone; the workers would train on to the end. A worker's handler
+    only sets its stop flag, so a second SIGINT after a terminal's is harmless."""
+    workers = getattr(pool, "_processes", None) or {}  # CPython's pid -> Process map: the pool has no public one
+    for process in list(workers.values()):
+        try:
+            os.kill(process.pid, signal.SIGINT)
+        except ProcessLookupError:  # a worker that already ended
+            pass
 
 
 RAY_INSTALL = 'pip install -e ".[ray]"'

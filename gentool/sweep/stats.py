@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import math
 import statistics
-
-from scipy import stats as scipy_stats
+from typing import Any
 
 LEVEL = 0.95
 ALPHA = 1 - LEVEL
@@ -19,6 +18,14 @@ MIN_TEST_N = 3
 INTERVAL = "95% t-interval"
 NO_TEST = f"n<{MIN_TEST_N}: no test possible"
 NO_SPREAD = "no spread: no test possible"
+
+
+def _t() -> Any:
+    """Student's t from scipy, imported on first use: scipy.stats takes about a second to import, and every
+    gentool command loads this module through the CLI."""
+    from scipy import stats as scipy_stats
+
+    return scipy_stats.t
 
 
 def _round(value: float | None) -> float | None:
@@ -35,7 +42,7 @@ def describe(values: list[float | None]) -> dict:
     if n == 1:
         return {"n": 1, "mean": _round(mean), "std": None, "ci_low": None, "ci_high": None}
     std = statistics.stdev(present)
-    half = scipy_stats.t.ppf(1 - ALPHA / 2, n - 1) * std / math.sqrt(n)
+    half = _t().ppf(1 - ALPHA / 2, n - 1) * std / math.sqrt(n)
     return {"n": n, "mean": _round(mean), "std": _round(std), "ci_low": _round(mean - half),
             "ci_high": _round(mean + half)}
 
@@ -54,8 +61,8 @@ def welch(a: list[float], b: list[float]) -> dict:
         result["note"] = NO_SPREAD
         return result
     df = (var_a + var_b) ** 2 / (var_a ** 2 / (len(a) - 1) + var_b ** 2 / (len(b) - 1))
-    half = scipy_stats.t.ppf(1 - ALPHA / 2, df) * se
-    p = 2 * scipy_stats.t.sf(abs(diff) / se, df)
+    half = _t().ppf(1 - ALPHA / 2, df) * se
+    p = 2 * _t().sf(abs(diff) / se, df)
     result.update(ci_low=_round(diff - half), ci_high=_round(diff + half), p=_round(p))
     return result
 
