@@ -86,11 +86,11 @@ class EvaluatorSettings:
 
 @dataclass
 class LetterEvaluatorSettings(EvaluatorSettings):
-    """The letter evaluator's settings: the shared loop's, and what only the letter evaluator uses (version 5).
+    """The letter evaluator's settings: the shared loop's, and what only the letter evaluator uses (version 6).
     The digit evaluator keeps EvaluatorSettings as it was, so its cache keys and figures stay put."""
     epochs: int = option(5, min=1, max=1000)
     pool_first: bool = option(True, help="max-pool before batch norm and ReLU in the first two blocks (version 6: "
-                                         "the same accuracy in two thirds of the time on a CPU)")
+                                         "the same figures, about three quarters of the build time on a CPU)")
     reject_bias: float = option(0.0, min=-10.0, max=10.0,
                                 help="subtracted from the not-a-letter logit when images are read (0 = as trained)")
     script_fonts: list[str] = option(["DejaVuMathTeXGyre.ttf"],
