@@ -36,3 +36,20 @@ def test_the_gpu_benchmark_measures_every_batch_size_and_precision(tiny_config_f
         (16, "fp32"), (16, "bf16"), (32, "fp32"), (32, "bf16")]
     for row in result["rows"]:
         assert row["images_per_s"] > 0 and 0 < row["efficiency"] < 1 and row["achieved_gflop_s"] > 0
+
+
+def test_a_torch_compile_failure_is_a_row_of_the_table_not_a_traceback(tiny_config_file, data_dir, capsys,
+                                                                         monkeypatch):
+    class Broken(torch.nn.Module):  # what torch 2.11's inductor did on an H100: fail inside the training step
+        def forward(self, *args):
+            raise AssertionError("expected size 64==64, stride 196==1 at dim=1\nand more lines")
+
+    monkeypatch.setattr(gpu.torch, "compile", lambda module: Broken())
+    result = gpu.main(["--device", "cpu", "--batch-sizes", "16", "--steps", "2", "--precision", "fp32", "--compile",
+                       "--config", str(tiny_config_file), "--data-dir", str(data_dir), "--workers", "0"])
+    eager, compiled = result["rows"]
+    assert eager["images_per_s"] > 0 and not eager["compiled"]
+    assert compiled["compiled"] and "images_per_s" not in compiled
+    assert compiled["compile_error"] == "AssertionError: expected size 64==64, stride 196==1 at dim=1"
+    out = capsys.readouterr().out
+    assert "failed: AssertionError" in out
