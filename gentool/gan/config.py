@@ -1,8 +1,9 @@
 """The GAN run config: dataset, model, optimiser, training loop and fixes. Presets live in gentool/presets/gan/.
 
 `dataset` picks the letters (`data`, DCGAN models in `model`) or a 2-D mixture (`points`, MLP models in `mlp`).
-A 2-D dataset brings its own training regime (presets/gan/datasets/<name>.yaml: PacGAN's z, batch, learning rate
-and length) underneath the preset, so `--preset pacgan --dataset grid25` means PacGAN on the grid as published.
+Each dataset brings its own regime (presets/gan/datasets/<name>.yaml) underneath the preset: a 2-D one PacGAN's z,
+batch, learning rate and length, so `--preset pacgan --dataset grid25` means PacGAN on the grid as published; the
+letters bf16 where the machine runs it fast (`train.precision: auto`, measured to change no result: README, Speed).
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ class GanTrainConfig:
                                "evaluations, samples and every command that loads the run draw from the average")
     precision: str = option("fp32", choices=PRECISIONS, help="fp32, or bf16 autocast for the models' matmuls and "
                                                               "convolutions (auto: bf16 where the device runs it "
-                                                              "fast); losses, optimiser and metrics stay fp32")
+                                                              "fast; the letters' default); losses, optimiser and "
+                                                              "metrics stay fp32")
 
 
 EvaluationConfig = LetterEvaluationConfig  # shared with the letter VAE (gentool.evaluate.coverage)
@@ -140,6 +142,6 @@ def resolve_gan_config(preset: str, config_file: str | None = None, flags: dict 
     """
     merged = layered("gan", preset, config_file, flags, assignments)
     dataset = merged.get("dataset", "fonts")
-    if isinstance(dataset, str) and dataset in POINT_DATASETS:
+    if isinstance(dataset, str) and dataset in DATASETS:
         merged = deep_merge(load_preset("gan/datasets", dataset), merged)
     return build_gan_config(merged)
