@@ -47,11 +47,14 @@ def test_gan_train_end_to_end_then_resume_with_more_epochs(tiny_config_file, dat
     summary = json.loads(result.stdout)
     assert summary["status"] == "completed" and summary["seed"] == 7 and summary["fixes"] == ["feature-matching"]
     assert isinstance(summary["command"], str)  # under CliRunner argv is pytest's; the subprocess test checks it
+    # the start line names the arithmetic: `auto` (the letters' default) differs from machine to machine
+    assert f"on cpu, {summary['precision']} (dataset fonts, preset fixed" in result.output
     assert (out / "config.yaml").is_file() and (out / "checkpoints" / "last.pt").is_file()
 
     again = invoke(["gan", "train", "--resume", str(out), "--epochs", "2", "--json"], data_dir)
     assert again.exit_code == 0, again.output
     resumed = json.loads(again.stdout)
+    assert f"at epoch 1/2 on cpu, {summary['precision']}" in again.output
     assert resumed["epochs_completed"] == 2 and resumed["steps"] == 2 * summary["steps"]
     assert [r["epoch"] for r in map(json.loads, (out / "metrics.jsonl").read_text().splitlines())] == [1, 2]
 

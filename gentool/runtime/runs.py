@@ -96,6 +96,12 @@ def read_run_config(run: RunDir, family: Family) -> Any:
     return family.read_config(load_yaml_file(run.config_path))
 
 
+def where(trainer, ctx: RunContext) -> str:
+    """The device, and the arithmetic where the family has a choice ("cpu, bf16"): `auto` differs by machine."""
+    precision = getattr(trainer, "precision", None)
+    return describe_device(ctx.device) + (f", {precision}" if precision else "")
+
+
 def start_run(family: Family, config: Any, ctx: RunContext, *, out: str | Path | None = None,
               preset: str | None = None, command: str | None = None) -> Any:
     """Train a new run of `config` into `out` (default: runs/<name>-<time>); returns the TrainOutcome."""
@@ -107,8 +113,7 @@ def start_run(family: Family, config: Any, ctx: RunContext, *, out: str | Path |
     with run.locked():
         run.write_config(family.config_dict(config))
         trainer = family.make_trainer(config, data, run, ctx)
-        ctx.reporter.info(f"{family.verb} {run.path} on {describe_device(ctx.device)} "
-                          f"({family.describe(config, preset)})")
+        ctx.reporter.info(f"{family.verb} {run.path} on {where(trainer, ctx)} ({family.describe(config, preset)})")
         return trainer.run_to_end(preset, command)
 
 
@@ -140,6 +145,5 @@ def _resume_locked(family: Family, run: RunDir, ctx: RunContext, epochs: int | N
         trainer.resume_from_last()
     else:  # killed before its first checkpoint: the run starts again, as the same seed would start it anyway
         run.keep_metrics(lambda record: False)
-    ctx.reporter.info(f"resuming {run.path} at epoch {trainer.epoch}/{config.train.epochs} "
-                      f"on {describe_device(ctx.device)}")
+    ctx.reporter.info(f"resuming {run.path} at epoch {trainer.epoch}/{config.train.epochs} on {where(trainer, ctx)}")
     return trainer.run_to_end(run.previous_preset(), command)
