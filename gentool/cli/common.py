@@ -44,6 +44,7 @@ DeviceOption = Annotated[Optional[str], typer.Option(
     envvar="GENTOOL_DEVICE", show_default="the config's (auto: cuda, then mps, then cpu)",
     help="auto, cpu, cuda, cuda:N or mps.")]
 PrecisionOption = Annotated[Optional[str], typer.Option(
+    show_default="the config's: auto for letter GANs, else fp32",
     help="fp32, bf16 (autocast matmuls and convolutions; losses, optimiser and metrics stay fp32) or auto (bf16 "
          "where the device runs it fast: a CUDA GPU with bf16, a CPU with AVX-512 BF16 or AMX).")]
 EpochsOption = Annotated[Optional[int], typer.Option(show_default="the preset's",
