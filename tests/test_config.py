@@ -74,10 +74,11 @@ def test_bad_values_name_the_key_and_the_allowed_values(assignment, key, words):
 def test_unknown_preset_lists_the_available_ones():
     with pytest.raises(UsageError, match=r"unknown gan preset 'fixd' \(did you mean 'fixed'\?\); available presets: "
                                          r"feature-matching, fixed, infogan, label-smoothing, "
-                                         r"letters-infogan-r1-ls, minibatch-discrimination, "
+                                         r"letters-infogan-r1-ls, letters-self-conditioned-r1-ls, "
+                                         r"minibatch-discrimination, "
                                          r"pacgan, pacgan-protocol, points-cpu-budget, points-r1-ls, "
-                                         r"points-r1-ls-ema, points-r1-ls-nobn, quick, r1, spectral-norm, unrolled, "
-                                         r"vanilla, wgan-gp"):
+                                         r"points-r1-ls-ema, points-r1-ls-nobn, quick, r1, self-conditioning, "
+                                         r"spectral-norm, unrolled, vanilla, wgan-gp"):
         resolve_gan_config("fixd")
 
 

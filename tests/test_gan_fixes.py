@@ -19,6 +19,7 @@ from gentool.gan.family import GAN
 from gentool.gan.fixes import FIXES, StepContext, TrainingSetup, build_fixes, training_setup
 from gentool.gan.fixes.information import InfoGan, InfoGanOptions
 from gentool.gan.fixes.penalties import R1Options, R1Penalty, WganGp, WganGpOptions
+from gentool.gan.fixes.self_conditioning import SelfConditioning, SelfConditioningOptions, cluster_report, kmeans
 from gentool.gan.fixes.unrolled import Unrolled, UnrolledOptions
 from gentool.gan.models import (
     Discriminator,
@@ -119,6 +120,60 @@ def test_infogan_codes_are_uniform_read_off_the_noise_and_recoverable_after_trai
     assert losses[0] > 1.2 and sum(losses[-5:]) / 5 < 0.3  # log 4 = 1.39 at chance
 
 
+def test_kmeans_finds_separated_clusters_the_same_way_per_seed_and_leaves_the_global_stream_alone():
+    generator = torch.Generator().manual_seed(1)
+    centres = torch.tensor([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]])
+    truth = torch.arange(4).repeat_interleave(torch.tensor([400, 200, 100, 50]))  # unequal sizes
+    points = centres[truth] + 0.5 * torch.randn(len(truth), 2, generator=generator)
+    torch.manual_seed(123)
+    expected_next = torch.rand(1)
+    torch.manual_seed(123)
+    found = kmeans(points, 4, iterations=30, seed=7)
+    assert torch.equal(torch.rand(1), expected_next)  # the training run's random stream is untouched
+    # the same partition up to the clusters' names: each true cluster maps to one found cluster, and back
+    pairs = {(int(t), int(f)) for t, f in zip(truth, found)}
+    assert len(pairs) == 4 and len({f for _, f in pairs}) == 4
+    assert torch.equal(kmeans(points, 4, iterations=30, seed=7), found)
+    with pytest.raises(ValueError, match="3 points cannot make 4 clusters"):
+        kmeans(points[:3], 4, iterations=5, seed=0)
+
+
+def test_weighted_codes_are_drawn_at_the_given_frequencies_and_travel_with_the_generator():
+    noise = torch.randn(40_000, 16, generator=torch.Generator().manual_seed(0))
+    generator = Generator(z_dim=16, width=8, codes=3, weighted_codes=True)
+    uniform = torch.bincount(generator.code_of(noise), minlength=3) / len(noise)
+    assert torch.allclose(uniform, torch.full((3,), 1 / 3), atol=0.01)  # uniform until told otherwise
+    generator.set_code_frequencies(torch.tensor([700, 200, 100]))
+    shares = torch.bincount(generator.code_of(noise), minlength=3) / len(noise)
+    assert torch.allclose(shares, torch.tensor([0.7, 0.2, 0.1]), atol=0.01)  # binomial spread ~0.002
+    assert torch.equal(generator.code_of(noise), latent_codes(noise, 3, generator.code_cdf))
+    copy = Generator(z_dim=16, width=8, codes=3, weighted_codes=True)
+    copy.load_state_dict(generator.state_dict())  # a loaded run draws its clusters as it trained
+    assert torch.equal(copy.code_of(noise), generator.code_of(noise))
+    assert Generator(z_dim=16, width=8, codes=3).code_cdf is None  # InfoGAN's stay uniform, no buffer
+    assert torch.equal(Generator(z_dim=16, width=8, codes=3).code_of(noise), latent_codes(noise, 3))
+
+
+def test_self_conditioning_ties_each_cluster_to_real_images_and_the_discriminator_sees_it():
+    fix = SelfConditioning(SelfConditioningOptions(clusters=2, pool=2, iterations=10))
+    setup = training_setup([fix])
+    assert setup.discriminator.clusters == 2 and setup.discriminator.codes == 0
+    # two kinds of image: a bright left half, a bright right half; pooling keeps them apart
+    left = -torch.ones(30, 1, 28, 28)
+    left[..., :14] = 1
+    right = -torch.ones(10, 1, 28, 28)
+    right[..., 14:] = 1
+    real = torch.cat([left, right]) + 0.1 * torch.randn(40, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    clusters = fix.cluster(real, seed=0)
+    assert len(set(clusters[:30].tolist())) == 1 and len(set(clusters[30:].tolist())) == 1
+    assert clusters[0] != clusters[30]
+    labels = torch.tensor([0] * 25 + [1] * 15)  # 5 of the 30 left-half images carry the other label
+    assert cluster_report(clusters, labels, 2) == {"clusters": 2, "smallest": 10, "largest": 30,
+                                                   "letter_purity": 0.875}  # (25 + 10) / 40
+    discriminator = Discriminator(width=8, num_classes=2, setup=setup.discriminator)
+    assert discriminator.label_map.num_embeddings == 2  # the cluster enters as an input plane
+
+
 def test_spectral_norm_bounds_every_discriminator_layer():
     torch.manual_seed(0)
     discriminator = apply_spectral_norm(PointDiscriminator(32, 2, 3))
@@ -207,6 +262,7 @@ def test_unrolled_hands_the_generator_a_discriminator_k_steps_ahead_and_leaves_t
     (["pac-gan"], "did you mean 'pacgan'"),
     (["infogan", "pacgan"], "'infogan' and 'pacgan' cannot be combined: a pack of m samples has m codes"),
     (["infogan", "feature-matching"], "'infogan' is listed before 'feature-matching', whose pure form"),
+    (["infogan", "self-conditioning"], "'infogan' and 'self-conditioning' cannot be combined: both read a"),
 ])
 def test_impossible_fix_lists_are_refused_with_the_reason(fixes, message):
     with pytest.raises(ConfigError, match=message):
@@ -222,6 +278,10 @@ def test_pacgan_needs_a_batch_it_can_pack_and_points_have_no_labels():
         point_config(["infogan"])
     with pytest.raises(ConfigError, match="not a conditional generator"):
         build_gan_config({"fixes": ["infogan"], "model": {"conditional": True}})
+    with pytest.raises(ConfigError, match="self-conditioning is for unconditional letter generators, not the 2-D"):
+        point_config(["self-conditioning"])
+    with pytest.raises(ConfigError, match="self-conditioning is for unconditional .* not a conditional generator"):
+        build_gan_config({"fixes": ["self-conditioning"], "model": {"conditional": True}})
 
 
 def test_a_point_dataset_brings_its_training_regime_under_the_preset():
@@ -249,7 +309,8 @@ def test_a_point_dataset_brings_its_training_regime_under_the_preset():
 
 # ------------------------------------------------------------------------------------------------- training
 
-@pytest.mark.parametrize("name", sorted(set(FIXES) - {"infogan"}))  # infogan: letters only (refused on points below)
+# infogan, self-conditioning: letters only (refused on points below)
+@pytest.mark.parametrize("name", sorted(set(FIXES) - {"infogan", "self-conditioning"}))
 def test_each_fix_trains_on_points_alone_and_with_feature_matching(name, tmp_path):
     for fixes in ([name], [name, "feature-matching"]) if name != "feature-matching" else ([name],):
         config = point_config(fixes)
@@ -282,11 +343,44 @@ def test_an_infogan_run_reports_which_letter_each_code_draws(tiny_evaluation, da
 
 @pytest.mark.parametrize("fixes", [["pacgan", "spectral-norm", "minibatch-discrimination"],
                                    ["wgan-gp", "unrolled"], ["minibatch-discrimination", "r1"],
-                                   ["minibatch-discrimination", "wgan-gp"], ["infogan", "r1", "label-smoothing"]])
+                                   ["minibatch-discrimination", "wgan-gp"], ["infogan", "r1", "label-smoothing"],
+                                   ["self-conditioning", "pacgan", "minibatch-discrimination", "wgan-gp"]])
 def test_fixes_combine_on_letters(fixes, tiny_config, data_dir, tmp_path):
     config = build_gan_config({**tiny_config, "fixes": fixes, "train": {**tiny_config["train"], "epochs": 1,
                                                                          "max_steps_per_epoch": 2}})
     assert start_gan(config, RunDir(tmp_path / "run"), data_dir).status == "completed"
+
+
+def test_a_self_conditioned_letter_run_draws_its_clusters_as_the_data_holds_them_and_resumes_exactly(
+        tiny_evaluation, data_dir, tmp_path):
+    config = build_gan_config({**tiny_evaluation, "fixes": ["self-conditioning", "r1"],
+                               "fix_options": {"self-conditioning": {"clusters": 5}},
+                               "train": {**tiny_evaluation["train"], "epochs": 2, "max_steps_per_epoch": 3}})
+    straight = RunDir(tmp_path / "straight")
+    outcome = start_gan(config, straight, data_dir)
+    broken = RunDir(tmp_path / "broken")
+    assert start_gan(config, broken, data_dir, stop=StopAfter(4)).status == "interrupted"
+    resume(GAN, broken, data_dir)
+    a = torch.load(straight.last_checkpoint, weights_only=True)
+    b = torch.load(broken.last_checkpoint, weights_only=True)
+    for key in ("generator", "discriminator"):
+        assert all(torch.equal(a[key][k], b[key][k]) for k in a[key])
+    clusters = a["clusters"]
+    assert torch.equal(clusters, b["clusters"]) and int(clusters.max()) == 4
+    frequencies = torch.bincount(clusters, minlength=5).double()
+    assert torch.allclose(a["generator"]["code_cdf"].double(), frequencies.cumsum(0) / frequencies.sum(), atol=1e-6)
+    assert a["discriminator"]["label_map.weight"].shape[0] == 5
+    loaded, _ = load_generator(straight.last_checkpoint)
+    assert torch.equal(loaded.code_cdf, a["generator"]["code_cdf"])
+    report = outcome.summary["self_conditioning"]
+    assert report["clusters"] == 5 and report["smallest"] == int(frequencies.min())
+    assert report["largest"] == int(frequencies.max()) and 0 < report["letter_purity"] <= 1
+    final = outcome.summary["final"]
+    assert len(final["code_letters"]) == 5
+    assert any(line.startswith("self-conditioning: 5 clusters of the training images, ")
+               for line in outcome_lines(outcome.summary))
+    assert any(line.startswith("self-conditioning clusters: 5, most often drawing ")
+               for line in outcome_lines(outcome.summary))
 
 
 def test_point_run_resumes_to_the_same_weights(tmp_path):

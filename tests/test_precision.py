@@ -49,7 +49,8 @@ def final_weights(run: RunDir, kind: str, part: str) -> dict:
     return load_checkpoint(run.last_checkpoint, kind)[part]
 
 
-@pytest.mark.parametrize("fix", ["", *sorted(set(FIXES) - {"infogan"})])  # infogan (letters only): below
+# infogan, self-conditioning (letters only): below
+@pytest.mark.parametrize("fix", ["", *sorted(set(FIXES) - {"infogan", "self-conditioning"})])
 def test_every_fix_trains_under_bf16_with_fp32_state_and_finite_fp32_losses(fix, tmp_path):
     config = build_gan_config({**TINY_POINTS, "fixes": [fix] if fix else [],
                                "train": {**TINY_POINTS["train"], "epochs": 1, "precision": "bf16"}})
@@ -77,7 +78,7 @@ def test_bf16_changes_the_arithmetic_so_the_flag_is_not_a_no_op(tmp_path):
     assert all(torch.allclose(a[k].float(), b[k].float(), atol=0.05) for k in a if a[k].is_floating_point())
 
 
-@pytest.mark.parametrize("fixes", [[], ["infogan", "r1", "label-smoothing"]])
+@pytest.mark.parametrize("fixes", [[], ["infogan", "r1", "label-smoothing"], ["self-conditioning", "r1"]])
 def test_a_bf16_gan_run_resumes_to_the_same_weights(fixes, tiny_config, data_dir, tmp_path):
     config = build_gan_config({**tiny_config, "fixes": fixes,
                                "train": {**tiny_config["train"], "epochs": 2, "precision": "bf16"}})

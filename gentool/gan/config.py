@@ -110,10 +110,11 @@ class GanConfig:
         if self.on_points and self.model.conditional:
             problems.append(("model.conditional", f"the 2-D dataset {self.dataset} has no labels to condition on; "
                                                   f"set it to false"))
-        if "infogan" in self.fixes and (self.on_points or self.model.conditional):
-            why = (f"the 2-D dataset {self.dataset}" if self.on_points
-                   else "a conditional generator (its labels are its code)")
-            problems.append(("fixes", f"infogan is for unconditional letter generators, not {why}; drop it"))
+        for name in ("infogan", "self-conditioning"):
+            if name in self.fixes and (self.on_points or self.model.conditional):
+                why = (f"the 2-D dataset {self.dataset}" if self.on_points
+                       else "a conditional generator (its labels are its code)")
+                problems.append(("fixes", f"{name} is for unconditional letter generators, not {why}; drop it"))
         if not problems:  # the fixes are valid: check what they ask of the rest of the config
             pack = training_setup(build_fixes(self.fixes, self.fix_options)).discriminator.pack
             if self.train.batch_size % pack:

@@ -41,6 +41,9 @@ class DiscriminatorSetup:
     # InfoGAN: the generator's latent code has this many categories and the discriminator gets a head (Q) that
     # predicts it from an image; 0 = off
     codes: int = 0
+    # self-conditioning: the training images fall into this many clusters; the generator draws a cluster from its
+    # noise (at the clusters' frequencies) and the discriminator sees every image's cluster; 0 = off
+    clusters: int = 0
 
 
 def init_dcgan_weights(module: nn.Module) -> None:
@@ -134,26 +137,36 @@ def apply_spectral_norm(module: nn.Module) -> nn.Module:
 
 # -------------------------------------------------------------------------------------------- 28x28 letters
 
-def latent_codes(noise: torch.Tensor, codes: int) -> torch.Tensor:
-    """InfoGAN's categorical code of each noise vector: its first coordinate's normal CDF cut into `codes` equal
-    bins, so the code is uniform over the categories and the generator's input stays plain N(0, I) noise (every
-    caller that samples, interpolates or evaluates a generator works unchanged, and a seed fixes the codes too)."""
-    return (torch.special.ndtr(noise[:, 0].float()) * codes).long().clamp_(max=codes - 1)
+def latent_codes(noise: torch.Tensor, codes: int, cumulative: torch.Tensor | None = None) -> torch.Tensor:
+    """The categorical code of each noise vector: its first coordinate's normal CDF cut into `codes` bins, so the
+    generator's input stays plain N(0, I) noise (every caller that samples, interpolates or evaluates a generator
+    works unchanged, and a seed fixes the codes too). Equal bins (InfoGAN) make the code uniform; `cumulative`,
+    the (codes,) cumulative probabilities of the categories, makes the bins as wide as each category's share."""
+    uniform = torch.special.ndtr(noise[:, 0].float())
+    if cumulative is None:
+        return (uniform * codes).long().clamp_(max=codes - 1)
+    return torch.searchsorted(cumulative.to(uniform.device), uniform, right=True).clamp_(max=codes - 1)
 
 
 class Generator(nn.Module):
     """DCGAN's generator: project to 2w x 7 x 7, two transposed convolutions up to 28 x 28. `batch_norm=False` drops
     its two batch norms (the layers get biases instead), so a sample no longer depends on the rest of its batch and
-    the samples the discriminator is trained against are the ones evaluation draws. `codes` > 0: InfoGAN's
-    categorical latent code, read off the noise itself (see `latent_codes`), enters one-hot beside it."""
+    the samples the discriminator is trained against are the ones evaluation draws. `codes` > 0: a categorical
+    code read off the noise itself (see `latent_codes`) enters one-hot beside it: InfoGAN's, uniform, or with
+    `weighted_codes` one drawn at the frequencies in the buffer `code_cdf` (self-conditioning's clusters; the
+    buffer travels in the state dict, so a loaded generator draws its clusters as it did in training)."""
 
     def __init__(self, z_dim: int = 100, width: int = 64, num_classes: int = 0, batch_norm: bool = True,
-                 codes: int = 0):
+                 codes: int = 0, weighted_codes: bool = False):
         super().__init__()
         self.z_dim = z_dim
         self.num_classes = num_classes
         self.codes = codes
         self.width = width
+        if weighted_codes:  # uniform until set_code_frequencies
+            self.register_buffer("code_cdf", torch.arange(1, codes + 1, dtype=torch.float32) / codes)
+        else:
+            self.code_cdf = None
         hidden = 2 * width * 7 * 7
 
         def norm(layer: nn.Module) -> list[nn.Module]:
@@ -171,9 +184,19 @@ class Generator(nn.Module):
         if self.num_classes:
             z = torch.cat([z, nn.functional.one_hot(labels, self.num_classes).to(z.dtype)], dim=1)
         elif self.codes:
-            z = torch.cat([z, nn.functional.one_hot(latent_codes(z, self.codes), self.codes).to(z.dtype)], dim=1)
+            z = torch.cat([z, nn.functional.one_hot(self.code_of(z), self.codes).to(z.dtype)], dim=1)
         hidden = self.project(z).view(-1, 2 * self.width, 7, 7)  # (B, 2w, 7, 7)
         return self.upsample(hidden).float()  # (B, 1, 28, 28) in [-1, 1]; fp32 under bf16 autocast too
+
+    def code_of(self, z: torch.Tensor) -> torch.Tensor:
+        """The code (InfoGAN's, or self-conditioning's cluster) each noise vector draws: (B,) on z's device."""
+        return latent_codes(z, self.codes, self.code_cdf)
+
+    @torch.no_grad()
+    def set_code_frequencies(self, frequencies: torch.Tensor) -> None:
+        """Draw code k with probability frequencies[k] from now on (weighted codes only)."""
+        cumulative = frequencies.double().cumsum(0) / frequencies.double().sum()
+        self.code_cdf.copy_(cumulative.float())
 
 
 class Discriminator(PackedDiscriminator):

@@ -34,7 +34,6 @@ from gentool.gan.models import (
     PointGenerator,
     apply_spectral_norm,
     init_gaussian_weights,
-    latent_codes,
 )
 from gentool.io.images import save_grid, to_unit_range
 from gentool.runtime.context import RunContext
@@ -64,9 +63,10 @@ def build_models(config: GanConfig, device: torch.device,
                 init_gaussian_weights(model, mlp.init_std)
     else:
         classes = len(LETTERS) if config.model.conditional else 0
+        # InfoGAN's uniform code, or self-conditioning's clusters drawn at their frequencies (D sees the cluster)
         generator = Generator(config.model.z_dim, config.model.g_width, classes, config.model.g_batch_norm,
-                              setup.codes)
-        discriminator = Discriminator(config.model.d_width, classes, setup)
+                              setup.codes or setup.clusters, weighted_codes=bool(setup.clusters))
+        discriminator = Discriminator(config.model.d_width, classes or setup.clusters, setup)
     if setup.spectral_norm:
         apply_spectral_norm(discriminator)
     return generator.to(device), discriminator.to(device)
@@ -136,9 +136,9 @@ class LetterTask:
                           config.seed + EVAL_SEED_OFFSET, self.device)
         report, probabilities = measure(images, self.evaluator, config.evaluation)
         record = {key: report[key] for key in RECORD_KEYS}
-        if getattr(generator, "codes", 0):  # infogan: which letter each latent code draws
+        if getattr(generator, "codes", 0):  # infogan's codes, self-conditioning's clusters: which letter each draws
             noise = sample_noise(config.evaluation.samples, config.model.z_dim, config.seed + EVAL_SEED_OFFSET)
-            record["code_letters"] = letters_by_code(probabilities, latent_codes(noise, generator.codes),
+            record["code_letters"] = letters_by_code(probabilities, generator.code_of(noise.to(self.device)).cpu(),
                                                      generator.codes, config.evaluation.threshold)
         return record
 

@@ -17,6 +17,7 @@ from gentool.datasets.font_faces import LETTERS
 from gentool.gan.averaging import GeneratorAverage
 from gentool.gan.config import GanConfig, build_gan_config, gan_config_dict
 from gentool.gan.fixes import Critic, StepContext, build_fixes, training_setup
+from gentool.gan.fixes.self_conditioning import cluster_report
 from gentool.gan.models import count_parameters
 from gentool.gan.tasks import GanTask, build_models
 from gentool.runtime.checkpoint import load_checkpoint
@@ -48,6 +49,11 @@ class GanTrainer(EpochTrainer):
         self.fixes = build_fixes(config.fixes, config.fix_options)
         self.setup = training_setup(self.fixes)
         self.generator, self.discriminator = build_models(config, self.device, self.setup.discriminator)
+        # self-conditioning: each training image's cluster; G draws clusters as often as the data holds them
+        self.clusters = next((found for found in (fix.cluster(self.real, config.seed) for fix in self.fixes)
+                              if found is not None), None)
+        if self.clusters is not None:
+            self.generator.set_code_frequencies(torch.bincount(self.clusters, minlength=self.generator.codes))
         betas = (config.optim.beta1, config.optim.beta2)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.optim.lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.optim.lr, betas=betas)
@@ -62,13 +68,16 @@ class GanTrainer(EpochTrainer):
     # ------------------------------------------------------------------------------------------------ one step
 
     def new_step(self, index: torch.Tensor) -> StepContext:
-        """A real batch and a fresh fake batch (attached to the generator's graph)."""
+        """A real batch and a fresh fake batch (attached to the generator's graph), with the labels D sees: the
+        letters (conditional), the clusters (self-conditioning: G reads its own off the noise) or none."""
         conditional = self.config.model.conditional
         real = self.real[index]
         real_labels = self.labels[index] if conditional else None
         z = torch.randn(len(index), self.config.model.z_dim, device=self.device)
         fake_labels = torch.randint(0, len(LETTERS), (len(index),), device=self.device) if conditional else None
         fake = self.generator(z, fake_labels)
+        if self.clusters is not None:
+            real_labels, fake_labels = self.clusters[index], self.generator.code_of(z)
         return StepContext(real=real, real_labels=real_labels, fake=fake, noise=z, fake_labels=fake_labels,
                            generator=self.generator, discriminator=self.discriminator, d_optimizer=self.opt_d,
                            setup=self.setup)
@@ -178,7 +187,8 @@ class GanTrainer(EpochTrainer):
         return {"generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
                 "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
                 "fixed_noise": self.fixed_noise, "fixed_labels": self.fixed_labels,
-                **({} if self.average is None else {"generator_average": self.average.state_dict()})}
+                **({} if self.average is None else {"generator_average": self.average.state_dict()}),
+                **({} if self.clusters is None else {"clusters": self.clusters})}
 
     def load_model_state(self, state: dict) -> None:
         self.generator.load_state_dict(state["generator"])
@@ -189,6 +199,8 @@ class GanTrainer(EpochTrainer):
             self.average.load_state_dict(state["generator_average"])
         self.fixed_noise = state["fixed_noise"].to(self.device)
         self.fixed_labels = state["fixed_labels"].to(self.device)
+        if self.clusters is not None:  # as trained: k-means's last bits could differ on another machine
+            self.clusters = state["clusters"].to(self.device)
 
     def config_dict(self) -> dict:
         return gan_config_dict(self.config)
@@ -206,6 +218,8 @@ class GanTrainer(EpochTrainer):
             **self.task.summary_extras(records),
         }
         extras["dataset"]["batches_per_epoch"] = self.batches_per_epoch
+        if self.clusters is not None:
+            extras["self_conditioning"] = cluster_report(self.clusters, self.labels, self.generator.codes)
         return extras
 
     def on_completed(self, summary: dict) -> None:

@@ -5,6 +5,8 @@ Hooks, all optional:
   discriminator's layers, WGAN-GP switches to the Wasserstein loss). Runs once, before the models exist.
 - `discriminator_loss` / `generator_loss`: add to or replace one step's losses.
 - `discriminator_for_generator`: hand the generator's update a different discriminator (unrolled GANs).
+- `cluster(real, seed)`: the cluster of every training image, which G and D are then conditioned on
+  (self-conditioning). Runs once, when training starts.
 The trainer calls every enabled fix's hooks in the order given, so adding a fix means adding a class; the
 training loop is not edited. `incompatible` names fixes this one cannot be combined with, and why.
 """
@@ -84,3 +86,6 @@ class Fix:
     def discriminator_for_generator(self, step: StepContext, critic: Critic,
                                     discriminator_loss: DiscriminatorLoss) -> Critic:
         return critic
+
+    def cluster(self, real: torch.Tensor, seed: int) -> torch.Tensor | None:
+        return None
