@@ -88,7 +88,7 @@ def test_letters_infogan_recipe_covers_the_alphabet_at_two_thirds_of_vanillas_fi
     """Issue 19's letter recipe, seed 0 (50 epochs, about 31 min on one thread): measured 26/26 letters (S at 11
     confident samples, one over the threshold, so >= 25 is asserted), letter FID 168.4 with evaluator version 5
     (version 6 reads its last checkpoint as 26 letters, FID 171.9), where the vanilla preset's seed 0 ends at 16
-    letters and FID 284.8. Over 5 seeds it reaches 26 in 2 (README, "Toward 26 letters")."""
+    letters and FID 284.8. Over 5 seeds it reaches 26 in 2 (README, "Before it: InfoGAN's codes")."""
     config = resolve_gan_config("letters-infogan-r1-ls", flags={"device": "cpu", "seed": 0})
     run = RunDir(tmp_path / "letters")
     assert start(GAN, config, run, data_dir).status == "completed"
@@ -98,8 +98,9 @@ def test_letters_infogan_recipe_covers_the_alphabet_at_two_thirds_of_vanillas_fi
 
 def test_letters_self_conditioned_recipe_covers_the_alphabet_where_infogan_did_not(data_dir, tmp_path):
     """Issue 19's letter goal, on seed 1, one of the three seeds where letters-infogan-r1-ls ends at 23 letters
-    (50 epochs, about 31 min on one thread alone): self-conditioning on 104 clusters covers all 26 at every
-    evaluation of seeds 0-4 (README, "Toward 26 letters"); vanilla's seed 0 ends at FID 301 (evaluator version 6)."""
+    (50 epochs; about 35 core-seconds an epoch, measured with five runs sharing two cores): self-conditioning on
+    104 clusters covers all 26 at every evaluation of seeds 0-4, seed 1 at letter FID 145.4 (README, "26 letters
+    in every seed"); vanilla's seed 0 ends at FID 301 (evaluator version 6)."""
     config = resolve_gan_config("letters-self-conditioned-r1-ls", flags={"device": "cpu", "seed": 1})
     run = RunDir(tmp_path / "letters")
     assert start(GAN, config, run, data_dir).status == "completed"
