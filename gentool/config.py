@@ -2,7 +2,12 @@
 
 Every config is a tree of dataclasses. `build_config` turns a plain dict into that tree and rejects what does not
 fit, naming the dotted key, the allowed keys or values, and a did-you-mean. Field constraints live in the field's
-metadata (`min`, `max`, `choices`), so the rules sit next to the defaults they guard.
+metadata (`min`, `max`, `choices`), so the rules sit next to the defaults they guard; the command line builds its
+flags from the same metadata (help, type, choices, range: gentool/cli/options.py).
+
+Config modules (every `config.py`, and what they import) import no torch, numpy, matplotlib or scipy at module
+level: the command line reads them to draw its help and complete its flags, and answers at once only while they
+stay light. A check that needs a heavy module imports it inside the check.
 """
 
 from __future__ import annotations
@@ -22,9 +27,15 @@ from gentool.errors import ConfigError, UsageError
 
 
 def option(default: Any, *, min: float | None = None, max: float | None = None, min_exclusive: bool = False,
-           choices: tuple | None = None, help: str = "") -> Any:
-    """A dataclass field with a default and its validation rules."""
-    meta = {"min": min, "max": max, "min_exclusive": min_exclusive, "choices": choices, "help": help}
+           choices: tuple | None = None, suggest: tuple | None = None, help: str = "") -> Any:
+    """A dataclass field with a default, its validation rules and its help.
+
+    `choices` are the only values allowed (a Literal type says the same). `suggest` names values that the command
+    line shows and completes where the field's check decides what is allowed: a device also takes cuda:N, a fix
+    name is checked by the fix registry.
+    """
+    meta = {"min": min, "max": max, "min_exclusive": min_exclusive, "choices": choices, "suggest": suggest,
+            "help": help}
     if isinstance(default, (list, dict)):
         return dataclasses.field(default_factory=lambda: copy.deepcopy(default), metadata=meta)
     return dataclasses.field(default=default, metadata=meta)

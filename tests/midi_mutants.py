@@ -12,7 +12,8 @@ import struct
 
 import numpy as np
 
-from gentool.drums.genres import GENRES, generate_phrase
+from gentool.datasets.config import GENRES
+from gentool.drums.genres import generate_phrase
 
 Event = tuple[int, bytes]  # (delta ticks, event bytes with status, or b"" + data bytes for running status)
 

@@ -11,8 +11,9 @@ from typer.testing import CliRunner
 
 from gentool.cli.app import app
 from gentool.config import build_config
+from gentool.datasets.config import GENRES
 from gentool.datasets.drums import DrumDataConfig, load_drum_dataset
-from gentool.drums.genres import GENRES, generate_phrase
+from gentool.drums.genres import generate_phrase
 from gentool.drums.pattern import CLOSED_HAT, INSTRUMENTS, KICK, OPEN_HAT, RIDE, SNARE
 from gentool.errors import ConfigError, UsageError
 from gentool.evaluate import drum_metrics as metrics

@@ -7,8 +7,8 @@ from gentool.datasets.fonts import load_font_dataset
 from gentool.errors import UsageError
 from gentool.gan.config import build_gan_config
 from gentool.gan.family import GAN
-from gentool.gan.fixes import StepContext, TrainingSetup
 from gentool.gan.fixes.feature_matching import FeatureMatching, FeatureMatchingOptions
+from gentool.gan.fixes.registry import StepContext, TrainingSetup
 from gentool.gan.models import Discriminator, Generator
 from gentool.gan.tasks import LetterTask
 from gentool.gan.train import GanTrainer, load_generator

@@ -16,9 +16,9 @@ from gentool.evaluate.coverage import letters_by_code
 from gentool.gan.averaging import GeneratorAverage
 from gentool.gan.config import build_gan_config, resolve_gan_config
 from gentool.gan.family import GAN
-from gentool.gan.fixes import FIXES, StepContext, TrainingSetup, build_fixes, training_setup
 from gentool.gan.fixes.information import InfoGan, InfoGanOptions
 from gentool.gan.fixes.penalties import R1Options, R1Penalty, WganGp, WganGpOptions
+from gentool.gan.fixes.registry import FIXES, StepContext, TrainingSetup, build_fixes, training_setup
 from gentool.gan.fixes.self_conditioning import SelfConditioning, SelfConditioningOptions, cluster_report, kmeans
 from gentool.gan.fixes.unrolled import Unrolled, UnrolledOptions
 from gentool.gan.models import (

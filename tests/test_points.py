@@ -129,7 +129,7 @@ def test_benchmark_refuses_unknown_fixes_and_datasets(tmp_path):
 
 
 def test_gan_fixes_lists_every_fix_with_its_preset_and_conflicts(tmp_path):
-    from gentool.gan.fixes import FIXES
+    from gentool.gan.fixes.registry import FIXES
     from gentool.presets import available_presets
     shown = invoke(["gan", "fixes"], tmp_path)
     assert shown.exit_code == 0

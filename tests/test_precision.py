@@ -6,7 +6,7 @@ import torch
 
 from gentool.gan.config import build_gan_config, resolve_gan_config
 from gentool.gan.family import GAN
-from gentool.gan.fixes import FIXES
+from gentool.gan.fixes.registry import FIXES
 from gentool.runtime import precision
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir

@@ -18,9 +18,9 @@ from gentool.cli.common import (
     reporter_for,
     show,
 )
+from gentool.datasets.config import GENRES
 from gentool.datasets.drums import load_drum_dataset, resolve_drum_data_config
 from gentool.datasets.fonts import load_font_dataset
-from gentool.drums.genres import GENRES
 from gentool.evaluate.drum_baselines import drum_dataset_report
 from gentool.evaluate.genres import load_genre_classifier
 from gentool.gan.config import resolve_gan_config

@@ -28,7 +28,7 @@ from gentool.cli.common import (
 )
 from gentool.gan.config import DATASETS
 from gentool.gan.family import GAN
-from gentool.gan.fixes import FIXES, describe_fixes
+from gentool.gan.fixes.registry import FIXES, describe_fixes
 from gentool.presets import available_presets
 from gentool.runtime.flags import Flag, FlagTable, resolved_paths
 from gentool.views.gan import fixes_lines

@@ -22,7 +22,7 @@ from gentool.cli.common import (
 )
 from gentool.cli.sweep import BatchSeedsOption, progress_events
 from gentool.gan import benchmark
-from gentool.gan.fixes import FIXES
+from gentool.gan.fixes.registry import FIXES
 from gentool.views.gan import benchmark_table, significance_lines
 
 

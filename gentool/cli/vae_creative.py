@@ -20,7 +20,7 @@ from gentool.cli.common import (
     handle_errors,
     show,
 )
-from gentool.drums.genres import GENRES
+from gentool.datasets.config import GENRES
 from gentool.runtime.seeding import MAX_SEED
 from gentool.vae import sessions
 from gentool.views import vae as views

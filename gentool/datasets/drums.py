@@ -20,9 +20,10 @@ from typing import Callable, Literal
 
 import numpy as np
 
-from gentool.config import build_config, deep_merge, did_you_mean, load_yaml_file, option, parse_set_overrides
+from gentool.config import build_config, deep_merge, did_you_mean, load_yaml_file, parse_set_overrides
+from gentool.datasets.config import GENRES, DrumDataConfig
 from gentool.datasets.root import data_root
-from gentool.drums.genres import GENRES, generate_phrase
+from gentool.drums.genres import generate_phrase
 from gentool.drums.pattern import INSTRUMENTS, SNARE, STEPS_PER_BAR, DrumPattern, as_bars, as_steps
 from gentool.errors import UsageError
 from gentool.evaluate import drum_metrics
@@ -31,34 +32,9 @@ from gentool.io.midi import read_midi, write_midi
 from gentool.io.pianoroll import save_piano_rolls
 from gentool.runtime.files import atomic_write_dir
 from gentool.runtime.progress import Reporter
-from gentool.runtime.seeding import MAX_SEED
 
 DRUM_FORMAT = 1
 MIDI_SUFFIXES = (".mid", ".midi")
-
-
-@dataclass
-class DrumDataConfig:
-    genres: list[str] = option(list(GENRES), help="genres to include")
-    phrases_per_genre: int = option(250, min=0, max=100_000, help="grammar phrases per genre")
-    bars_per_phrase: int = option(4, min=1, max=64)
-    grammar: bool = option(True, help="include the grammar's phrases (off: only --midi-dir files)")
-    midi_dirs: list[str] = option([], help="folders of drum MIDI files in genre-named sub-folders")
-    val_fraction: float = option(0.2, min=0.0, max=0.9, help="share of phrases held out for validation")
-    seed: int = option(0, min=0, max=MAX_SEED)
-
-    def check(self) -> list[tuple[str, str]]:
-        problems = []
-        for index, genre in enumerate(self.genres):
-            if genre not in GENRES:
-                problems.append((f"genres[{index}]", f"unknown genre '{genre}'{did_you_mean(genre, GENRES)}; "
-                                                     f"known genres: {', '.join(GENRES)}"))
-        if not self.genres:
-            problems.append(("genres", f"no genres given; known genres: {', '.join(GENRES)}"))
-        repeated = sorted({genre for genre in self.genres if self.genres.count(genre) > 1})
-        if repeated:
-            problems.append(("genres", f"{', '.join(repeated)} listed twice; name each genre once"))
-        return problems
 
 
 def resolve_drum_data_config(config_file: str | Path | None, flags: dict, assignments: list[str] | None

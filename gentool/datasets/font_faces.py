@@ -30,10 +30,10 @@ from fontTools.ttLib import TTFont
 from matplotlib import ft2font
 from PIL import ImageFont
 
+from gentool.datasets.config import LETTERS
 from gentool.datasets.glyphs import downsample, render_master
 from gentool.errors import UsageError
 
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 FONT_SUFFIXES = (".ttf", ".otf")
 RECOGNISED_MIN = 20
 DISTINCT_MIN = 20

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -20,29 +20,16 @@ import PIL
 import torch
 from PIL import features as pil_features
 
-from gentool.config import option
+from gentool.datasets.config import FontDataConfig
 from gentool.datasets.font_faces import LETTERS, FontFace, discover_faces, display_path, find_font_files
-from gentool.datasets.glyphs import IMAGE_SIZE, AugmentConfig, augment, downsample
+from gentool.datasets.glyphs import IMAGE_SIZE, augment, downsample
 from gentool.datasets.root import data_root
 from gentool.errors import UsageError
 from gentool.io.images import save_letter_sheet
 from gentool.runtime.files import atomic_write_dir
 from gentool.runtime.progress import Reporter
-from gentool.runtime.seeding import MAX_SEED
 
 DATASET_FORMAT = 1
-
-
-@dataclass
-class FontDataConfig:
-    fonts_dirs: list[str] = option([], help="extra folders of .ttf/.otf files (searched recursively)")
-    matplotlib_fonts: bool = option(True, help="include the faces matplotlib installs")
-    samples_per_glyph: int = option(40, min=1, max=2000, help="samples per (letter, face); the first is unaugmented")
-    val_fraction: float = option(0.2, min=0.0, max=0.9, help="share of faces held out for validation")
-    split_by: Literal["family", "face"] = option("family", help="hold out whole families, or single faces")
-    seed: int = option(0, min=0, max=MAX_SEED,
-                       help="dataset seed, separate from the training seed so runs share one dataset")
-    augment: AugmentConfig = field(default_factory=AugmentConfig)
 
 
 @dataclass

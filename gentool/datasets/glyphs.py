@@ -8,29 +8,18 @@ high-resolution masters, so building tens of thousands of samples takes seconds,
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw, ImageFont
 
-from gentool.config import option
+from gentool.datasets.config import AugmentConfig
 
 IMAGE_SIZE = 28
 OVERSAMPLE = 4
 MASTER_SIZE = IMAGE_SIZE * OVERSAMPLE  # 112
 RENDER_POINTS = 160  # glyph size when rasterising, before it is scaled to the frame
-
-
-@dataclass
-class AugmentConfig:
-    rotation_deg: float = option(8.0, min=0.0, max=45.0, help="rotation drawn from +-this many degrees")
-    shear: float = option(0.15, min=0.0, max=1.0, help="horizontal shear drawn from +-this factor")
-    min_scale: float = option(0.8, min=0.3, max=1.0, help="glyph scale drawn from [min_scale, 1]")
-    jitter_px: float = option(1.5, min=0.0, max=6.0, help="position shift drawn from +-this many pixels")
-    stroke_px: float = option(0.5, min=0.0, max=1.0,
-                              help="stroke thickened by up to this many pixels (thinned by up to half of it)")
 
 
 def render_master(font: ImageFont.FreeTypeFont, letter: str, margin_px: float = 2.0) -> np.ndarray | None:

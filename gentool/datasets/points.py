@@ -15,20 +15,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from gentool.config import option
-from gentool.runtime.seeding import MAX_SEED
-
-POINT_DATASETS = ("ring8", "grid25")
-
-
-@dataclass
-class PointDataConfig:
-    samples: int = option(100_000, min=100, max=10_000_000, help="training points, drawn evenly from the modes")
-    ring_radius: float = option(1.0, min=0.0, min_exclusive=True, help="ring8: radius of the circle of means")
-    ring_std: float = option(0.01, min=0.0, min_exclusive=True, help="ring8: std of each Gaussian")
-    grid_spacing: float = option(2.0, min=0.0, min_exclusive=True, help="grid25: distance between neighbour means")
-    grid_std: float = option(0.05, min=0.0, min_exclusive=True, help="grid25: std of each Gaussian")
-    seed: int = option(0, min=0, max=MAX_SEED, help="dataset seed, separate from the training seed")
+from gentool.datasets.config import POINT_DATASETS, PointDataConfig
 
 
 def mode_means(name: str, config: PointDataConfig) -> torch.Tensor:

@@ -39,7 +39,6 @@ from gentool.drums.pattern import (
     DrumPattern,
 )
 
-GENRES = ("rock", "jazz", "hiphop", "electronic", "latin")
 SWUNG = -1.0 / 3.0  # a swung 8th lands 2/3 into the beat: the next 16th, a third of a step early
 
 

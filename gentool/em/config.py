@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gentool.config import build_config, option
-from gentool.datasets.point_files import dataset_problems, point_count
-from gentool.datasets.points import PointDataConfig
+from gentool.datasets.config import PointDataConfig
 from gentool.presets import layered
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
 
@@ -38,6 +37,8 @@ class EmConfig:
     samples: int = option(10_000, min=100, max=10_000_000, help="points drawn from the fit for the mode metrics")
 
     def check(self) -> list[tuple[str, str]]:
+        from gentool.datasets.point_files import dataset_problems, point_count
+
         problems = device_problems(self.device) + dataset_problems(self.dataset)
         if not problems and self.components > point_count(self.dataset, self.points):
             problems.append(("components", f"got {self.components}, more than the "

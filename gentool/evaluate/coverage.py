@@ -14,42 +14,17 @@ collapsed generator (one image repeated).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 
 import torch
 from torch import nn
 
-from gentool.config import option
 from gentool.datasets.font_faces import LETTERS
 from gentool.errors import UsageError
+from gentool.evaluate.config import BASELINES, CoverageSettings
 from gentool.evaluate.frechet import FeatureStats, frechet_distance
-from gentool.evaluate.letters import NOT_A_LETTER, LetterEvaluator, LetterEvaluatorSettings
+from gentool.evaluate.letters import NOT_A_LETTER, LetterEvaluator
 from gentool.evaluate.sharpness import sharpness
-
-BASELINES = ("real", "noise", "collapsed")
-
-
-@dataclass
-class CoverageSettings:
-    samples: int = option(2600, min=26, max=1_000_000, help="images to generate and classify (100 per letter)")
-    threshold: float = option(0.9, min=0.0, max=1.0, min_exclusive=True,
-                              help="a prediction counts when its softmax probability is at least this")
-    min_share: float = option(0.1, min=0.0, max=1.0, min_exclusive=True,
-                              help="a letter is covered with at least this share of a uniform generator's count")
-
-    def min_count(self) -> int:
-        return max(1, math.ceil(self.min_share * self.samples / len(LETTERS)))
-
-
-@dataclass
-class LetterEvaluationConfig(CoverageSettings):
-    """How a letter model (GAN or VAE) is measured while it trains and by its coverage command."""
-
-    every: int = option(5, min=0, help="measure coverage every N epochs and at the last one (0 = never)")
-    collapse_drop: int = option(2, min=1, max=26, help="collapse begins at the first evaluation whose letters "
-                                                        "covered fall this many below the best so far")
-    evaluator: LetterEvaluatorSettings = field(default_factory=LetterEvaluatorSettings)
-
 
 # what an evaluated epoch adds to a letter model's metrics.jsonl record
 RECORD_KEYS = ("letters_covered", "coverage", "entropy", "kl_uniform", "confident_share", "not_letter_share",

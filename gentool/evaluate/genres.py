@@ -17,26 +17,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gentool.config import option
+from gentool.datasets.config import GENRES
 from gentool.datasets.drums import DrumDataset
 from gentool.datasets.root import data_root
-from gentool.drums.genres import GENRES
 from gentool.drums.pattern import INSTRUMENTS, STEPS_PER_BAR
+from gentool.evaluate.config import GenreClassifierSettings
 from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
 from gentool.runtime.progress import Reporter
-from gentool.runtime.seeding import MAX_SEED, set_seed
+from gentool.runtime.seeding import set_seed
 
 CLASSIFIER_KIND = "genre-classifier"
 CLASSIFIER_VERSION = 1
-
-
-@dataclass
-class GenreClassifierSettings:
-    epochs: int = option(40, min=1, max=10_000)
-    hidden: int = option(128, min=8, max=4096)
-    lr: float = option(1e-3, min=0.0, min_exclusive=True, max=1.0)
-    batch_size: int = option(128, min=2)
-    seed: int = option(0, min=0, max=MAX_SEED)
 
 
 class GenreNet(nn.Module):

@@ -33,23 +33,22 @@ import math
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Literal
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gentool.config import option
 from gentool.datasets.font_faces import LETTERS, file_sha256
 from gentool.datasets.fonts import FontDataConfig, FontDataset, load_font_dataset
 from gentool.datasets.non_letters import CATEGORIES, NonLetterSet, NonLetterSettings, load_non_letters
 from gentool.datasets.root import data_root
 from gentool.datasets.styled_capitals import find_script_font, script_fonts, styled_capitals
+from gentool.evaluate.config import EvaluatorSettings, LetterEvaluatorSettings
 from gentool.evaluate.frechet import FeatureStats
 from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
 from gentool.runtime.precision import resolve_precision
 from gentool.runtime.progress import Reporter
-from gentool.runtime.seeding import MAX_SEED, set_seed
+from gentool.runtime.seeding import set_seed
 
 EVALUATOR_KIND = "letter-evaluator"
 # 4: real non-letter glyphs in the reject class; 5: script fonts' capitals, 5 epochs; 6: pooling before batch norm
@@ -57,45 +56,6 @@ EVALUATOR_VERSION = 6
 NOT_A_LETTER = len(LETTERS)  # class 26: noise and real non-letter glyphs; without it a softmax names noise
 CLASSES = len(LETTERS) + 1
 TRAIN_FIGURE_STRIDE = 8  # training figures are read on every 8th training image: a fit check, not a result
-
-
-@dataclass
-class EvaluatorSettings:
-    samples_per_glyph: int = option(40, min=1, max=2000, help="dataset size the evaluator trains on")
-    epochs: int = option(6, min=1, max=1000)
-    batch_size: int = option(128, min=2, max=65536)
-    lr: float = option(3e-3, min=0.0, min_exclusive=True, max=1.0)
-    seed: int = option(0, min=0, max=MAX_SEED)
-    # on-the-fly geometry jitter while training (on top of the dataset's own augmentation)
-    rotation_deg: float = option(12.0, min=0.0, max=45.0)
-    shear: float = option(0.3, min=0.0, max=1.0)
-    min_scale: float = option(0.85, min=0.3, max=1.0)
-    max_scale: float = option(1.1, min=1.0, max=2.0)
-    shift_px: float = option(2.0, min=0.0, max=8.0)
-    not_letter_share: float = option(0.25, min=0.0, max=0.9, help="share of each batch that is not a letter")
-    real_non_letter_share: float = option(0.5, min=0.0, max=1.0,
-                                          help="of the not-a-letter part, the share of real non-letter glyphs "
-                                               "(the rest is synthetic noise)")
-    styled_capitals: int = option(12, min=0, max=2000,
-                                  help="samples per script or double-struck capital of the training faces (0 = none)")
-    non_letter_glyphs: int = option(100, min=1, max=5000, help="non-letter glyphs drawn per (face, category)")
-    precision: Literal["auto", "bf16", "fp32"] = option(
-        "auto", help="training arithmetic: auto = bf16 where the device does it fast (a CPU with AVX-512 BF16 or "
-                     "AMX, CUDA with bf16), else fp32; the loss and the weights stay fp32")
-
-
-@dataclass
-class LetterEvaluatorSettings(EvaluatorSettings):
-    """The letter evaluator's settings: the shared loop's, and what only the letter evaluator uses (version 6).
-    The digit evaluator keeps EvaluatorSettings as it was, so its cache keys and figures stay put."""
-    epochs: int = option(5, min=1, max=1000)
-    pool_first: bool = option(True, help="max-pool before batch norm and ReLU in the first two blocks (version 6: "
-                                         "the same figures, about three quarters of the build time on a CPU)")
-    reject_bias: float = option(0.0, min=-10.0, max=10.0,
-                                help="subtracted from the not-a-letter logit when images are read (0 = as trained)")
-    script_fonts: list[str] = option(["DejaVuMathTeXGyre.ttf"],
-                                     help="font files (paths, or names found in the system font folders) whose "
-                                          "script capitals are extra letter material; refused when held out")
 
 
 def training_dtype(precision: str, device: torch.device) -> torch.dtype:

@@ -15,7 +15,7 @@ from pathlib import Path
 from gentool.errors import UsageError
 from gentool.evaluate.spread import spread
 from gentool.gan.config import DATASETS
-from gentool.gan.fixes import FIXES
+from gentool.gan.fixes.registry import FIXES
 from gentool.runtime.context import RunContext
 from gentool.runtime.files import atomic_write_json, atomic_write_text
 from gentool.sweep.engine import Sweep, SweepEvents, plan_sweep, run_sweep

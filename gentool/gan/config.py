@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gentool.config import build_config, config_to_dict, deep_merge, option
-from gentool.datasets.fonts import FontDataConfig
-from gentool.datasets.points import POINT_DATASETS, PointDataConfig
-from gentool.evaluate.coverage import LetterEvaluationConfig
-from gentool.gan.fixes import build_fixes, check_fixes, resolved_fix_options, training_setup
+from gentool.datasets.config import POINT_DATASETS, FontDataConfig, PointDataConfig
+from gentool.evaluate.config import LetterEvaluationConfig
+from gentool.gan.fixes import NAMES as FIX_NAMES
 from gentool.presets import layered, load_preset
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
 from gentool.runtime.precision import PRECISIONS
@@ -77,7 +76,7 @@ class GanTrainConfig:
                                                               "metrics stay fp32")
 
 
-EvaluationConfig = LetterEvaluationConfig  # shared with the letter VAE (gentool.evaluate.coverage)
+EvaluationConfig = LetterEvaluationConfig  # shared with the letter VAE (gentool.evaluate.config)
 
 
 @dataclass
@@ -92,7 +91,7 @@ class GanConfig:
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: GanTrainConfig = field(default_factory=GanTrainConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
-    fixes: list[str] = option([], help="stabilisation fixes, applied in order")
+    fixes: list[str] = option([], suggest=FIX_NAMES, help="stabilisation fixes, applied in order")
     fix_options: dict = option({}, help="options per fix, e.g. {feature-matching: {weight: 1.0}}")
     logging: LoggingConfig = field(default_factory=LoggingConfig)
 
@@ -106,6 +105,8 @@ class GanConfig:
         return self.dataset in POINT_DATASETS
 
     def check(self) -> list[tuple[str, str]]:
+        from gentool.gan.fixes.registry import build_fixes, check_fixes, training_setup
+
         problems = device_problems(self.device) + check_fixes(self.fixes, self.fix_options)
         if self.on_points and self.model.conditional:
             problems.append(("model.conditional", f"the 2-D dataset {self.dataset} has no labels to condition on; "
@@ -126,6 +127,8 @@ class GanConfig:
 
 def build_gan_config(data: dict) -> GanConfig:
     """Validate a merged dict and fill in every enabled fix's options, so config.yaml shows them all."""
+    from gentool.gan.fixes.registry import resolved_fix_options
+
     config = build_config(GanConfig, data)
     config.fix_options = resolved_fix_options(config.fixes, config.fix_options)
     return config

@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from gentool.gan.config import GanConfig, gan_config_dict
-from gentool.gan.fixes import StepContext
+from gentool.gan.fixes.registry import StepContext
 from gentool.gan.models import DiscriminatorOutput
 from gentool.gan.stacked import (
     StackedPointDiscriminator,

@@ -25,7 +25,7 @@ from gentool.evaluate.letter_report import write_run_figures
 from gentool.evaluate.letters import LetterEvaluator, load_letter_evaluator
 from gentool.evaluate.modes import mode_metrics
 from gentool.gan.config import GanConfig
-from gentool.gan.fixes import build_fixes, training_setup
+from gentool.gan.fixes.registry import build_fixes, training_setup
 from gentool.gan.models import (
     Discriminator,
     DiscriminatorSetup,

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from gentool.datasets.font_faces import LETTERS
 from gentool.gan.averaging import GeneratorAverage
 from gentool.gan.config import GanConfig, build_gan_config, gan_config_dict
-from gentool.gan.fixes import Critic, StepContext, build_fixes, training_setup
+from gentool.gan.fixes.registry import Critic, StepContext, build_fixes, training_setup
 from gentool.gan.fixes.self_conditioning import cluster_report
 from gentool.gan.models import count_parameters
 from gentool.gan.tasks import GanTask, build_models

@@ -10,8 +10,7 @@ import math
 from dataclasses import dataclass, field
 
 from gentool.config import build_config, option, parse_set_overrides
-from gentool.datasets.points import PointDataConfig
-from gentool.datasets.targets import mixture_target
+from gentool.datasets.config import PointDataConfig
 from gentool.errors import ConfigError
 from gentool.presets import layered
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
@@ -90,6 +89,8 @@ def resolve_mcmc_config(preset: str, config_file: str | None = None, flags: dict
     if config.log_every is None:
         config.log_every = max(1, config.steps // 200)
     if config.target != "ising":
+        from gentool.datasets.targets import mixture_target
+
         target = mixture_target(config.target, config.points)
         if config.step is None and config.sampler in STEP_PER_STD:  # gibbs draws exactly: no step
             config.step = round(STEP_PER_STD[config.sampler] * target.std, 6)

@@ -1,20 +1,30 @@
-"""Device choice: auto = cuda, then mps, then cpu. The resolved device is printed and recorded by the callers."""
+"""Device choice: auto = cuda, then mps, then cpu. The resolved device is printed and recorded by the callers.
+
+Config modules read DEVICE_CHOICES and device_problems, so torch is imported only where a device is resolved.
+"""
 
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
 
 from gentool.errors import UsageError
+
+if TYPE_CHECKING:
+    import torch
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 
 
 def _mps_available() -> bool:
+    import torch
+
     backend = getattr(torch.backends, "mps", None)
     return bool(backend is not None and backend.is_available())
 
 
 def resolve_device(requested: str = "auto") -> torch.device:
+    import torch
+
     requested = (requested or "auto").strip().lower()
     kind = requested.split(":")[0]
     if kind not in DEVICE_CHOICES:
@@ -36,6 +46,8 @@ def resolve_device(requested: str = "auto") -> torch.device:
 
 def describe_device(device: torch.device) -> str:
     if device.type == "cuda":
+        import torch
+
         return f"cuda ({torch.cuda.get_device_name(device)})"
     return device.type
 

@@ -4,6 +4,8 @@ Under bf16 only the models' matmuls and convolutions run in bfloat16 (torch.auto
 state, losses and every recorded metric stay fp32, so a checkpoint is the same kind of file at either precision
 and a run resumes exactly at the precision it was trained with. `auto` picks bf16 on a CUDA GPU that supports it
 and on a CPU with AVX-512 BF16 or AMX instructions (where oneDNN has bf16 kernels), fp32 elsewhere.
+
+Config modules read PRECISIONS, so torch is imported only by the functions that use it.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from __future__ import annotations
 import contextlib
 import functools
 from pathlib import Path
-from typing import ContextManager
+from typing import TYPE_CHECKING, ContextManager
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 PRECISIONS = ("fp32", "bf16", "auto")
 CPU_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
@@ -31,6 +34,8 @@ def cpu_bf16_flags() -> tuple[str, ...]:
 
 def fast_bf16(device: torch.device) -> bool:
     if device.type == "cuda":
+        import torch
+
         return torch.cuda.is_bf16_supported()
     if device.type == "cpu":
         return bool(cpu_bf16_flags())
@@ -48,4 +53,6 @@ def autocast(precision: str, device: torch.device) -> ContextManager:
     """The context a forward pass runs in: bf16 autocast, or nothing for fp32."""
     if precision == "fp32":
         return contextlib.nullcontext()
+    import torch
+
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16)

@@ -1,11 +1,11 @@
-"""Seed everything, and capture/restore every random state so a resumed run continues the same random stream."""
+"""Seed everything, and capture/restore every random state so a resumed run continues the same random stream.
+
+Config modules read MAX_SEED, so numpy and torch are imported only by the functions that use them.
+"""
 
 from __future__ import annotations
 
 import random
-
-import numpy as np
-import torch
 
 # one range for every seed a user gives (configs and --seed): numpy's generators take 32-bit seeds, so a seed in
 # this range means the same thing everywhere and a larger one is refused rather than wrapped or overflowing
@@ -13,6 +13,9 @@ MAX_SEED = 2**32 - 1
 
 
 def set_seed(seed: int) -> None:
+    import numpy as np
+    import torch
+
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)  # also seeds every CUDA device
@@ -20,6 +23,9 @@ def set_seed(seed: int) -> None:
 
 def capture_rng_state() -> dict:
     """Random states as tensors and plain values only, so they load with torch.load(weights_only=True)."""
+    import numpy as np
+    import torch
+
     version, internal, gauss = random.getstate()
     np_kind, np_keys, np_pos, np_has_gauss, np_gauss = np.random.get_state()
     state = {
@@ -33,6 +39,9 @@ def capture_rng_state() -> dict:
 
 
 def restore_rng_state(state: dict) -> None:
+    import numpy as np
+    import torch
+
     version, internal, gauss = state["python"]
     random.setstate((version, tuple(internal), gauss))
     np_kind, np_keys, np_pos, np_has_gauss, np_gauss = state["numpy"]

@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from PIL import Image
-
 from gentool.config import option
 from gentool.errors import UsageError
 
@@ -74,6 +71,9 @@ class TensorboardLog:
         self.writer.flush()
 
     def images(self, step: int) -> None:
+        import numpy as np
+        from PIL import Image
+
         for path in self.image_files():
             stamp = path.stat().st_mtime_ns
             if self.seen.get(path) == stamp:

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from gentool.config import build_config, config_to_dict, option
-from gentool.datasets.fonts import FontDataConfig
-from gentool.evaluate.letters import EvaluatorSettings
+from gentool.datasets.config import FontDataConfig
+from gentool.evaluate.config import EvaluatorSettings
 from gentool.presets import layered
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
 from gentool.runtime.seeding import MAX_SEED

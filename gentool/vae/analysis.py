@@ -9,7 +9,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from gentool.drums.genres import GENRES
+from gentool.datasets.config import GENRES
 from gentool.evaluate import drum_metrics
 from gentool.evaluate.genres import GenreClassifier
 from gentool.vae.model import Gaussian, HierarchicalVAE, kl_gaussians, kl_standard_normal

@@ -16,10 +16,8 @@ from gentool.config import (
     option,
     parse_set_overrides,
 )
-from gentool.datasets.drums import DrumDataConfig
-from gentool.datasets.fonts import FontDataConfig
-from gentool.evaluate.coverage import LetterEvaluationConfig
-from gentool.evaluate.genres import GenreClassifierSettings
+from gentool.datasets.config import DrumDataConfig, FontDataConfig
+from gentool.evaluate.config import GenreClassifierSettings, LetterEvaluationConfig
 from gentool.presets import load_preset
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
 from gentool.runtime.precision import PRECISIONS

@@ -16,8 +16,8 @@ import numpy as np
 import torch
 
 from gentool.config import did_you_mean
+from gentool.datasets.config import GENRES
 from gentool.datasets.drums import DrumDataset
-from gentool.drums.genres import GENRES
 from gentool.drums.pattern import KICK, SNARE, STEPS_PER_BAR, DrumPattern, as_bars, as_steps
 from gentool.errors import UsageError
 from gentool.evaluate import drum_metrics

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from gentool.datasets.config import GENRES
 from gentool.datasets.drums import DrumDataset
-from gentool.drums.genres import GENRES
 from gentool.drums.pattern import DrumPattern
 from gentool.io.figures import plt, save_figure
 from gentool.io.pianoroll import save_piano_rolls

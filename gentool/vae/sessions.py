@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from gentool.datasets.config import GENRES
 from gentool.datasets.drums import load_drum_dataset, validate_genre
-from gentool.drums.genres import GENRES
 from gentool.drums.pattern import DrumPattern, as_bars, as_steps
 from gentool.errors import UsageError
 from gentool.io.pattern_files import output_bpm, read_pattern_file

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gentool.config import build_config, option
-from gentool.datasets.point_files import dataset_problems
-from gentool.datasets.points import POINT_DATASETS, PointDataConfig
+from gentool.datasets.config import POINT_DATASETS, PointDataConfig
 from gentool.presets import layered
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
 
@@ -51,6 +50,8 @@ class ViConfig:
     cavi: CaviConfig = field(default_factory=CaviConfig)
 
     def check(self) -> list[tuple[str, str]]:
+        from gentool.datasets.point_files import dataset_problems
+
         problems = device_problems(self.device)
         if self.method == "reparam" and self.dataset not in POINT_DATASETS:
             problems.append(("dataset", f"got {self.dataset!r}; reparameterised VI needs a known density: "

@@ -1,0 +1,88 @@
+"""How the instruments measure: the config sections of letter coverage, the letter and digit evaluators and the
+genre classifier, which family configs embed.
+
+Like every config module, this one imports no torch, numpy or matplotlib (see gentool/config.py); the instruments
+themselves live beside it (coverage.py, letters.py, digits.py, genres.py).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+from gentool.config import option
+from gentool.datasets.config import LETTERS
+from gentool.runtime.seeding import MAX_SEED
+
+BASELINES = ("real", "noise", "collapsed")
+
+
+@dataclass
+class EvaluatorSettings:
+    samples_per_glyph: int = option(40, min=1, max=2000, help="dataset size the evaluator trains on")
+    epochs: int = option(6, min=1, max=1000)
+    batch_size: int = option(128, min=2, max=65536)
+    lr: float = option(3e-3, min=0.0, min_exclusive=True, max=1.0)
+    seed: int = option(0, min=0, max=MAX_SEED)
+    # on-the-fly geometry jitter while training (on top of the dataset's own augmentation)
+    rotation_deg: float = option(12.0, min=0.0, max=45.0)
+    shear: float = option(0.3, min=0.0, max=1.0)
+    min_scale: float = option(0.85, min=0.3, max=1.0)
+    max_scale: float = option(1.1, min=1.0, max=2.0)
+    shift_px: float = option(2.0, min=0.0, max=8.0)
+    not_letter_share: float = option(0.25, min=0.0, max=0.9, help="share of each batch that is not a letter")
+    real_non_letter_share: float = option(0.5, min=0.0, max=1.0,
+                                          help="of the not-a-letter part, the share of real non-letter glyphs "
+                                               "(the rest is synthetic noise)")
+    styled_capitals: int = option(12, min=0, max=2000,
+                                  help="samples per script or double-struck capital of the training faces (0 = none)")
+    non_letter_glyphs: int = option(100, min=1, max=5000, help="non-letter glyphs drawn per (face, category)")
+    precision: Literal["auto", "bf16", "fp32"] = option(
+        "auto", help="training arithmetic: auto = bf16 where the device does it fast (a CPU with AVX-512 BF16 or "
+                     "AMX, CUDA with bf16), else fp32; the loss and the weights stay fp32")
+
+
+@dataclass
+class LetterEvaluatorSettings(EvaluatorSettings):
+    """The letter evaluator's settings: the shared loop's, and what only the letter evaluator uses (version 6).
+    The digit evaluator keeps EvaluatorSettings as it was, so its cache keys and figures stay put."""
+    epochs: int = option(5, min=1, max=1000)
+    pool_first: bool = option(True, help="max-pool before batch norm and ReLU in the first two blocks (version 6: "
+                                         "the same figures, about three quarters of the build time on a CPU)")
+    reject_bias: float = option(0.0, min=-10.0, max=10.0,
+                                help="subtracted from the not-a-letter logit when images are read (0 = as trained)")
+    script_fonts: list[str] = option(["DejaVuMathTeXGyre.ttf"],
+                                     help="font files (paths, or names found in the system font folders) whose "
+                                          "script capitals are extra letter material; refused when held out")
+
+
+@dataclass
+class CoverageSettings:
+    samples: int = option(2600, min=26, max=1_000_000, help="images to generate and classify (100 per letter)")
+    threshold: float = option(0.9, min=0.0, max=1.0, min_exclusive=True,
+                              help="a prediction counts when its softmax probability is at least this")
+    min_share: float = option(0.1, min=0.0, max=1.0, min_exclusive=True,
+                              help="a letter is covered with at least this share of a uniform generator's count")
+
+    def min_count(self) -> int:
+        return max(1, math.ceil(self.min_share * self.samples / len(LETTERS)))
+
+
+@dataclass
+class LetterEvaluationConfig(CoverageSettings):
+    """How a letter model (GAN or VAE) is measured while it trains and by its coverage command."""
+
+    every: int = option(5, min=0, help="measure coverage every N epochs and at the last one (0 = never)")
+    collapse_drop: int = option(2, min=1, max=26, help="collapse begins at the first evaluation whose letters "
+                                                        "covered fall this many below the best so far")
+    evaluator: LetterEvaluatorSettings = field(default_factory=LetterEvaluatorSettings)
+
+
+@dataclass
+class GenreClassifierSettings:
+    epochs: int = option(40, min=1, max=10_000)
+    hidden: int = option(128, min=8, max=4096)
+    lr: float = option(1e-3, min=0.0, min_exclusive=True, max=1.0)
+    batch_size: int = option(128, min=2)
+    seed: int = option(0, min=0, max=MAX_SEED)
