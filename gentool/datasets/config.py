@@ -51,13 +51,14 @@ class PointDataConfig:
 
 @dataclass
 class DrumDataConfig:
-    genres: list[str] = option(list(GENRES), help="genres to include")
+    genres: list[str] = option(list(GENRES), suggest=GENRES, help="genres to include")
     phrases_per_genre: int = option(250, min=0, max=100_000, help="grammar phrases per genre")
-    bars_per_phrase: int = option(4, min=1, max=64)
+    bars_per_phrase: int = option(4, min=1, max=64, help="bars per grammar phrase")
     grammar: bool = option(True, help="include the grammar's phrases (off: only --midi-dir files)")
-    midi_dirs: list[str] = option([], help="folders of drum MIDI files in genre-named sub-folders")
+    midi_dirs: list[str] = option([], help="folders of your drum MIDI files, in sub-folders named after their genre "
+                                           "(rock/, jazz/, ...)")
     val_fraction: float = option(0.2, min=0.0, max=0.9, help="share of phrases held out for validation")
-    seed: int = option(0, min=0, max=MAX_SEED)
+    seed: int = option(0, min=0, max=MAX_SEED, help="dataset seed: the grammar's phrases and the split")
 
     def check(self) -> list[tuple[str, str]]:
         problems = []

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gentool.config import build_config, option
-from gentool.datasets.config import PointDataConfig
+from gentool.datasets.config import POINT_DATASETS, PointDataConfig
 from gentool.presets import layered
-from gentool.runtime.device import DEVICE_CHOICES, device_problems
+from gentool.runtime.device import device_option, device_problems
+from gentool.runtime.seeding import MAX_SEED
 
 METHODS = ("em", "kmeans")
 INITS = ("kmeans++", "random-points", "random-resp")
@@ -16,10 +17,10 @@ COVARIANCES = ("full", "diag")
 
 @dataclass
 class EmConfig:
-    seed: int = option(0, min=0, help="seed of the initialisations (the data has its own, points.seed)")
-    device: str = option("cpu", help=f"one of {', '.join(DEVICE_CHOICES)}, or cuda:N (the problems are small: "
-                                     f"the CPU is usually fastest)")
-    dataset: str = option("grid25", help="ring8, grid25 (true modes known), or a .npy/.csv file of points (N, D)")
+    seed: int = option(0, min=0, max=MAX_SEED, help="seed of the initialisations (the data has its own, points.seed)")
+    device: str = device_option("cpu", "the problems are small: the CPU is usually fastest")
+    dataset: str = option("grid25", suggest=POINT_DATASETS,
+                          help="ring8, grid25 (true modes known), or a .npy/.csv file of points (N, D)")
     points: PointDataConfig = field(default_factory=PointDataConfig)
     method: str = option("em", choices=METHODS, help="em: a Gaussian mixture by EM; kmeans: Lloyd's k-means")
     components: int = option(25, min=1, max=10_000, help="mixture components / clusters K")

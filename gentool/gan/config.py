@@ -15,7 +15,7 @@ from gentool.datasets.config import POINT_DATASETS, FontDataConfig, PointDataCon
 from gentool.evaluate.config import LetterEvaluationConfig
 from gentool.gan.fixes import NAMES as FIX_NAMES
 from gentool.presets import layered, load_preset
-from gentool.runtime.device import DEVICE_CHOICES, device_problems
+from gentool.runtime.device import device_option, device_problems
 from gentool.runtime.precision import PRECISIONS
 from gentool.runtime.seeding import MAX_SEED
 from gentool.runtime.tensorboard import LoggingConfig
@@ -60,8 +60,8 @@ class OptimConfig:
 
 @dataclass
 class GanTrainConfig:
-    epochs: int = option(50, min=1, max=1_000_000)
-    batch_size: int = option(64, min=2, max=65536)
+    epochs: int = option(50, min=1, max=1_000_000, help="epochs to train (a resumed run goes on to this total)")
+    batch_size: int = option(64, min=2, max=65536, help="images (2-D datasets: points) per batch")
     max_steps_per_epoch: int | None = option(None, min=1, help="cap on batches per epoch (quick runs); null = all")
     sample_epochs: list[int] = option([10, 30, 50, 100], min=1, help="epochs that write a fixed-noise grid "
                                                                     "(the last epoch always does)")
@@ -82,7 +82,7 @@ EvaluationConfig = LetterEvaluationConfig  # shared with the letter VAE (gentool
 @dataclass
 class GanConfig:
     seed: int = option(0, min=0, max=MAX_SEED, help="training seed (the dataset has its own, data.seed)")
-    device: str = option("auto", help=f"one of {', '.join(DEVICE_CHOICES)}, or cuda:N")
+    device: str = device_option("auto")
     dataset: str = option("fonts", choices=DATASETS, help="letters (fonts) or a 2-D mixture of Gaussians")
     data: FontDataConfig = field(default_factory=FontDataConfig)
     points: PointDataConfig = field(default_factory=PointDataConfig)
@@ -91,7 +91,8 @@ class GanConfig:
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: GanTrainConfig = field(default_factory=GanTrainConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
-    fixes: list[str] = option([], suggest=FIX_NAMES, help="stabilisation fixes, applied in order")
+    fixes: list[str] = option([], suggest=FIX_NAMES, help="stabilisation fixes, applied in order (`gentool gan fixes` "
+                                                          "says what each does)")
     fix_options: dict = option({}, help="options per fix, e.g. {feature-matching: {weight: 1.0}}")
     logging: LoggingConfig = field(default_factory=LoggingConfig)
 

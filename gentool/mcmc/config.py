@@ -13,7 +13,8 @@ from gentool.config import build_config, option, parse_set_overrides
 from gentool.datasets.config import PointDataConfig
 from gentool.errors import ConfigError
 from gentool.presets import layered
-from gentool.runtime.device import DEVICE_CHOICES, device_problems
+from gentool.runtime.device import device_option, device_problems
+from gentool.runtime.seeding import MAX_SEED
 
 TARGETS = ("ring8", "grid25", "ising")
 SAMPLERS = ("rwmh", "mala", "hmc", "gibbs", "tempering")
@@ -26,9 +27,8 @@ STEP_PER_STD = {"rwmh": 2.38 / math.sqrt(2), "tempering": 2.38 / math.sqrt(2), "
 
 @dataclass
 class McmcConfig:
-    seed: int = option(0, min=0, help="seed of the starting points and of every draw")
-    device: str = option("cpu", help=f"one of {', '.join(DEVICE_CHOICES)}; the samplers run in numpy on the CPU "
-                                     f"whatever this says (it is recorded)")
+    seed: int = option(0, min=0, max=MAX_SEED, help="seed of the starting points and of every draw")
+    device: str = device_option("cpu", "the samplers run in numpy on the CPU whatever this says; it is recorded")
     target: str = option("ring8", choices=TARGETS, help="ring8 / grid25 (the mixtures) or ising (a 2-D lattice)")
     points: PointDataConfig = field(default_factory=PointDataConfig)
     sampler: str = option("rwmh", choices=SAMPLERS,

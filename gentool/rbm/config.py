@@ -12,7 +12,7 @@ from gentool.config import build_config, config_to_dict, option
 from gentool.datasets.config import FontDataConfig
 from gentool.evaluate.config import CoverageSettings, LetterEvaluatorSettings
 from gentool.presets import layered
-from gentool.runtime.device import DEVICE_CHOICES, device_problems
+from gentool.runtime.device import device_option, device_problems
 from gentool.runtime.seeding import MAX_SEED
 from gentool.runtime.tensorboard import LoggingConfig
 
@@ -27,7 +27,7 @@ class RbmTrainConfig:
     method: Literal["cd", "pcd", "pt"] = option(
         "cd", help="cd: chains start at the data; pcd: persistent chains; pt: persistent parallel tempering")
     cd_k: int = option(1, min=1, max=10_000, help="Gibbs steps per update (CD-k; PCD/PT: steps per update)")
-    epochs: int = option(20, min=1, max=1_000_000)
+    epochs: int = option(20, min=1, max=1_000_000, help="epochs to train (a resumed run goes on to this total)")
     batch_size: int = option(100, min=2, max=65536, help="images per update (PCD/PT: also the number of chains)")
     max_steps_per_epoch: int | None = option(None, min=1, help="cap on batches per epoch (quick runs); null = all")
     checkpoint_every: int = option(10, min=1, help="keep a periodic checkpoint every N epochs (last.pt: every epoch)")
@@ -60,7 +60,7 @@ class RbmEvaluationConfig(CoverageSettings):
 @dataclass
 class RbmConfig:
     seed: int = option(0, min=0, max=MAX_SEED, help="training seed (the dataset has its own, data.seed)")
-    device: str = option("auto", help=f"one of {', '.join(DEVICE_CHOICES)}, or cuda:N")
+    device: str = device_option("auto")
     data: FontDataConfig = field(default_factory=FontDataConfig)  # the GAN's letters: the same evaluator scores both
     binarize: Literal["threshold", "stochastic"] = option(
         "threshold", help="threshold: a pixel is on when its ink is >= 50%; stochastic: on with probability = its "

@@ -5,14 +5,21 @@ Config modules read DEVICE_CHOICES and device_problems, so torch is imported onl
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from gentool.config import option
 from gentool.errors import UsageError
 
 if TYPE_CHECKING:
     import torch
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+DEVICE_HELP = "where to compute: auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps"
+
+
+def device_option(default: str, note: str = "") -> Any:
+    """The `device` field of a family's config; `note` says what the family adds."""
+    return option(default, suggest=DEVICE_CHOICES, help=f"{DEVICE_HELP}{f' ({note})' if note else ''}")
 
 
 def _mps_available() -> bool:

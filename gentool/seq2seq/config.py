@@ -11,7 +11,7 @@ from gentool.config import build_config, config_to_dict, option
 from gentool.datasets.config import FontDataConfig
 from gentool.evaluate.config import EvaluatorSettings
 from gentool.presets import layered
-from gentool.runtime.device import DEVICE_CHOICES, device_problems
+from gentool.runtime.device import device_option, device_problems
 from gentool.runtime.seeding import MAX_SEED
 from gentool.runtime.tensorboard import LoggingConfig
 
@@ -49,8 +49,8 @@ class Seq2SeqModelConfig:
 
 @dataclass
 class Seq2SeqTrainConfig:
-    epochs: int = option(30, min=1, max=1_000_000)
-    batch_size: int = option(128, min=1, max=65536)
+    epochs: int = option(30, min=1, max=1_000_000, help="epochs to train (a resumed run goes on to this total)")
+    batch_size: int = option(128, min=1, max=65536, help="expressions per update")
     max_steps_per_epoch: int | None = option(None, min=1, help="cap on batches per epoch (quick runs); null = all")
     checkpoint_every: int = option(10, min=1, help="keep a periodic checkpoint every N epochs (last.pt: every epoch)")
     grad_clip: float = option(1.0, min=0.0, help="clip the gradient norm to this (0 = no clipping)")
@@ -61,7 +61,7 @@ class Seq2SeqTrainConfig:
 
 @dataclass
 class Seq2SeqOptimConfig:
-    lr: float = option(2e-3, min=0.0, min_exclusive=True, max=1.0)
+    lr: float = option(2e-3, min=0.0, min_exclusive=True, max=1.0, help="Adam learning rate")
     d_lr: float = option(2e-4, min=0.0, min_exclusive=True, max=1.0, help="the discriminator's (adversarial only)")
 
 
@@ -78,7 +78,7 @@ class Seq2SeqConfig:
     task: Literal["text2text", "image2text", "text2image"] = option(
         "text2text", help="text2text: '57+8' -> '65'; image2text: glyph images -> '65'; text2image: -> glyphs")
     seed: int = option(0, min=0, max=MAX_SEED, help="training seed")
-    device: str = option("auto", help=f"one of {', '.join(DEVICE_CHOICES)}, or cuda:N")
+    device: str = device_option("auto")
     data: ExpressionConfig = field(default_factory=ExpressionConfig)
     model: Seq2SeqModelConfig = field(default_factory=Seq2SeqModelConfig)
     train: Seq2SeqTrainConfig = field(default_factory=Seq2SeqTrainConfig)

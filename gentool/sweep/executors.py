@@ -12,6 +12,7 @@ from multiprocessing import get_context
 from typing import Any, Callable
 
 from gentool.errors import UsageError
+from gentool.sweep import EXECUTORS
 from gentool.sweep.cell import CellTask, SeedGroupTask, run_task, stop_on_sigint
 
 Task = CellTask | SeedGroupTask
@@ -165,9 +166,6 @@ class RayExecutor(Executor):
             cells = task.cells if isinstance(task, SeedGroupTask) else (task,)
             return [{"name": cell.name, "status": "failed", "reason": f"Ray: {reason}", "summary": None,
                      "seconds": None} for cell in cells]
-
-
-EXECUTORS = ("local", "ray")
 
 
 def make_executor(name: str, jobs: int, cpus_per_run: int | None, address: str | None) -> Executor:

@@ -19,7 +19,7 @@ from gentool.config import (
 from gentool.datasets.config import DrumDataConfig, FontDataConfig
 from gentool.evaluate.config import GenreClassifierSettings, LetterEvaluationConfig
 from gentool.presets import load_preset
-from gentool.runtime.device import DEVICE_CHOICES, device_problems
+from gentool.runtime.device import device_option, device_problems
 from gentool.runtime.precision import PRECISIONS
 from gentool.runtime.seeding import MAX_SEED
 from gentool.runtime.tensorboard import LoggingConfig
@@ -42,8 +42,8 @@ class VaeOptimConfig:
 
 @dataclass
 class VaeTrainConfig:
-    epochs: int = option(100, min=1, max=1_000_000)
-    batch_size: int = option(32, min=2, max=65536)
+    epochs: int = option(100, min=1, max=1_000_000, help="epochs to train (a resumed run goes on to this total)")
+    batch_size: int = option(32, min=2, max=65536, help="bars (letters: images) per batch")
     max_steps_per_epoch: int | None = option(None, min=1, help="cap on batches per epoch (quick runs); null = all")
     checkpoint_every: int = option(25, min=1, help="keep a periodic checkpoint every N epochs (last.pt: every epoch)")
     precision: str = option("fp32", choices=PRECISIONS, help="fp32, or bf16 autocast for the models' matmuls and "
@@ -85,8 +85,8 @@ DATASETS = ("drums", "fonts")
 
 @dataclass
 class VaeConfig:
-    seed: int = option(0, min=0, max=MAX_SEED)
-    device: str = option("auto", help=f"one of {', '.join(DEVICE_CHOICES)}, or cuda:N")
+    seed: int = option(0, min=0, max=MAX_SEED, help="training seed (the dataset has its own, data.seed)")
+    device: str = device_option("auto")
     dataset: str = option("drums", choices=DATASETS, help="drums (the hierarchical drum VAE) or fonts (letters)")
     data: DrumDataConfig = field(default_factory=DrumDataConfig)
     letters: FontDataConfig = field(default_factory=FontDataConfig)

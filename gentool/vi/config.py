@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from gentool.config import build_config, option
 from gentool.datasets.config import POINT_DATASETS, PointDataConfig
 from gentool.presets import layered
-from gentool.runtime.device import DEVICE_CHOICES, device_problems
+from gentool.runtime.device import device_option, device_problems
+from gentool.runtime.seeding import MAX_SEED
 
 METHODS = ("reparam", "cavi")
 FAMILIES = ("gaussian", "mixture")
@@ -28,13 +29,13 @@ class CaviConfig:
 
 @dataclass
 class ViConfig:
-    seed: int = option(0, min=0, help="seed of the initial q and of every Monte Carlo draw")
-    device: str = option("cpu", help=f"one of {', '.join(DEVICE_CHOICES)}, or cuda:N (the problems are small: "
-                                     f"the CPU is usually fastest)")
+    seed: int = option(0, min=0, max=MAX_SEED, help="seed of the initial q and of every Monte Carlo draw")
+    device: str = device_option("cpu", "the problems are small: the CPU is usually fastest")
     method: str = option("reparam", choices=METHODS,
                          help="reparam: fit q to the target density by gradient steps; cavi: mean-field coordinate "
                               "ascent for a Bayesian Gaussian mixture on data points")
-    dataset: str = option("ring8", help="reparam: ring8 or grid25 (the density); cavi: those or a .npy/.csv file")
+    dataset: str = option("ring8", suggest=POINT_DATASETS,
+                          help="reparam: ring8 or grid25 (the density); cavi: those or a .npy/.csv file")
     points: PointDataConfig = field(default_factory=PointDataConfig)
     family: str = option("gaussian", choices=FAMILIES, help="q: one full-covariance Gaussian, or a mixture of K")
     divergence: str = option("reverse", choices=DIVERGENCES,
