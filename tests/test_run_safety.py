@@ -209,7 +209,7 @@ def test_help_shows_every_default_in_one_style_and_completion_is_on():
         text = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"}).stdout
         assert not re.search(r"\(default[: ]", text), command  # the old "(default: X)" / "(default X)" styles
     train = " ".join(runner.invoke(app, ["gan", "train", "--help"], env={"COLUMNS": "200"}).stdout.split())
-    assert "Images per batch. [default: (the preset's)]" in train
+    assert "per batch. [default: the preset's train.batch_size; 2<=x<=65536]" in train
 
 
 def test_progress_keeps_printing_lines_when_not_on_a_terminal(monkeypatch, capsys):

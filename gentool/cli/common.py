@@ -1,63 +1,134 @@
-"""What every command shares: error handling and exit codes, output to stdout, Ctrl-C, common options."""
+"""What every command shares: the groups, error handling and exit codes, output to stdout, Ctrl-C, run commands.
+
+Options are declared in gentool/cli/options.py. Nothing heavy is imported at module level (see options.py).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import inspect
 import json
 import os
+import re
 import shlex
 import signal
 import sys
-import typing
 from pathlib import Path
-from typing import Annotated, Any, Callable, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 import typer
-from rich.console import Console
+from typer._click.exceptions import NoArgsIsHelpError
+from typer.core import TyperCommand, TyperGroup
 
+from gentool.cli.options import config_overrides, refuse_on_resume
 from gentool.errors import GentoolError, UsageError, describe_os_error
-from gentool.runtime.context import RunContext
-from gentool.runtime.flags import FlagTable
-from gentool.runtime.progress import Reporter
-from gentool.runtime.runs import Family, resume_run, start_run
-from gentool.runtime.seeding import MAX_SEED
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from gentool.runtime.context import RunContext
+    from gentool.runtime.progress import Reporter
+    from gentool.runtime.runs import Family
 
 EXIT_INTERRUPTED = 130
 
-# stdout carries results; rich turns colour off by itself when it is not a terminal
-out = Console(highlight=False, soft_wrap=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object with the results on stdout.")]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or diagnostics on stderr.")]
-DataDirOption = Annotated[Optional[Path], typer.Option(
-    "--data-dir", envvar="GENTOOL_DATA_DIR", show_default="./data", help="Where built datasets are cached.")]
-SetOption = Annotated[Optional[list[str]], typer.Option(
-    "--set", metavar="KEY=VALUE",
-    help="Override any config key, e.g. --set optim.lr=1e-4 (repeatable; wins over all).")]
-ConfigOption = Annotated[Optional[Path], typer.Option(
-    "--config", "-c", help="YAML file with config keys (a run's config.yaml reproduces that run).")]
-FontsDirOption = Annotated[Optional[list[Path]], typer.Option(
-    "--fonts-dir", help="Folder of extra .ttf/.otf fonts, searched recursively (repeatable).")]
-DeviceOption = Annotated[Optional[str], typer.Option(
-    envvar="GENTOOL_DEVICE", show_default="the config's (auto: cuda, then mps, then cpu)",
-    help="auto, cpu, cuda, cuda:N or mps.")]
-PrecisionOption = Annotated[Optional[str], typer.Option(
-    show_default="the config's: auto for letter GANs, else fp32",
-    help="fp32, bf16 (autocast matmuls and convolutions; losses, optimiser and metrics stay fp32) or auto (bf16 "
-         "where the device runs it fast: a CUDA GPU with bf16, a CPU with AVX-512 BF16 or AMX).")]
-EpochsOption = Annotated[Optional[int], typer.Option(show_default="the preset's",
-                                                     help="Epochs to train (with --resume: the new total).")]
-TrainSeedOption = Annotated[Optional[int], typer.Option(
-    "--seed", min=0, max=MAX_SEED, metavar="0..2^32-1", show_default="the preset's",
-    help="Training seed; a CPU run with the same seed repeats exactly.")]
-TensorboardOption = Annotated[bool, typer.Option(
-    "--tensorboard", help="Also write per-epoch scalars, sample grids and figures as TensorBoard event files in the "
-                          "run folder (config logging.tensorboard; needs the tensorboard package).")]
-ResumeOption = Annotated[Optional[Path], typer.Option(help="Continue this run folder from its last checkpoint.")]
-# runs without checkpoints accept --resume only to refuse it with the reason, so it stays out of their --help
-NoResumeOption = Annotated[Optional[Path], typer.Option("--resume", hidden=True)]
+class AsTyped:
+    """A value taken as typed: what a completion request needs of the options already on the line."""
+
+    @staticmethod
+    def coerce(value: Any, param: Any, ctx: Any) -> Any:
+        return value
+
+
+class AnswersAtOnce:
+    """Typer checks every value through pydantic, even to answer a completion request, and pydantic's import and
+    set-up cost more CPU than completing a word: a completion request (resilient parsing) takes values as typed."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        if ctx.resilient_parsing:
+            for param in self.get_params(ctx):
+                param._runtime_param = AsTyped
+        return super().parse_args(ctx, args)
+
+
+class GentoolGroup(AnswersAtOnce, TyperGroup):
+    """A group of gentool commands: typer's own usage errors (an unknown option, a missing argument) are one
+    `error:` line and exit 2, like gentool's."""
+
+    def get_params(self, ctx: typer.Context) -> list:
+        # a group's flag left out (--help on the way to a command's --help) reads False, not None: typer would
+        # check None through pydantic, for the same CPU as a completion request
+        params = super().get_params(ctx)
+        for param in params:
+            if getattr(param, "is_bool_flag", False) and param.default is None:
+                param.default = False
+        return params
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            outcome = super().main(*args, standalone_mode=False, **kwargs)
+        except NoArgsIsHelpError as usage:  # `gentool gan` alone: the group's help, as `gentool gan --help`
+            print(usage.format_message())
+            sys.exit(usage.exit_code)
+        except typer.TyperException as usage:
+            context = getattr(usage, "ctx", None)
+            where = f" (see '{context.command_path} --help')" if context is not None else ""
+            error_line(f"{usage.format_message().rstrip('.')}{where}")
+            sys.exit(usage.exit_code)
+        except typer.Abort:
+            error_line("aborted")
+            sys.exit(1)
+        sys.exit(outcome if isinstance(outcome, int) else 0)
+
+
+class GentoolCommand(AnswersAtOnce, TyperCommand):
+    """A gentool command: its help names a value as its option does, and ends each option's help with one bracket.
+    Typer's plain help writes a number with a range as `<int range>` (the range is printed in the help already),
+    a list argument as `<list[Path]>`, and its range in a bracket of its own after a default the help gives."""
+
+    def format_options(self, ctx: typer.Context, formatter: Any) -> None:
+        rows: dict[str, list[tuple[str, str]]] = {"argument": [], "option": []}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is not None:
+                name = re.sub(r" <(\w+) range>", r" <\1>", record[0])
+                help = re.sub(r"\]  \[", "; ", record[1])
+                rows[param.param_type_name].append((re.sub(r" <list\[\w+\]>", "...", name), help))
+        for title, kind in (("Arguments", "argument"), ("Options", "option")):
+            if rows[kind]:
+                with formatter.section(title):
+                    formatter.write_dl(rows[kind])
+
+
+class Commands(typer.Typer):
+    """A group of gentool commands (`gentool`, `gentool gan`, ...): plain help, as the options declare it (drawing
+    it with rich costs more CPU than the rest of a `--help`), -h as --help, and the group alone prints its help."""
+
+    def __init__(self, *, cls: type = GentoolGroup, add_completion: bool = False, **settings: Any):
+        # a callback makes typer build a group even of one command (`gentool em fit`)
+        settings.setdefault("callback", lambda: None)
+        super().__init__(cls=cls, no_args_is_help=True, add_completion=add_completion, rich_markup_mode=None,
+                         context_settings={"help_option_names": ["-h", "--help"]}, **settings)
+
+    def command(self, name: str | None = None, *, cls: type | None = None, **settings: Any) -> Callable:
+        return super().command(name, cls=cls or GentoolCommand, **settings)
+
+
+@functools.lru_cache(maxsize=1)
+def console() -> Console:
+    """stdout carries results; rich turns colour off by itself when it is not a terminal."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def out(*items: Any) -> None:
+    """Print rich tables and lines on stdout."""
+    for item in items:
+        console().print(item)
 
 
 def error_line(message: str) -> None:
@@ -119,8 +190,7 @@ def show(result: Any, as_json: bool, render: Callable[[Any], Iterable[Any]]) -> 
     if as_json:
         print_json(result)
         return
-    for item in render(result):
-        out.print(item)
+    out(*render(result))
 
 
 def print_json(data: dict) -> None:
@@ -129,6 +199,8 @@ def print_json(data: dict) -> None:
 
 
 def reporter_for(quiet: bool) -> Reporter:
+    from gentool.runtime.progress import Reporter
+
     return Reporter.for_terminal(quiet)
 
 
@@ -156,41 +228,30 @@ def stop_on_ctrl_c(stop: Any) -> Iterator[None]:
 
 def context_for(device: str | None, quiet: bool, data_dir: Path | None = None) -> RunContext:
     """The command's context: --device is decided once, by the first core step that needs it."""
+    from gentool.runtime.context import RunContext
+
     return RunContext(reporter=reporter_for(quiet), data_dir=data_dir, requested_device=device)
 
 
-def bind_flags(command: Callable, table: FlagTable) -> None:
-    """Check that the table names every parameter of the command (FlagTable.bind), and show where an option's
-    value comes from when it is not given: every config option left out keeps the preset's value, and its help
-    says "[default: the preset's]" rather than nothing."""
-    table.bind(command)
-    # resolved in the command's own module, and stored back resolved, so Typer reads these very option objects
-    hints = typing.get_type_hints(inspect.unwrap(command), include_extras=True)
-    command.__annotations__.update(hints)
-    defaults = {name: param.default for name, param in inspect.signature(command).parameters.items()}
-    for param, flag in table.flags.items():
-        for meta in typing.get_args(hints.get(param))[1:]:
-            if flag.keys and defaults.get(param) is None and isinstance(meta, typer.models.OptionInfo) \
-                    and meta.show_default is True:
-                meta.show_default = "the preset's"
+def run_command(family: Family, command: Callable, values: dict[str, Any]) -> None:
+    """Every command that makes a run (`gan train`, `vae train`, `em fit`, `mcmc sample`, `vi fit`, ...): a new run
+    from preset < --config < flags < --set, or --resume RUN; then the outcome.
 
-
-def run_command(family: Family, table: FlagTable, values: dict[str, Any]) -> None:
-    """Every command that makes a run (`gan train`, `vae train`, `em fit`, `mcmc sample`, `vi fit`): a new run from
-    preset < --config < flags < --set, or --resume RUN; then the outcome.
-
-    `values` are the command's parameters by name (its locals()); `table` maps them to config keys.
+    `values` are the command's parameters by name (its locals()); the options' roles in `command`'s signature say
+    which config keys they set and which --resume takes.
     """
+    from gentool.runtime.runs import resume_run, start_run
+
     ctx = context_for(values.get("device"), values["quiet"], values.get("data_dir"))
     with stop_on_ctrl_c(ctx.stop):
         if values["resume"] is not None:
             if family.resumable:  # a family without checkpoints refuses --resume itself, with its reason
-                table.refuse_on_resume(values)
+                refuse_on_resume(command, values)
             outcome = resume_run(family, values["resume"], ctx, epochs=values.get("epochs"), command=command_line())
         else:
             preset = values.get("preset") or family.default_preset
             config = family.resolve_config(preset, str(values["config"]) if values.get("config") else None,
-                                           table.overrides(values), values.get("set_"))
+                                           config_overrides(command, values), values.get("set_"))
             outcome = start_run(family, config, ctx, out=values.get("out_dir"), preset=preset,
                                 command=command_line())
     report_outcome(outcome.summary, outcome.status, values["json_"], family)
@@ -201,13 +262,11 @@ def report_outcome(summary: dict, status: str, as_json: bool, family: Family) ->
     if as_json:
         print_json(summary)
     else:
-        out.print(f"run: {summary['run']}")
         progress = (f"{summary['epochs_completed']}/{summary['epochs']} epochs, {summary['steps']} steps, "
                     if "epochs" in summary else "")
-        out.print(f"status: {summary['status']} ({progress}{summary['wall_time_s']:.1f} s, device "
-                  f"{summary['device']})")
-        for line in family.outcome_lines(summary):
-            out.print(line)
+        out(f"run: {summary['run']}",
+            f"status: {summary['status']} ({progress}{summary['wall_time_s']:.1f} s, device {summary['device']})",
+            *family.outcome_lines(summary))
     if status == "interrupted":
         kept = (f"checkpoint saved; continue with: gentool {family.name} {family.command} --resume {summary['run']}"
                 if family.resumable

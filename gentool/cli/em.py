@@ -1,59 +1,38 @@
 """`gentool em fit`: Gaussian mixtures by EM, and k-means."""
 
-from __future__ import annotations
-
-from pathlib import Path
-from typing import Annotated, Optional
-
-import typer
-
-from gentool.cli.common import (
+from gentool.cli.common import Commands, handle_errors, run_command
+from gentool.cli.options import (
+    ConfigFlags,
     ConfigOption,
-    DeviceOption,
     JsonOption,
     NoResumeOption,
     QuietOption,
     SetOption,
-    TrainSeedOption,
-    bind_flags,
-    handle_errors,
-    run_command,
+    out_option,
+    preset_option,
 )
-from gentool.em.config import COVARIANCES, INITS, METHODS
-from gentool.em.family import EM
-from gentool.presets import available_presets
-from gentool.runtime.flags import Flag, FlagTable
+from gentool.em.config import EmConfig
 
-app = typer.Typer(help="EM and k-means: Gaussian mixtures on ring8, grid25 or a file of points; local optima "
-                       "measured by the modes recovered.", no_args_is_help=True)
+app = Commands()
+flags = ConfigFlags(EmConfig)
 
-
-FLAGS = FlagTable(
-    Flag("preset", "--preset"), Flag("config", "--config"), Flag("set_", "--set"), Flag("out_dir", "--out"),
-    Flag("seed", "--seed", ("seed",)), Flag("device", "--device", ("device",)),
-    *[Flag(name, f"--{name.replace('_', '-')}", (name,))
-      for name in ("dataset", "method", "components", "covariance", "init", "restarts", "max_iter")])
 
 @app.command("fit")
 @handle_errors
 def fit(
-    preset: Annotated[Optional[str], typer.Option(
-        "--preset", "-p", show_default="default",
-        help=f"Starting config: {', '.join(available_presets('em'))}.")] = None,
+    preset: preset_option("em", "default") = None,
     config: ConfigOption = None,
-    dataset: Annotated[Optional[str], typer.Option(
-        help="ring8, grid25, or a .npy/.csv file of points (one per row).")] = None,
-    method: Annotated[Optional[str], typer.Option(help=f"{' or '.join(METHODS)}.")] = None,
-    components: Annotated[Optional[int], typer.Option("--components", "-k", help="Components K.")] = None,
-    covariance: Annotated[Optional[str], typer.Option(help=f"EM covariance: {', '.join(COVARIANCES)}.")] = None,
-    init: Annotated[Optional[str], typer.Option(help=f"Initialisation: {', '.join(INITS)}.")] = None,
-    restarts: Annotated[Optional[int], typer.Option(help="Initialisations; the best fit is kept.")] = None,
-    max_iter: Annotated[Optional[int], typer.Option(help="Iterations per restart at most.")] = None,
-    seed: TrainSeedOption = None,
-    device: DeviceOption = None,
+    dataset: flags("dataset", metavar="[ring8|grid25|FILE]") = None,
+    method: flags("method") = None,
+    components: flags("components", short="-k") = None,
+    covariance: flags("covariance") = None,
+    init: flags("init") = None,
+    restarts: flags("restarts") = None,
+    max_iter: flags("max_iter") = None,
+    seed: flags("seed") = None,
+    device: flags("device", envvar="GENTOOL_DEVICE") = None,
     set_: SetOption = None,
-    out_dir: Annotated[Optional[Path], typer.Option(
-        "--out", "-o", show_default="runs/em-PRESET-TIME", help="Run folder.")] = None,
+    out_dir: out_option("Run folder.", "runs/em-PRESET-TIME") = None,
     resume: NoResumeOption = None,
     json_: JsonOption = False,
     quiet: QuietOption = False,
@@ -63,7 +42,6 @@ def fit(
 
     Config precedence: preset < --config FILE < named flags < --set key=value.
     """
-    run_command(EM, FLAGS, locals())
+    from gentool.em.family import EM
 
-
-bind_flags(fit, FLAGS)
+    run_command(EM, fit, locals())

@@ -1,7 +1,5 @@
 """`gentool gan benchmark`: fixes over seeds on ring8, grid25 and letters, one table beside published figures."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -9,10 +7,6 @@ import typer
 
 from gentool.cli.common import (
     EXIT_INTERRUPTED,
-    DataDirOption,
-    DeviceOption,
-    JsonOption,
-    QuietOption,
     context_for,
     error_line,
     handle_errors,
@@ -20,27 +14,35 @@ from gentool.cli.common import (
     print_json,
     stop_on_ctrl_c,
 )
+from gentool.cli.options import (
+    DataDirOption,
+    DeviceOption,
+    JsonOption,
+    QuietOption,
+    choice_option,
+    out_option,
+    preset_option,
+    renamed,
+)
 from gentool.cli.sweep import BatchSeedsOption, progress_events
-from gentool.gan import benchmark
-from gentool.gan.fixes.registry import FIXES
-from gentool.views.gan import benchmark_table, significance_lines
+from gentool.gan.config import DATASETS
 
 
 @handle_errors
 def benchmark_command(
-    dataset: Annotated[Optional[list[str]], typer.Option(
-        "--dataset", show_default="all three", help="ring8, grid25, fonts (repeatable).")] = None,
+    dataset: Annotated[Optional[list[str]], choice_option(
+        "--dataset", choices=DATASETS, help="Dataset to run the fixes on.  [repeatable; default: all three]")] = None,
     fixes: Annotated[Optional[list[str]], typer.Option(
-        "--fixes", help="A fix set: 'vanilla', one fix, or several joined with + (e.g. pacgan+r1); repeatable. "
-                        "Default: vanilla and each fix alone.")] = None,
+        "--fixes", metavar="FIX[+FIX...]",
+        help="A fix set: 'vanilla', one fix, or several joined with + (e.g. pacgan+r1).  [repeatable; default: "
+             "vanilla and each fix alone]")] = None,
     seeds: Annotated[int, typer.Option(min=1, max=100, help="Seeds per cell (0, 1, ...).")] = 3,
-    fonts_preset: Annotated[str, typer.Option(help="Preset under each letter run (its fixes are replaced).")] = "quick",
+    preset: preset_option("gan", "quick") = None,
     set_: Annotated[Optional[list[str]], typer.Option(
         "--set", metavar="[DATASET:]KEY=VALUE", help="Override a config key in every run, or with a DATASET: "
-                                                     "prefix only in that dataset's runs (repeatable).")] = None,
-    out_dir: Annotated[Optional[Path], typer.Option(
-        "--out", "-o", show_default="runs/benchmark", help="Benchmark folder. Give the same folder again to continue "
-                            "an interrupted benchmark: finished runs are read, unfinished ones resume.")] = None,
+                                                     "prefix only in that dataset's runs.  [repeatable]")] = None,
+    out_dir: out_option("Benchmark folder. Give the same folder again to continue an interrupted benchmark: "
+                        "finished runs are read, unfinished ones resume.", "runs/benchmark") = None,
     jobs: Annotated[int, typer.Option(min=1, max=64, help="Runs side by side (each gets cores/jobs threads).")] = 1,
     batch_seeds: BatchSeedsOption = False,
     device: DeviceOption = None,
@@ -49,24 +51,25 @@ def benchmark_command(
     quiet: QuietOption = False,
 ) -> None:
     """Run each fix over seeds on ring8, grid25 and the letters; print modes, high-quality share and reverse KL
-    (letters covered and letter FID on fonts), with time per epoch, beside PacGAN's published figures."""
+    (letters covered and letter FID on fonts), with time per epoch, beside PacGAN's published figures. The
+    letter runs start from --preset (its fixes replaced); the 2-D runs from each dataset's own regime."""
+    from gentool.gan import benchmark
+    from gentool.gan.fixes.registry import FIXES
+    from gentool.views.gan import benchmark_table, significance_lines
+
     folder = out_dir or Path("runs") / "benchmark"
     ctx = context_for(device, quiet, data_dir)
     cells = len(dataset or benchmark.DEFAULT_DATASETS) * len(fixes or [benchmark.VANILLA, *FIXES]) * seeds
     with progress_events(ctx, cells) as events, stop_on_ctrl_c(ctx.stop):
         report = benchmark.run_benchmark(
-            datasets=dataset, fix_sets=fixes, seeds=seeds, out=folder, fonts_preset=fonts_preset,
+            datasets=dataset, fix_sets=fixes, seeds=seeds, out=folder, fonts_preset=preset or "quick",
             assignments=set_ or [], jobs=jobs, ctx=ctx, events=events, batch_seeds=batch_seeds)
     tables, markdown = benchmark_table(report)
     written = benchmark.write_report(folder, report, markdown)
     if json_:
         print_json(report)
     else:
-        for table in tables:  # one per dataset: each fits an 80-column terminal
-            out.print(table)
-        for line in significance_lines(report):
-            out.print(line)
-        out.print(f"wrote {written[0]} and {written[1]}")
+        out(*tables, *significance_lines(report), f"wrote {written[0]} and {written[1]}")  # a table per dataset
     if ctx.stop.requested:
         error_line(f"interrupted: running cells kept their checkpoints; give the same command again to continue "
                    f"{folder}")
@@ -78,4 +81,4 @@ def benchmark_command(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("benchmark")(benchmark_command)
+    app.command("benchmark", context_settings=renamed(**{"fonts-preset": "preset"}))(benchmark_command)

@@ -1,58 +1,54 @@
 """`gentool gan evaluator|coverage|figures|interpolate|compare`: measure trained GANs (letters; coverage and
 figures also for ring8/grid25 runs)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from gentool.cli.common import (
+from gentool.cli.common import context_for, handle_errors, out, show
+from gentool.cli.options import (
+    BestOption,
+    ConfigFlags,
     ConfigOption,
     DataDirOption,
     DeviceOption,
-    FontsDirOption,
     JsonOption,
     QuietOption,
     SetOption,
-    context_for,
-    handle_errors,
-    out,
-    show,
+    choice_option,
+    config_overrides,
+    out_option,
+    preset_option,
+    renamed,
+    resolved_paths,
+    run_option,
+    seed_option,
 )
-from gentool.evaluate.coverage import BASELINES
-from gentool.evaluate.letters import load_letter_evaluator
-from gentool.gan import measure
-from gentool.gan.config import resolve_gan_config
-from gentool.gan.trained import open_trained
-from gentool.runtime.flags import resolved_paths
-from gentool.runtime.seeding import MAX_SEED
-from gentool.views.gan import compare_view, coverage_view, evaluator_json, evaluator_lines, interpolation_lines
+from gentool.datasets.config import LETTERS
+from gentool.evaluate.config import BASELINES
+from gentool.gan.config import GanConfig
 
-RunOption = Annotated[Optional[Path], typer.Option(
-    "--run", show_default="the newest under runs/", help="A GAN run folder.")]
-SeedOption = Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Seed of the noise drawn for the samples.")]
+flags = ConfigFlags(GanConfig)
+run_settings = ConfigFlags(GanConfig, source="the run's")
+
+RunOption = run_option("a GAN")
+SeedOption = seed_option("Seed of the noise drawn for the samples.")
 CheckpointOption = Annotated[Optional[Path], typer.Option(help="A GAN checkpoint file instead of a run.")]
 # the options of every letter-coverage command (gan coverage, vae coverage): one declaration, the same help
-BestOption = Annotated[bool, typer.Option("--best", help="Use the run's best.pt instead of last.pt.")]
-SamplesOption = Annotated[Optional[int], typer.Option(
-    show_default="the run's evaluation.samples", help="Images to generate (2600 = 100 per letter).")]
-ThresholdOption = Annotated[Optional[float], typer.Option(
-    show_default="the run's evaluation.threshold", help="Softmax probability that counts as confident.")]
-MinShareOption = Annotated[Optional[float], typer.Option(
-    show_default="the run's evaluation.min_share", help="Covered at this share of a uniform count.")]
-BaselineOption = Annotated[Optional[list[str]], typer.Option(
-    show_default="all", help=f"Baselines to print beside the model: {', '.join(BASELINES)} (repeatable).")]
-CoverageOutOption = Annotated[Optional[Path], typer.Option(
-    "--out", show_default="the run's folder", help="Folder for coverage.json and figures/.")]
+SamplesOption = run_settings("evaluation.samples")
+ThresholdOption = run_settings("evaluation.threshold")
+MinShareOption = run_settings("evaluation.min_share")
+BaselineOption = Annotated[Optional[list[str]], choice_option(
+    "--baseline", choices=BASELINES, help="Baseline to print beside the model.  [repeatable; default: all]")]
+CoverageOutOption = out_option("Folder for coverage.json and figures/.", "the run's folder")
 
 
 @handle_errors
 def evaluator(
-    preset: Annotated[str, typer.Option(help="Use the fonts and split of this GAN preset.")] = "vanilla",
+    preset: preset_option("gan", "vanilla") = None,
     config: ConfigOption = None,
-    fonts_dir: FontsDirOption = None,
+    fonts_dir: flags("data.fonts_dirs", "--fonts-dir", convert=resolved_paths, metavar="<dir>") = None,
     set_: SetOption = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Train it again even when cached.")] = False,
     device: DeviceOption = None,
@@ -60,9 +56,14 @@ def evaluator(
     json_: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Build (or show) the letter evaluator: a CNN trained on the training fonts, scored on held-out fonts."""
-    flags = {"data.fonts_dirs": resolved_paths(fonts_dir) if fonts_dir else None}
-    gan_config = resolve_gan_config(preset, str(config) if config else None, flags, set_)
+    """Build (or show) the letter evaluator: a CNN trained on the training fonts, scored on held-out fonts; the
+    fonts and split are those of the GAN preset and config given."""
+    from gentool.evaluate.letters import load_letter_evaluator
+    from gentool.gan.config import resolve_gan_config
+    from gentool.views.gan import evaluator_json, evaluator_lines
+
+    gan_config = resolve_gan_config(preset or "vanilla", str(config) if config else None,
+                                    config_overrides(evaluator, locals()), set_)
     ctx = context_for(device, quiet, data_dir)
     letter_evaluator = load_letter_evaluator(gan_config.data, data_dir, ctx.decide_device(gan_config.device),
                                              rebuild=rebuild, settings=gan_config.evaluation.evaluator,
@@ -88,6 +89,10 @@ def coverage(
 ) -> None:
     """Generate samples and report mode coverage beside baselines: letters covered, entropy and letter FID (with
     the letter evaluator) for letter runs; modes captured, high-quality share and reverse KL for ring8/grid25."""
+    from gentool.gan import measure
+    from gentool.gan.trained import open_trained
+    from gentool.views.gan import coverage_view
+
     measure.check_baselines(baseline)
     ctx = context_for(device, quiet, data_dir)
     trained = open_trained(ctx, run, checkpoint, best)
@@ -104,8 +109,9 @@ def figures(
     quiet: QuietOption = False,
 ) -> None:
     """Redraw a run's figures: dynamics (coverage, entropy, letter FID, collapse onset), heatmap, alphabet."""
-    for path in measure.redraw_figures(context_for(device, quiet, data_dir), run):
-        out.print(str(path))
+    from gentool.gan import measure
+
+    out(*map(str, measure.redraw_figures(context_for(device, quiet, data_dir), run)))
 
 
 @handle_errors
@@ -114,17 +120,23 @@ def interpolate(
     checkpoint: CheckpointOption = None,
     rows: Annotated[int, typer.Option(min=1, max=64, help="Latent paths, one per row.")] = 6,
     steps: Annotated[int, typer.Option(min=2, max=64, help="Frames along each path.")] = 10,
-    method: Annotated[str, typer.Option(help="slerp (along the noise sphere) or lerp (straight line).")] = "slerp",
-    letter: Annotated[Optional[str], typer.Option(help="Conditional models: the letter to hold fixed.")] = None,
+    method: Annotated[str, choice_option(
+        "--method", choices=("slerp", "lerp"), help="slerp (along the noise sphere) or lerp (straight line).")
+    ] = "slerp",
+    letter: Annotated[Optional[str], choice_option(
+        "--letter", choices=tuple(LETTERS), help="Conditional models: the letter to hold fixed.")] = None,
     seed: SeedOption = 0,
-    out_file: Annotated[Optional[Path], typer.Option(
-        "--out", show_default="in the run's figures/", help="PNG to write (interpolation.png by default).")] = None,
+    out_file: out_option("PNG to write.", "interpolation.png in the run's figures/") = None,
     device: DeviceOption = None,
     data_dir: DataDirOption = None,
     json_: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Walk the latent space between random points and show what the generator draws along the way."""
+    from gentool.gan import measure
+    from gentool.gan.trained import open_trained
+    from gentool.views.gan import interpolation_lines
+
     ctx = context_for(device, quiet, data_dir)
     result = measure.interpolate(open_trained(ctx, run, checkpoint), ctx, out_file, rows=rows, steps=steps,
                                  method=method, seed=seed, letter=letter)
@@ -133,17 +145,19 @@ def interpolate(
 
 @handle_errors
 def compare(
-    runs: Annotated[list[Path], typer.Argument(help="Run folders to compare.")],
-    figure: Annotated[Optional[Path], typer.Option(
-        show_default="compare.png beside the first run", help="Overlay figure to write.")] = None,
+    runs: Annotated[list[Path], typer.Argument(metavar="RUN", help="Run folders to compare.")],
+    out_file: out_option("Overlay figure to write.", "compare.png beside the first run") = None,
     json_: JsonOption = False,
 ) -> None:
     """Compare runs: final and best coverage, entropy, letter FID, collapse onset; groups of runs that share
     their fixes get mean ± std over seeds."""
-    result = measure.compare(runs, figure)
-    show(result, json_, compare_view)
+    from gentool.gan import measure
+    from gentool.views.gan import compare_view
+
+    show(measure.compare(runs, out_file), json_, compare_view)
 
 
 def register(app: typer.Typer) -> None:
-    for command in (evaluator, coverage, figures, interpolate, compare):
+    for command in (evaluator, coverage, figures, interpolate):
         app.command(command.__name__)(command)
+    app.command("compare", context_settings=renamed(figure="out"))(compare)

@@ -6,17 +6,13 @@
 import contextlib
 import sys
 from pathlib import Path
-from typing import Annotated, Iterator, Optional
+from typing import Annotated, Any, Iterator, Optional
 
 import typer
 
 from gentool.cli.common import (
     EXIT_INTERRUPTED,
-    DataDirOption,
-    DeviceOption,
-    JsonOption,
-    QuietOption,
-    SetOption,
+    Commands,
     context_for,
     error_line,
     handle_errors,
@@ -24,21 +20,33 @@ from gentool.cli.common import (
     show,
     stop_on_ctrl_c,
 )
-from gentool.runtime.context import RunContext
-from gentool.runtime.progress import counting
-from gentool.sweep.engine import Sweep, SweepEvents, baseline_of, failed_cells, load_results, plan_sweep, run_sweep
-from gentool.sweep.executors import EXECUTORS, Executor, make_executor
-from gentool.sweep.grid import SWEEPABLE
-from gentool.sweep.report import csv_text
-from gentool.views.sweep import cell_line, counts_text, sweep_view
+from gentool.cli.options import (
+    DataDirOption,
+    DeviceOption,
+    JsonOption,
+    QuietOption,
+    SetOption,
+    choice_option,
+    out_option,
+    preset_option,
+)
+from gentool.sweep import EXECUTORS
+from gentool.sweep.metrics import SWEEP_METRICS
+
+# the config key that a family's --dataset sets, where it is not `dataset` (mcmc sample --dataset: `target`)
+DATASET_KEYS = {"mcmc": "target"}
 
 
 @contextlib.contextmanager
-def progress_events(ctx: RunContext, total: int) -> Iterator[SweepEvents]:
+def progress_events(ctx: Any, total: int) -> Iterator[Any]:
     """One bar over every cell (of one sweep, or of several run one after another) and a line per finished cell."""
+    from gentool.runtime.progress import counting
+    from gentool.sweep.engine import SweepEvents
+    from gentool.views.sweep import cell_line, counts_text
+
     state = {"finished": 0, "offset": 0, "failed": 0, "failed_before": 0}
     with counting(ctx.reporter, "cells", total, 0) as bar:
-        def started(sweep: Sweep, done: int, executor: Executor) -> None:
+        def started(sweep: Any, done: int, executor: Any) -> None:
             state["offset"], state["failed_before"] = state["finished"], state["failed"]
             state["finished"] += done
             ctx.reporter.info(f"sweep {sweep.folder}: {len(sweep.cells)} cells ({done} already done), "
@@ -64,44 +72,48 @@ BatchSeedsOption = Annotated[bool, typer.Option(
                           "(statistically the same). On a CPU about as fast as one by one (README: Speed). Other "
                           "groups train one by one.")]
 
-app = typer.Typer(help="Grids of runs over config values x seeds, with confidence intervals and tests, on local "
-                       "processes or a Ray cluster.", no_args_is_help=True)
+app = Commands()
 
 
 def sweep_command(family: str):
+    dataset_key = DATASET_KEYS.get(family, "dataset")
+
     @handle_errors
     def command(
         grid: Annotated[Optional[list[str]], typer.Option(
-            "--grid", metavar="KEY=V1,V2,...", help="Values of a config key to sweep, validated like --set; a "
-                                                    "list key (fixes) joins items with + (repeatable: the "
-                                                    "product).")] = None,
+            "--grid", metavar="KEY=V1,V2,...", help="Values of a config key to sweep, validated like --set; a list "
+                                                    "key (fixes) joins items with + (the grids multiply).  "
+                                                    "[repeatable]")] = None,
         seeds: Annotated[int, typer.Option(min=1, max=1000, help="Seeds 0..N-1 under every combination.")] = 3,
-        preset: Annotated[Optional[str], typer.Option(show_default="the family's default",
-                                                      help="Preset under every run.")] = None,
-        dataset: Annotated[Optional[str], typer.Option(help="Shorthand for --set dataset=NAME.")] = None,
+        preset: preset_option(family, "the family's default") = None,
+        dataset: Annotated[Optional[str], typer.Option(
+            help=f"What every run learns: shorthand for --set {dataset_key}=NAME.")] = None,
         set_: SetOption = None,
         baseline: Annotated[Optional[str], typer.Option(
-            show_default="the first group", help="Group the others are tested against (a grid value, or "
-                                                 "KEY=V, KEY=V for several keys, as the table names it).")] = None,
+            help="Group the others are tested against: a grid value, or KEY=V, KEY=V for several keys, as the "
+                 "table names it.  [default: the first group]")] = None,
         jobs: Annotated[int, typer.Option(min=1, max=1024, help="Cells at once (local: each gets cores/jobs "
                                                                 "threads).")] = 1,
-        executor: Annotated[str, typer.Option(help=f"Where cells run: {' or '.join(EXECUTORS)}.")] = "local",
+        executor: Annotated[str, choice_option("--executor", choices=EXECUTORS, help="Where cells run.")] = "local",
         address: Annotated[Optional[str], typer.Option(
-            show_default="a local Ray cluster", help="Ray: 'auto' or HOST:PORT of a running cluster; --out must "
-                                                     "then be storage every node sees.")] = None,
-        cpus_per_run: Annotated[Optional[int], typer.Option(min=1, max=1024, show_default="1",
-                                                            help="Ray: CPUs (and threads) per cell.")] = None,
-        out_dir: Annotated[Optional[Path], typer.Option(
-            "--out", "-o", show_default=f"runs/sweeps/{family}-KEYS", help="Sweep folder. The same command again "
-                                "continues it: finished cells are read, unfinished ones resume. With --executor ray "
-                                "on a cluster: storage every node sees (workers write the runs there).")] = None,
+            help="Ray: 'auto' or HOST:PORT of a running cluster; --out must then be storage every node sees.  "
+                 "[default: a local Ray cluster]")] = None,
+        cpus_per_run: Annotated[Optional[int], typer.Option(
+            min=1, max=1024, help="Ray: CPUs (and threads) per cell.  [default: 1]")] = None,
+        out_dir: out_option("Sweep folder. The same command again continues it: finished cells are read, unfinished "
+                            "ones resume. With --executor ray on a cluster: storage every node sees (workers write "
+                            "the runs there).", f"runs/sweeps/{family}-KEYS") = None,
         batch_seeds: BatchSeedsOption = False,
         device: DeviceOption = None,
         data_dir: DataDirOption = None,
         json_: JsonOption = False,
         quiet: QuietOption = False,
     ) -> None:
-        assignments = [*(set_ or []), *([f"dataset={dataset}"] if dataset else [])]
+        from gentool.sweep.engine import failed_cells, plan_sweep, run_sweep
+        from gentool.sweep.executors import make_executor
+        from gentool.views.sweep import sweep_view
+
+        assignments = [*(set_ or []), *([f"{dataset_key}={dataset}"] if dataset else [])]
         sweep = plan_sweep(family=family, grid_texts=grid or [], seeds=seeds, preset=preset,
                            assignments=assignments, out=out_dir, baseline=baseline)
         runner = make_executor(executor, jobs, cpus_per_run, address)
@@ -126,11 +138,15 @@ def sweep_command(family: str):
 
 @handle_errors
 def show_command(
-    path: Annotated[Path, typer.Argument(help="A sweep folder.")],
+    path: Annotated[Path, typer.Argument(metavar="FOLDER", help="A sweep folder.")],
     json_: JsonOption = False,
     csv: Annotated[bool, typer.Option("--csv", help="One row per cell, as CSV.")] = False,
 ) -> None:
     """The results table of a sweep folder again (--json: the results object; --csv: one row per cell)."""
+    from gentool.sweep.engine import baseline_of, load_results
+    from gentool.sweep.report import csv_text
+    from gentool.views.sweep import sweep_view
+
     results = load_results(path)
     if csv:
         sys.stdout.write(csv_text(results))
@@ -141,6 +157,6 @@ def show_command(
     show(results, False, lambda r: sweep_view(r, baseline_of(path), str(path)))
 
 
-for name in SWEEPABLE:
+for name in SWEEP_METRICS:
     app.command(name)(sweep_command(name))
 app.command("show")(show_command)

@@ -1,31 +1,18 @@
 """`gentool vae coverage|figures`: a letter VAE run measured like a letter GAN (the same core code)."""
 
-from __future__ import annotations
-
 import typer
 
-from gentool.cli.common import (
-    DataDirOption,
-    DeviceOption,
-    JsonOption,
-    QuietOption,
-    context_for,
-    handle_errors,
-    out,
-    show,
-)
+from gentool.cli.common import context_for, handle_errors, out, show
 from gentool.cli.gan_eval import (
     BaselineOption,
-    BestOption,
     CoverageOutOption,
     MinShareOption,
     SamplesOption,
     SeedOption,
     ThresholdOption,
 )
+from gentool.cli.options import BestOption, DataDirOption, DeviceOption, JsonOption, QuietOption
 from gentool.cli.vae_creative import RunOption
-from gentool.vae import letter_sessions
-from gentool.views.gan import coverage_view
 
 
 @handle_errors
@@ -45,6 +32,9 @@ def coverage(
 ) -> None:
     """Letter VAE runs: letters covered, entropy, letter FID, recognisable share and sharpness of samples from the
     prior, beside real, noise and collapsed baselines (the same report as `gentool gan coverage`)."""
+    from gentool.vae import letter_sessions
+    from gentool.views.gan import coverage_view
+
     result = letter_sessions.coverage(context_for(device, quiet, data_dir), run, best=best, samples=samples,
                                       threshold=threshold, min_share=min_share, baselines=baseline, seed=seed,
                                       out_dir=out_dir)
@@ -59,8 +49,9 @@ def figures(
     quiet: QuietOption = False,
 ) -> None:
     """Letter VAE runs: redraw the dynamics (coverage, entropy, letter FID), the letter heatmap and the alphabet."""
-    for path in letter_sessions.figures(context_for(device, quiet, data_dir), run):
-        out.print(str(path))
+    from gentool.vae import letter_sessions
+
+    out(*map(str, letter_sessions.figures(context_for(device, quiet, data_dir), run)))
 
 
 def register(app: typer.Typer) -> None:

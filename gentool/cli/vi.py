@@ -1,59 +1,38 @@
 """`gentool vi fit`: variational inference on the mode benchmarks."""
 
-from __future__ import annotations
-
-from pathlib import Path
-from typing import Annotated, Optional
-
-import typer
-
-from gentool.cli.common import (
+from gentool.cli.common import Commands, handle_errors, run_command
+from gentool.cli.options import (
+    ConfigFlags,
     ConfigOption,
-    DeviceOption,
     JsonOption,
     NoResumeOption,
     QuietOption,
     SetOption,
-    TrainSeedOption,
-    bind_flags,
-    handle_errors,
-    run_command,
+    out_option,
+    preset_option,
 )
-from gentool.presets import available_presets
-from gentool.runtime.flags import Flag, FlagTable
-from gentool.vi.config import DIVERGENCES, FAMILIES, METHODS
-from gentool.vi.family import VI
+from gentool.vi.config import ViConfig
 
-app = typer.Typer(help="Variational inference: a Gaussian or mixture q fitted to ring8/grid25 by reverse or "
-                       "forward KL, and CAVI for a Bayesian Gaussian mixture.", no_args_is_help=True)
+app = Commands()
+flags = ConfigFlags(ViConfig)
 
-
-FLAGS = FlagTable(
-    Flag("preset", "--preset"), Flag("config", "--config"), Flag("set_", "--set"), Flag("out_dir", "--out"),
-    Flag("seed", "--seed", ("seed",)), Flag("device", "--device", ("device",)),
-    *[Flag(name, f"--{name}", (name,))
-      for name in ("method", "dataset", "family", "divergence", "components", "steps", "lr")])
 
 @app.command("fit")
 @handle_errors
 def fit(
-    preset: Annotated[Optional[str], typer.Option(
-        "--preset", "-p", show_default="default",
-        help=f"Starting config: {', '.join(available_presets('vi'))}.")] = None,
+    preset: preset_option("vi", "default") = None,
     config: ConfigOption = None,
-    method: Annotated[Optional[str], typer.Option(help=f"{' or '.join(METHODS)}.")] = None,
-    dataset: Annotated[Optional[str], typer.Option(
-        help="ring8 or grid25 (cavi: also a .npy/.csv file of points).")] = None,
-    family: Annotated[Optional[str], typer.Option(help=f"q: {' or '.join(FAMILIES)}.")] = None,
-    divergence: Annotated[Optional[str], typer.Option(help=f"{' or '.join(DIVERGENCES)} KL.")] = None,
-    components: Annotated[Optional[int], typer.Option("--components", "-k", help="q's (or CAVI's) K.")] = None,
-    steps: Annotated[Optional[int], typer.Option(help="Optimiser steps (reparam).")] = None,
-    lr: Annotated[Optional[float], typer.Option(help="Adam learning rate.")] = None,
-    seed: TrainSeedOption = None,
-    device: DeviceOption = None,
+    method: flags("method") = None,
+    dataset: flags("dataset", metavar="[ring8|grid25|FILE]") = None,
+    family: flags("family") = None,
+    divergence: flags("divergence") = None,
+    components: flags("components", short="-k") = None,
+    steps: flags("steps") = None,
+    lr: flags("lr") = None,
+    seed: flags("seed") = None,
+    device: flags("device", envvar="GENTOOL_DEVICE") = None,
     set_: SetOption = None,
-    out_dir: Annotated[Optional[Path], typer.Option(
-        "--out", "-o", show_default="runs/vi-PRESET-TIME", help="Run folder.")] = None,
+    out_dir: out_option("Run folder.", "runs/vi-PRESET-TIME") = None,
     resume: NoResumeOption = None,
     json_: JsonOption = False,
     quiet: QuietOption = False,
@@ -63,7 +42,6 @@ def fit(
 
     Config precedence: preset < --config FILE < named flags < --set key=value.
     """
-    run_command(VI, FLAGS, locals())
+    from gentool.vi.family import VI
 
-
-bind_flags(fit, FLAGS)
+    run_command(VI, fit, locals())

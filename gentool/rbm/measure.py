@@ -37,7 +37,7 @@ def sample(trained: TrainedRbm, ctx: RunContext, *, chains: int = 2600, gibbs: i
     if chains < 26:
         raise UsageError(f"--chains must be at least 26 (one per letter), got {chains}")
     if gibbs < 1:
-        raise UsageError(f"--gibbs must be at least 1, got {gibbs}")
+        raise UsageError(f"--steps (Gibbs steps per chain) must be at least 1, got {gibbs}")
     config = trained.config
     run_settings = {key: value for key, value in config_to_dict(config.evaluation).items()
                     if key in ("threshold", "min_share")}
