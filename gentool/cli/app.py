@@ -15,7 +15,7 @@ import typer
 from typer.main import get_command
 
 from gentool import __version__
-from gentool.cli.common import Commands, GentoolGroup
+from gentool.cli.commands import Commands, GentoolGroup
 
 # name: (the module whose `app` holds the group's commands, what the group is for)
 GROUPS = {

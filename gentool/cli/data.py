@@ -5,7 +5,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from gentool.cli.common import Commands, handle_errors, reporter_for, show
+from gentool.cli.commands import Commands
+from gentool.cli.common import handle_errors, reporter_for, show
 from gentool.cli.options import (
     ConfigFlags,
     ConfigOption,

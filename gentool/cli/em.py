@@ -1,6 +1,7 @@
 """`gentool em fit`: Gaussian mixtures by EM, and k-means."""
 
-from gentool.cli.common import Commands, handle_errors, run_command
+from gentool.cli.commands import Commands
+from gentool.cli.common import handle_errors, run_command
 from gentool.cli.options import (
     ConfigFlags,
     ConfigOption,

@@ -1,7 +1,8 @@
 """`gentool gan ...`: train GANs on letters and 2-D mixtures, list the fixes; measuring commands in gan_eval."""
 
 from gentool.cli import gan_bench, gan_eval
-from gentool.cli.common import Commands, handle_errors, run_command, show
+from gentool.cli.commands import Commands
+from gentool.cli.common import handle_errors, run_command, show
 from gentool.cli.options import (
     ConfigFlags,
     ConfigOption,

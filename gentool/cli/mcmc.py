@@ -1,6 +1,7 @@
 """`gentool mcmc sample`: MCMC samplers on ring8, grid25 and the Ising lattice."""
 
-from gentool.cli.common import Commands, handle_errors, run_command
+from gentool.cli.commands import Commands
+from gentool.cli.common import handle_errors, run_command
 from gentool.cli.options import (
     ConfigFlags,
     ConfigOption,

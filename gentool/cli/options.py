@@ -27,6 +27,7 @@ from typing import Annotated, Any, Callable, Literal, Optional, Union
 import typer
 
 from gentool.errors import UsageError
+from gentool.presets import available_presets
 from gentool.runtime.device import DEVICE_CHOICES, DEVICE_HELP
 from gentool.runtime.seeding import MAX_SEED
 
@@ -212,12 +213,9 @@ NoResumeOption = Annotated[Optional[Path], typer.Option("--resume", hidden=True)
 
 
 def preset_option(group: str, default: str) -> Any:
-    """--preset of a run command: one of the YAML files under gentool/presets/GROUP/."""
-    from gentool.presets import available_presets
-
-    names = available_presets(group)
-    return Annotated[Optional[str], choice_option("--preset", "-p", choices=names,
-                                           help=f"Starting config.  [default: {default}]"), Role()]
+    """--preset: one of the YAML files under gentool/presets/GROUP/."""
+    return Annotated[Optional[str], choice_option("--preset", "-p", choices=available_presets(group),
+                                                  help=f"Starting config.  [default: {default}]"), Role()]
 
 
 def run_option(kind: str) -> Any:
@@ -226,10 +224,9 @@ def run_option(kind: str) -> Any:
         "--run", help=f"{kind[0].upper()}{kind[1:]} run folder.  [default: the newest under runs/]")]
 
 
-def out_option(help: str, default: str, on_resume: bool = False) -> Any:
+def out_option(help: str, default: str) -> Any:
     """--out: where a command writes; `default` says where it writes without it."""
-    return Annotated[Optional[Path], typer.Option("--out", "-o", help=f"{help}  [default: {default}]"),
-                     Role(on_resume=on_resume)]
+    return Annotated[Optional[Path], typer.Option("--out", "-o", help=f"{help}  [default: {default}]"), Role()]
 
 
 def seed_option(help: str) -> Any:

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from gentool.cli.common import Commands, context_for, handle_errors, out, print_json, run_command, show
+from gentool.cli.commands import Commands
+from gentool.cli.common import context_for, handle_errors, out, print_json, run_command, show
 from gentool.cli.gan_eval import BaselineOption
 from gentool.cli.options import (
     BestOption,

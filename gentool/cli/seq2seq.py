@@ -5,7 +5,8 @@ from typing import Annotated
 
 import typer
 
-from gentool.cli.common import Commands, context_for, handle_errors, run_command, show
+from gentool.cli.commands import Commands
+from gentool.cli.common import context_for, handle_errors, run_command, show
 from gentool.cli.options import (
     BestOption,
     ConfigFlags,

@@ -10,9 +10,9 @@ from typing import Annotated, Any, Iterator, Optional
 
 import typer
 
+from gentool.cli.commands import Commands
 from gentool.cli.common import (
     EXIT_INTERRUPTED,
-    Commands,
     context_for,
     error_line,
     handle_errors,

@@ -2,7 +2,8 @@
 vae_creative."""
 
 from gentool.cli import vae_creative, vae_letters
-from gentool.cli.common import Commands, context_for, handle_errors, run_command, show
+from gentool.cli.commands import Commands
+from gentool.cli.common import context_for, handle_errors, run_command, show
 from gentool.cli.options import (
     ConfigFlags,
     ConfigOption,

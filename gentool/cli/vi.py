@@ -1,6 +1,7 @@
 """`gentool vi fit`: variational inference on the mode benchmarks."""
 
-from gentool.cli.common import Commands, handle_errors, run_command
+from gentool.cli.commands import Commands
+from gentool.cli.common import handle_errors, run_command
 from gentool.cli.options import (
     ConfigFlags,
     ConfigOption,
