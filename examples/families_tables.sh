@@ -45,7 +45,7 @@ if [ "$part" = mcmc ] || [ "$part" = all ]; then
   for target in ring8 grid25; do
     for sampler in rwmh mala hmc gibbs tempering; do
       for seed in 0 1 2; do
-        $gentool mcmc sample --target "$target" --sampler "$sampler" --budget 100000 --seed "$seed" "${common[@]}" \
+        $gentool mcmc sample --dataset "$target" --sampler "$sampler" --budget 100000 --seed "$seed" "${common[@]}" \
           --out "$out/mcmc/$target-$sampler-$seed" > "$out/mcmc/$target-$sampler-$seed.json"
       done
     done

@@ -37,4 +37,4 @@ threads=""
 for seed in "${seeds[@]}"; do for preset in vanilla fixed; do echo "$preset $seed"; done; done |
   xargs -P "$jobs" -L 1 env $threads bash -c 'train_one "$0" "$1"'
 
-gentool gan compare "$root"/vanilla-s* "$root"/fixed-s* --figure "$root/compare.png"
+gentool gan compare "$root"/vanilla-s* "$root"/fixed-s* --out "$root/compare.png"

@@ -169,7 +169,7 @@ def sample(tmp_path, name, *args):
 
 
 def test_tempering_visits_every_grid_mode_where_random_walk_stays_put(tmp_path):
-    walk = sample(tmp_path, "walk", "--target", "grid25", "--sampler", "rwmh", "--budget", "20000")
+    walk = sample(tmp_path, "walk", "--dataset", "grid25", "--sampler", "rwmh", "--budget", "20000")
     tempered = sample(tmp_path, "pt", "--preset", "tempering", "--budget", "20000")
     assert walk["final"]["modes_visited"] <= walk["chains"] and walk["final"]["rhat_max"] > 1.5
     assert tempered["final"]["modes_visited"] == 25 and tempered["final"]["modes_captured"] == 25
@@ -183,7 +183,7 @@ def test_tempering_visits_every_grid_mode_where_random_walk_stays_put(tmp_path):
 
 
 def test_mcmc_seed_repeats_and_ising_runs(tmp_path):
-    args = ["--target", "ring8", "--sampler", "hmc", "--budget", "3000", "--leapfrog", "5", "--seed", "3"]
+    args = ["--dataset", "ring8", "--sampler", "hmc", "--budget", "3000", "--leapfrog", "5", "--seed", "3"]
     first, second = sample(tmp_path, "a", *args), sample(tmp_path, "b", *args)
     assert first["final"] == second["final"] and first["steps"] == 600
     ising = sample(tmp_path, "ising", "--preset", "ising", "--size", "6", "--steps", "100", "--chains", "3")
@@ -192,12 +192,12 @@ def test_mcmc_seed_repeats_and_ising_runs(tmp_path):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--target", "ring9"], "did you mean 'ring8'"),
+    (["--dataset", "ring9"], "did you mean 'ring8'"),
     (["--sampler", "nuts"], "allowed values"),
     (["--steps", "-5"], "steps"),
     (["--chains", "0"], "chains"),
-    (["--target", "ising", "--sampler", "hmc"], "continuous target"),
-    (["--target", "ising", "--size", "5"], "even"),
+    (["--dataset", "ising", "--sampler", "hmc"], "continuous target"),
+    (["--dataset", "ising", "--size", "5"], "even"),
     (["--steps", "100", "--burn-in", "100"], "burn_in"),
     (["--step", "-0.1"], "step"),
     (["--resume", "somewhere"], "nothing to resume"),

@@ -224,14 +224,14 @@ def test_coverage_while_training_and_the_measuring_commands(tiny_rbm, tiny_evalu
     assert {"dynamics.png", "letter_heatmap.png"} <= {p.name for p in run.figures.iterdir()}
 
     env = {"GENTOOL_DATA_DIR": str(data_dir)}
-    result = runner.invoke(app, ["rbm", "sample", "--run", str(run.path), "--chains", "52", "--gibbs", "3",
+    result = runner.invoke(app, ["rbm", "sample", "--run", str(run.path), "--chains", "52", "--steps", "3",
                                  "--device", "cpu", "--json", "-q"], env=env)
     assert result.exit_code == 0, result.output
     sampled = json.loads(result.stdout)
     assert sampled["chains"] == 52 and set(sampled["baselines"]) == {"real", "noise", "collapsed"}
     assert sampled["baselines"]["real"]["letters_covered"] > sampled["baselines"]["collapsed"]["letters_covered"]
     assert (run.figures / "sample_chains.png").is_file() and (run.path / "coverage.json").is_file()
-    result = runner.invoke(app, ["rbm", "sample", "--run", str(run.path), "--chains", "52", "--gibbs", "3",
+    result = runner.invoke(app, ["rbm", "sample", "--run", str(run.path), "--chains", "52", "--steps", "3",
                                  "--device", "cpu", "-q"], env=env)
     assert result.exit_code == 0 and "letters covered" in result.stdout
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Annotated, Any
 
 import typer
+from typer._click.utils import make_default_short_help
 from typer.main import get_command
 
 from gentool import __version__
@@ -74,11 +75,10 @@ class Root(GentoolGroup):
         return list(self.commands)
 
     def format_commands(self, ctx: typer.Context, formatter: Any) -> None:
-        """The groups and what each is for, without importing them."""
+        """The groups and what each is for, without importing those in GROUPS."""
         limit = formatter.width - 6 - max(map(len, GROUPS))
-        rows = [(name, self.commands.loaded[name].get_short_help_str(limit) if name in self.commands.loaded
-                 else typer.core._click.utils.make_default_short_help(help, limit))
-                for name, (_, help) in GROUPS.items()]
+        rows = [(name, make_default_short_help(GROUPS[name][1], limit) if name in GROUPS
+                 else self.commands[name].get_short_help_str(limit)) for name in self.commands]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
