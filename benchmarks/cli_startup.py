@@ -2,8 +2,8 @@
 
     python benchmarks/cli_startup.py [--runs 5]
 
-Run from a checkout with the package importable (`pip install -e .` or PYTHONPATH=.). Each command is a fresh
-process; its CPU time is user + system from os.wait4, and its peak memory the maximum resident set size.
+Run from a checkout's root: each command is a fresh `python -c` process, which imports gentool from the current
+folder first. Its CPU time is user + system from os.wait4, its peak memory the maximum resident set size.
 """
 
 from __future__ import annotations
