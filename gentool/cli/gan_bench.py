@@ -20,7 +20,7 @@ from gentool.cli.common import (
     print_json,
     stop_on_ctrl_c,
 )
-from gentool.cli.sweep import BatchSeedsOption, progress_events
+from gentool.cli.sweep import progress_events
 from gentool.gan import benchmark
 from gentool.gan.fixes import FIXES
 from gentool.views.gan import benchmark_table, significance_lines
@@ -42,7 +42,6 @@ def benchmark_command(
         "--out", "-o", show_default="runs/benchmark", help="Benchmark folder. Give the same folder again to continue "
                             "an interrupted benchmark: finished runs are read, unfinished ones resume.")] = None,
     jobs: Annotated[int, typer.Option(min=1, max=64, help="Runs side by side (each gets cores/jobs threads).")] = 1,
-    batch_seeds: BatchSeedsOption = False,
     device: DeviceOption = None,
     data_dir: DataDirOption = None,
     json_: JsonOption = False,
@@ -56,7 +55,7 @@ def benchmark_command(
     with progress_events(ctx, cells) as events, stop_on_ctrl_c(ctx.stop):
         report = benchmark.run_benchmark(
             datasets=dataset, fix_sets=fixes, seeds=seeds, out=folder, fonts_preset=fonts_preset,
-            assignments=set_ or [], jobs=jobs, ctx=ctx, events=events, batch_seeds=batch_seeds)
+            assignments=set_ or [], jobs=jobs, ctx=ctx, events=events)
     tables, markdown = benchmark_table(report)
     written = benchmark.write_report(folder, report, markdown)
     if json_:

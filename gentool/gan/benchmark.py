@@ -103,7 +103,7 @@ def plan(datasets: list[str], fix_sets: list[str], seeds: int, out: Path, fonts_
 
 def run_benchmark(*, datasets: list[str] | None, fix_sets: list[str] | None, seeds: int, out: Path,
                   fonts_preset: str, assignments: list[str], jobs: int, ctx: RunContext,
-                  events: SweepEvents | None = None, batch_seeds: bool = False) -> dict:
+                  events: SweepEvents | None = None) -> dict:
     """Plan, run (or read, or resume) every dataset's sweep, and aggregate them: the report benchmark.json holds.
     Each run decides its device from ctx's --device (else auto)."""
     datasets = datasets or list(DEFAULT_DATASETS)
@@ -115,7 +115,7 @@ def run_benchmark(*, datasets: list[str] | None, fix_sets: list[str] | None, see
     for dataset, sweep in zip(datasets, sweeps):
         if ctx.stop.requested:
             break
-        results[dataset] = run_sweep(sweep, executor, ctx, events, batch_seeds=batch_seeds)
+        results[dataset] = run_sweep(sweep, executor, ctx, events)
     table = aggregate(results)
     relative_cost(table)
     # the published rows go beside a 2-D dataset's runs only when those runs follow PacGAN's protocol
