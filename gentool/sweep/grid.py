@@ -70,7 +70,7 @@ def config_value(family: str, key: str, value: Any, base: dict) -> Any:
     for part in key.split("."):
         current = current.get(part) if isinstance(current, dict) else None
     if family == "gan" and key == "fixes":
-        from gentool.gan.benchmark import parse_fix_set
+        from gentool.gan.fixes import parse_fix_set
 
         return parse_fix_set(label_of(value))
     if isinstance(current, list) and isinstance(value, str) and not value.startswith("["):

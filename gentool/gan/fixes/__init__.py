@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from gentool.config import build_config, did_you_mean
+from gentool.errors import UsageError
 from gentool.gan.fixes import (  # noqa: F401
     architecture,
     feature_matching,
@@ -16,7 +17,10 @@ from gentool.gan.fixes import (  # noqa: F401
 from gentool.gan.fixes.base import FIXES, Critic, DiscriminatorLoss, Fix, StepContext, TrainingSetup, register_fix
 
 __all__ = ["FIXES", "Critic", "DiscriminatorLoss", "Fix", "StepContext", "TrainingSetup", "register_fix",
-           "check_fixes", "build_fixes", "training_setup", "resolved_fix_options", "describe_fixes"]
+           "check_fixes", "build_fixes", "training_setup", "resolved_fix_options", "describe_fixes", "VANILLA",
+           "parse_fix_set", "fix_set_name"]
+
+VANILLA = "vanilla"  # the fix set of no fix, as `--fixes` and `--grid fixes=...` write it
 
 
 def check_fixes(names: list[str], options: dict) -> list[tuple[str, str]]:
@@ -79,3 +83,24 @@ def describe_fixes() -> list[dict]:
 
     return [{"name": name, "summary": cls.summary, "options": asdict(cls.Options()),
              "incompatible": incompatible(name)} for name, cls in FIXES.items()]
+
+
+def parse_fix_set(text: str) -> list[str]:
+    """'vanilla' -> [], 'pacgan+r1' -> ['pacgan', 'r1']."""
+    if text == VANILLA:
+        return []
+    names = [name.strip() for name in text.split("+")]
+    if not all(names):  # "pacgan+", "+r1", "a++b" and "" would silently become another fix set
+        raise UsageError(f"--fixes '{text}' has an empty fix name; write 'vanilla', one fix, or fixes joined by "
+                         f"single '+' signs (e.g. pacgan+r1)")
+    if VANILLA in names:
+        raise UsageError(f"--fixes '{text}': '{VANILLA}' means no fix, so it stands alone; list the fixes to combine")
+    for name in names:
+        if name not in FIXES:
+            raise UsageError(f"unknown fix '{name}' in --fixes '{text}'; available: {VANILLA}, "
+                             f"{', '.join(sorted(FIXES))} (join several with +)")
+    return names
+
+
+def fix_set_name(fixes: list[str]) -> str:
+    return "+".join(fixes) or VANILLA
