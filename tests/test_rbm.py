@@ -309,7 +309,7 @@ def test_gibbs_chains_keep_snapshots_and_their_own_random_stream():
 
 
 def test_the_scikit_learn_reference_benchmark_scores_both_models_alike(tiny_config, data_dir):
-    from gentool.bench.rbm_reference import compare
+    from benchmarks.rbm_reference import compare
 
     data = {f"data.{key}": value for key, value in tiny_config["data"].items()}
     result = compare(hidden=16, epochs=3, batch_size=16, lr=0.05, seed=0, ais_steps=200, device="cpu",
