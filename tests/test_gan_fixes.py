@@ -17,6 +17,7 @@ from gentool.gan.averaging import GeneratorAverage
 from gentool.gan.config import build_gan_config, resolve_gan_config
 from gentool.gan.family import GAN
 from gentool.gan.fixes import FIXES, StepContext, TrainingSetup, build_fixes, training_setup
+from gentool.gan.fixes.architecture import MinibatchFeatures, apply_spectral_norm, pairwise_l1
 from gentool.gan.fixes.information import InfoGan, InfoGanOptions
 from gentool.gan.fixes.penalties import R1Options, R1Penalty, WganGp, WganGpOptions
 from gentool.gan.fixes.self_conditioning import SelfConditioning, SelfConditioningOptions, cluster_report, kmeans
@@ -26,12 +27,9 @@ from gentool.gan.models import (
     DiscriminatorOutput,
     DiscriminatorSetup,
     Generator,
-    MinibatchDiscrimination,
     PointDiscriminator,
     PointGenerator,
-    apply_spectral_norm,
     latent_codes,
-    pairwise_l1,
 )
 from gentool.gan.report import outcome_lines
 from gentool.gan.tasks import load_task
@@ -67,14 +65,17 @@ def test_pacgan_packs_samples_into_one_discriminator_input():
 
 def test_minibatch_features_tell_a_collapsed_batch_from_a_varied_one():
     torch.manual_seed(0)
-    layer = MinibatchDiscrimination(8, kernels=6, kernel_dims=3)
+    layer = MinibatchFeatures(8, kernels=6, kernel_dims=3)
     varied = torch.randn(16, 8) * 3
     collapsed = varied[:1].repeat(16, 1)
     # identical samples: every kernel says "15 others exactly like me"; varied ones are far apart
     assert torch.allclose(layer(collapsed), torch.full((16, 6), 15.0))
     assert layer(varied).mean() < 2.0
-    discriminator = PointDiscriminator(16, 2, 3, DiscriminatorSetup(minibatch_kernels=6, minibatch_kernel_dims=3))
+    options = {"minibatch-discrimination": {"kernels": 6, "kernel_dims": 3}}
+    setup = training_setup(build_fixes(["minibatch-discrimination"], options)).discriminator
+    discriminator = PointDiscriminator(16, 2, 3, setup)
     assert discriminator.classify.in_features == 16 + 6
+    assert discriminator.state_dict()["minibatch.T"].shape == (16, 6 * 3)  # the key every checkpoint holds
 
 
 def test_minibatch_distances_for_a_gradient_penalty_are_the_same_and_differentiate_twice():
@@ -182,7 +183,7 @@ def test_spectral_norm_bounds_every_discriminator_layer():
         if isinstance(module, nn.Linear):
             assert torch.linalg.matrix_norm(module.weight, ord=2).item() == pytest.approx(1.0, abs=0.05)
     setup = training_setup(build_fixes(["spectral-norm"], {}))
-    assert setup.discriminator.spectral_norm and setup.discriminator.normalization == "none"
+    assert apply_spectral_norm in setup.discriminator.transforms and setup.discriminator.normalization == "none"
     plain = Discriminator(8, 0, setup.discriminator)
     assert not any(isinstance(m, nn.BatchNorm2d) for m in plain.modules())
 

@@ -31,7 +31,7 @@ def benchmark_command(
     dataset: Annotated[Optional[list[str]], typer.Option(
         "--dataset", show_default="all three", help="ring8, grid25, fonts (repeatable).")] = None,
     fixes: Annotated[Optional[list[str]], typer.Option(
-        "--fixes", help="A fix set: 'vanilla', one fix, or several joined with + (e.g. pacgan+r1); repeatable. "
+        "--fixes", help="A fix set: 'vanilla', one fix, or several joined with + (FIX+FIX); repeatable. "
                         "Default: vanilla and each fix alone.")] = None,
     seeds: Annotated[int, typer.Option(min=1, max=100, help="Seeds per cell (0, 1, ...).")] = 3,
     fonts_preset: Annotated[str, typer.Option(help="Preset under each letter run (its fixes are replaced).")] = "quick",
