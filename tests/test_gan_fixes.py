@@ -1,4 +1,4 @@
-"""The GAN fixes of issue 7: each one's mechanism, their combinations, and the errors for impossible ones."""
+"""The GAN fixes: each one's mechanism, their combinations, and the errors for impossible ones."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""GAN training: each step updates D (once, or several times for WGAN-GP), then G; every enabled fix shapes the
+"""GAN training: each step updates D (once, or as often as a fix asks), then G; every enabled fix shapes the
 models and adjusts the losses through its hooks (gentool.gan.fixes).
 
 The training split sits on the device as one tensor; the shared epoch loop (gentool.runtime.trainer) shuffles
