@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from gentool.config import config_to_dict
+from gentool.config import config_to_dict, deep_merge
 from gentool.datasets.font_faces import LETTERS
 from gentool.errors import ConfigError
 from gentool.evaluate.coverage import letters_by_code
@@ -36,19 +36,15 @@ from gentool.gan.tasks import load_task
 from gentool.gan.train import GanTrainer, load_generator
 from gentool.runtime.rundir import RunDir
 
-from helpers import StopAfter, cpu_context, resume, start_gan
+from helpers import StopAfter, cpu_context, resume, start_gan, tiny_2d
 
 CPU = torch.device("cpu")
-TINY_POINTS = {"device": "cpu", "dataset": "grid25", "points": {"samples": 1000},
-               "mlp": {"g_hidden": 32, "g_layers": 2, "d_hidden": 32, "d_layers": 2},
-               "train": {"epochs": 2, "batch_size": 50, "max_steps_per_epoch": 6, "sample_epochs": [2],
-                         "sample_count": 100, "checkpoint_every": 1},
-               "evaluation": {"every": 1, "samples": 500}}
 
 
 def point_config(fixes=(), **sections):
-    merged = {**TINY_POINTS, "fixes": list(fixes), **sections}
-    return build_gan_config(merged)
+    """The tiny preset on grid25 with `fixes`; six steps an epoch, so a stop after nine lands in the second epoch."""
+    six_steps = {"batch_size": 50, "max_steps_per_epoch": 6}
+    return build_gan_config(tiny_2d("grid25", **deep_merge({"fixes": list(fixes), "train": six_steps}, sections)))
 
 
 # ------------------------------------------------------------------------------------------ the mechanisms
@@ -429,7 +425,7 @@ def test_a_generator_without_batch_norm_draws_each_point_on_its_own(tmp_path):
         alone, together = generator(z[:4]), generator(z)[:4]
         assert torch.allclose(alone, together) is independent
         assert any(isinstance(m, nn.BatchNorm1d) for m in generator.modules()) is batch_norm
-    config = point_config(mlp={**TINY_POINTS["mlp"], "g_batch_norm": False})
+    config = point_config(mlp={"g_batch_norm": False})
     run = RunDir(tmp_path / "run")
     assert start_gan(config, run).status == "completed"
     weights = torch.load(run.last_checkpoint, weights_only=True)["generator"]
@@ -474,7 +470,7 @@ def test_the_weight_average_follows_the_generator_with_a_warming_decay():
 
 
 def test_a_run_with_a_weight_average_is_sampled_from_it_and_resumes_exactly(tmp_path):
-    config = point_config(["r1"], train={**TINY_POINTS["train"], "g_ema": 0.9})
+    config = point_config(["r1"], train={"g_ema": 0.9})
     straight = RunDir(tmp_path / "straight")
     start_gan(config, straight)
     broken = RunDir(tmp_path / "broken")

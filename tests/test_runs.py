@@ -27,20 +27,15 @@ from gentool.runtime.runs import FAMILIES, resume_run
 from gentool.vae.family import VAE
 from gentool.views.gan import coverage_view
 
-from helpers import cpu_context, start_gan
+from helpers import cpu_context, start_gan, tiny_2d
 
 runner = CliRunner()
-TINY_RING = {"device": "cpu", "dataset": "ring8", "points": {"samples": 500},
-             "mlp": {"g_hidden": 16, "g_layers": 1, "d_hidden": 16, "d_layers": 1},
-             "train": {"epochs": 2, "batch_size": 50, "max_steps_per_epoch": 3, "sample_epochs": [2],
-                       "sample_count": 50, "checkpoint_every": 1},
-             "evaluation": {"every": 1, "samples": 200}}
 
 
 @pytest.fixture(scope="module")
 def ring_run(tmp_path_factory) -> RunDir:
     run = RunDir(tmp_path_factory.mktemp("ring") / "run")
-    assert start_gan(build_gan_config(TINY_RING), run).status == "completed"
+    assert start_gan(build_gan_config(tiny_2d()), run).status == "completed"
     return run
 
 

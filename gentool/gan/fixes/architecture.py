@@ -49,8 +49,6 @@ def apply_spectral_norm(module: nn.Module) -> nn.Module:
     return module
 
 
-
-
 @dataclass
 class MinibatchDiscriminationOptions:
     kernels: int = option(100, min=1, max=4096, help="B: number of similarity kernels in T (A x B x C)")
