@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The latent-size study: a letter VAE and a letter GAN (vanilla DCGAN) at z = 16, 32, 64, 128, 256, several seeds
-# each, one run at a time, then one table and one figure (python -m gentool.bench.latent_size): negative ELBO and
+# each, one run at a time, then one table and one figure (python -m benchmarks.latent_size): negative ELBO and
 # reconstruction (VAE), letters covered, letter FID, sharpness beside the real letters', recognisable share and
 # seconds per epoch.
 #
@@ -41,4 +41,4 @@ for seed in $seeds; do
     done
   done
 done
-python3 -m gentool.bench.latent_size "$out"
+python3 -m benchmarks.latent_size "$out"

@@ -78,7 +78,7 @@ def test_unknown_preset_lists_the_available_ones():
                                          r"minibatch-discrimination, "
                                          r"pacgan, pacgan-protocol, points-cpu-budget, points-r1-ls, "
                                          r"points-r1-ls-ema, points-r1-ls-nobn, quick, r1, self-conditioning, "
-                                         r"spectral-norm, unrolled, vanilla, wgan-gp"):
+                                         r"spectral-norm, tiny, unrolled, vanilla, wgan-gp"):
         resolve_gan_config("fixd")
 
 

@@ -12,13 +12,9 @@ from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir
 from gentool.vae.config import build_vae_config
 
-from helpers import TINY_VAE, StopAfter, resume, start_gan, start_vae
+from helpers import TINY_VAE, StopAfter, resume, start_gan, start_vae, tiny_2d
 
 CPU = torch.device("cpu")
-TINY_POINTS = {"device": "cpu", "dataset": "ring8", "points": {"samples": 512},
-               "mlp": {"g_hidden": 16, "d_hidden": 16, "g_layers": 2, "d_layers": 2},
-               "train": {"epochs": 2, "batch_size": 32, "max_steps_per_epoch": 6, "checkpoint_every": 1},
-               "evaluation": {"samples": 200}}
 
 
 def test_auto_is_bf16_only_where_the_hardware_has_it(monkeypatch):
@@ -52,8 +48,7 @@ def final_weights(run: RunDir, kind: str, part: str) -> dict:
 # infogan, self-conditioning (letters only): below
 @pytest.mark.parametrize("fix", ["", *sorted(set(FIXES) - {"infogan", "self-conditioning"})])
 def test_every_fix_trains_under_bf16_with_fp32_state_and_finite_fp32_losses(fix, tmp_path):
-    config = build_gan_config({**TINY_POINTS, "fixes": [fix] if fix else [],
-                               "train": {**TINY_POINTS["train"], "epochs": 1, "precision": "bf16"}})
+    config = build_gan_config(tiny_2d(fixes=[fix] if fix else [], train={"epochs": 1, "precision": "bf16"}))
     run = RunDir(tmp_path / "run")
     outcome = start_gan(config, run)
     assert outcome.status == "completed" and outcome.summary["precision"] == "bf16"
@@ -69,7 +64,7 @@ def test_every_fix_trains_under_bf16_with_fp32_state_and_finite_fp32_losses(fix,
 def test_bf16_changes_the_arithmetic_so_the_flag_is_not_a_no_op(tmp_path):
     runs = {}
     for name in ("fp32", "bf16"):
-        config = build_gan_config({**TINY_POINTS, "train": {**TINY_POINTS["train"], "precision": name}})
+        config = build_gan_config(tiny_2d(train={"precision": name}))
         runs[name] = RunDir(tmp_path / name)
         start_gan(config, runs[name])
     a, b = (final_weights(runs[n], "gan", "generator") for n in ("fp32", "bf16"))

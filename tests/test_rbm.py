@@ -28,7 +28,7 @@ from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir
 from gentool.runtime.trainer import NonFiniteLoss
 
-from helpers import StopAfter, assert_tables_fit_80_columns, at_80_columns, cpu_context, resume, start
+from helpers import TINY_EVALUATOR, StopAfter, assert_tables_fit_80_columns, at_80_columns, cpu_context, resume, start
 
 runner = CliRunner()
 
@@ -211,8 +211,6 @@ def test_a_nan_stops_the_run_and_keeps_the_last_good_checkpoint(tiny_rbm, data_d
 
 
 def test_coverage_while_training_and_the_measuring_commands(tiny_rbm, tiny_evaluator, data_dir, tmp_path):
-    from conftest import TINY_EVALUATOR
-
     config = build_rbm_config({**tiny_rbm, "evaluation": {"every": 1, "samples": 104, "gibbs": 5,
                                                           "pseudo_likelihood_images": 64,
                                                           "evaluator": TINY_EVALUATOR}})
@@ -309,7 +307,7 @@ def test_gibbs_chains_keep_snapshots_and_their_own_random_stream():
 
 
 def test_the_scikit_learn_reference_benchmark_scores_both_models_alike(tiny_config, data_dir):
-    from gentool.bench.rbm_reference import compare
+    from benchmarks.rbm_reference import compare
 
     data = {f"data.{key}": value for key, value in tiny_config["data"].items()}
     result = compare(hidden=16, epochs=3, batch_size=16, lr=0.05, seed=0, ais_steps=200, device="cpu",

@@ -27,19 +27,14 @@ from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.progress import Reporter
 from gentool.runtime.rundir import RunDir
 
-from helpers import resume, start_gan
+from helpers import resume, start_gan, tiny_2d
 
 runner = CliRunner()
-TINY_RING = {"device": "cpu", "dataset": "ring8", "points": {"samples": 500},
-             "mlp": {"g_hidden": 16, "g_layers": 1, "d_hidden": 16, "d_layers": 1},
-             "train": {"epochs": 2, "batch_size": 50, "max_steps_per_epoch": 3, "sample_epochs": [2],
-                       "sample_count": 50, "checkpoint_every": 1},
-             "evaluation": {"every": 1, "samples": 300}}
 
 
 def ring_run(folder, **train):
     run = RunDir(folder)
-    start_gan(build_gan_config({**TINY_RING, "train": {**TINY_RING["train"], **train}}), run)
+    start_gan(build_gan_config(tiny_2d(train=train)), run)
     return run
 
 
@@ -67,7 +62,7 @@ def test_a_second_writer_is_refused_and_a_dead_writers_lock_is_taken_over(tmp_pa
 
 def test_resume_while_the_run_still_trains_is_refused(tmp_path):
     config = tmp_path / "long.yaml"
-    config.write_text(yaml.safe_dump({**TINY_RING, "train": {**TINY_RING["train"], "epochs": 10_000}}))
+    config.write_text(yaml.safe_dump(tiny_2d(train={"epochs": 10_000})))
     out = tmp_path / "busy"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     trainer = subprocess.Popen([sys.executable, "-m", "gentool", "gan", "train", "--config", str(config), "--out",

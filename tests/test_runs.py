@@ -27,20 +27,15 @@ from gentool.runtime.runs import FAMILIES, resume_run
 from gentool.vae.family import VAE
 from gentool.views.gan import coverage_view
 
-from helpers import cpu_context, start_gan
+from helpers import cpu_context, start_gan, tiny_2d
 
 runner = CliRunner()
-TINY_RING = {"device": "cpu", "dataset": "ring8", "points": {"samples": 500},
-             "mlp": {"g_hidden": 16, "g_layers": 1, "d_hidden": 16, "d_layers": 1},
-             "train": {"epochs": 2, "batch_size": 50, "max_steps_per_epoch": 3, "sample_epochs": [2],
-                       "sample_count": 50, "checkpoint_every": 1},
-             "evaluation": {"every": 1, "samples": 200}}
 
 
 @pytest.fixture(scope="module")
 def ring_run(tmp_path_factory) -> RunDir:
     run = RunDir(tmp_path_factory.mktemp("ring") / "run")
-    assert start_gan(build_gan_config(TINY_RING), run).status == "completed"
+    assert start_gan(build_gan_config(tiny_2d()), run).status == "completed"
     return run
 
 
@@ -146,10 +141,12 @@ def test_the_core_imports_neither_typer_nor_the_cli():
                "gentool.rbm.measure", "gentool.views.rbm", "gentool.sweep.engine", "gentool.sweep.executors",
                "gentool.views.sweep", "gentool.seq2seq.family", "gentool.seq2seq.measure", "gentool.views.seq2seq",
                "gentool.evaluate.digits", "gentool.vae.letter_sessions", "gentool.evaluate.trained_letters",
-               "gentool.bench.latent_size"]
+               "benchmarks.latent_size"]
     code = (f"import sys; import {', '.join(modules)}; "
             "print([m for m in sys.modules if m == 'typer' or m.startswith('gentool.cli')])")
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    checkout = Path(__file__).resolve().parents[1]  # benchmarks/ is importable from a checkout's root only
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=checkout).stdout
     assert loaded.strip() == "[]"
 
 
@@ -175,7 +172,7 @@ def test_slerp_keeps_its_ends_and_stays_finite_for_parallel_points():
 
 
 def test_the_input_pipeline_benchmark_measures_the_shared_trainer(tiny_config, data_dir, tmp_path):
-    from gentool.bench.input_pipeline import gentool_images_per_s
+    from benchmarks.input_pipeline import gentool_images_per_s
     from gentool.datasets.fonts import load_font_dataset
 
     config = build_gan_config({**tiny_config, "train": {**tiny_config["train"], "epochs": 1, "max_steps_per_epoch": 3}})

@@ -227,7 +227,7 @@ def fake_study_run(folder, family: str, z: int, seed: int, config: dict, sharp: 
 
 def test_the_latent_size_summary_groups_runs_and_measures_the_trends(tiny_letters, tiny_evaluation, tiny_evaluator,
                                                                       data_dir, tmp_path):
-    from gentool.bench.latent_size import spearman, summarise
+    from benchmarks.latent_size import spearman, summarise
     from gentool.gan.config import build_gan_config, gan_config_dict
     from gentool.vae.config import vae_config_dict
 

@@ -20,7 +20,7 @@ from gentool.cli.common import (
     print_json,
     stop_on_ctrl_c,
 )
-from gentool.cli.sweep import BatchSeedsOption, progress_events
+from gentool.cli.sweep import progress_events
 from gentool.gan import benchmark
 from gentool.gan.fixes import FIXES
 from gentool.views.gan import benchmark_table, significance_lines
@@ -31,7 +31,7 @@ def benchmark_command(
     dataset: Annotated[Optional[list[str]], typer.Option(
         "--dataset", show_default="all three", help="ring8, grid25, fonts (repeatable).")] = None,
     fixes: Annotated[Optional[list[str]], typer.Option(
-        "--fixes", help="A fix set: 'vanilla', one fix, or several joined with + (e.g. pacgan+r1); repeatable. "
+        "--fixes", help="A fix set: 'vanilla', one fix, or several joined with + (FIX+FIX); repeatable. "
                         "Default: vanilla and each fix alone.")] = None,
     seeds: Annotated[int, typer.Option(min=1, max=100, help="Seeds per cell (0, 1, ...).")] = 3,
     fonts_preset: Annotated[str, typer.Option(help="Preset under each letter run (its fixes are replaced).")] = "quick",
@@ -42,7 +42,6 @@ def benchmark_command(
         "--out", "-o", show_default="runs/benchmark", help="Benchmark folder. Give the same folder again to continue "
                             "an interrupted benchmark: finished runs are read, unfinished ones resume.")] = None,
     jobs: Annotated[int, typer.Option(min=1, max=64, help="Runs side by side (each gets cores/jobs threads).")] = 1,
-    batch_seeds: BatchSeedsOption = False,
     device: DeviceOption = None,
     data_dir: DataDirOption = None,
     json_: JsonOption = False,
@@ -56,7 +55,7 @@ def benchmark_command(
     with progress_events(ctx, cells) as events, stop_on_ctrl_c(ctx.stop):
         report = benchmark.run_benchmark(
             datasets=dataset, fix_sets=fixes, seeds=seeds, out=folder, fonts_preset=fonts_preset,
-            assignments=set_ or [], jobs=jobs, ctx=ctx, events=events, batch_seeds=batch_seeds)
+            assignments=set_ or [], jobs=jobs, ctx=ctx, events=events)
     tables, markdown = benchmark_table(report)
     written = benchmark.write_report(folder, report, markdown)
     if json_:

@@ -55,14 +55,8 @@ def progress_events(ctx: RunContext, total: int) -> Iterator[SweepEvents]:
             state["failed"] = state["failed_before"] + failed
             bar.update(state["offset"] + done, counts_text(running, state["failed"]))
 
-        yield SweepEvents(started=started, cell_done=cell_done, counts=counts, note=ctx.reporter.info)
+        yield SweepEvents(started=started, cell_done=cell_done, counts=counts)
 
-
-BatchSeedsOption = Annotated[bool, typer.Option(
-    "--batch-seeds", help="Train the seeds of each 2-D GAN cell group as one batched model in one process; each "
-                          "seed keeps its own run folder, bit-identical to its own run except with spectral-norm "
-                          "(statistically the same). On a CPU about as fast as one by one (README: Speed). Other "
-                          "groups train one by one.")]
 
 app = typer.Typer(help="Grids of runs over config values x seeds, with confidence intervals and tests, on local "
                        "processes or a Ray cluster.", no_args_is_help=True)
@@ -95,7 +89,6 @@ def sweep_command(family: str):
             "--out", "-o", show_default=f"runs/sweeps/{family}-KEYS", help="Sweep folder. The same command again "
                                 "continues it: finished cells are read, unfinished ones resume. With --executor ray "
                                 "on a cluster: storage every node sees (workers write the runs there).")] = None,
-        batch_seeds: BatchSeedsOption = False,
         device: DeviceOption = None,
         data_dir: DataDirOption = None,
         json_: JsonOption = False,
@@ -107,7 +100,7 @@ def sweep_command(family: str):
         runner = make_executor(executor, jobs, cpus_per_run, address)
         ctx = context_for(device, quiet, data_dir)
         with progress_events(ctx, len(sweep.cells)) as events, stop_on_ctrl_c(ctx.stop):
-            results = run_sweep(sweep, runner, ctx, events, batch_seeds=batch_seeds)
+            results = run_sweep(sweep, runner, ctx, events)
         show(results, json_, lambda r: sweep_view(r, sweep.baseline, str(sweep.folder)))
         if ctx.stop.requested:
             error_line(f"interrupted: running cells kept their checkpoints; give the same command again to continue "

@@ -2,8 +2,8 @@
 
 `dataset` picks the letters (`data`, DCGAN models in `model`) or a 2-D mixture (`points`, MLP models in `mlp`).
 Each dataset brings its own regime (presets/gan/datasets/<name>.yaml) underneath the preset: a 2-D one PacGAN's z,
-batch, learning rate and length, so `--preset pacgan --dataset grid25` means PacGAN on the grid as published; the
-letters bf16 where the machine runs it fast (`train.precision: auto`, measured to change no result: README, Speed).
+batch, learning rate and length, so a fix's preset with `--dataset grid25` runs it on the grid as PacGAN published
+it; the letters bf16 where the machine runs it fast (`train.precision: auto`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from gentool.config import build_config, config_to_dict, deep_merge, option
 from gentool.datasets.fonts import FontDataConfig
 from gentool.datasets.points import POINT_DATASETS, PointDataConfig
 from gentool.evaluate.coverage import LetterEvaluationConfig
-from gentool.gan.fixes import build_fixes, check_fixes, resolved_fix_options, training_setup
+from gentool.gan.fixes import check_fixes, fix_problems, resolved_fix_options
 from gentool.presets import layered, load_preset
 from gentool.runtime.device import DEVICE_CHOICES, device_problems
 from gentool.runtime.precision import PRECISIONS
@@ -93,7 +93,7 @@ class GanConfig:
     train: GanTrainConfig = field(default_factory=GanTrainConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     fixes: list[str] = option([], help="stabilisation fixes, applied in order")
-    fix_options: dict = option({}, help="options per fix, e.g. {feature-matching: {weight: 1.0}}")
+    fix_options: dict = option({}, help="options per fix, {FIX: {OPTION: VALUE}} (`gentool gan fixes` lists them)")
     logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     @property
@@ -110,17 +110,8 @@ class GanConfig:
         if self.on_points and self.model.conditional:
             problems.append(("model.conditional", f"the 2-D dataset {self.dataset} has no labels to condition on; "
                                                   f"set it to false"))
-        for name in ("infogan", "self-conditioning"):
-            if name in self.fixes and (self.on_points or self.model.conditional):
-                why = (f"the 2-D dataset {self.dataset}" if self.on_points
-                       else "a conditional generator (its labels are its code)")
-                problems.append(("fixes", f"{name} is for unconditional letter generators, not {why}; drop it"))
         if not problems:  # the fixes are valid: check what they ask of the rest of the config
-            pack = training_setup(build_fixes(self.fixes, self.fix_options)).discriminator.pack
-            if self.train.batch_size % pack:
-                problems.append(("train.batch_size", f"pacgan packs {pack} samples per discriminator input, so the "
-                                                     f"batch size must be a multiple of {pack} (got "
-                                                     f"{self.train.batch_size})"))
+            problems += fix_problems(self)
         return problems
 
 

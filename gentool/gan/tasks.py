@@ -32,7 +32,6 @@ from gentool.gan.models import (
     Generator,
     PointDiscriminator,
     PointGenerator,
-    apply_spectral_norm,
     init_gaussian_weights,
 )
 from gentool.io.images import save_grid, to_unit_range
@@ -63,12 +62,12 @@ def build_models(config: GanConfig, device: torch.device,
                 init_gaussian_weights(model, mlp.init_std)
     else:
         classes = len(LETTERS) if config.model.conditional else 0
-        # InfoGAN's uniform code, or self-conditioning's clusters drawn at their frequencies (D sees the cluster)
+        # a uniform code, or clusters drawn at their frequencies (D sees the cluster)
         generator = Generator(config.model.z_dim, config.model.g_width, classes, config.model.g_batch_norm,
                               setup.codes or setup.clusters, weighted_codes=bool(setup.clusters))
         discriminator = Discriminator(config.model.d_width, classes or setup.clusters, setup)
-    if setup.spectral_norm:
-        apply_spectral_norm(discriminator)
+    for transform in setup.transforms:
+        discriminator = transform(discriminator)
     return generator.to(device), discriminator.to(device)
 
 
@@ -136,7 +135,7 @@ class LetterTask:
                           config.seed + EVAL_SEED_OFFSET, self.device)
         report, probabilities = measure(images, self.evaluator, config.evaluation)
         record = {key: report[key] for key in RECORD_KEYS}
-        if getattr(generator, "codes", 0):  # infogan's codes, self-conditioning's clusters: which letter each draws
+        if getattr(generator, "codes", 0):  # a generator with a code (or clusters): which letter each draws
             noise = sample_noise(config.evaluation.samples, config.model.z_dim, config.seed + EVAL_SEED_OFFSET)
             record["code_letters"] = letters_by_code(probabilities, generator.code_of(noise.to(self.device)).cpu(),
                                                      generator.codes, config.evaluation.threshold)

@@ -45,11 +45,6 @@ class Family:
     resumable: bool = True  # False: runs of seconds that keep no checkpoints (EM, MCMC, VI)
     verb: str = "training"  # the start line: "training runs/x on cpu (...)"
     command: str = "train"  # the command that makes its runs: gentool NAME COMMAND
-    # several seeds of one config trained as one batched model (`--batch-seeds`); None: this family never is.
-    # seed_batch_refusal(config) says why a config's seeds cannot be (None: they can); train_seed_batch(configs,
-    # folders, ctx, preset, commands) trains them and returns each run's summary, or None to train one by one
-    seed_batch_refusal: Callable[[Any], str | None] | None = None
-    train_seed_batch: Callable[..., list[dict] | None] | None = None
 
 
 FAMILIES: dict[str, Family] = {}

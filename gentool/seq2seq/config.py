@@ -111,8 +111,8 @@ def build_seq2seq_config(data: dict) -> Seq2SeqConfig:
 
 
 def read_saved_seq2seq_config(data: dict) -> Seq2SeqConfig:
-    """A run's saved config. Runs saved before data.target_style and model.decoder_reads existed trained on random
-    glyph targets and read glyphs, so a saved config without them means that (the defaults changed since)."""
+    """A run's saved config. A saved config without data.target_style or model.decoder_reads trained on random glyph
+    targets and read glyphs, so that is what their absence means (not the current defaults)."""
     data = {**data, "data": {"target_style": "random", **data.get("data", {})},
             "model": {"decoder_reads": "glyph", **data.get("model", {})}}
     return build_seq2seq_config(data)

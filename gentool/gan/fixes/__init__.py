@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from gentool.config import build_config, did_you_mean
+from gentool.errors import UsageError
 from gentool.gan.fixes import (  # noqa: F401
     architecture,
     feature_matching,
@@ -16,7 +17,10 @@ from gentool.gan.fixes import (  # noqa: F401
 from gentool.gan.fixes.base import FIXES, Critic, DiscriminatorLoss, Fix, StepContext, TrainingSetup, register_fix
 
 __all__ = ["FIXES", "Critic", "DiscriminatorLoss", "Fix", "StepContext", "TrainingSetup", "register_fix",
-           "check_fixes", "build_fixes", "training_setup", "resolved_fix_options", "describe_fixes"]
+           "check_fixes", "fix_problems", "build_fixes", "training_setup", "resolved_fix_options", "describe_fixes",
+           "VANILLA", "parse_fix_set", "fix_set_name"]
+
+VANILLA = "vanilla"  # the fix set of no fix, as `--fixes` and `--grid fixes=...` write it
 
 
 def check_fixes(names: list[str], options: dict) -> list[tuple[str, str]]:
@@ -38,14 +42,19 @@ def check_fixes(names: list[str], options: dict) -> list[tuple[str, str]]:
             reason = FIXES[name].incompatible.get(other) or FIXES[other].incompatible.get(name)
             if reason:
                 problems.append(("fixes", f"'{name}' and '{other}' cannot be combined: {reason}; drop one"))
-    if "feature-matching" in known and not options.get("feature-matching", {}).get("adversarial_weight"):
-        # pure feature matching returns weight x distance alone: a term an earlier fix added to G's loss is dropped
-        for name in known[:known.index("feature-matching")]:
+    for index, replacing in enumerate(known):
+        raw = options.get(replacing)
+        reason = FIXES[replacing].replaces_generator_loss(raw if isinstance(raw, dict) else {})
+        for name in known[:index] if reason else []:
             if FIXES[name].adds_generator_loss:
-                problems.append(("fixes", f"'{name}' is listed before 'feature-matching', whose pure form "
-                                          f"(adversarial_weight 0) replaces the generator loss built before it, so "
-                                          f"{name}'s part would be dropped; list {name} after feature-matching"))
+                problems.append(("fixes", f"'{name}' is listed before '{replacing}', {reason}, so {name}'s part would "
+                                          f"be dropped; list {name} after {replacing}"))
     return problems
+
+
+def fix_problems(config) -> list[tuple[str, str]]:
+    """What the enabled fixes ask of the rest of a GAN config (a valid fix list and options), in their order."""
+    return [problem for fix in build_fixes(config.fixes, config.fix_options) for problem in fix.check(config)]
 
 
 def _build_options(name: str, options: dict):
@@ -79,3 +88,24 @@ def describe_fixes() -> list[dict]:
 
     return [{"name": name, "summary": cls.summary, "options": asdict(cls.Options()),
              "incompatible": incompatible(name)} for name, cls in FIXES.items()]
+
+
+def parse_fix_set(text: str) -> list[str]:
+    """'vanilla' -> [], 'pacgan+r1' -> ['pacgan', 'r1']."""
+    if text == VANILLA:
+        return []
+    names = [name.strip() for name in text.split("+")]
+    if not all(names):  # "pacgan+", "+r1", "a++b" and "" would silently become another fix set
+        raise UsageError(f"--fixes '{text}' has an empty fix name; write 'vanilla', one fix, or fixes joined by "
+                         f"single '+' signs (e.g. pacgan+r1)")
+    if VANILLA in names:
+        raise UsageError(f"--fixes '{text}': '{VANILLA}' means no fix, so it stands alone; list the fixes to combine")
+    for name in names:
+        if name not in FIXES:
+            raise UsageError(f"unknown fix '{name}' in --fixes '{text}'; available: {VANILLA}, "
+                             f"{', '.join(sorted(FIXES))} (join several with +)")
+    return names
+
+
+def fix_set_name(fixes: list[str]) -> str:
+    return "+".join(fixes) or VANILLA

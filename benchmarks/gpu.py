@@ -1,11 +1,11 @@
 """GPU benchmark: the letter GAN's training step across batch sizes and precisions, gentool's in-memory path
 against the course-style loader, with FLOP/s against the GPU's measured matmul peak.
 
-    python -m gentool.bench.gpu [--batch-sizes 64 256 1024 4096] [--precision fp32 --precision bf16]
-                                [--steps 50] [--compile] [--device cuda] [--json]
+    python -m benchmarks.gpu [--batch-sizes 64 256 1024 4096] [--precision fp32 --precision bf16]
+                             [--steps 50] [--compile] [--device cuda] [--json]
 
 For every batch size and precision: gentool's path (the split as one tensor on the GPU, batches sliced there,
-GanTrainer.fit) in images/s, its achieved FLOP/s (FLOPs counted per image as in gentool.bench.roofline) and
+GanTrainer.fit) in images/s, its achieved FLOP/s (FLOPs counted per image as in benchmarks.roofline) and
 the share of the measured peak. At batch 64 and fp32 the course's loop (PNG files, a per-item Dataset, a
 DataLoader with workers, a copy to the GPU per batch, .item() every step) runs beside it for the ratio.
 `--compile` adds torch.compile'd G and D at each batch size (after a warm-up that is reported, not timed).
@@ -23,14 +23,14 @@ from pathlib import Path
 
 import torch
 
-from gentool.bench.input_pipeline import (
+from benchmarks.input_pipeline import (
     PngLetters,
     flops_per_image,
     gentool_trainer,
     reference_images_per_s,
     write_pngs,
 )
-from gentool.bench.roofline import matmul_peak
+from benchmarks.roofline import matmul_peak
 from gentool.datasets.fonts import FontDataset, load_font_dataset
 from gentool.errors import UsageError
 from gentool.gan.config import GanConfig, resolve_gan_config

@@ -1,6 +1,6 @@
 """The latent-size study's summary: VAE and GAN letter runs at several latent sizes, one table and one figure.
 
-    python -m gentool.bench.latent_size FOLDER [--data-dir DIR] [--json]
+    python -m benchmarks.latent_size FOLDER [--data-dir DIR] [--json]
 
 FOLDER holds finished `gentool vae train --dataset fonts` and `gentool gan train` runs (examples/latent_size.sh
 makes them). Each run's last evaluated record gives letters covered, letter FID, recognisable share and sharpness;
