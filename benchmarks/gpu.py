@@ -128,7 +128,8 @@ def main(argv: list[str] | None = None) -> dict:
     peaks = {name: matmul_peak(name, device, size=8192 if device.type == "cuda" else 2048) for name in precisions}
     for row in (r for r in rows if "images_per_s" in r):
         row["peak_gflop_s"] = round(peaks[row["precision"]] / 1e9, 1)
-        row["efficiency"] = row["achieved_gflop_s"] * 1e9 / peaks[row["precision"]]  # unrounded: tiny models use a tiny share
+        # unrounded: a tiny model's share of the peak would round to 0
+        row["efficiency"] = row["achieved_gflop_s"] * 1e9 / peaks[row["precision"]]
         if reference:
             row["ratio_to_course_loop"] = round(row["images_per_s"] / reference, 2)
     result = {"benchmark": "gan training step on the GPU", "device": str(device), "preset": args.preset,
