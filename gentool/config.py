@@ -154,7 +154,7 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
         raise ConfigError(key, f"got {value!r}{hint}; allowed values: {', '.join(str(a) for a in allowed)}")
     if origin in (list, tuple):
         (item_tp,) = typing.get_args(tp)[:1] or (Any,)
-        if item_tp is str and isinstance(value, str):  # --set data.midi_dirs=DIR: one folder is a list of one
+        if item_tp is str and isinstance(value, str):  # --set drums.midi_dirs=DIR: one folder is a list of one
             value = [value]
         if not isinstance(value, (list, tuple)):
             raise ConfigError(key, f"got {value!r}, expected {_describe(tp)} (for example [1, 2])")
@@ -254,3 +254,17 @@ def config_to_dict(config: Any) -> dict:
 
 def dump_yaml(data: dict) -> str:
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=None)
+
+
+def renamed_keys(data: dict, renames: dict[str, str]) -> dict:
+    """A saved config (a run's config.yaml, a checkpoint's config) under today's key names: each `old: new` pair of
+    dotted keys moves the value at `old` to `new`, in order. What users give (--config, --set) is read as it is."""
+    data = copy.deepcopy(data)
+    for old, new in renames.items():
+        *parents, key = old.split(".")
+        node = data
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and key in node:
+            data = deep_merge(data, nested_from_dotted(new, node.pop(key)))
+    return data

@@ -99,7 +99,7 @@ def tiny(config_overrides=None):
 @pytest.fixture(scope="module")
 def tiny_data(data_dir):
     config = tiny()
-    dataset = load_drum_dataset(config.data, data_dir)
+    dataset = load_drum_dataset(config.drums, data_dir)
     return dataset, load_genre_classifier(dataset, data_dir, settings=config.evaluation.classifier)
 
 
@@ -207,6 +207,6 @@ def test_vae_train_takes_midi_folders(tiny_config_file, data_dir, tmp_path):
                       "--epochs", "1", "--out", str(tmp_path / "run"), "--json", "-q"], data_dir)
     assert trained.exit_code == 0, trained.output
     config = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
-    assert config["data"]["midi_dirs"] == [str((tmp_path / "mine").resolve())]
+    assert config["drums"]["midi_dirs"] == [str((tmp_path / "mine").resolve())]
     refused = invoke(["vae", "train", "--resume", str(tmp_path / "run"), "--midi-dir", str(tmp_path)], data_dir)
     assert refused.exit_code == 2 and "--midi-dir" in refused.stderr

@@ -31,7 +31,7 @@ runner = CliRunner()
 def tiny_letters(tiny_fonts_dir) -> dict:
     return {
         "dataset": "fonts", "device": "cpu",
-        "letters": {"matplotlib_fonts": False, "fonts_dirs": [str(tiny_fonts_dir)], "samples_per_glyph": 3,
+        "fonts": {"matplotlib_fonts": False, "fonts_dirs": [str(tiny_fonts_dir)], "samples_per_glyph": 3,
                     "val_fraction": 0.25},
         "model": {"z_dim": 8, "width": 8},
         "train": {"epochs": 2, "batch_size": 16, "checkpoint_every": 1},

@@ -48,7 +48,7 @@ TRAIN_FLAGS = FlagTable(
     Flag("seed", "--seed", ("seed",)), Flag("device", "--device", ("device",), on_resume=True),
     Flag("dataset", "--dataset", ("dataset",)),
     Flag("tensorboard", "--tensorboard", ("logging.tensorboard",)),
-    Flag("midi_dir", "--midi-dir", ("data.midi_dirs",), convert=resolved_paths))
+    Flag("midi_dir", "--midi-dir", ("drums.midi_dirs",), convert=resolved_paths))
 
 
 @app.command("train")
@@ -70,7 +70,7 @@ def train(
     seed: TrainSeedOption = None,
     midi_dir: Annotated[Optional[list[Path]], typer.Option(
         "--midi-dir", help="Folder of your drum MIDI files in genre sub-folders (repeatable), added to the "
-                           "data (data.midi_dirs).")] = None,
+                           "data (drums.midi_dirs).")] = None,
     precision: PrecisionOption = None,
     device: DeviceOption = None,
     tensorboard: TensorboardOption = False,

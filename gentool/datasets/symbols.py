@@ -83,7 +83,7 @@ class SymbolDataset:
         names = [face["name"] for face in self.faces]
         if face_name not in names:
             raise UsageError(f"the face '{face_name}' does not draw the digits here (the faces are "
-                             f"{', '.join(names)}); set data.target_style=random")
+                             f"{', '.join(names)}); set expressions.target_style=random")
         face = names.index(face_name)
         first = [int(np.flatnonzero((self.face_index == face) & (self.labels == symbol))[0])
                  for symbol in range(len(SYMBOLS))]

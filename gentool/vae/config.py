@@ -15,6 +15,7 @@ from gentool.config import (
     nested_from_dotted,
     option,
     parse_set_overrides,
+    renamed_keys,
 )
 from gentool.datasets.drums import DrumDataConfig
 from gentool.datasets.fonts import FontDataConfig
@@ -90,8 +91,8 @@ class VaeConfig:
     seed: int = option(0, min=0, max=MAX_SEED)
     device: str = option("auto", help=f"one of {', '.join(DEVICE_CHOICES)}, or cuda:N")
     dataset: str = option("drums", choices=DATASETS, help="drums (the hierarchical drum VAE) or fonts (letters)")
-    data: DrumDataConfig = field(default_factory=DrumDataConfig)
-    letters: FontDataConfig = field(default_factory=FontDataConfig)
+    drums: DrumDataConfig = field(default_factory=DrumDataConfig)
+    fonts: FontDataConfig = field(default_factory=FontDataConfig)
     model: VaeModelConfig = field(default_factory=VaeModelConfig)
     optim: VaeOptimConfig = field(default_factory=VaeOptimConfig)
     train: VaeTrainConfig = field(default_factory=VaeTrainConfig)
@@ -103,11 +104,6 @@ class VaeConfig:
     @property
     def on_letters(self) -> bool:
         return self.dataset == "fonts"
-
-    @property
-    def font_data(self) -> FontDataConfig:
-        """The letter data (every letter model names it here, whatever its config section)."""
-        return self.letters
 
     def check(self) -> list[tuple[str, str]]:
         problems = device_problems(self.device)
@@ -123,6 +119,12 @@ def vae_config_dict(config: VaeConfig) -> dict:
 
 def build_vae_config(data: dict) -> VaeConfig:
     return build_config(VaeConfig, data)
+
+
+def read_saved_vae_config(data: dict) -> VaeConfig:
+    """A run's config.yaml or a checkpoint's config; run folders that name the sections `data` (drums) and
+    `letters` (fonts) still read."""
+    return build_vae_config(renamed_keys(data, {"data": "drums", "letters": "fonts"}))
 
 
 def resolve_vae_config(preset: str, config_file: str | None = None, flags: dict | None = None,

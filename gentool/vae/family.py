@@ -6,7 +6,7 @@ from __future__ import annotations
 from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir
 from gentool.runtime.runs import Family, register_family
-from gentool.vae.config import VaeConfig, build_vae_config, resolve_vae_config, vae_config_dict
+from gentool.vae.config import VaeConfig, read_saved_vae_config, resolve_vae_config, vae_config_dict
 from gentool.vae.letter_train import LetterData, LetterVaeTrainer, load_letter_data
 from gentool.vae.report import letter_outcome_lines, outcome_lines
 from gentool.vae.train import CHECKPOINT_KIND, DrumData, VaeTrainer, load_drum_data
@@ -42,6 +42,6 @@ def any_outcome_lines(summary: dict) -> list[str]:
 
 
 VAE = register_family(Family(
-    name=CHECKPOINT_KIND, default_preset="default", resolve_config=resolve_vae_config, read_config=build_vae_config,
-    config_dict=vae_config_dict, load_data=load_data, make_trainer=make_trainer, run_name=run_name,
-    describe=describe, outcome_lines=any_outcome_lines))
+    name=CHECKPOINT_KIND, default_preset="default", resolve_config=resolve_vae_config,
+    read_config=read_saved_vae_config, config_dict=vae_config_dict, load_data=load_data, make_trainer=make_trainer,
+    run_name=run_name, describe=describe, outcome_lines=any_outcome_lines))

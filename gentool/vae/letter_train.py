@@ -28,7 +28,7 @@ from gentool.runtime.rundir import RunDir
 from gentool.runtime.seeding import set_seed
 from gentool.runtime.trainer import full_batches
 from gentool.vae.analysis import ACTIVE_THRESHOLD
-from gentool.vae.config import VaeConfig, build_vae_config
+from gentool.vae.config import VaeConfig, read_saved_vae_config
 from gentool.vae.letter_model import LetterSampler, LetterVAE
 from gentool.vae.model import kl_standard_normal
 from gentool.vae.train import ElboTrainer
@@ -65,13 +65,13 @@ class LetterData:
 
 def batches_per_epoch(config: VaeConfig, dataset: FontDataset) -> int:
     return full_batches(int((~dataset.is_val).sum()), config.train.batch_size, config.train.max_steps_per_epoch,
-                        "images", "raise letters.samples_per_glyph")
+                        "images", "raise fonts.samples_per_glyph")
 
 
 def load_letter_data(config: VaeConfig, ctx: RunContext) -> LetterData:
-    dataset = load_font_dataset(config.letters, ctx.data_dir, reporter=ctx.reporter)
+    dataset = load_font_dataset(config.fonts, ctx.data_dir, reporter=ctx.reporter)
     batches_per_epoch(config, dataset)  # a batch larger than the data fails before a run folder is made
-    evaluator = (load_letter_evaluator(config.letters, ctx.data_dir, ctx.decide_device(config.device),
+    evaluator = (load_letter_evaluator(config.fonts, ctx.data_dir, ctx.decide_device(config.device),
                                        settings=config.evaluation.evaluator, reporter=ctx.reporter)
                  if config.evaluation.every else None)
     return LetterData(dataset, evaluator)
@@ -96,7 +96,7 @@ class LetterVaeTrainer(ElboTrainer):
                          checkpoint_every=config.train.checkpoint_every, fingerprint=dataset.fingerprint,
                          precision=config.train.precision)
         if not dataset.is_val.any():
-            raise ValueError("the VAE is measured on held-out fonts: letters.val_fraction must be above 0")
+            raise ValueError("the VAE is measured on held-out fonts: fonts.val_fraction must be above 0")
         self.config = config
         self.dataset = dataset
         self.evaluator = data.evaluator
@@ -200,7 +200,7 @@ def run_title(run: RunDir, config: VaeConfig) -> str:
 def load_letter_vae(path: str | Path, ctx: RunContext | None = None) -> tuple[LetterVAE, VaeConfig]:
     """A trained letter VAE (eval mode) and its config from a checkpoint, on the device `ctx` decides."""
     state = load_checkpoint(path, "vae", map_location="cpu")
-    config = build_vae_config(state["config"])
+    config = read_saved_vae_config(state["config"])
     model = build_letter_vae(config, (ctx or RunContext.on("cpu")).decide_device(config.device))
     model.load_state_dict(state["model"])
     return model.eval(), config

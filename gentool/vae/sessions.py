@@ -97,7 +97,7 @@ def held_out_bars(studio: Studio, genre: str, count: int) -> np.ndarray:
 def analyze(ctx: RunContext, run: Path | None) -> tuple[RunDir, dict]:
     """The posterior-collapse report of --run (default: the newest VAE run); writes posterior_collapse.json."""
     chosen, model, config = open_trained(ctx, run, "analyze")
-    dataset = load_drum_dataset(config.data, ctx.data_dir, reporter=ctx.reporter)
+    dataset = load_drum_dataset(config.drums, ctx.data_dir, reporter=ctx.reporter)
     with chosen.locked():  # posterior_collapse.json and its figures go into the run
         return chosen, analyze_run(chosen, model, config, dataset, ctx.device)
 

@@ -23,7 +23,7 @@ from gentool.runtime.rundir import RunDir
 from gentool.runtime.seeding import set_seed
 from gentool.runtime.trainer import EpochTrainer, full_batches
 from gentool.vae import analysis
-from gentool.vae.config import VaeConfig, build_vae_config, vae_config_dict
+from gentool.vae.config import VaeConfig, read_saved_vae_config, vae_config_dict
 from gentool.vae.model import HierarchicalVAE, kl_gaussians, kl_standard_normal
 from gentool.vae.schedules import beta_at
 
@@ -38,7 +38,7 @@ def build_model(config: VaeConfig, device: torch.device) -> HierarchicalVAE:
 
 def batches_per_epoch(config: VaeConfig, dataset: DrumDataset) -> int:
     return full_batches(int((~dataset.is_val).sum()), config.train.batch_size, config.train.max_steps_per_epoch,
-                        "bars", "add phrases (data.phrases_per_genre)")
+                        "bars", "add phrases (drums.phrases_per_genre)")
 
 
 def charged_kl(kl_per_dimension: torch.Tensor, free_nats: float) -> torch.Tensor:
@@ -55,7 +55,7 @@ class DrumData:
 
 
 def load_drum_data(config: VaeConfig, ctx: RunContext) -> DrumData:
-    dataset = load_drum_dataset(config.data, ctx.data_dir, reporter=ctx.reporter)
+    dataset = load_drum_dataset(config.drums, ctx.data_dir, reporter=ctx.reporter)
     batches_per_epoch(config, dataset)  # a batch larger than the data fails before a run folder is made
     return DrumData(dataset, load_genre_classifier(dataset, ctx.data_dir, settings=config.evaluation.classifier,
                                                             reporter=ctx.reporter))
@@ -105,7 +105,7 @@ class VaeTrainer(ElboTrainer):
                          checkpoint_every=config.train.checkpoint_every, fingerprint=dataset.fingerprint,
                          precision=config.train.precision)
         if not dataset.is_val.any():
-            raise ValueError("the VAE is measured on held-out bars: data.val_fraction must be above 0")
+            raise ValueError("the VAE is measured on held-out bars: drums.val_fraction must be above 0")
         self.config = config
         self.dataset = dataset
         self.classifier = data.classifier
@@ -184,7 +184,7 @@ def load_vae(path: str | Path, ctx: RunContext | None = None) -> tuple[Hierarchi
     """A trained VAE (eval mode) and its config from a checkpoint, on the device `ctx` decides (--device, else the
     checkpoint's config)."""
     state = load_checkpoint(path, CHECKPOINT_KIND, map_location="cpu")
-    config = build_vae_config(state["config"])
+    config = read_saved_vae_config(state["config"])
     model = build_model(config, (ctx or RunContext.on("cpu")).decide_device(config.device))
     model.load_state_dict(state["model"])
     return model.eval(), config

@@ -55,7 +55,7 @@ def open_trained(ctx: RunContext, run: Path | None,
 def open_studio(ctx: RunContext, run: Path | None, command: str | None = None) -> tuple[RunDir, Studio]:
     """The run and a Studio over its model, its dataset and the genre classifier trained on that dataset."""
     chosen, model, config = open_trained(ctx, run, command)
-    dataset = load_drum_dataset(config.data, ctx.data_dir, reporter=ctx.reporter)
+    dataset = load_drum_dataset(config.drums, ctx.data_dir, reporter=ctx.reporter)
     classifier = load_genre_classifier(dataset, ctx.data_dir, settings=config.evaluation.classifier,
                                        reporter=ctx.reporter)
     return chosen, Studio(model=model, dataset=dataset, classifier=classifier, device=ctx.device)
