@@ -164,6 +164,9 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
             raise ConfigError(key, f"got {value!r}, expected a mapping")
         return copy.deepcopy(value)
     if dataclasses.is_dataclass(tp):
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if number and getattr(tp, "ONE_NUMBER_SETS_ALL", False):
+            value = {field.name: value for field in dataclasses.fields(tp)}
         return build_config(tp, value, prefix=key)
     if tp is Any:
         return value
@@ -221,7 +224,8 @@ def build_config(cls: type, data: Any, prefix: str = "") -> Any:
     """Build dataclass `cls` from a mapping, validating every key; missing keys keep their defaults.
 
     A dataclass may define `check(self) -> list[tuple[str, str]]` for rules that span fields; it returns
-    (relative key, problem) pairs.
+    (relative key, problem) pairs. One whose fields are all numbers of one meaning (free nats per latent level) may
+    set `ONE_NUMBER_SETS_ALL = True`: a single number in its place then sets every field.
     """
     if data is None:
         data = {}
@@ -268,3 +272,15 @@ def renamed_keys(data: dict, renames: dict[str, str]) -> dict:
         if isinstance(node, dict) and key in node:
             data = deep_merge(data, nested_from_dotted(new, node.pop(key)))
     return data
+
+
+def known_keys(cls: type, data: dict) -> dict:
+    """`data` less every key the dataclass tree `cls` has no field for."""
+    hints = typing.get_type_hints(cls)
+    kept = {}
+    for field in dataclasses.fields(cls):
+        if field.name in data:
+            value, tp = data[field.name], hints[field.name]
+            nested = dataclasses.is_dataclass(tp) and isinstance(value, dict)
+            kept[field.name] = known_keys(tp, value) if nested else value
+    return kept

@@ -110,7 +110,7 @@ def test_malformed_set(assignment):
 
 
 def test_a_single_string_is_a_list_of_one_for_a_list_of_strings_key():
-    from gentool.vae.config import resolve_vae_config
+    from gentool.vae.family import resolve_vae_config
 
     assert resolve_vae_config("default", assignments=["drums.midi_dirs=my_midi"]).drums.midi_dirs == ["my_midi"]
     with pytest.raises(UsageError, match="expected a list"):  # a number is not read as a list of one

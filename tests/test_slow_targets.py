@@ -14,7 +14,7 @@ from gentool.evaluate.letters import load_letter_evaluator
 from gentool.gan.config import resolve_gan_config
 from gentool.gan.family import GAN
 from gentool.runtime.rundir import RunDir
-from gentool.vae.config import resolve_vae_config
+from gentool.vae.family import resolve_vae_config
 from gentool.vae.report import analyze_run
 from gentool.vae.train import load_vae
 

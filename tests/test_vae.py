@@ -17,8 +17,8 @@ from gentool.evaluate.genres import load_genre_classifier
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir
 from gentool.vae import analysis
-from gentool.vae.config import AnnealConfig, build_vae_config
-from gentool.vae.family import VAE
+from gentool.vae.config import AnnealConfig
+from gentool.vae.family import VAE, VAE_TASKS
 from gentool.vae.model import Gaussian, HierarchicalVAE, kl_gaussians, kl_standard_normal
 from gentool.vae.schedules import beta_at
 from gentool.vae.train import charged_kl
@@ -93,7 +93,7 @@ def test_mutual_information_is_between_zero_and_log_n():
 # ----------------------------------------------------------------------------------------------------- training
 
 def tiny(config_overrides=None):
-    return build_vae_config({**TINY_VAE, **(config_overrides or {})})
+    return VAE_TASKS.read_config({**TINY_VAE, **(config_overrides or {})})
 
 
 @pytest.fixture(scope="module")

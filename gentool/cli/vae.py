@@ -41,7 +41,7 @@ app = typer.Typer(help="VAEs: the hierarchical drum VAE (train with KL annealing
 TRAIN_FLAGS = FlagTable(
     Flag("preset", "--preset"), Flag("config", "--config"), Flag("set_", "--set"), Flag("out_dir", "--out"),
     Flag("anneal", "--anneal", ("anneal.schedule",)),
-    Flag("free_bits", "--free-bits", ("free_bits.high", "free_bits.low", "free_bits.z")),
+    Flag("free_bits", "--free-bits", ("free_bits",)),
     Flag("epochs", "--epochs", ("train.epochs",), on_resume=True),
     Flag("batch_size", "--batch-size", ("train.batch_size",)), Flag("lr", "--lr", ("optim.lr",)),
     Flag("precision", "--precision", ("train.precision",)),
