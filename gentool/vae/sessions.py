@@ -35,8 +35,8 @@ def save_result(folder: Path, name: str, result: dict) -> dict:
     return {**result, "json": str(written)}
 
 
-# one command writes at most this many bars of MIDI + WAV + piano roll: about 0.1 MB of WAV and 50 ms a bar here,
-# so a command finishes in about a minute with about 100 MB; more is refused up front rather than left to fill a disk
+# one command writes at most this many bars of MIDI + WAV + piano roll (about 0.1 MB of WAV a bar); more is refused
+# up front rather than left to fill a disk
 MAX_OUTPUT_BARS = 1024
 
 
