@@ -51,11 +51,11 @@ def describe_letters(config: LetterVaeConfig, preset: str) -> str:
 
 
 DRUMS = VaeTask(
-    dataset="drums", config_class=DrumVaeConfig, load_data=load_drum_data, make_trainer=drum_trainer,
+    values=("drums",), config_class=DrumVaeConfig, load_data=load_drum_data, make_trainer=drum_trainer,
     run_name=lambda config, preset: f"vae-{preset}", describe=describe_drums, outcome_lines=outcome_lines,
     sample=sessions.sample, interpolate=sessions.interpolate)
 LETTERS = VaeTask(
-    dataset="fonts", config_class=LetterVaeConfig, load_data=load_letter_data, make_trainer=letter_trainer,
+    values=("fonts",), config_class=LetterVaeConfig, load_data=load_letter_data, make_trainer=letter_trainer,
     run_name=lambda config, preset: f"vae-fonts-{preset}", describe=describe_letters,
     outcome_lines=letter_outcome_lines, sample=letter_sessions.sample, interpolate=letter_sessions.interpolate)
 VAE_TASKS = TaskSet((DRUMS, LETTERS))
@@ -69,16 +69,16 @@ def resolve_vae_config(preset: str, config_file: str | None = None, flags: dict 
     model's size, epochs and batch, over the preset because a letter epoch holds 20 times as many examples as a
     drum one; what the user gives goes over both."""
     base, given = load_preset("vae", preset), given_layers(config_file, flags, assignments)
-    task = VAE_TASKS.of_dict(deep_merge(base, given))
-    return VAE_TASKS.read_config(deep_merge(deep_merge(base, load_preset("vae/datasets", task.dataset)), given))
+    dataset = VAE_TASKS.value_of(deep_merge(base, given))
+    return VAE_TASKS.read_config(deep_merge(deep_merge(base, load_preset("vae/datasets", dataset)), given))
 
 
 def read_saved_vae_config(data: dict) -> DrumVaeConfig | LetterVaeConfig:
     return read_saved_config(VAE_TASKS.of_dict(data).config_class, data)
 
 
-VAE = task_family(name=CHECKPOINT_KIND, default_preset="default", tasks=VAE_TASKS, resolve_config=resolve_vae_config,
-                  read_config=read_saved_vae_config)
+VAE = task_family(name=CHECKPOINT_KIND, tasks=VAE_TASKS, resolve_config=resolve_vae_config,
+                  read_config=read_saved_vae_config, default_preset="default")
 
 
 def run_task(run: Path | None) -> tuple[RunDir, VaeTask]:
