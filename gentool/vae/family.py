@@ -19,7 +19,7 @@ from gentool.vae import letter_sessions, sessions
 from gentool.vae.config import DrumVaeConfig, LetterVaeConfig, read_saved_config
 from gentool.vae.letter_train import LetterData, LetterVaeTrainer, load_letter_data
 from gentool.vae.report import letter_outcome_lines, outcome_lines
-from gentool.vae.train import CHECKPOINT_KIND, DrumData, VaeTrainer, load_drum_data
+from gentool.vae.train import CHECKPOINT_KIND, DrumData, DrumVaeTrainer, load_drum_data
 from gentool.vae.trained import run_dataset
 
 
@@ -31,8 +31,8 @@ class VaeTask(Task):
     interpolate: Callable[..., dict]
 
 
-def drum_trainer(config: DrumVaeConfig, data: DrumData, run: RunDir, ctx: RunContext) -> VaeTrainer:
-    return VaeTrainer(config=config, data=data, run=run, ctx=ctx)
+def drum_trainer(config: DrumVaeConfig, data: DrumData, run: RunDir, ctx: RunContext) -> DrumVaeTrainer:
+    return DrumVaeTrainer(config=config, data=data, run=run, ctx=ctx)
 
 
 def describe_drums(config: DrumVaeConfig, preset: str) -> str:

@@ -96,7 +96,7 @@ class ElboTrainer(EpochTrainer):
         return config_to_dict(self.config)
 
 
-class VaeTrainer(ElboTrainer):
+class DrumVaeTrainer(ElboTrainer):
     rate_name = "patterns_per_s"
 
     def __init__(self, *, config: DrumVaeConfig, data: DrumData, run: RunDir, ctx: RunContext):
