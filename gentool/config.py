@@ -220,6 +220,11 @@ def _check_range(value: Any, meta: typing.Mapping, key: str) -> None:
             raise ConfigError(key, f"got {item!r}, must be <= {high}")
 
 
+# sections that run folders name otherwise (read through each family's saved-config reader, renamed_keys below):
+# in what a user gives, such a key is refused with the name it has now
+RENAMED_SECTIONS = {"data": ("fonts", "drums", "expressions"), "letters": ("fonts",)}
+
+
 def build_config(cls: type, data: Any, prefix: str = "") -> Any:
     """Build dataclass `cls` from a mapping, validating every key; missing keys keep their defaults.
 
@@ -236,8 +241,10 @@ def build_config(cls: type, data: Any, prefix: str = "") -> Any:
     for key in data:
         if key not in fields:
             where = f" under '{prefix}'" if prefix else ""
-            raise ConfigError(_join(prefix, str(key)),
-                              f"unknown key{did_you_mean(str(key), fields)}; allowed keys{where}: {', '.join(fields)}")
+            renamed = [new for new in RENAMED_SECTIONS.get(str(key), ()) if new in fields and not prefix]
+            hint = (f" (the section is '{renamed[0]}' now; run folders that say '{key}' still open as they are)"
+                    if renamed else did_you_mean(str(key), fields))
+            raise ConfigError(_join(prefix, str(key)), f"unknown key{hint}; allowed keys{where}: {', '.join(fields)}")
     kwargs = {}
     for name, field in fields.items():
         if name not in data:

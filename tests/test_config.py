@@ -127,3 +127,9 @@ def test_saved_configs_read_under_the_current_section_names_and_user_configs_do_
     assert read_saved_rbm_config({"data": {"seed": 3}}).fonts.seed == 3
     with pytest.raises(ConfigError, match="allowed keys: .*fonts"):  # what a user gives uses today's names
         resolve_rbm_config("default", assignments=["data.seed=3"])
+
+
+def test_an_old_section_name_in_what_a_user_gives_is_refused_with_its_new_name():
+    with pytest.raises(ConfigError, match="'data': unknown key \\(the section is 'fonts' now; run folders that say "
+                                          "'data' still open as they are\\)"):
+        resolve_gan_config("vanilla", assignments=["data.seed=1"])
