@@ -39,7 +39,7 @@ def run_ising(config: IsingMcmcConfig, run: RunDir, ctx: RunContext, preset: str
 
 def _run(config: McmcConfig, run: RunDir, ctx: RunContext, preset: str | None, command: str | None,
          sample: Callable[..., tuple[dict, dict]]) -> TrainOutcome:
-    """Seed, sample (`sample(config, run, ctx, rng)` -> the final figures and the summary's other entries), and
+    """Seed, sample (`sample(config, run, ctx, rng)` -> the final measurements and the summary's other entries), and
     write summary.json."""
     ctx.decide_device(config.device)  # start_run decided it already (and wrote config.yaml)
     started = time.perf_counter()
