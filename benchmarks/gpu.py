@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> dict:
     def log(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
-    dataset = load_font_dataset(resolve_gan_config(args.preset, args.config).data, args.data_dir)
+    dataset = load_font_dataset(resolve_gan_config(args.preset, args.config).fonts, args.data_dir)
     train_images = int((~dataset.is_val).sum())
     rows = []
     with tempfile.TemporaryDirectory() as scratch_name:

@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> dict:
         "evaluation.every": 0, "train.precision": name}) for name in precisions}
     config = configs[precisions[0]]
     device = resolve_device(args.device)
-    dataset = load_font_dataset(config.data, args.data_dir)
+    dataset = load_font_dataset(config.fonts, args.data_dir)
 
     def log(text: str) -> None:
         print(text, file=sys.stderr, flush=True)

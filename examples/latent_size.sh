@@ -31,11 +31,11 @@ for seed in $seeds; do
       echo "$(date +%T) $run" >&2
       if [ "$family" = vae ]; then
         gentool vae train --dataset fonts --seed "$seed" --epochs "$epochs" --out "$run" --quiet \
-          --set model.z_dim="$z" --set letters.samples_per_glyph="$per_glyph" --set evaluation.every="$every" \
+          --set model.z_dim="$z" --set fonts.samples_per_glyph="$per_glyph" --set evaluation.every="$every" \
           --set anneal.warmup_epochs="$warmup" > /dev/null
       else
         gentool gan train --preset vanilla --seed "$seed" --epochs "$epochs" --out "$run" --quiet \
-          --set model.z_dim="$z" --set data.samples_per_glyph="$per_glyph" --set evaluation.every="$every" \
+          --set model.z_dim="$z" --set fonts.samples_per_glyph="$per_glyph" --set evaluation.every="$every" \
           --set train.sample_epochs="[$epochs]" > /dev/null
       fi
     done

@@ -110,7 +110,7 @@ CASES = [
     Case("unknown dataset", lambda p: ["gan", "train", "--dataset", "ring9"]),
     Case("unknown fix", lambda p: ["gan", "train", "--dataset", "ring8", "--fix", "feature-matchin"]),
     Case("unknown preset", lambda p: ["vae", "train", "--preset", "no-such"]),
-    Case("unknown genre in a list", lambda p: ["vae", "train", "--set", "data.genres=[rokc]"]),
+    Case("unknown genre in a list", lambda p: ["vae", "train", "--set", "drums.genres=[rokc]"]),
     Case("unknown device", lambda p: ["gan", "train", "--dataset", "ring8", "--device", "tpu"]),
     Case("EM: zero components", lambda p: ["em", "fit", "--components", "0"]),
     Case("EM: unknown covariance", lambda p: ["em", "fit", "--covariance", "round"]),

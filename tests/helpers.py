@@ -16,7 +16,7 @@ from gentool.vae.family import VAE
 
 TINY_VAE = {
     "device": "cpu",
-    "data": {"phrases_per_genre": 16, "bars_per_phrase": 4},
+    "drums": {"phrases_per_genre": 16, "bars_per_phrase": 4},
     "model": {"z_high": 2, "z_low": 4, "hidden": 32},
     "train": {"epochs": 2, "batch_size": 16, "checkpoint_every": 1},
     "anneal": {"schedule": "linear", "warmup_epochs": 2},

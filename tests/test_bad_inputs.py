@@ -142,7 +142,7 @@ def test_a_fonts_dir_that_adds_no_face_is_refused(tiny_fonts_dir, data_dir, tmp_
     broken.mkdir()
     (broken / "Fancy.ttf").write_bytes(b"\x00\x01\x00\x00 not a font at all")
     args = ["data", "fonts", "--no-matplotlib-fonts", "--fonts-dir", str(tiny_fonts_dir), "--fonts-dir", str(broken),
-            "--samples-per-glyph", "2", "--set", "data.val_fraction=0.25"]
+            "--samples-per-glyph", "2", "--set", "fonts.val_fraction=0.25"]
     refused(invoke(args, data_dir), str(broken), "gave no usable face", "Fancy.ttf")
 
 

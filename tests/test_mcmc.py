@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from gentool.cli.app import app
@@ -192,6 +193,9 @@ def test_mcmc_seed_repeats_and_ising_runs(tmp_path):
     ising = sample(tmp_path, "ising", "--preset", "ising", "--size", "6", "--steps", "100", "--chains", "3")
     assert ising["kind"] == "mcmc" and -2.0 <= ising["final"]["energy_per_site"] <= 0.0
     assert set(ising["final"]["diagnostics"]) == {"magnetisation", "abs_magnetisation", "energy"}
+    lattice, mixture = (yaml.safe_load((tmp_path / name / "config.yaml").read_text()) for name in ("ising", "a"))
+    assert {"size", "beta"} <= set(lattice) and not {"points", "step", "leapfrog", "max_temperature"} & set(lattice)
+    assert {"points", "step", "leapfrog"} <= set(mixture) and not {"size", "beta"} & set(mixture)
 
 
 @pytest.mark.parametrize("args, words", [
@@ -203,6 +207,8 @@ def test_mcmc_seed_repeats_and_ising_runs(tmp_path):
     (["--target", "ising", "--size", "5"], "even"),
     (["--steps", "100", "--burn-in", "100"], "burn_in"),
     (["--step", "-0.1"], "step"),
+    (["--size", "8"], "'size': is a setting of target ising runs, and this config's target is ring8"),
+    (["--target", "ising", "--leapfrog", "5"], "'leapfrog': is a setting of target ring8/grid25 runs"),
     (["--resume", "somewhere"], "nothing to resume"),
 ])
 def test_mcmc_bad_input_is_one_line_and_exit_2(tmp_path, args, words):

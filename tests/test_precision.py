@@ -10,7 +10,7 @@ from gentool.gan.fixes import FIXES
 from gentool.runtime import precision
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir
-from gentool.vae.config import build_vae_config
+from gentool.vae.family import VAE_TASKS
 
 from helpers import TINY_VAE, StopAfter, resume, start_gan, start_vae, tiny_2d
 
@@ -33,7 +33,7 @@ def test_letters_default_to_auto_and_the_2d_sets_and_the_vae_to_fp32(preset):
     assert resolve_gan_config(preset, flags={"dataset": "grid25"}).train.precision == "fp32"
     assert resolve_gan_config(preset, flags={"dataset": "ring8"}).train.precision == "fp32"
     assert resolve_gan_config(preset, assignments=["train.precision=fp32"]).train.precision == "fp32"
-    assert build_vae_config({}).train.precision == "fp32"
+    assert VAE_TASKS.read_config({}).train.precision == "fp32"
 
 
 def test_an_unknown_precision_is_refused_with_the_choices(tiny_config):
@@ -90,7 +90,7 @@ def test_a_bf16_gan_run_resumes_to_the_same_weights(fixes, tiny_config, data_dir
 def test_a_bf16_vae_run_trains_with_fp32_losses_and_resumes_exactly(data_dir, tmp_path):
     from gentool.vae.family import VAE
 
-    config = build_vae_config({**TINY_VAE, "train": {**TINY_VAE["train"], "precision": "bf16"}})
+    config = VAE_TASKS.read_config({**TINY_VAE, "train": {**TINY_VAE["train"], "precision": "bf16"}})
     straight, broken = RunDir(tmp_path / "straight"), RunDir(tmp_path / "broken")
     assert start_vae(config, straight, data_dir).summary["precision"] == "bf16"
     start_vae(config, broken, data_dir, stop=StopAfter(5))

@@ -165,7 +165,7 @@ def test_one_bad_file_is_skipped_by_name_and_the_import_goes_on(tmp_path):
 
 def test_no_patterns_at_all_names_the_real_cause(tmp_path):
     result = runner.invoke(app, ["data", "drums", "--phrases-per-genre", "0", "--data-dir", str(tmp_path)])
-    assert result.exit_code == 2 and "data.phrases_per_genre is 0 and no --midi-dir was given" in result.stderr
+    assert result.exit_code == 2 and "drums.phrases_per_genre is 0 and no --midi-dir was given" in result.stderr
 
 
 # ---------------------------------------------------------------------------------------- what people read
@@ -235,7 +235,7 @@ def test_letter_figures_share_one_convention_and_undefined_entropy_is_marked(tmp
 
 def test_a_dataset_build_names_the_settings_it_is_built_for(tiny_fonts_dir, tmp_path):
     result = runner.invoke(app, ["data", "fonts", "--no-matplotlib-fonts", "--fonts-dir", str(tiny_fonts_dir),
-                                 "--samples-per-glyph", "2", "--set", "data.val_fraction=0.25", "--data-dir",
+                                 "--samples-per-glyph", "2", "--set", "fonts.val_fraction=0.25", "--data-dir",
                                  str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "building the letter dataset for 2 samples per glyph, data seed 0 (each data setting has its own cache)" \

@@ -176,5 +176,5 @@ def test_the_input_pipeline_benchmark_measures_the_shared_trainer(tiny_config, d
     from gentool.datasets.fonts import load_font_dataset
 
     config = build_gan_config({**tiny_config, "train": {**tiny_config["train"], "epochs": 1, "max_steps_per_epoch": 3}})
-    speed = gentool_images_per_s(config, load_font_dataset(config.data, data_dir), torch.device("cpu"), tmp_path)
+    speed = gentool_images_per_s(config, load_font_dataset(config.fonts, data_dir), torch.device("cpu"), tmp_path)
     assert speed > 0

@@ -54,11 +54,11 @@ def fonts(
 
     With the same options as `gan train`, this is the dataset that training uses.
     """
-    flags = {"data.fonts_dirs": resolved_paths(fonts_dir) if fonts_dir else None,
-             "data.matplotlib_fonts": False if no_matplotlib_fonts else None,
-             "data.samples_per_glyph": samples_per_glyph, "data.seed": seed}
+    flags = {"fonts.fonts_dirs": resolved_paths(fonts_dir) if fonts_dir else None,
+             "fonts.matplotlib_fonts": False if no_matplotlib_fonts else None,
+             "fonts.samples_per_glyph": samples_per_glyph, "fonts.seed": seed}
     gan_config = resolve_gan_config(preset, str(config) if config else None, flags, set_)
-    stats = load_font_dataset(gan_config.data, data_dir, rebuild=rebuild, reporter=reporter_for(quiet)).stats()
+    stats = load_font_dataset(gan_config.fonts, data_dir, rebuild=rebuild, reporter=reporter_for(quiet)).stats()
     show(stats, json_, font_report)
 
 

@@ -47,7 +47,7 @@ TRAIN_FLAGS = FlagTable(
     Flag("eval_every", "--eval-every", ("evaluation.every",)),
     Flag("device", "--device", ("device",), on_resume=True),
     Flag("tensorboard", "--tensorboard", ("logging.tensorboard",)),
-    Flag("fonts_dir", "--fonts-dir", ("data.fonts_dirs",), convert=resolved_paths))
+    Flag("fonts_dir", "--fonts-dir", ("fonts.fonts_dirs",), convert=resolved_paths))
 
 
 @app.command("train", help=f"""Train a GAN (letters: DCGAN; ring8/grid25: MLPs) and write a run folder (config, metrics,

@@ -61,10 +61,10 @@ def evaluator(
     quiet: QuietOption = False,
 ) -> None:
     """Build (or show) the letter evaluator: a CNN trained on the training fonts, scored on held-out fonts."""
-    flags = {"data.fonts_dirs": resolved_paths(fonts_dir) if fonts_dir else None}
+    flags = {"fonts.fonts_dirs": resolved_paths(fonts_dir) if fonts_dir else None}
     gan_config = resolve_gan_config(preset, str(config) if config else None, flags, set_)
     ctx = context_for(device, quiet, data_dir)
-    letter_evaluator = load_letter_evaluator(gan_config.data, data_dir, ctx.decide_device(gan_config.device),
+    letter_evaluator = load_letter_evaluator(gan_config.fonts, data_dir, ctx.decide_device(gan_config.device),
                                              rebuild=rebuild, settings=gan_config.evaluation.evaluator,
                                              reporter=ctx.reporter)
     show(evaluator_json(letter_evaluator), json_, lambda _: evaluator_lines(letter_evaluator))

@@ -52,7 +52,7 @@ TRAIN_FLAGS = FlagTable(
     Flag("seed", "--seed", ("seed",)), Flag("eval_every", "--eval-every", ("evaluation.every",)),
     Flag("device", "--device", ("device",), on_resume=True),
     Flag("tensorboard", "--tensorboard", ("logging.tensorboard",)),
-    Flag("fonts_dir", "--fonts-dir", ("data.fonts_dirs",), convert=resolved_paths))
+    Flag("fonts_dir", "--fonts-dir", ("fonts.fonts_dirs",), convert=resolved_paths))
 
 
 @app.command("train")

@@ -46,7 +46,7 @@ BeamOption = Annotated[int, typer.Option(min=1, max=64, help="Beam width (1 = gr
 
 TRAIN_FLAGS = FlagTable(
     Flag("preset", "--preset"), Flag("config", "--config"), Flag("set_", "--set"), Flag("out_dir", "--out"),
-    Flag("task", "--task", ("task",)), Flag("train_fraction", "--train-fraction", ("data.train_fraction",)),
+    Flag("task", "--task", ("task",)), Flag("train_fraction", "--train-fraction", ("expressions.train_fraction",)),
     Flag("cell", "--cell", ("model.cell",)), Flag("hidden", "--hidden", ("model.hidden",)),
     Flag("epochs", "--epochs", ("train.epochs",), on_resume=True),
     Flag("batch_size", "--batch-size", ("train.batch_size",)), Flag("lr", "--lr", ("optim.lr",)),

@@ -41,14 +41,14 @@ app = typer.Typer(help="VAEs: the hierarchical drum VAE (train with KL annealing
 TRAIN_FLAGS = FlagTable(
     Flag("preset", "--preset"), Flag("config", "--config"), Flag("set_", "--set"), Flag("out_dir", "--out"),
     Flag("anneal", "--anneal", ("anneal.schedule",)),
-    Flag("free_bits", "--free-bits", ("free_bits.high", "free_bits.low", "free_bits.z")),
+    Flag("free_bits", "--free-bits", ("free_bits",)),
     Flag("epochs", "--epochs", ("train.epochs",), on_resume=True),
     Flag("batch_size", "--batch-size", ("train.batch_size",)), Flag("lr", "--lr", ("optim.lr",)),
     Flag("precision", "--precision", ("train.precision",)),
     Flag("seed", "--seed", ("seed",)), Flag("device", "--device", ("device",), on_resume=True),
     Flag("dataset", "--dataset", ("dataset",)),
     Flag("tensorboard", "--tensorboard", ("logging.tensorboard",)),
-    Flag("midi_dir", "--midi-dir", ("data.midi_dirs",), convert=resolved_paths))
+    Flag("midi_dir", "--midi-dir", ("drums.midi_dirs",), convert=resolved_paths))
 
 
 @app.command("train")
@@ -70,7 +70,7 @@ def train(
     seed: TrainSeedOption = None,
     midi_dir: Annotated[Optional[list[Path]], typer.Option(
         "--midi-dir", help="Folder of your drum MIDI files in genre sub-folders (repeatable), added to the "
-                           "data (data.midi_dirs).")] = None,
+                           "data (drums.midi_dirs).")] = None,
     precision: PrecisionOption = None,
     device: DeviceOption = None,
     tensorboard: TensorboardOption = False,

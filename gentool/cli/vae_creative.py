@@ -22,7 +22,7 @@ from gentool.cli.common import (
 )
 from gentool.drums.genres import GENRES
 from gentool.runtime.seeding import MAX_SEED
-from gentool.vae import sessions
+from gentool.vae import family, sessions
 from gentool.views import vae as views
 
 RunOption = Annotated[Optional[Path], typer.Option("--run", show_default="the newest under runs/",
@@ -55,8 +55,8 @@ def sample(
     """Drum runs: tracks of a genre (z_high around the genre's posterior, z_low evolving from bar to bar) with the
     classifier's verdict per bar, groove consistency and validity. Letter runs: a sheet of letters from the prior,
     each named by the letter evaluator, with the recognisable share and sharpness."""
-    result = sessions.sample(context_for(device, quiet, data_dir), run, out_dir, style=style, n=n,
-                             temperature=temperature, bars=bars, bpm=bpm, seed=seed)
+    result = family.sample(context_for(device, quiet, data_dir), run, out_dir, style=style, n=n,
+                           temperature=temperature, bars=bars, bpm=bpm, seed=seed)
     show(result, json_, views.sample_lines)
 
 
@@ -76,8 +76,8 @@ def interpolate(
     """Drum runs: the path between two styles or patterns, one bar per step, in one MIDI/WAV, with the genre
     classifier's probabilities at each step. Letter runs: from the most confident sample of one letter to that of
     another, each frame named by the letter evaluator."""
-    result = sessions.interpolate(context_for(device, quiet, data_dir), run, out_dir, from_=from_, to=to, steps=steps,
-                                  level=level, method=method, bpm=bpm, seed=seed)
+    result = family.interpolate(context_for(device, quiet, data_dir), run, out_dir, from_=from_, to=to, steps=steps,
+                                level=level, method=method, bpm=bpm, seed=seed)
     show(result, json_, views.interpolation_lines)
 
 

@@ -1,6 +1,6 @@
 """The GAN run config: dataset, model, optimiser, training loop and fixes. Presets live in gentool/presets/gan/.
 
-`dataset` picks the letters (`data`, DCGAN models in `model`) or a 2-D mixture (`points`, MLP models in `mlp`).
+`dataset` picks the letters (`fonts`, DCGAN models in `model`) or a 2-D mixture (`points`, MLP models in `mlp`).
 Each dataset brings its own regime (presets/gan/datasets/<name>.yaml) underneath the preset: a 2-D one PacGAN's z,
 batch, learning rate and length, so a fix's preset with `--dataset grid25` runs it on the grid as PacGAN published
 it; the letters bf16 where the machine runs it fast (`train.precision: auto`).
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gentool.config import build_config, config_to_dict, deep_merge, option
+from gentool.config import build_config, config_to_dict, deep_merge, option, renamed_keys
 from gentool.datasets.fonts import FontDataConfig
 from gentool.datasets.points import POINT_DATASETS, PointDataConfig
 from gentool.evaluate.coverage import LetterEvaluationConfig
@@ -82,10 +82,10 @@ EvaluationConfig = LetterEvaluationConfig  # shared with the letter VAE (gentool
 
 @dataclass
 class GanConfig:
-    seed: int = option(0, min=0, max=MAX_SEED, help="training seed (the dataset has its own, data.seed)")
+    seed: int = option(0, min=0, max=MAX_SEED, help="training seed (the dataset has its own, fonts.seed)")
     device: str = option("auto", help=f"one of {', '.join(DEVICE_CHOICES)}, or cuda:N")
     dataset: str = option("fonts", choices=DATASETS, help="letters (fonts) or a 2-D mixture of Gaussians")
-    data: FontDataConfig = field(default_factory=FontDataConfig)
+    fonts: FontDataConfig = field(default_factory=FontDataConfig)
     points: PointDataConfig = field(default_factory=PointDataConfig)
     model: GanModelConfig = field(default_factory=GanModelConfig)
     mlp: MlpConfig = field(default_factory=MlpConfig)
@@ -95,11 +95,6 @@ class GanConfig:
     fixes: list[str] = option([], help="stabilisation fixes, applied in order")
     fix_options: dict = option({}, help="options per fix, {FIX: {OPTION: VALUE}} (`gentool gan fixes` lists them)")
     logging: LoggingConfig = field(default_factory=LoggingConfig)
-
-    @property
-    def font_data(self) -> FontDataConfig:
-        """The letter data (every letter model names it here, whatever its config section)."""
-        return self.data
 
     @property
     def on_points(self) -> bool:
@@ -120,6 +115,11 @@ def build_gan_config(data: dict) -> GanConfig:
     config = build_config(GanConfig, data)
     config.fix_options = resolved_fix_options(config.fixes, config.fix_options)
     return config
+
+
+def read_saved_gan_config(data: dict) -> GanConfig:
+    """A run's config.yaml or a checkpoint's config; run folders that name the letters' section `data` still read."""
+    return build_gan_config(renamed_keys(data, {"data": "fonts"}))
 
 
 def gan_config_dict(config: GanConfig) -> dict:

@@ -126,7 +126,7 @@ class LetterTask:
 
     def batches_per_epoch(self) -> int:
         return full_batches(int((~self.dataset.is_val).sum()), self.config.train.batch_size,
-                            self.config.train.max_steps_per_epoch, "images", "raise data.samples_per_glyph")
+                            self.config.train.max_steps_per_epoch, "images", "raise fonts.samples_per_glyph")
 
     def evaluate(self, generator: nn.Module) -> dict:
         """Letter coverage of fresh samples (its own noise stream; training state untouched)."""
@@ -226,8 +226,8 @@ def load_task(config: GanConfig, ctx: RunContext, evaluate: bool | None = None) 
     device = ctx.decide_device(config.device)
     if config.on_points:
         return PointTask(config, load_point_dataset(config.dataset, config.points), device)
-    dataset = load_font_dataset(config.data, ctx.data_dir, reporter=ctx.reporter)
+    dataset = load_font_dataset(config.fonts, ctx.data_dir, reporter=ctx.reporter)
     wanted = bool(config.evaluation.every) if evaluate is None else evaluate
-    evaluator = (load_letter_evaluator(config.data, ctx.data_dir, device, settings=config.evaluation.evaluator,
+    evaluator = (load_letter_evaluator(config.fonts, ctx.data_dir, device, settings=config.evaluation.evaluator,
                                        reporter=ctx.reporter) if wanted else None)
     return LetterTask(config=config, dataset=dataset, evaluator=evaluator, device=device)

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 from gentool.datasets.font_faces import LETTERS
 from gentool.gan.averaging import GeneratorAverage
-from gentool.gan.config import GanConfig, build_gan_config, gan_config_dict
+from gentool.gan.config import GanConfig, gan_config_dict, read_saved_gan_config
 from gentool.gan.fixes import Critic, StepContext, build_fixes, training_setup
 from gentool.gan.models import count_parameters
 from gentool.gan.tasks import GanTask, build_models
@@ -229,7 +229,7 @@ def load_generator(path: str | Path, ctx: RunContext | None = None) -> tuple[tor
     checkpoint. The checkpoint is the one source: its config gives the model and, unless --device said otherwise,
     the device (decided once, in `ctx`)."""
     state = load_checkpoint(path, CHECKPOINT_KIND, map_location="cpu")
-    config = build_gan_config(state["config"])
+    config = read_saved_gan_config(state["config"])
     device = (ctx or RunContext.on("cpu")).decide_device(config.device)
     generator, _ = build_models(config, device)
     average = state.get("generator_average")  # train.g_ema: the run is sampled from its weight average

@@ -74,14 +74,23 @@ class OneShot:
         return self.run_core(self.config, self.run, self.ctx, preset, command)
 
 
+def one_shot(run_core: Callable[..., Any]) -> Callable[..., OneShot]:
+    """The make_trainer of a family (or task) whose `run_core` does a whole run (see OneShot)."""
+    return lambda config, data, run, ctx: OneShot(run_core, config, run, ctx)
+
+
+def no_data(config: Any, ctx: RunContext) -> None:
+    """The load_data of a one-shot family: its data are checked while its config is resolved."""
+    return None
+
+
 def one_shot_family(*, name: str, resolve_config: Callable[..., Any], read_config: Callable[[dict], Any],
                     config_dict: Callable[[Any], dict], run_core: Callable[..., Any],
                     outcome_lines: Callable[[dict], list[str]], verb: str, command: str) -> Family:
-    """A family without checkpoints (see OneShot): its data are checked while its config is resolved."""
+    """A family without checkpoints (see OneShot)."""
     return register_family(Family(
         name=name, default_preset="default", resolve_config=resolve_config, read_config=read_config,
-        config_dict=config_dict, load_data=lambda config, ctx: None,
-        make_trainer=lambda config, data, run, ctx: OneShot(run_core, config, run, ctx),
+        config_dict=config_dict, load_data=no_data, make_trainer=one_shot(run_core),
         run_name=lambda config, preset: f"{name}-{preset}",
         describe=lambda config, preset: f"preset {preset}, seed {config.seed}", outcome_lines=outcome_lines,
         resumable=False, verb=verb, command=command))
