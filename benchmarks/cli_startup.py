@@ -1,6 +1,6 @@
 """CPU time of the CLI's fast paths beside `python -c "import typer, rich"`, median of N runs each.
 
-    python benchmarks/cli_startup.py [--runs 5]
+    python -m benchmarks.cli_startup [--runs 5]
 
 Run from a checkout's root: each command is a fresh `python -c` process, which imports gentool from the current
 folder first. Its CPU time is user + system from os.wait4, its peak memory the maximum resident set size.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The latent-size study: a letter VAE and a letter GAN (vanilla DCGAN) at z = 16, 32, 64, 128, 256, several seeds
-# each, one run at a time, then one table and one figure (python -m gentool.bench.latent_size): negative ELBO and
+# each, one run at a time, then one table and one figure (python -m benchmarks.latent_size): negative ELBO and
 # reconstruction (VAE), letters covered, letter FID, sharpness beside the real letters', recognisable share and
 # seconds per epoch.
 #
@@ -31,14 +31,14 @@ for seed in $seeds; do
       echo "$(date +%T) $run" >&2
       if [ "$family" = vae ]; then
         gentool vae train --dataset fonts --seed "$seed" --epochs "$epochs" --out "$run" --quiet \
-          --set model.z_dim="$z" --set letters.samples_per_glyph="$per_glyph" --set evaluation.every="$every" \
+          --set model.z_dim="$z" --set fonts.samples_per_glyph="$per_glyph" --set evaluation.every="$every" \
           --set anneal.warmup_epochs="$warmup" > /dev/null
       else
         gentool gan train --preset vanilla --seed "$seed" --epochs "$epochs" --out "$run" --quiet \
-          --set model.z_dim="$z" --set data.samples_per_glyph="$per_glyph" --set evaluation.every="$every" \
+          --set model.z_dim="$z" --set fonts.samples_per_glyph="$per_glyph" --set evaluation.every="$every" \
           --set train.sample_epochs="[$epochs]" > /dev/null
       fi
     done
   done
 done
-python3 -m gentool.bench.latent_size "$out"
+python3 -m benchmarks.latent_size "$out"

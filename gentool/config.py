@@ -165,7 +165,7 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
         raise ConfigError(key, f"got {value!r}{hint}; allowed values: {', '.join(str(a) for a in allowed)}")
     if origin in (list, tuple):
         (item_tp,) = typing.get_args(tp)[:1] or (Any,)
-        if item_tp is str and isinstance(value, str):  # --set data.midi_dirs=DIR: one folder is a list of one
+        if item_tp is str and isinstance(value, str):  # --set drums.midi_dirs=DIR: one folder is a list of one
             value = [value]
         if not isinstance(value, (list, tuple)):
             raise ConfigError(key, f"got {value!r}, expected {_describe(tp)} (for example [1, 2])")
@@ -175,6 +175,9 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
             raise ConfigError(key, f"got {value!r}, expected a mapping")
         return copy.deepcopy(value)
     if dataclasses.is_dataclass(tp):
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if number and getattr(tp, "ONE_NUMBER_SETS_ALL", False):
+            value = {field.name: value for field in dataclasses.fields(tp)}
         return build_config(tp, value, prefix=key)
     if tp is Any:
         return value
@@ -228,11 +231,17 @@ def _check_range(value: Any, meta: typing.Mapping, key: str) -> None:
             raise ConfigError(key, f"got {item!r}, must be <= {high}")
 
 
+# sections that run folders name otherwise (read through each family's saved-config reader, renamed_keys below):
+# in what a user gives, such a key is refused with the name it has now
+RENAMED_SECTIONS = {"data": ("fonts", "drums", "expressions"), "letters": ("fonts",)}
+
+
 def build_config(cls: type, data: Any, prefix: str = "") -> Any:
     """Build dataclass `cls` from a mapping, validating every key; missing keys keep their defaults.
 
     A dataclass may define `check(self) -> list[tuple[str, str]]` for rules that span fields; it returns
-    (relative key, problem) pairs.
+    (relative key, problem) pairs. One whose fields are all numbers of one meaning (free nats per latent level) may
+    set `ONE_NUMBER_SETS_ALL = True`: a single number in its place then sets every field.
     """
     if data is None:
         data = {}
@@ -243,8 +252,10 @@ def build_config(cls: type, data: Any, prefix: str = "") -> Any:
     for key in data:
         if key not in fields:
             where = f" under '{prefix}'" if prefix else ""
-            raise ConfigError(_join(prefix, str(key)),
-                              f"unknown key{did_you_mean(str(key), fields)}; allowed keys{where}: {', '.join(fields)}")
+            renamed = [new for new in RENAMED_SECTIONS.get(str(key), ()) if new in fields and not prefix]
+            hint = (f" (the section is '{renamed[0]}' now; run folders that say '{key}' still open as they are)"
+                    if renamed else did_you_mean(str(key), fields))
+            raise ConfigError(_join(prefix, str(key)), f"unknown key{hint}; allowed keys{where}: {', '.join(fields)}")
     kwargs = {}
     for name, field in fields.items():
         if name not in data:
@@ -265,3 +276,29 @@ def config_to_dict(config: Any) -> dict:
 
 def dump_yaml(data: dict) -> str:
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=None)
+
+
+def renamed_keys(data: dict, renames: dict[str, str]) -> dict:
+    """A saved config (a run's config.yaml, a checkpoint's config) under today's key names: each `old: new` pair of
+    dotted keys moves the value at `old` to `new`, in order. What users give (--config, --set) is read as it is."""
+    data = copy.deepcopy(data)
+    for old, new in renames.items():
+        *parents, key = old.split(".")
+        node = data
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and key in node:
+            data = deep_merge(data, nested_from_dotted(new, node.pop(key)))
+    return data
+
+
+def known_keys(cls: type, data: dict) -> dict:
+    """`data` less every key the dataclass tree `cls` has no field for."""
+    hints = typing.get_type_hints(cls)
+    kept = {}
+    for field in dataclasses.fields(cls):
+        if field.name in data:
+            value, tp = data[field.name], hints[field.name]
+            nested = dataclasses.is_dataclass(tp) and isinstance(value, dict)
+            kept[field.name] = known_keys(tp, value) if nested else value
+    return kept

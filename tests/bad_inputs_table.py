@@ -21,11 +21,6 @@ from typing import Callable
 import numpy as np
 from typer.testing import CliRunner
 
-TINY_RING = {"device": "cpu", "dataset": "ring8", "points": {"samples": 500},
-             "mlp": {"g_hidden": 16, "g_layers": 1, "d_hidden": 16, "d_layers": 1},
-             "train": {"epochs": 1, "batch_size": 50, "max_steps_per_epoch": 2, "sample_epochs": [1],
-                       "sample_count": 50, "checkpoint_every": 1},
-             "evaluation": {"every": 1, "samples": 200}}
 HUGE = "1" + "0" * 15
 
 
@@ -53,13 +48,13 @@ def prepare(folder: Path) -> SimpleNamespace:
     from gentool.runtime.rundir import RunDir
 
     sys.path.insert(0, str(Path(__file__).parent))
-    from helpers import start_gan
+    from helpers import start_gan, tiny_2d
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = SimpleNamespace(tmp=folder)
     paths.ring = folder / "ring"
     if not (paths.ring / "checkpoints" / "last.pt").exists():
-        start_gan(build_gan_config(TINY_RING), RunDir(paths.ring))
+        start_gan(build_gan_config(tiny_2d()), RunDir(paths.ring))
     texts = {"malformed.yaml": "train: {epochs: [1, 2\n", "list.yaml": "- 1\n- 2\n",
              "epochs_text.yaml": "dataset: ring8\ntrain: {epochs: ten}\n", "garbage.mid": "not midi at all",
              "empty.mid": "", "empty.npy": "", "not_a_run/readme.txt": "x", "afile": "x"}
@@ -115,7 +110,7 @@ CASES = [
     Case("unknown dataset", lambda p: ["gan", "train", "--dataset", "ring9"]),
     Case("unknown fix", lambda p: ["gan", "train", "--dataset", "ring8", "--fix", "feature-matchin"]),
     Case("unknown preset", lambda p: ["vae", "train", "--preset", "no-such"]),
-    Case("unknown genre in a list", lambda p: ["vae", "train", "--set", "data.genres=[rokc]"]),
+    Case("unknown genre in a list", lambda p: ["vae", "train", "--set", "drums.genres=[rokc]"]),
     Case("unknown device", lambda p: ["gan", "train", "--dataset", "ring8", "--device", "tpu"]),
     Case("EM: zero components", lambda p: ["em", "fit", "--components", "0"]),
     Case("EM: unknown covariance", lambda p: ["em", "fit", "--covariance", "round"]),

@@ -10,6 +10,8 @@ import yaml
 
 from gentool.datasets.font_faces import matplotlib_font_dir
 
+from helpers import TINY_EVALUATOR, tiny_font_data
+
 TINY_FACES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSerif.ttf", "DejaVuSansMono.ttf")
 
 
@@ -32,15 +34,11 @@ def tiny_config(tiny_fonts_dir) -> dict:
     """A config layer small enough for a GAN epoch in well under a second on CPU."""
     return {
         "device": "cpu",
-        "data": {"matplotlib_fonts": False, "fonts_dirs": [str(tiny_fonts_dir)], "samples_per_glyph": 3,
-                 "val_fraction": 0.25},
+        "fonts": tiny_font_data(tiny_fonts_dir),
         "model": {"z_dim": 16, "g_width": 8, "d_width": 8},
         "train": {"epochs": 2, "batch_size": 16, "sample_epochs": [1], "sample_count": 16, "checkpoint_every": 1},
         "evaluation": {"every": 0},
     }
-
-
-TINY_EVALUATOR = {"samples_per_glyph": 12, "epochs": 8, "batch_size": 64}
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +53,7 @@ def tiny_evaluator(tiny_evaluation, data_dir):
     from gentool.gan.config import build_gan_config
 
     config = build_gan_config(tiny_evaluation)
-    return load_letter_evaluator(config.data, data_dir, settings=config.evaluation.evaluator)
+    return load_letter_evaluator(config.fonts, data_dir, settings=config.evaluation.evaluator)
 
 
 @pytest.fixture

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from gentool.config import deep_merge
+from gentool.gan.config import gan_config_dict, resolve_gan_config
 from gentool.gan.family import GAN
+from gentool.presets import load_preset
 from gentool.runtime.context import RunContext, StopRequest
 from gentool.runtime.rundir import RunDir
 from gentool.runtime.runs import Family, resume_run, start_run
@@ -12,13 +16,47 @@ from gentool.vae.family import VAE
 
 TINY_VAE = {
     "device": "cpu",
-    "data": {"phrases_per_genre": 16, "bars_per_phrase": 4},
+    "drums": {"phrases_per_genre": 16, "bars_per_phrase": 4},
     "model": {"z_high": 2, "z_low": 4, "hidden": 32},
     "train": {"epochs": 2, "batch_size": 16, "checkpoint_every": 1},
     "anneal": {"schedule": "linear", "warmup_epochs": 2},
     "free_bits": {"high": 0.2, "low": 0.05},
     "evaluation": {"samples_per_genre": 8, "classifier": {"epochs": 15, "hidden": 32}},
 }
+
+TINY_EVALUATOR = {"samples_per_glyph": 12, "epochs": 8, "batch_size": 64}  # a letter or digit evaluator in seconds
+
+
+def tiny_font_data(fonts_dir: Path) -> dict:
+    """A config's font data on the tiny font set (conftest's tiny_fonts_dir): 3 renderings a glyph, a quarter held
+    out."""
+    return {"matplotlib_fonts": False, "fonts_dirs": [str(fonts_dir)], "samples_per_glyph": 3, "val_fraction": 0.25}
+
+
+def tiny_2d(dataset: str = "ring8", **sections) -> dict:
+    """The shipped `tiny` preset (a small 2-D GAN) on `dataset`, its regime underneath, resolved on the CPU as a
+    config mapping for build_gan_config; `sections` are merged in key by key: tiny_2d(train={"epochs": 4})
+    changes train.epochs alone."""
+    config = resolve_gan_config("tiny", flags={"device": "cpu", "dataset": dataset})
+    return deep_merge(gan_config_dict(config), sections)
+
+
+def dotted(mapping: dict, prefix: str = "") -> list[str]:
+    """{'a': {'b': 1}} -> ['a.b=1'], as --set and --grid take keys."""
+    items = []
+    for key, value in mapping.items():
+        if isinstance(value, dict):
+            items += dotted(value, f"{prefix}{key}.")
+        else:
+            items.append(f"{prefix}{key}={json.dumps(value)}")
+    return items
+
+
+# the tiny preset's sizes as --set assignments, to lay over any preset and 2-D dataset (its dataset and number of
+# epochs are left to the command)
+TINY_2D = [item for item in dotted({key: value for key, value in load_preset("gan", "tiny").items()
+                                    if key != "dataset"}) if not item.startswith("train.epochs=")]
+TINY_2D_ARGS = [part for item in TINY_2D for part in ("--set", item)]
 
 
 class StopAfter(StopRequest):

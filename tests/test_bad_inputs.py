@@ -16,14 +16,9 @@ from gentool.io.midi import write_midi
 from gentool.runtime.rundir import RunDir
 
 from bad_inputs_table import CASES, run_case, well_behaved
-from helpers import start_gan
+from helpers import start_gan, tiny_2d
 
 runner = CliRunner()
-TINY_RING = {"device": "cpu", "dataset": "ring8", "points": {"samples": 500},
-             "mlp": {"g_hidden": 16, "g_layers": 1, "d_hidden": 16, "d_layers": 1},
-             "train": {"epochs": 1, "batch_size": 50, "max_steps_per_epoch": 2, "sample_epochs": [1],
-                       "sample_count": 50, "checkpoint_every": 1},
-             "evaluation": {"every": 1, "samples": 200}}
 
 
 def invoke(args, data_dir=None):
@@ -43,7 +38,7 @@ def refused(result, *words):
 @pytest.fixture(scope="module")
 def ring_run(tmp_path_factory):
     run = RunDir(tmp_path_factory.mktemp("bad") / "ring")
-    start_gan(build_gan_config(TINY_RING), run)
+    start_gan(build_gan_config(tiny_2d()), run)
     return run
 
 
@@ -147,7 +142,7 @@ def test_a_fonts_dir_that_adds_no_face_is_refused(tiny_fonts_dir, data_dir, tmp_
     broken.mkdir()
     (broken / "Fancy.ttf").write_bytes(b"\x00\x01\x00\x00 not a font at all")
     args = ["data", "fonts", "--no-matplotlib-fonts", "--fonts-dir", str(tiny_fonts_dir), "--fonts-dir", str(broken),
-            "--samples-per-glyph", "2", "--set", "data.val_fraction=0.25"]
+            "--samples-per-glyph", "2", "--set", "fonts.val_fraction=0.25"]
     refused(invoke(args, data_dir), str(broken), "gave no usable face", "Fancy.ttf")
 
 

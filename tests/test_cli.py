@@ -30,7 +30,7 @@ def test_version_and_help():
 
 def test_data_fonts_json_and_table(tiny_fonts_dir, data_dir):
     args = ["data", "fonts", "--no-matplotlib-fonts", "--fonts-dir", str(tiny_fonts_dir), "--samples-per-glyph", "3",
-            "--set", "data.val_fraction=0.25"]
+            "--set", "fonts.val_fraction=0.25"]
     result = invoke([*args, "--json"], data_dir)
     assert result.exit_code == 0, result.output
     stats = json.loads(result.stdout)

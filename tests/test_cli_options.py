@@ -63,6 +63,26 @@ def test_config_options_take_help_choices_range_and_default_from_the_config():
     assert "[default: 250; 0<=x<=100000]" in drums and "--grammar / --no-grammar" in drums
 
 
+def test_a_family_with_a_config_class_per_task_declares_options_from_each():
+    import dataclasses
+
+    from gentool.mcmc.config import McmcConfig
+    from gentool.mcmc.family import MCMC_TASKS
+    from gentool.vae.config import VaeConfig
+    from gentool.vae.family import VAE_TASKS
+
+    vae = " ".join(help_of(["vae", "train"]).split())
+    assert "--dataset [drums|fonts]" in vae and "[default: the preset's drums.midi_dirs; repeatable]" in vae
+    # free_bits is a section that one number sets whole: a number, with its fields' range
+    assert "--free-bits <float>" in vae and "[default: the preset's free_bits; 0.0<=x<=100.0]" in vae
+    mcmc = " ".join(help_of(["mcmc", "sample"]).split())
+    assert "--dataset [ring8|grid25|ising]" in mcmc and "--size <int>" in mcmc and "--leapfrog <int>" in mcmc
+    # the shared base names every task, so --dataset offers what the task sets pick from
+    for base, tasks in ((VaeConfig, VAE_TASKS), (McmcConfig, MCMC_TASKS)):
+        field = {field.name: field for field in dataclasses.fields(base)}[tasks.key]
+        assert tuple(field.metadata["choices"]) == tasks.values
+
+
 @pytest.mark.parametrize("old, new, help_path", [
     (["mcmc", "sample", "--target", "gibs"], ["mcmc", "sample", "--dataset", "gibs"], ["mcmc", "sample"]),
     (["gan", "compare", "nowhere", "--figure", "x.png"], ["gan", "compare", "nowhere", "--out", "x.png"],
@@ -112,6 +132,7 @@ def test_help_and_completion_import_none_of_torch_matplotlib_scipy_numpy():
              f"except SystemExit:\n    pass\n"
              f"print('HEAVY', sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)")
     for args, env in ((["--help"], {}), (["gan", "train", "--help"], {}), (["vae", "train", "--help"], {}),
+                      (["mcmc", "sample", "--help"], {}),
                       ([], {"_GENTOOL_COMPLETE": "complete_bash", "COMP_WORDS": "gentool gan train --dev",
                             "COMP_CWORD": "3"})):
         result = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True,

@@ -5,7 +5,7 @@ import yaml
 
 from gentool.config import load_yaml_file, parse_set_overrides
 from gentool.errors import ConfigError, UsageError
-from gentool.gan.config import build_gan_config, gan_config_dict, resolve_gan_config
+from gentool.gan.config import build_gan_config, gan_config_dict, read_saved_gan_config, resolve_gan_config
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -56,7 +56,7 @@ def test_resolved_config_round_trips_through_yaml():
     ("train.epochs=-3", "train.epochs", ["must be >= 1"]),
     ("train.epochs=ten", "train.epochs", ["expected a whole number"]),
     ("optim.lr=0", "optim.lr", ["must be > 0"]),
-    ("data.split_by=fonts", "data.split_by", ["allowed values: family, face"]),
+    ("fonts.split_by=fonts", "fonts.split_by", ["allowed values: family, face"]),
     ("fixes=[feature-matchin]", "fixes[0]", ["did you mean 'feature-matching'", "available fixes"]),
     ("fix_options.feature-matching.wieght=2", "fix_options.feature-matching.wieght", ["did you mean 'weight'"]),
     ("device=tpu", "device", ["allowed values"]),
@@ -78,7 +78,7 @@ def test_unknown_preset_lists_the_available_ones():
                                          r"minibatch-discrimination, "
                                          r"pacgan, pacgan-protocol, points-cpu-budget, points-r1-ls, "
                                          r"points-r1-ls-ema, points-r1-ls-nobn, quick, r1, self-conditioning, "
-                                         r"spectral-norm, unrolled, vanilla, wgan-gp"):
+                                         r"spectral-norm, tiny, unrolled, vanilla, wgan-gp"):
         resolve_gan_config("fixd")
 
 
@@ -110,8 +110,26 @@ def test_malformed_set(assignment):
 
 
 def test_a_single_string_is_a_list_of_one_for_a_list_of_strings_key():
-    from gentool.vae.config import resolve_vae_config
+    from gentool.vae.family import resolve_vae_config
 
-    assert resolve_vae_config("default", assignments=["data.midi_dirs=my_midi"]).data.midi_dirs == ["my_midi"]
+    assert resolve_vae_config("default", assignments=["drums.midi_dirs=my_midi"]).drums.midi_dirs == ["my_midi"]
     with pytest.raises(UsageError, match="expected a list"):  # a number is not read as a list of one
         resolve_gan_config("vanilla", assignments=["train.sample_epochs=3"])
+
+
+def test_saved_configs_read_under_the_current_section_names_and_user_configs_do_not():
+    from gentool.rbm.config import read_saved_rbm_config, resolve_rbm_config
+
+    saved = gan_config_dict(resolve_gan_config("quick"))
+    saved["data"] = saved.pop("fonts")  # a run folder written when the letters' section was `data`
+    assert read_saved_gan_config(saved).fonts.samples_per_glyph == 12
+    assert read_saved_gan_config(gan_config_dict(resolve_gan_config("quick"))).fonts.samples_per_glyph == 12
+    assert read_saved_rbm_config({"data": {"seed": 3}}).fonts.seed == 3
+    with pytest.raises(ConfigError, match="allowed keys: .*fonts"):  # what a user gives uses today's names
+        resolve_rbm_config("default", assignments=["data.seed=3"])
+
+
+def test_an_old_section_name_in_what_a_user_gives_is_refused_with_its_new_name():
+    with pytest.raises(ConfigError, match="'data': unknown key \\(the section is 'fonts' now; run folders that say "
+                                          "'data' still open as they are\\)"):
+        resolve_gan_config("vanilla", assignments=["data.seed=1"])

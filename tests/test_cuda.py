@@ -13,8 +13,7 @@ from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.context import RunContext, StopRequest
 from gentool.runtime.rundir import RunDir
 from gentool.runtime.runs import resume_run, start_run
-from gentool.vae.config import build_vae_config
-from gentool.vae.family import VAE
+from gentool.vae.family import VAE, VAE_TASKS
 
 from helpers import TINY_VAE, StopAfter
 
@@ -62,7 +61,7 @@ def test_a_gpu_gan_run_resumes_and_records_each_epoch_once(tiny_config, data_dir
 
 
 def test_a_gpu_vae_run_trains_in_bf16(data_dir, tmp_path):
-    config = build_vae_config({**TINY_VAE, "device": "cuda", "train": {**TINY_VAE["train"], "precision": "auto"}})
+    config = VAE_TASKS.read_config({**TINY_VAE, "device": "cuda", "train": {**TINY_VAE["train"], "precision": "auto"}})
     outcome = start_run(VAE, config, gpu_context(data_dir), out=tmp_path / "run")
     expected = "bf16" if torch.cuda.is_bf16_supported() else "fp32"
     assert outcome.status == "completed" and outcome.summary["precision"] == expected

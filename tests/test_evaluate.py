@@ -114,7 +114,7 @@ def test_metrics_separate_real_letters_from_noise_and_collapse(tiny_evaluator):
 
 def test_evaluator_is_cached_and_rejects_not_letters(tiny_evaluation, tiny_evaluator, data_dir):
     settings = build_config(LetterEvaluatorSettings, tiny_evaluation["evaluation"]["evaluator"])
-    data = build_config(FontDataConfig, tiny_evaluation["data"])
+    data = build_config(FontDataConfig, tiny_evaluation["fonts"])
     again = load_letter_evaluator(data, data_dir, settings=settings)
     assert again.report["built"] is False and again.path == tiny_evaluator.path
     assert torch.equal(again.real_stats.mean, tiny_evaluator.real_stats.mean)
@@ -130,7 +130,7 @@ def test_a_cached_evaluator_reads_images_with_its_reject_bias(tiny_evaluation, t
     """The bias is saved beside the weights: a later run's evaluator rejects exactly as the built one did."""
     settings = build_config(LetterEvaluatorSettings, {**tiny_evaluation["evaluation"]["evaluator"],
                                                       "reject_bias": 10.0})
-    data = build_config(FontDataConfig, tiny_evaluation["data"])
+    data = build_config(FontDataConfig, tiny_evaluation["fonts"])
     dataset = load_font_dataset(evaluator_data_config(data, settings), data_dir)
     state = load_checkpoint(tiny_evaluator.path, "letter-evaluator", map_location="cpu")
     path = evaluator_path(dataset, settings, data_dir, torch.device("cpu"))

@@ -1,4 +1,4 @@
-"""The core entries run_em / run_mcmc / run_vi on the shared run path (start_run): a RunDir, a RunContext, and a
+"""The core entries run_em / run_mixture / run_vi on the shared run path (start_run): a RunDir, a RunContext, and a
 stop flag that ends a run cleanly with status "interrupted" and a complete run folder."""
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ import pytest
 
 from gentool.em.config import resolve_em_config
 from gentool.em.family import EM
-from gentool.mcmc.config import resolve_mcmc_config
-from gentool.mcmc.family import MCMC
+from gentool.mcmc.family import MCMC, resolve_mcmc_config
 from gentool.runtime.context import StopRequest
 from gentool.runtime.rundir import RunDir
 from gentool.vi.config import resolve_vi_config

@@ -6,8 +6,8 @@ import pytest
 
 from gentool.em.config import resolve_em_config
 from gentool.em.run import run_em
-from gentool.mcmc.config import resolve_mcmc_config
-from gentool.mcmc.run import run_mcmc
+from gentool.mcmc.family import resolve_mcmc_config
+from gentool.mcmc.run import run_mixture
 from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir
 from gentool.vi.config import resolve_vi_config
@@ -22,8 +22,8 @@ def _run(tmp_path, name, resolve, run_core, preset, flags):
 
 
 def test_tempering_visits_all_25_grid_modes_at_the_readme_budget(tmp_path):
-    walk = _run(tmp_path, "walk", resolve_mcmc_config, run_mcmc, "rwmh", {"seed": 0})
-    tempered = _run(tmp_path, "pt", resolve_mcmc_config, run_mcmc, "tempering", {"seed": 0})
+    walk = _run(tmp_path, "walk", resolve_mcmc_config, run_mixture, "rwmh", {"seed": 0})
+    tempered = _run(tmp_path, "pt", resolve_mcmc_config, run_mixture, "tempering", {"seed": 0})
     assert walk["modes_visited"] <= 4 and walk["rhat_max"] > 2
     assert tempered["modes_visited"] == 25 and tempered["rhat_max"] < 1.05
 

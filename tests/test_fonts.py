@@ -20,7 +20,7 @@ from helpers import assert_tables_fit_80_columns, at_80_columns
 
 
 def data_config(tiny_config, **overrides) -> FontDataConfig:
-    return build_config(FontDataConfig, {**tiny_config["data"], **overrides})
+    return build_config(FontDataConfig, {**tiny_config["fonts"], **overrides})
 
 
 def inspect(name: str):

@@ -62,7 +62,7 @@ def test_feature_matching_is_zero_for_matching_batches_and_trains_only_the_gener
 def make_trainer(tiny_config, data_dir, tmp_path, name="run", stop=None, **train):
     config = build_gan_config({**tiny_config, "fixes": ["feature-matching"],
                                "train": {**tiny_config["train"], **train}})
-    dataset = load_font_dataset(config.data, data_dir)
+    dataset = load_font_dataset(config.fonts, data_dir)
     run = RunDir.create(tmp_path / name, "gan")
     run.write_config({})
     ctx = cpu_context(data_dir, stop)
@@ -103,7 +103,7 @@ def test_same_seed_same_weights_and_other_seed_differs(tiny_config, data_dir, tm
 def test_interrupted_and_resumed_run_ends_with_the_same_weights(tiny_config, data_dir, tmp_path):
     config = build_gan_config({**tiny_config, "fixes": ["feature-matching"],
                                "train": {**tiny_config["train"], "epochs": 3}})
-    dataset = load_font_dataset(config.data, data_dir)
+    dataset = load_font_dataset(config.fonts, data_dir)
     straight = RunDir(tmp_path / "straight")
     start_gan(config, straight, data_dir)
 
@@ -168,9 +168,9 @@ def test_corrupt_missing_and_foreign_checkpoints_are_usage_errors(tmp_path):
 def test_resume_refuses_a_changed_dataset(tiny_config, data_dir, tmp_path):
     trainer, config, dataset, run = make_trainer(tiny_config, data_dir, tmp_path, epochs=1)
     trainer.fit()
-    other = build_gan_config({**tiny_config, "data": {**tiny_config["data"], "seed": 5}})
+    other = build_gan_config({**tiny_config, "fonts": {**tiny_config["fonts"], "seed": 5}})
     with pytest.raises(UsageError, match="trained on dataset .* changed"):
-        task = LetterTask(config=config, dataset=load_font_dataset(other.data, data_dir), evaluator=None,
+        task = LetterTask(config=config, dataset=load_font_dataset(other.fonts, data_dir), evaluator=None,
                           device=CPU)
         GanTrainer(config=config, task=task, run=run, ctx=cpu_context(data_dir)).resume_from_last()
 

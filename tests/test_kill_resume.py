@@ -19,14 +19,12 @@ import pytest
 import torch
 import yaml
 
-from helpers import TINY_VAE
+from helpers import TINY_VAE, tiny_2d
 
 REPO = Path(__file__).resolve().parents[1]
-TINY_GAN = {"device": "cpu", "dataset": "ring8", "seed": 3, "points": {"samples": 400},
-            "mlp": {"g_hidden": 16, "g_layers": 1, "d_hidden": 16, "d_layers": 1},
-            "train": {"epochs": 4, "batch_size": 50, "max_steps_per_epoch": 4, "sample_epochs": [3],
-                      "sample_count": 50, "checkpoint_every": 2},
-            "evaluation": {"every": 2, "samples": 200}}
+# two epochs between periodic checkpoints and evaluations, so a kill can land between them
+TINY_GAN = tiny_2d(seed=3, train={"epochs": 4, "max_steps_per_epoch": 4, "sample_epochs": [3], "checkpoint_every": 2},
+                   evaluation={"every": 2})
 KILL_VAE = {**TINY_VAE, "seed": 5, "train": {**TINY_VAE["train"], "epochs": 3, "checkpoint_every": 2}}
 CONFIGS = {"gan": TINY_GAN, "vae": KILL_VAE}
 

@@ -53,7 +53,7 @@ def test_the_guard_leaves_out_shapes_that_match_a_capital():
 
 
 def test_glyphs_follow_their_faces_split(tiny_config, data_dir):
-    dataset = load_font_dataset(build_config(FontDataConfig, tiny_config["data"]), data_dir)
+    dataset = load_font_dataset(build_config(FontDataConfig, tiny_config["fonts"]), data_dir)
     glyphs = load_non_letters(dataset, data_dir)
     for face_id, face in enumerate(dataset.faces):
         rows = glyphs.face_index == face_id
@@ -68,7 +68,7 @@ def test_evaluator_rejects_non_letter_glyphs_of_a_held_out_face(tiny_evaluation,
     tiny one (3 faces, 12 samples per glyph) rejects about 80%; the full-size target, 90%, is checked in
     test_slow_targets (measured 97.7%)."""
     config = build_gan_config(tiny_evaluation)  # as the tiny_evaluator fixture builds it
-    data = evaluator_data_config(config.data, config.evaluation.evaluator)
+    data = evaluator_data_config(config.fonts, config.evaluation.evaluator)
     glyphs = load_non_letters(load_font_dataset(data, data_dir), data_dir)
     held_out = glyphs.tensors("val")
     assert len(held_out) > 500

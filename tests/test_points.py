@@ -13,10 +13,9 @@ from gentool.cli.app import app
 from gentool.datasets.points import PointDataConfig, load_point_dataset
 from gentool.evaluate.modes import baseline_points, expected_real_high_quality, mode_metrics
 
+from helpers import TINY_2D_ARGS
+
 runner = CliRunner()
-TINY = ["--set", "points.samples=1000", "--set", "mlp.g_hidden=32", "--set", "mlp.d_hidden=32",
-        "--set", "mlp.g_layers=2", "--set", "mlp.d_layers=2", "--set", "train.max_steps_per_epoch=5",
-        "--set", "evaluation.samples=500", "--set", "train.sample_count=100"]
 
 
 def invoke(args, tmp_path):
@@ -66,7 +65,7 @@ def test_reverse_kl_and_quality_on_hand_made_points():
 def test_gan_train_on_grid25_then_coverage_and_figures(tmp_path):
     run = tmp_path / "run"
     result = invoke(["gan", "train", "--dataset", "grid25", "--preset", "pacgan", "--epochs", "2", "--out", str(run),
-                     *TINY, "--json"], tmp_path)
+                     *TINY_2D_ARGS, "--json"], tmp_path)
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["dataset"]["name"] == "grid25" and summary["final"]["modes_captured"] >= 0
@@ -100,7 +99,7 @@ def test_bad_gan_configs_exit_2_with_the_problem(args, message, tmp_path):
 def test_benchmark_table_reuses_finished_runs_and_shows_published_figures(tmp_path):
     out = tmp_path / "bench"
     args = ["gan", "benchmark", "--dataset", "grid25", "--fixes", "vanilla", "--fixes", "pacgan+r1", "--seeds", "2",
-            "--set", "train.epochs=1", *[a.replace("points.samples", "grid25:points.samples") for a in TINY],
+            "--set", "train.epochs=1", *[a.replace("points.samples", "grid25:points.samples") for a in TINY_2D_ARGS],
             "--out", str(out)]
     result = invoke([*args, "--json"], tmp_path)
     assert result.exit_code == 0, result.output

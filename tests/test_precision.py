@@ -10,15 +10,11 @@ from gentool.gan.fixes.registry import FIXES
 from gentool.runtime import precision
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir
-from gentool.vae.config import build_vae_config
+from gentool.vae.family import VAE_TASKS
 
-from helpers import TINY_VAE, StopAfter, resume, start_gan, start_vae
+from helpers import TINY_VAE, StopAfter, resume, start_gan, start_vae, tiny_2d
 
 CPU = torch.device("cpu")
-TINY_POINTS = {"device": "cpu", "dataset": "ring8", "points": {"samples": 512},
-               "mlp": {"g_hidden": 16, "d_hidden": 16, "g_layers": 2, "d_layers": 2},
-               "train": {"epochs": 2, "batch_size": 32, "max_steps_per_epoch": 6, "checkpoint_every": 1},
-               "evaluation": {"samples": 200}}
 
 
 def test_auto_is_bf16_only_where_the_hardware_has_it(monkeypatch):
@@ -37,7 +33,7 @@ def test_letters_default_to_auto_and_the_2d_sets_and_the_vae_to_fp32(preset):
     assert resolve_gan_config(preset, flags={"dataset": "grid25"}).train.precision == "fp32"
     assert resolve_gan_config(preset, flags={"dataset": "ring8"}).train.precision == "fp32"
     assert resolve_gan_config(preset, assignments=["train.precision=fp32"]).train.precision == "fp32"
-    assert build_vae_config({}).train.precision == "fp32"
+    assert VAE_TASKS.read_config({}).train.precision == "fp32"
 
 
 def test_an_unknown_precision_is_refused_with_the_choices(tiny_config):
@@ -52,8 +48,7 @@ def final_weights(run: RunDir, kind: str, part: str) -> dict:
 # infogan, self-conditioning (letters only): below
 @pytest.mark.parametrize("fix", ["", *sorted(set(FIXES) - {"infogan", "self-conditioning"})])
 def test_every_fix_trains_under_bf16_with_fp32_state_and_finite_fp32_losses(fix, tmp_path):
-    config = build_gan_config({**TINY_POINTS, "fixes": [fix] if fix else [],
-                               "train": {**TINY_POINTS["train"], "epochs": 1, "precision": "bf16"}})
+    config = build_gan_config(tiny_2d(fixes=[fix] if fix else [], train={"epochs": 1, "precision": "bf16"}))
     run = RunDir(tmp_path / "run")
     outcome = start_gan(config, run)
     assert outcome.status == "completed" and outcome.summary["precision"] == "bf16"
@@ -69,7 +64,7 @@ def test_every_fix_trains_under_bf16_with_fp32_state_and_finite_fp32_losses(fix,
 def test_bf16_changes_the_arithmetic_so_the_flag_is_not_a_no_op(tmp_path):
     runs = {}
     for name in ("fp32", "bf16"):
-        config = build_gan_config({**TINY_POINTS, "train": {**TINY_POINTS["train"], "precision": name}})
+        config = build_gan_config(tiny_2d(train={"precision": name}))
         runs[name] = RunDir(tmp_path / name)
         start_gan(config, runs[name])
     a, b = (final_weights(runs[n], "gan", "generator") for n in ("fp32", "bf16"))
@@ -95,7 +90,7 @@ def test_a_bf16_gan_run_resumes_to_the_same_weights(fixes, tiny_config, data_dir
 def test_a_bf16_vae_run_trains_with_fp32_losses_and_resumes_exactly(data_dir, tmp_path):
     from gentool.vae.family import VAE
 
-    config = build_vae_config({**TINY_VAE, "train": {**TINY_VAE["train"], "precision": "bf16"}})
+    config = VAE_TASKS.read_config({**TINY_VAE, "train": {**TINY_VAE["train"], "precision": "bf16"}})
     straight, broken = RunDir(tmp_path / "straight"), RunDir(tmp_path / "broken")
     assert start_vae(config, straight, data_dir).summary["precision"] == "bf16"
     start_vae(config, broken, data_dir, stop=StopAfter(5))

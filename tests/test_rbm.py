@@ -28,7 +28,7 @@ from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir
 from gentool.runtime.trainer import NonFiniteLoss
 
-from helpers import StopAfter, assert_tables_fit_80_columns, at_80_columns, cpu_context, resume, start
+from helpers import TINY_EVALUATOR, StopAfter, assert_tables_fit_80_columns, at_80_columns, cpu_context, resume, start
 
 runner = CliRunner()
 
@@ -48,7 +48,7 @@ def all_states(n: int) -> torch.Tensor:
 
 @pytest.fixture
 def tiny_rbm(tiny_config) -> dict:
-    return {"device": "cpu", "data": tiny_config["data"], "model": {"hidden": 8},
+    return {"device": "cpu", "fonts": tiny_config["fonts"], "model": {"hidden": 8},
             "train": {"epochs": 2, "batch_size": 16, "checkpoint_every": 1, "pt_temperatures": 3},
             "evaluation": {"every": 0, "pseudo_likelihood_images": 64}}
 
@@ -112,7 +112,7 @@ def test_pseudo_likelihood_equals_scikit_learns_score_samples():
 def test_binarizing_by_threshold_and_stochastically(tiny_config, data_dir):
     from gentool.datasets.fonts import load_font_dataset
 
-    dataset = load_font_dataset(build_rbm_config({"data": tiny_config["data"]}).data, data_dir)
+    dataset = load_font_dataset(build_rbm_config({"fonts": tiny_config["fonts"]}).fonts, data_dir)
     threshold = binarize(dataset, "threshold")
     ink = torch.from_numpy(dataset.images).float().reshape(len(threshold), -1) / 255
     assert set(threshold.unique().tolist()) <= {0.0, 1.0} and torch.equal(threshold, (ink >= 0.5).float())
@@ -211,8 +211,6 @@ def test_a_nan_stops_the_run_and_keeps_the_last_good_checkpoint(tiny_rbm, data_d
 
 
 def test_coverage_while_training_and_the_measuring_commands(tiny_rbm, tiny_evaluator, data_dir, tmp_path):
-    from conftest import TINY_EVALUATOR
-
     config = build_rbm_config({**tiny_rbm, "evaluation": {"every": 1, "samples": 104, "gibbs": 5,
                                                           "pseudo_likelihood_images": 64,
                                                           "evaluator": TINY_EVALUATOR}})
@@ -309,9 +307,9 @@ def test_gibbs_chains_keep_snapshots_and_their_own_random_stream():
 
 
 def test_the_scikit_learn_reference_benchmark_scores_both_models_alike(tiny_config, data_dir):
-    from gentool.bench.rbm_reference import compare
+    from benchmarks.rbm_reference import compare
 
-    data = {f"data.{key}": value for key, value in tiny_config["data"].items()}
+    data = {f"fonts.{key}": value for key, value in tiny_config["fonts"].items()}
     result = compare(hidden=16, epochs=3, batch_size=16, lr=0.05, seed=0, ais_steps=200, device="cpu",
                      data_dir=data_dir, settings=data)
     ours, theirs = result["models"]["gentool PCD-1"], result["models"]["scikit-learn BernoulliRBM"]

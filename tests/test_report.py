@@ -18,12 +18,9 @@ from typer.testing import CliRunner
 from gentool.cli.app import app
 from gentool.io.figures import plt, save_figure
 
-from helpers import TINY_VAE
+from helpers import TINY_2D_ARGS, TINY_VAE
 
 runner = CliRunner()
-TINY_POINTS = ["--set", "points.samples=1000", "--set", "mlp.g_hidden=32", "--set", "mlp.d_hidden=32",
-               "--set", "mlp.g_layers=2", "--set", "mlp.d_layers=2", "--set", "train.max_steps_per_epoch=5",
-               "--set", "evaluation.samples=500", "--set", "train.sample_count=100"]
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 
 
@@ -37,7 +34,7 @@ def runs(tmp_path_factory, data_dir):
     its posterior-collapse analysis."""
     folder = tmp_path_factory.mktemp("report-runs")
     gan = folder / "ring"
-    assert invoke(["gan", "train", "--dataset", "ring8", "--epochs", "2", *TINY_POINTS, "--out", str(gan), "-q"],
+    assert invoke(["gan", "train", "--dataset", "ring8", "--epochs", "2", *TINY_2D_ARGS, "--out", str(gan), "-q"],
                   data_dir).exit_code == 0
     assert invoke(["gan", "coverage", "--run", str(gan), "-q"], data_dir).exit_code == 0
     config = folder / "tiny.yaml"
@@ -246,7 +243,7 @@ def test_several_runs_share_one_page_with_overlaid_metrics(runs, data_dir, tmp_p
 def test_a_benchmark_folder_shows_its_table_and_a_page_per_run(data_dir, tmp_path):
     bench = tmp_path / "bench"
     args = ["gan", "benchmark", "--dataset", "ring8", "--fixes", "vanilla", "--seeds", "1", "--set",
-            "train.epochs=1", *[a.replace("points.samples", "ring8:points.samples") for a in TINY_POINTS],
+            "train.epochs=1", *[a.replace("points.samples", "ring8:points.samples") for a in TINY_2D_ARGS],
             "--out", str(bench), "-q"]
     assert invoke(args, data_dir).exit_code == 0
     result = invoke(["report", str(bench), "--out", str(tmp_path / "r")], data_dir)

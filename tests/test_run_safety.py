@@ -27,19 +27,14 @@ from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.progress import Reporter
 from gentool.runtime.rundir import RunDir
 
-from helpers import resume, start_gan
+from helpers import resume, start_gan, tiny_2d
 
 runner = CliRunner()
-TINY_RING = {"device": "cpu", "dataset": "ring8", "points": {"samples": 500},
-             "mlp": {"g_hidden": 16, "g_layers": 1, "d_hidden": 16, "d_layers": 1},
-             "train": {"epochs": 2, "batch_size": 50, "max_steps_per_epoch": 3, "sample_epochs": [2],
-                       "sample_count": 50, "checkpoint_every": 1},
-             "evaluation": {"every": 1, "samples": 300}}
 
 
 def ring_run(folder, **train):
     run = RunDir(folder)
-    start_gan(build_gan_config({**TINY_RING, "train": {**TINY_RING["train"], **train}}), run)
+    start_gan(build_gan_config(tiny_2d(train=train)), run)
     return run
 
 
@@ -67,7 +62,7 @@ def test_a_second_writer_is_refused_and_a_dead_writers_lock_is_taken_over(tmp_pa
 
 def test_resume_while_the_run_still_trains_is_refused(tmp_path):
     config = tmp_path / "long.yaml"
-    config.write_text(yaml.safe_dump({**TINY_RING, "train": {**TINY_RING["train"], "epochs": 10_000}}))
+    config.write_text(yaml.safe_dump(tiny_2d(train={"epochs": 10_000})))
     out = tmp_path / "busy"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     trainer = subprocess.Popen([sys.executable, "-m", "gentool", "gan", "train", "--config", str(config), "--out",
@@ -170,7 +165,7 @@ def test_one_bad_file_is_skipped_by_name_and_the_import_goes_on(tmp_path):
 
 def test_no_patterns_at_all_names_the_real_cause(tmp_path):
     result = runner.invoke(app, ["data", "drums", "--phrases-per-genre", "0", "--data-dir", str(tmp_path)])
-    assert result.exit_code == 2 and "data.phrases_per_genre is 0 and no --midi-dir was given" in result.stderr
+    assert result.exit_code == 2 and "drums.phrases_per_genre is 0 and no --midi-dir was given" in result.stderr
 
 
 # ---------------------------------------------------------------------------------------- what people read
@@ -240,7 +235,7 @@ def test_letter_figures_share_one_convention_and_undefined_entropy_is_marked(tmp
 
 def test_a_dataset_build_names_the_settings_it_is_built_for(tiny_fonts_dir, tmp_path):
     result = runner.invoke(app, ["data", "fonts", "--no-matplotlib-fonts", "--fonts-dir", str(tiny_fonts_dir),
-                                 "--samples-per-glyph", "2", "--set", "data.val_fraction=0.25", "--data-dir",
+                                 "--samples-per-glyph", "2", "--set", "fonts.val_fraction=0.25", "--data-dir",
                                  str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "building the letter dataset for 2 samples per glyph, data seed 0 (each data setting has its own cache)" \

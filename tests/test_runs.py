@@ -23,38 +23,33 @@ from gentool.latent import slerp
 from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir, open_run, pick_run
 from gentool.runtime.runs import FAMILIES, resume_run
-from gentool.vae.config import VaeConfig
+from gentool.vae.config import DrumVaeConfig
 from gentool.vae.family import VAE
 from gentool.views.gan import coverage_view
 
-from helpers import cpu_context, start_gan
+from helpers import cpu_context, start_gan, tiny_2d
 
 runner = CliRunner()
-TINY_RING = {"device": "cpu", "dataset": "ring8", "points": {"samples": 500},
-             "mlp": {"g_hidden": 16, "g_layers": 1, "d_hidden": 16, "d_layers": 1},
-             "train": {"epochs": 2, "batch_size": 50, "max_steps_per_epoch": 3, "sample_epochs": [2],
-                       "sample_count": 50, "checkpoint_every": 1},
-             "evaluation": {"every": 1, "samples": 200}}
 
 
 @pytest.fixture(scope="module")
 def ring_run(tmp_path_factory) -> RunDir:
     run = RunDir(tmp_path_factory.mktemp("ring") / "run")
-    assert start_gan(build_gan_config(TINY_RING), run).status == "completed"
+    assert start_gan(build_gan_config(tiny_2d()), run).status == "completed"
     return run
 
 
 # ---------------------------------------------------------------------------------------- options and --resume
 
-VAE_FLAGS = ConfigFlags(VaeConfig)
+VAE_FLAGS = ConfigFlags(DrumVaeConfig)
 
 
 def a_run_command(
     out_dir: out_option("Run folder.", "new") = None,
     lr: VAE_FLAGS("optim.lr") = None,
-    free_bits: VAE_FLAGS("free_bits.high", "--free-bits", also=("free_bits.low",)) = None,
+    free_bits: VAE_FLAGS("free_bits", help="free nats per latent dimension") = None,
     epochs: VAE_FLAGS("train.epochs", on_resume=True) = None,
-    dirs: VAE_FLAGS("data.midi_dirs", "--dir", convert=lambda paths: [str(p) for p in paths]) = None,
+    dirs: VAE_FLAGS("drums.midi_dirs", "--dir", convert=lambda paths: [str(p) for p in paths]) = None,
     undeclared: Annotated[Optional[int], typer.Option("--undeclared")] = None,
     quiet: QuietOption = False,
 ):
@@ -64,8 +59,8 @@ def a_run_command(
 def test_one_declaration_gives_the_overrides_and_the_resume_guard():
     values = {"out_dir": None, "lr": 0.1, "free_bits": 0.5, "epochs": None, "dirs": [Path("a")], "undeclared": None,
               "quiet": True}
-    assert config_overrides(a_run_command, values) == {"optim.lr": 0.1, "free_bits.high": 0.5,
-                                                       "free_bits.low": 0.5, "data.midi_dirs": ["a"]}
+    assert config_overrides(a_run_command, values) == {"optim.lr": 0.1, "free_bits": 0.5,
+                                                       "drums.midi_dirs": ["a"]}
     with pytest.raises(UsageError, match=r"--lr, --free-bits, --dir cannot be given with it \(only --epochs, "
                                          r"--quiet\)"):
         refuse_on_resume(a_run_command, values)
@@ -154,10 +149,12 @@ def test_the_core_imports_neither_typer_nor_the_cli():
                "gentool.rbm.measure", "gentool.views.rbm", "gentool.sweep.engine", "gentool.sweep.executors",
                "gentool.views.sweep", "gentool.seq2seq.family", "gentool.seq2seq.measure", "gentool.views.seq2seq",
                "gentool.evaluate.digits", "gentool.vae.letter_sessions", "gentool.evaluate.trained_letters",
-               "gentool.bench.latent_size"]
+               "benchmarks.latent_size"]
     code = (f"import sys; import {', '.join(modules)}; "
             "print([m for m in sys.modules if m == 'typer' or m.startswith('gentool.cli')])")
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    checkout = Path(__file__).resolve().parents[1]  # benchmarks/ is importable from a checkout's root only
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=checkout).stdout
     assert loaded.strip() == "[]"
 
 
@@ -183,9 +180,9 @@ def test_slerp_keeps_its_ends_and_stays_finite_for_parallel_points():
 
 
 def test_the_input_pipeline_benchmark_measures_the_shared_trainer(tiny_config, data_dir, tmp_path):
-    from gentool.bench.input_pipeline import gentool_images_per_s
+    from benchmarks.input_pipeline import gentool_images_per_s
     from gentool.datasets.fonts import load_font_dataset
 
     config = build_gan_config({**tiny_config, "train": {**tiny_config["train"], "epochs": 1, "max_steps_per_epoch": 3}})
-    speed = gentool_images_per_s(config, load_font_dataset(config.data, data_dir), torch.device("cpu"), tmp_path)
+    speed = gentool_images_per_s(config, load_font_dataset(config.fonts, data_dir), torch.device("cpu"), tmp_path)
     assert speed > 0

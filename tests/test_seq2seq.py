@@ -30,25 +30,19 @@ from gentool.seq2seq.family import SEQ2SEQ
 from gentool.seq2seq.models import Seq2Seq
 from gentool.seq2seq.scoring import accuracy
 
-from helpers import StopAfter, cpu_context, resume, start
+from helpers import TINY_EVALUATOR, StopAfter, cpu_context, resume, start, tiny_font_data
 
 runner = CliRunner()
-TINY_DIGIT_EVALUATOR = {"samples_per_glyph": 12, "epochs": 8, "batch_size": 64}
-TINY_TEXT = {"device": "cpu", "data": {"operand_digits": 1, "train_fraction": 0.8},
+TINY_TEXT = {"device": "cpu", "expressions": {"operand_digits": 1, "train_fraction": 0.8},
              "model": {"hidden": 64, "embed": 16}, "train": {"epochs": 40, "batch_size": 16},
              "evaluation": {"every": 5}}
 
 
-def tiny_glyphs(tiny_fonts_dir) -> dict:
-    return {"matplotlib_fonts": False, "fonts_dirs": [str(tiny_fonts_dir)], "samples_per_glyph": 3,
-            "val_fraction": 0.25}
-
-
 def tiny_image_config(task: str, tiny_fonts_dir, **train) -> dict:
     return {"task": task, "device": "cpu",
-            "data": {"operand_digits": 1, "train_fraction": 0.5, "glyphs": tiny_glyphs(tiny_fonts_dir)},
+            "expressions": {"operand_digits": 1, "train_fraction": 0.5}, "fonts": tiny_font_data(tiny_fonts_dir),
             "model": {"hidden": 16, "embed": 8}, "train": {"epochs": 2, "batch_size": 16, **train},
-            "evaluation": {"expressions": 20, "evaluator": TINY_DIGIT_EVALUATOR}}
+            "evaluation": {"expressions": 20, "evaluator": TINY_EVALUATOR}}
 
 
 # ------------------------------------------------------------------------------------------------------ the data
@@ -83,7 +77,7 @@ def test_spaces_and_a_typed_minus_sign_are_read():
 
 
 def test_symbol_glyphs_come_from_the_letter_faces_split_by_font(tiny_fonts_dir, data_dir):
-    config = FontDataConfig(**tiny_glyphs(tiny_fonts_dir))
+    config = FontDataConfig(**tiny_font_data(tiny_fonts_dir))
     symbols = load_symbol_dataset(config, data_dir)
     assert symbols.images.shape[1:] == (28, 28) and set(symbols.labels.tolist()) == set(range(len(SYMBOLS)))
     held = {face["name"] for face in symbols.faces if face["split"] == "val"}
@@ -100,10 +94,10 @@ def test_symbol_glyphs_come_from_the_letter_faces_split_by_font(tiny_fonts_dir, 
 
 
 def test_the_digit_evaluator_reads_real_glyphs_and_rejects_noise(tiny_fonts_dir, data_dir):
-    config = FontDataConfig(**tiny_glyphs(tiny_fonts_dir))
-    evaluator = load_digit_evaluator(config, data_dir, settings=EvaluatorSettings(**TINY_DIGIT_EVALUATOR))
+    config = FontDataConfig(**tiny_font_data(tiny_fonts_dir))
+    evaluator = load_digit_evaluator(config, data_dir, settings=EvaluatorSettings(**TINY_EVALUATOR))
     assert evaluator.report["held_out"]["accuracy"] > 0.8
-    symbols = load_symbol_dataset(FontDataConfig(**{**tiny_glyphs(tiny_fonts_dir), "samples_per_glyph": 12}),
+    symbols = load_symbol_dataset(FontDataConfig(**{**tiny_font_data(tiny_fonts_dir), "samples_per_glyph": 12}),
                                   data_dir)
     images, labels = symbols.tensors("val")
     assert float((evaluator.classify(images) == labels).float().mean()) > 0.8
@@ -157,7 +151,7 @@ def test_canonical_targets_are_one_clean_glyph_per_symbol_and_random_ones_vary(t
     assert torch.equal(first[0, 0], first[3, 0])  # the same '1' in every answer
     assert canonical.evaluator.read(first[:3]) == ["18", "-7", "0"]
     config = tiny_image_config("text2image", tiny_fonts_dir)
-    config["data"]["target_style"] = "random"
+    config["expressions"]["target_style"] = "random"
     varied = load_arithmetic(build_seq2seq_config(config), cpu_context(data_dir))
     assert not torch.equal(draw_glyphs(tokens, varied.pools["target"]), draw_glyphs(tokens, varied.pools["target"]))
 
@@ -166,18 +160,20 @@ def test_text2image_defaults_to_canonical_targets_and_old_runs_keep_theirs():
     from gentool.seq2seq.config import read_saved_seq2seq_config, resolve_seq2seq_config
 
     new = resolve_seq2seq_config("text2image")
-    assert (new.data.target_style, new.model.decoder_reads) == ("canonical", "token")
+    assert (new.expressions.target_style, new.model.decoder_reads) == ("canonical", "token")
     saved = seq2seq_config_dict(new)
-    del saved["data"]["target_style"], saved["model"]["decoder_reads"]  # as runs saved before the two options
+    saved["data"] = saved.pop("expressions")  # as runs saved before the two options, with the old section names
+    saved["data"]["glyphs"] = saved.pop("fonts")
+    del saved["data"]["target_style"], saved["model"]["decoder_reads"]
     old = read_saved_seq2seq_config(saved)
-    assert (old.data.target_style, old.model.decoder_reads) == ("random", "glyph")
+    assert (old.expressions.target_style, old.model.decoder_reads) == ("random", "glyph") and old.fonts == new.fonts
     assert set(Seq2Seq(old.model, False, True).state_dict()) != set(Seq2Seq(new.model, False, True).state_dict())
 
 
 def test_a_tiny_text2image_run_draws_answers_the_evaluator_reads(tmp_path, tiny_fonts_dir, data_dir):
     config = {**TINY_TEXT, "task": "text2image",
-              "data": {**TINY_TEXT["data"], "glyphs": tiny_glyphs(tiny_fonts_dir)},
-              "evaluation": {"every": 0, "evaluator": TINY_DIGIT_EVALUATOR}}
+              "fonts": tiny_font_data(tiny_fonts_dir),
+              "evaluation": {"every": 0, "evaluator": TINY_EVALUATOR}}
     outcome = start(SEQ2SEQ, build_seq2seq_config(config), RunDir(tmp_path / "run"), data_dir)
     final = outcome.summary["final"]
     data = load_arithmetic(build_seq2seq_config(config), cpu_context(data_dir))

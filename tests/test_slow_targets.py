@@ -14,7 +14,7 @@ from gentool.evaluate.letters import load_letter_evaluator
 from gentool.gan.config import resolve_gan_config
 from gentool.gan.family import GAN
 from gentool.runtime.rundir import RunDir
-from gentool.vae.config import resolve_vae_config
+from gentool.vae.family import resolve_vae_config
 from gentool.vae.report import analyze_run
 from gentool.vae.train import load_vae
 
@@ -54,7 +54,7 @@ def test_genre_classifier_reaches_90_percent_and_drum_baselines_separate(data_di
 
 def test_default_vae_keeps_z_high_alive_and_meets_its_targets(data_dir, tmp_path):
     config = resolve_vae_config("default", flags={"device": "cpu"})
-    dataset = load_drum_dataset(config.data, data_dir)
+    dataset = load_drum_dataset(config.drums, data_dir)
     run = RunDir(tmp_path / "vae")
     outcome = start_vae(config, run, data_dir)
     final = outcome.summary["final"]

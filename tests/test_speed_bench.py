@@ -5,8 +5,8 @@ import json
 import pytest
 import torch
 
-from gentool.bench import gpu
-from gentool.bench.roofline import counted_flops
+from benchmarks import gpu
+from benchmarks.roofline import counted_flops
 
 
 def test_counted_flops_are_two_per_multiply_add_forward_and_backward():

@@ -23,13 +23,11 @@ from gentool.sweep.executors import LocalExecutor
 from gentool.sweep.grid import cells_of, group_label, parse_grid
 from gentool.views.sweep import sweep_view
 
-from helpers import TINY_VAE, StopAfter, assert_tables_fit_80_columns, at_80_columns
+from helpers import TINY_2D, TINY_VAE, StopAfter, assert_tables_fit_80_columns, at_80_columns, dotted
 
 runner = CliRunner()
 # a ring8 GAN small enough for a cell in a fraction of a second
-TINY = ["points.samples=1000", "mlp.g_hidden=32", "mlp.d_hidden=32", "mlp.g_layers=2", "mlp.d_layers=2",
-        "train.max_steps_per_epoch=5", "evaluation.samples=500", "train.sample_count=100", "train.epochs=2",
-        "device=cpu"]
+TINY = [*TINY_2D, "train.epochs=2", "device=cpu"]
 TINY_ARGS = [part for text in TINY for part in ("--set", text)]
 
 
@@ -196,7 +194,7 @@ def test_a_folder_made_with_another_grid_or_base_is_refused(tmp_path):
 
 def test_a_failed_cell_is_recorded_the_sweep_goes_on_and_exits_1(tmp_path):
     out = tmp_path / "s"
-    # a batch larger than the 1,000 training points fails that cell when it loads its data
+    # a batch larger than the training points fails that cell when it loads its data
     result = invoke(["sweep", "gan", "--dataset", "ring8", "--grid", "train.batch_size=100,5000", "--seeds", "1",
                      *TINY_ARGS, "--out", str(out), "--json"], tmp_path)
     assert result.exit_code == 1, result.output
@@ -235,15 +233,6 @@ def test_a_local_ray_cluster_gives_the_local_executors_table(tmp_path, monkeypat
         assert {m: mine["metrics"][m] for m in timeless} == {m: theirs["metrics"][m] for m in timeless}
 
 
-def dotted(mapping, prefix=""):
-    """{'a': {'b': 1}} -> ['a.b=1']"""
-    items = []
-    for key, value in mapping.items():
-        if isinstance(value, dict):
-            items += dotted(value, f"{prefix}{key}.")
-        else:
-            items.append(f"{prefix}{key}={json.dumps(value)}")
-    return items
 
 
 @pytest.mark.parametrize("family, grid, assignments, metrics", [

@@ -11,15 +11,12 @@ from typer.testing import CliRunner
 
 from gentool.cli.app import app
 
-from helpers import TINY_VAE
+from helpers import TINY_2D_ARGS, TINY_VAE
 
 pytest.importorskip("tensorboard", reason="the tensorboard extra is not installed (CI installs it)")
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
 
 runner = CliRunner()
-TINY_POINTS = ["--set", "points.samples=1000", "--set", "mlp.g_hidden=32", "--set", "mlp.d_hidden=32",
-               "--set", "mlp.g_layers=2", "--set", "mlp.d_layers=2", "--set", "train.max_steps_per_epoch=5",
-               "--set", "evaluation.samples=500", "--set", "train.sample_count=100"]
 
 
 def invoke(args, data_dir):
@@ -51,7 +48,7 @@ def assert_scalars_equal_metrics(run):
 
 def test_gan_tensorboard_scalars_equal_metrics_and_sample_grids_are_images(data_dir, tmp_path):
     run = tmp_path / "run"
-    result = invoke(["gan", "train", "--dataset", "ring8", "--epochs", "3", *TINY_POINTS, "--set",
+    result = invoke(["gan", "train", "--dataset", "ring8", "--epochs", "3", *TINY_2D_ARGS, "--set",
                      "train.sample_epochs=[1]", "--tensorboard", "--out", str(run), "-q"], data_dir)
     assert result.exit_code == 0, result.output
     assert yaml.safe_load((run / "config.yaml").read_text())["logging"] == {"tensorboard": True}
@@ -74,7 +71,7 @@ def test_vae_tensorboard_from_the_config_key(data_dir, tmp_path):
 def test_tensorboard_without_the_package_exits_2_naming_the_install(data_dir, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)
     run = tmp_path / "run"
-    result = invoke(["gan", "train", "--dataset", "ring8", "--epochs", "1", *TINY_POINTS, "--tensorboard", "--out",
+    result = invoke(["gan", "train", "--dataset", "ring8", "--epochs", "1", *TINY_2D_ARGS, "--tensorboard", "--out",
                      str(run)], data_dir)
     assert result.exit_code == 2, result.output
     assert "pip install 'tensorboard>=2.10'" in result.output and "Traceback" not in result.output
@@ -83,7 +80,7 @@ def test_tensorboard_without_the_package_exits_2_naming_the_install(data_dir, tm
 
 def test_a_resume_that_redoes_an_epoch_shows_each_epoch_once(data_dir, tmp_path):
     run = tmp_path / "run"
-    args = ["gan", "train", "--dataset", "ring8", *TINY_POINTS, "--set", "train.checkpoint_every=1", "--tensorboard",
+    args = ["gan", "train", "--dataset", "ring8", *TINY_2D_ARGS, "--set", "train.checkpoint_every=1", "--tensorboard",
             "-q"]
     assert invoke([*args, "--epochs", "2", "--out", str(run)], data_dir).exit_code == 0
     # as after a kill -9 between epoch 2's record (and its events) and its checkpoint: last.pt is epoch 1's

@@ -17,8 +17,8 @@ from gentool.evaluate.genres import load_genre_classifier
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir
 from gentool.vae import analysis
-from gentool.vae.config import AnnealConfig, build_vae_config
-from gentool.vae.family import VAE
+from gentool.vae.config import AnnealConfig
+from gentool.vae.family import VAE, VAE_TASKS
 from gentool.vae.model import Gaussian, HierarchicalVAE, kl_gaussians, kl_standard_normal
 from gentool.vae.schedules import beta_at
 from gentool.vae.train import charged_kl
@@ -93,13 +93,13 @@ def test_mutual_information_is_between_zero_and_log_n():
 # ----------------------------------------------------------------------------------------------------- training
 
 def tiny(config_overrides=None):
-    return build_vae_config({**TINY_VAE, **(config_overrides or {})})
+    return VAE_TASKS.read_config({**TINY_VAE, **(config_overrides or {})})
 
 
 @pytest.fixture(scope="module")
 def tiny_data(data_dir):
     config = tiny()
-    dataset = load_drum_dataset(config.data, data_dir)
+    dataset = load_drum_dataset(config.drums, data_dir)
     return dataset, load_genre_classifier(dataset, data_dir, settings=config.evaluation.classifier)
 
 
@@ -207,6 +207,6 @@ def test_vae_train_takes_midi_folders(tiny_config_file, data_dir, tmp_path):
                       "--epochs", "1", "--out", str(tmp_path / "run"), "--json", "-q"], data_dir)
     assert trained.exit_code == 0, trained.output
     config = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
-    assert config["data"]["midi_dirs"] == [str((tmp_path / "mine").resolve())]
+    assert config["drums"]["midi_dirs"] == [str((tmp_path / "mine").resolve())]
     refused = invoke(["vae", "train", "--resume", str(tmp_path / "run"), "--midi-dir", str(tmp_path)], data_dir)
     assert refused.exit_code == 2 and "--midi-dir" in refused.stderr

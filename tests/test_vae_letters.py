@@ -4,6 +4,7 @@ letter-to-letter paths, sharpness, and the refusals between drum and letter VAE 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import torch
@@ -12,14 +13,14 @@ from torch import nn
 from typer.testing import CliRunner
 
 from gentool.cli.app import app
+from gentool.config import config_to_dict
 from gentool.datasets.font_faces import LETTERS
 from gentool.errors import UsageError
 from gentool.evaluate.letter_report import letter_to_letter
 from gentool.evaluate.sharpness import gaussian_blur, sharpness
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir
-from gentool.vae.config import build_vae_config, resolve_vae_config
-from gentool.vae.family import VAE
+from gentool.vae.family import VAE, VAE_TASKS, resolve_vae_config
 from gentool.vae.letter_model import LetterSampler, LetterVAE
 from tests.conftest import TINY_EVALUATOR
 from tests.helpers import StopAfter, resume, start_vae
@@ -31,7 +32,7 @@ runner = CliRunner()
 def tiny_letters(tiny_fonts_dir) -> dict:
     return {
         "dataset": "fonts", "device": "cpu",
-        "letters": {"matplotlib_fonts": False, "fonts_dirs": [str(tiny_fonts_dir)], "samples_per_glyph": 3,
+        "fonts": {"matplotlib_fonts": False, "fonts_dirs": [str(tiny_fonts_dir)], "samples_per_glyph": 3,
                     "val_fraction": 0.25},
         "model": {"z_dim": 8, "width": 8},
         "train": {"epochs": 2, "batch_size": 16, "checkpoint_every": 1},
@@ -53,14 +54,45 @@ def test_the_letter_regime_goes_over_the_preset_and_under_what_the_user_gives():
     assert letters.train.epochs == 20 and letters.train.batch_size == 64 and letters.anneal.warmup_epochs == 5
     assert letters.anneal.schedule == "linear"  # the preset's schedule is kept
     assert resolve_vae_config("no-anneal", flags={"dataset": "fonts"}).anneal.schedule == "none"
-    mine = resolve_vae_config("default", flags={"dataset": "fonts", "train.epochs": 3},
+    mine = resolve_vae_config("default", flags={"dataset": "fonts", "train.epochs": 3, "free_bits": 0.25},
                               assignments=["model.z_dim=128"])
-    assert mine.train.epochs == 3 and mine.model.z_dim == 128
+    assert mine.train.epochs == 3 and mine.model.z_dim == 128 and mine.free_bits.z == 0.25
 
 
-def test_a_conditional_drum_vae_is_refused():
-    with pytest.raises(UsageError, match="only the letter VAE"):
-        build_vae_config({"model": {"conditional": True}})
+def test_each_task_config_holds_only_its_own_keys():
+    drums = config_to_dict(resolve_vae_config("default"))
+    letters = config_to_dict(resolve_vae_config("default", flags={"dataset": "fonts"}))
+    shared = ["seed", "device", "dataset", "model", "optim", "train", "anneal", "free_bits", "evaluation", "logging"]
+    assert sorted(drums) == sorted([*shared, "drums"]) and sorted(letters) == sorted([*shared, "fonts"])
+    assert set(drums["model"]) == {"z_high", "z_low", "hidden"} and set(drums["free_bits"]) == {"high", "low"}
+    assert set(letters["model"]) == {"z_dim", "width", "conditional"} and set(letters["free_bits"]) == {"z"}
+    assert "classifier" in drums["evaluation"] and "evaluator" in letters["evaluation"]
+    assert "evaluator" not in drums["evaluation"] and "classifier" not in letters["evaluation"]
+
+
+@pytest.mark.parametrize("layer, words", [
+    ({"model": {"conditional": True}}, "'model.conditional': unknown key; allowed keys under 'model': z_high, z_low"),
+    ({"dataset": "fonts", "drums": {"seed": 1}}, "'drums': is a setting of dataset drums runs, and this config's "
+                                                 "dataset is fonts; drop it, or set dataset: drums"),
+    ({"fonts": {"seed": 1}}, "'fonts': is a setting of dataset fonts runs"),
+])
+def test_a_key_of_the_other_task_is_refused_by_name(layer, words):
+    with pytest.raises(UsageError, match=re.escape(words)):
+        VAE_TASKS.read_config(layer)
+
+
+def test_a_saved_config_that_held_both_models_reads_as_its_own_task():
+    both = {"seed": 3, "device": "cpu", "data": {"phrases_per_genre": 7}, "letters": {"samples_per_glyph": 5},
+            "model": {"z_high": 3, "z_low": 5, "hidden": 64, "z_dim": 9, "width": 8, "conditional": False},
+            "free_bits": {"high": 0.5, "low": 0.1, "z": 0.2},
+            "evaluation": {"every": 2, "samples_per_genre": 10, "evaluator": {"epochs": 1},
+                           "classifier": {"epochs": 2}}}
+    drums = VAE.read_config(both)
+    assert drums.dataset == "drums" and drums.drums.phrases_per_genre == 7 and drums.model.z_high == 3
+    assert drums.free_bits.low == 0.1 and drums.evaluation.classifier.epochs == 2
+    letters = VAE.read_config({**both, "dataset": "fonts"})
+    assert letters.fonts.samples_per_glyph == 5 and letters.model.z_dim == 9 and letters.free_bits.z == 0.2
+    assert letters.evaluation.every == 2 and letters.evaluation.evaluator.epochs == 1
 
 
 def test_model_shapes_and_the_sampler_interface():
@@ -90,7 +122,7 @@ def test_sharpness_separates_sharp_real_letters_from_blurred_ones(tiny_evaluator
 
 def test_a_letter_vae_run_trains_and_records_the_gan_measurements(tiny_letters, data_dir, tmp_path):
     run = RunDir(tmp_path / "run")
-    outcome = start_vae(build_vae_config(tiny_letters), run, data_dir)
+    outcome = start_vae(VAE_TASKS.read_config(tiny_letters), run, data_dir)
     records = run.read_metrics()
     assert outcome.status == "completed" and [r["epoch"] for r in records] == [1, 2]
     for key in ("loss", "recon", "kl", "beta", "val_recon", "val_kl", "val_elbo", "active_units", "images_per_s",
@@ -107,7 +139,7 @@ def test_a_letter_vae_run_trains_and_records_the_gan_measurements(tiny_letters, 
 
 
 def test_an_interrupted_letter_vae_resumes_to_the_same_weights(tiny_letters, data_dir, tmp_path):
-    config = build_vae_config(tiny_letters)
+    config = VAE_TASKS.read_config(tiny_letters)
     straight = RunDir(tmp_path / "straight")
     start_vae(config, straight, data_dir)
     broken = RunDir(tmp_path / "broken")
@@ -162,7 +194,7 @@ class TemplateSampler(nn.Module):
 def test_a_letter_path_runs_from_the_most_confident_start_to_the_most_confident_end(tiny_evaluator, tmp_path):
     probabilities, _ = tiny_evaluator.classify(tiny_evaluator.real_images)
     templates = torch.stack([tiny_evaluator.real_images[probabilities[:, i].argmax()] for i in range(26)])
-    config = build_vae_config({"dataset": "fonts", "model": {"z_dim": 26}, "evaluation": {"samples": 520}})
+    config = VAE_TASKS.read_config({"dataset": "fonts", "model": {"z_dim": 26}, "evaluation": {"samples": 520}})
     result = letter_to_letter(tmp_path / "path.png", TemplateSampler(templates), config, tiny_evaluator, start="a",
                               end="W", steps=6, method="lerp", seed=0, device=torch.device("cpu"))
     assert result["predicted"][0] == "A" and result["predicted"][-1] == "W" and len(result["predicted"]) == 6
@@ -192,9 +224,10 @@ def test_a_letter_vae_run_given_to_drum_commands_is_refused(command, data_dir, t
     assert result.exit_code == 2, result.output
     line = result.stderr.strip()
     assert "\n" not in line and "Traceback" not in result.output
-    assert "letter VAE run" in line or "drop --" in line, line
+    assert "letter VAE run" in line or "drop --" in line or "is a VAE run on fonts (dataset: fonts)" in line, line
     if command[0] not in ("sample", "interpolate"):
-        assert f"`gentool vae {command[0]}` takes drum VAE runs" in line and "sample, interpolate, coverage" in line
+        assert f"`gentool vae {command[0]}` takes VAE runs on drums only" in line
+        assert "gentool vae train --dataset drums" in line
 
 
 @pytest.mark.parametrize("command", [["coverage"], ["figures"]])
@@ -202,8 +235,8 @@ def test_a_drum_vae_run_given_to_letter_commands_is_refused(command, data_dir, t
     run = fake_run(tmp_path, "drums", "drums")
     result = invoke(["vae", *command, "--run", run], data_dir)
     assert result.exit_code == 2, result.output
-    assert "is a drum VAE run (dataset drums)" in result.stderr and "takes letter VAE runs" in result.stderr
-    assert "blend, humanize" in result.stderr
+    assert "is a VAE run on drums (dataset: drums)" in result.stderr
+    assert f"`gentool vae {command[0]}` takes VAE runs on fonts only" in result.stderr
 
 
 def test_an_unknown_dataset_names_the_choices(data_dir):
@@ -227,11 +260,9 @@ def fake_study_run(folder, family: str, z: int, seed: int, config: dict, sharp: 
 
 def test_the_latent_size_summary_groups_runs_and_measures_the_trends(tiny_letters, tiny_evaluation, tiny_evaluator,
                                                                       data_dir, tmp_path):
-    from gentool.bench.latent_size import spearman, summarise
+    from benchmarks.latent_size import spearman, summarise
     from gentool.gan.config import build_gan_config, gan_config_dict
-    from gentool.vae.config import vae_config_dict
-
-    vae = vae_config_dict(build_vae_config(tiny_letters))
+    vae = config_to_dict(VAE_TASKS.read_config(tiny_letters))
     gan = gan_config_dict(build_gan_config(tiny_evaluation))
     folder = tmp_path / "study"
     for seed in (0, 1):

@@ -37,10 +37,10 @@ def genre_list(values: list[str]) -> list[str]:
 @app.command("fonts")
 @handle_errors
 def fonts(
-    fonts_dir: letter_flags("data.fonts_dirs", "--fonts-dir", convert=resolved_paths, metavar="<dir>") = None,
-    matplotlib_fonts: letter_flags("data.matplotlib_fonts") = None,
-    samples_per_glyph: letter_flags("data.samples_per_glyph") = None,
-    seed: letter_flags("data.seed", "--seed") = None,
+    fonts_dir: letter_flags("fonts.fonts_dirs", "--fonts-dir", convert=resolved_paths, metavar="<dir>") = None,
+    matplotlib_fonts: letter_flags("fonts.matplotlib_fonts") = None,
+    samples_per_glyph: letter_flags("fonts.samples_per_glyph") = None,
+    seed: letter_flags("fonts.seed", "--seed") = None,
     preset: preset_option("gan", "vanilla") = None,
     config: ConfigOption = None,
     set_: SetOption = None,
@@ -60,7 +60,7 @@ def fonts(
 
     gan_config = resolve_gan_config(preset or "vanilla", str(config) if config else None,
                                     config_overrides(fonts, locals()), set_)
-    stats = load_font_dataset(gan_config.data, data_dir, rebuild=rebuild, reporter=reporter_for(quiet)).stats()
+    stats = load_font_dataset(gan_config.fonts, data_dir, rebuild=rebuild, reporter=reporter_for(quiet)).stats()
     show(stats, json_, font_report)
 
 

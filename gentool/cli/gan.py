@@ -37,7 +37,7 @@ def train(
     precision: flags("train.precision") = None,
     device: flags("device", on_resume=True, envvar="GENTOOL_DEVICE") = None,
     tensorboard: flags("logging.tensorboard") = None,
-    fonts_dir: flags("data.fonts_dirs", "--fonts-dir", convert=resolved_paths, metavar="<dir>") = None,
+    fonts_dir: flags("fonts.fonts_dirs", "--fonts-dir", convert=resolved_paths, metavar="<dir>") = None,
     set_: SetOption = None,
     out_dir: out_option("Run folder.", "a new one in runs/, named after the preset and the time") = None,
     resume: ResumeOption = None,

@@ -24,7 +24,7 @@ from gentool.cli.options import (
     preset_option,
     renamed,
 )
-from gentool.cli.sweep import BatchSeedsOption, progress_events
+from gentool.cli.sweep import progress_events
 from gentool.gan.config import DATASETS
 
 
@@ -34,7 +34,7 @@ def benchmark_command(
         "--dataset", choices=DATASETS, help="Dataset to run the fixes on.  [repeatable; default: all three]")] = None,
     fixes: Annotated[Optional[list[str]], typer.Option(
         "--fixes", metavar="FIX[+FIX...]",
-        help="A fix set: 'vanilla', one fix, or several joined with + (e.g. pacgan+r1).  [repeatable; default: "
+        help="A fix set: 'vanilla', one fix, or several joined with +.  [repeatable; default: "
              "vanilla and each fix alone]")] = None,
     seeds: Annotated[int, typer.Option(min=1, max=100, help="Seeds per cell (0, 1, ...).")] = 3,
     preset: preset_option("gan", "quick") = None,
@@ -44,7 +44,6 @@ def benchmark_command(
     out_dir: out_option("Benchmark folder. Give the same folder again to continue an interrupted benchmark: "
                         "finished runs are read, unfinished ones resume.", "runs/benchmark") = None,
     jobs: Annotated[int, typer.Option(min=1, max=64, help="Runs side by side (each gets cores/jobs threads).")] = 1,
-    batch_seeds: BatchSeedsOption = False,
     device: DeviceOption = None,
     data_dir: DataDirOption = None,
     json_: JsonOption = False,
@@ -63,7 +62,7 @@ def benchmark_command(
     with progress_events(ctx, cells) as events, stop_on_ctrl_c(ctx.stop):
         report = benchmark.run_benchmark(
             datasets=dataset, fix_sets=fixes, seeds=seeds, out=folder, fonts_preset=preset or "quick",
-            assignments=set_ or [], jobs=jobs, ctx=ctx, events=events, batch_seeds=batch_seeds)
+            assignments=set_ or [], jobs=jobs, ctx=ctx, events=events)
     tables, markdown = benchmark_table(report)
     written = benchmark.write_report(folder, report, markdown)
     if json_:

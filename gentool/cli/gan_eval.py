@@ -48,7 +48,7 @@ CoverageOutOption = out_option("Folder for coverage.json and figures/.", "the ru
 def evaluator(
     preset: preset_option("gan", "vanilla") = None,
     config: ConfigOption = None,
-    fonts_dir: flags("data.fonts_dirs", "--fonts-dir", convert=resolved_paths, metavar="<dir>") = None,
+    fonts_dir: flags("fonts.fonts_dirs", "--fonts-dir", convert=resolved_paths, metavar="<dir>") = None,
     set_: SetOption = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Train it again even when cached.")] = False,
     device: DeviceOption = None,
@@ -65,7 +65,7 @@ def evaluator(
     gan_config = resolve_gan_config(preset or "vanilla", str(config) if config else None,
                                     config_overrides(evaluator, locals()), set_)
     ctx = context_for(device, quiet, data_dir)
-    letter_evaluator = load_letter_evaluator(gan_config.data, data_dir, ctx.decide_device(gan_config.device),
+    letter_evaluator = load_letter_evaluator(gan_config.fonts, data_dir, ctx.decide_device(gan_config.device),
                                              rebuild=rebuild, settings=gan_config.evaluation.evaluator,
                                              reporter=ctx.reporter)
     show(evaluator_json(letter_evaluator), json_, lambda _: evaluator_lines(letter_evaluator))

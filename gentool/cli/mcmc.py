@@ -13,10 +13,10 @@ from gentool.cli.options import (
     preset_option,
     renamed,
 )
-from gentool.mcmc.config import McmcConfig
+from gentool.mcmc.config import IsingMcmcConfig, McmcConfig, MixtureMcmcConfig
 
 app = Commands()
-flags = ConfigFlags(McmcConfig)
+flags = ConfigFlags(McmcConfig, MixtureMcmcConfig, IsingMcmcConfig)
 
 
 @app.command("sample", context_settings=renamed(target="dataset"))  # --dataset, as em fit and vi fit name it

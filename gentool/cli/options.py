@@ -34,9 +34,9 @@ from gentool.runtime.seeding import MAX_SEED
 
 @dataclass(frozen=True)
 class Role:
-    """What an option means beyond its value: the config keys it sets and whether --resume takes it."""
+    """What an option means beyond its value: the config key it sets and whether --resume takes it."""
 
-    keys: tuple[str, ...] = ()  # dotted config keys it sets (the flags layer); none: it shapes the command
+    key: str | None = None  # the dotted config key it sets (the flags layer); none: it shapes the command
     on_resume: bool = False  # accepted with --resume (a resumed run keeps its own config otherwise)
     convert: Callable[[Any], Any] | None = None  # CLI value -> config value
 
@@ -90,16 +90,20 @@ def _hints(config_class: type) -> dict[str, Any]:
     return typing.get_type_hints(config_class)
 
 
-def config_field(config_class: type, key: str) -> tuple[dataclasses.Field, Any]:
-    """The dataclass field a dotted key names, and its type."""
+def config_field(config_class: type, key: str) -> tuple[dataclasses.Field, Any] | None:
+    """The dataclass field a dotted key names, and its type; None where `config_class` has no such key."""
     owner = config_class
     *sections, name = key.split(".")
     for section in sections:
-        owner = _hints(owner)[section]
-    fields = {field.name: field for field in dataclasses.fields(owner)}
+        owner = _hints(owner).get(section) if dataclasses.is_dataclass(owner) else None
+    fields = {field.name: field for field in dataclasses.fields(owner)} if dataclasses.is_dataclass(owner) else {}
     if name not in fields:
-        raise TypeError(f"{config_class.__name__} has no config key '{key}'")
-    return fields[name], _optional_args(_hints(owner)[name])
+        return None
+    field, tp = fields[name], _optional_args(_hints(owner)[name])
+    if dataclasses.is_dataclass(tp) and getattr(tp, "ONE_NUMBER_SETS_ALL", False):
+        # a section that one number sets whole (free_bits: 0.5): its fields give the value's type and range
+        return config_field(tp, dataclasses.fields(tp)[0].name)
+    return field, tp
 
 
 def sentence(text: str) -> str:
@@ -137,28 +141,37 @@ def shown_default(field: dataclasses.Field, names: str) -> str:
 
 
 class ConfigFlags:
-    """Command-line options made from the fields of one config class.
+    """Command-line options made from the fields of a config class.
 
+    A family whose runs have one config class per task (the VAE, MCMC) names them all, the shared base first: a
+    key is read from the first class that has it (`dataset` from the base, whose choices name every task).
     `source` says where a left-out option's value comes from: "the preset's" for commands that build a config from
     a preset, "the run's" for commands that read a trained run's config, None for a config without presets (the
     field's own default is shown).
     """
 
-    def __init__(self, config_class: type, source: str | None = "the preset's"):
-        self.config_class = config_class
+    def __init__(self, *config_classes: type, source: str | None = "the preset's"):
+        self.config_classes = config_classes
         self.source = source
 
-    def __call__(self, key: str, *names: str, also: tuple[str, ...] = (), short: str | None = None,
+    def field(self, key: str) -> tuple[dataclasses.Field, Any]:
+        found = next(filter(None, (config_field(cls, key) for cls in self.config_classes)), None)
+        if found is None:
+            names = " or ".join(cls.__name__ for cls in self.config_classes)
+            raise TypeError(f"{names} has no config key '{key}'")
+        return found
+
+    def __call__(self, key: str, *names: str, short: str | None = None,
                  on_resume: bool = False, convert: Callable[[Any], Any] | None = None, metavar: str | None = None,
                  envvar: str | None = None, help: str | None = None, note: str = "") -> Any:
-        """The annotation of a parameter that sets config `key` (and the keys in `also`, to the same value).
+        """The annotation of a parameter that sets config `key`.
 
         `names` replace the option's name, by default the key's last part (train.batch_size: --batch-size); a bool
         is a flag with its negation (--conditional/--no-conditional) unless `names` gives them. `help` replaces
-        the field's help where one option sets several keys; `note` adds what only the command line does.
+        the field's help where the key is a section that one number sets (free_bits); `note` adds what only the
+        command line does.
         """
-        keys = (key, *also)
-        field, tp = config_field(self.config_class, key)
+        field, tp = self.field(key)
         meta = field.metadata
         is_list = typing.get_origin(tp) is list
         item = typing.get_args(tp)[0] if is_list else tp
@@ -169,7 +182,7 @@ class ConfigFlags:
         if not names:
             names = (f"{long}/--no-{long[2:]}",) if item is bool else (long,)
         extras = [f"env var: {envvar}"] if envvar else []
-        extras.append(f"default: {self.source} {', '.join(keys)}" if self.source else
+        extras.append(f"default: {self.source} {key}" if self.source else
                       f"default: {shown_default(field, names[0])}")
         extras += ["repeatable"] if is_list else []
         extras += [number_range(meta)] if number_range(meta) else []
@@ -187,7 +200,7 @@ class ConfigFlags:
         declared = (*names, short) if short else names
         value_type = list[item] if is_list else item
         return Annotated[Optional[value_type], typer.Option(*declared, **settings),
-                         Role(tuple(keys), on_resume, convert)]
+                         Role(key, on_resume, convert)]
 
 
 # ------------------------------------------------------------------------------------------- session options
@@ -269,13 +282,12 @@ def parameters(command: Callable) -> dict[str, Parameter]:
 
 
 def config_overrides(command: Callable, values: dict[str, Any]) -> dict[str, Any]:
-    """{dotted key: value} for every given option that sets config keys (the `flags` layer)."""
+    """{dotted key: value} for every given option that sets a config key (the `flags` layer)."""
     layer: dict[str, Any] = {}
     for name, parameter in parameters(command).items():
         value = values.get(name)
-        if parameter.role.keys and parameter.given(value):
-            for key in parameter.role.keys:
-                layer[key] = parameter.role.convert(value) if parameter.role.convert else value
+        if parameter.role.key and parameter.given(value):
+            layer[parameter.role.key] = parameter.role.convert(value) if parameter.role.convert else value
     return layer
 
 

@@ -49,7 +49,7 @@ def train(
     eval_every: flags("evaluation.every", "--eval-every") = None,
     device: flags("device", on_resume=True, envvar="GENTOOL_DEVICE") = None,
     tensorboard: flags("logging.tensorboard") = None,
-    fonts_dir: flags("data.fonts_dirs", "--fonts-dir", convert=resolved_paths, metavar="<dir>") = None,
+    fonts_dir: flags("fonts.fonts_dirs", "--fonts-dir", convert=resolved_paths, metavar="<dir>") = None,
     set_: SetOption = None,
     out_dir: out_option("Run folder.", "runs/rbm-PRESET-METHOD-hH-TIME") = None,
     resume: ResumeOption = None,

@@ -38,7 +38,7 @@ BeamOption = Annotated[int, typer.Option(min=1, max=64, help="Beam width (1 = gr
 @handle_errors
 def train(
     task: flags("task", note="it also picks the preset of that name unless --preset is given") = None,
-    train_fraction: flags("data.train_fraction") = None,
+    train_fraction: flags("expressions.train_fraction") = None,
     preset: preset_option("seq2seq", "the task's") = None,
     config: ConfigOption = None,
     cell: flags("model.cell") = None,

@@ -63,14 +63,8 @@ def progress_events(ctx: Any, total: int) -> Iterator[Any]:
             state["failed"] = state["failed_before"] + failed
             bar.update(state["offset"] + done, counts_text(running, state["failed"]))
 
-        yield SweepEvents(started=started, cell_done=cell_done, counts=counts, note=ctx.reporter.info)
+        yield SweepEvents(started=started, cell_done=cell_done, counts=counts)
 
-
-BatchSeedsOption = Annotated[bool, typer.Option(
-    "--batch-seeds", help="Train the seeds of each 2-D GAN cell group as one batched model in one process; each "
-                          "seed keeps its own run folder, bit-identical to its own run except with spectral-norm "
-                          "(statistically the same). On a CPU about as fast as one by one (README: Speed). Other "
-                          "groups train one by one.")]
 
 app = Commands()
 
@@ -103,7 +97,6 @@ def sweep_command(family: str):
         out_dir: out_option("Sweep folder. The same command again continues it: finished cells are read, unfinished "
                             "ones resume. With --executor ray on a cluster: storage every node sees (workers write "
                             "the runs there).", f"runs/sweeps/{family}-KEYS") = None,
-        batch_seeds: BatchSeedsOption = False,
         device: DeviceOption = None,
         data_dir: DataDirOption = None,
         json_: JsonOption = False,
@@ -119,7 +112,7 @@ def sweep_command(family: str):
         runner = make_executor(executor, jobs, cpus_per_run, address)
         ctx = context_for(device, quiet, data_dir)
         with progress_events(ctx, len(sweep.cells)) as events, stop_on_ctrl_c(ctx.stop):
-            results = run_sweep(sweep, runner, ctx, events, batch_seeds=batch_seeds)
+            results = run_sweep(sweep, runner, ctx, events)
         show(results, json_, lambda r: sweep_view(r, sweep.baseline, str(sweep.folder)))
         if ctx.stop.requested:
             error_line(f"interrupted: running cells kept their checkpoints; give the same command again to continue "

@@ -18,10 +18,10 @@ from gentool.cli.options import (
     resolved_paths,
 )
 from gentool.cli.vae_creative import RunOption
-from gentool.vae.config import VaeConfig
+from gentool.vae.config import DrumVaeConfig, LetterVaeConfig, VaeConfig
 
 app = Commands()
-flags = ConfigFlags(VaeConfig)
+flags = ConfigFlags(VaeConfig, DrumVaeConfig, LetterVaeConfig)
 
 
 @app.command("train")
@@ -31,14 +31,13 @@ def train(
     config: ConfigOption = None,
     dataset: flags("dataset") = None,
     anneal: flags("anneal.schedule", "--anneal") = None,
-    free_bits: flags("free_bits.high", "--free-bits", also=("free_bits.low", "free_bits.z"),
-                     help="free nats per latent dimension, both levels and the letters' (per dimension, never on "
-                          "the sum)") = None,
+    free_bits: flags("free_bits", help="free nats per latent dimension, both levels of the drum VAE or the "
+                                       "letters' (per dimension, never on the sum)") = None,
     epochs: flags("train.epochs", on_resume=True) = None,
     batch_size: flags("train.batch_size") = None,
     lr: flags("optim.lr") = None,
     seed: flags("seed") = None,
-    midi_dir: flags("data.midi_dirs", "--midi-dir", convert=resolved_paths, metavar="<dir>") = None,
+    midi_dir: flags("drums.midi_dirs", "--midi-dir", convert=resolved_paths, metavar="<dir>") = None,
     precision: flags("train.precision") = None,
     device: flags("device", on_resume=True, envvar="GENTOOL_DEVICE") = None,
     tensorboard: flags("logging.tensorboard") = None,

@@ -54,11 +54,11 @@ def sample(
     """Drum runs: tracks of a genre (z_high around the genre's posterior, z_low evolving from bar to bar) with the
     classifier's verdict per bar, groove consistency and validity. Letter runs: a sheet of letters from the prior,
     each named by the letter evaluator, with the recognisable share and sharpness."""
-    from gentool.vae import sessions
+    from gentool.vae import family
     from gentool.views import vae as views
 
-    result = sessions.sample(context_for(device, quiet, data_dir), run, out_dir, style=style, n=n,
-                             temperature=temperature, bars=bars, bpm=bpm, seed=seed)
+    result = family.sample(context_for(device, quiet, data_dir), run, out_dir, style=style, n=n,
+                           temperature=temperature, bars=bars, bpm=bpm, seed=seed)
     show(result, json_, views.sample_lines)
 
 
@@ -79,11 +79,11 @@ def interpolate(
     """Drum runs: the path between two styles or patterns, one bar per step, in one MIDI/WAV, with the genre
     classifier's probabilities at each step. Letter runs: from the most confident sample of one letter to that of
     another, each frame named by the letter evaluator."""
-    from gentool.vae import sessions
+    from gentool.vae import family
     from gentool.views import vae as views
 
-    result = sessions.interpolate(context_for(device, quiet, data_dir), run, out_dir, from_=from_, to=to, steps=steps,
-                                  level=level, method=method, bpm=bpm, seed=seed)
+    result = family.interpolate(context_for(device, quiet, data_dir), run, out_dir, from_=from_, to=to, steps=steps,
+                                level=level, method=method, bpm=bpm, seed=seed)
     show(result, json_, views.interpolation_lines)
 
 

@@ -40,12 +40,12 @@ MIDI_SUFFIXES = (".mid", ".midi")
 def resolve_drum_data_config(config_file: str | Path | None, flags: dict, assignments: list[str] | None
                              ) -> DrumDataConfig:
     """--config FILE < named flags (None = not given) < --set. --set takes the dataset's keys as they are
-    (phrases_per_genre=10) or as a VAE config names them (data.phrases_per_genre=10), so the same assignment works
+    (phrases_per_genre=10) or as a VAE config names them (drums.phrases_per_genre=10), so the same assignment works
     for `data drums` and `vae train`."""
     merged = load_yaml_file(config_file) if config_file else {}
     merged = deep_merge(merged, {key: value for key, value in flags.items() if value is not None})
     sets = parse_set_overrides(assignments or [])
-    return build_config(DrumDataConfig, deep_merge(merged, deep_merge(sets, sets.pop("data", {}))))
+    return build_config(DrumDataConfig, deep_merge(merged, deep_merge(sets, sets.pop("drums", {}))))
 
 
 def validate_genre(name: str) -> str:
@@ -221,7 +221,7 @@ def load_drum_dataset(config: DrumDataConfig, data_dir: str | Path | None = None
     files = find_midi_files(config.midi_dirs)
     if not config.grammar and not files:
         raise UsageError("the grammar is off and no --midi-dir was given, so there are no patterns; "
-                         "pass --midi-dir DIR or turn data.grammar back on")
+                         "pass --midi-dir DIR or turn drums.grammar back on")
     fingerprint = drum_fingerprint(config, [h for _, _, h in files])
     folder = data_dir / "drums" / fingerprint
     if not rebuild:
@@ -243,7 +243,7 @@ def load_drum_dataset(config: DrumDataConfig, data_dir: str | Path | None = None
     phrases += imported
     if not phrases:
         if not files:
-            source = ("data.phrases_per_genre is 0" if config.grammar else "the grammar is off (--no-grammar)")
+            source = ("drums.phrases_per_genre is 0" if config.grammar else "the grammar is off (--no-grammar)")
             raise UsageError(f"no drum patterns: {source} and no --midi-dir was given; raise --phrases-per-genre "
                              f"or add your MIDI files with --midi-dir")
         reasons = "; ".join(f"{Path(s['file']).name}: {s['reason']}" for s in skipped[:4])

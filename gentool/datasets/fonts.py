@@ -103,7 +103,7 @@ def split_faces(faces: list[FontFace], config: FontDataConfig) -> list[bool]:
     if len(groups) < 2:
         what = "family" if config.split_by == "family" else "face"
         raise UsageError(f"only one font {what} is usable, so none can be held out for validation; add faces "
-                         f"with --fonts-dir, use --set data.split_by=face, or --set data.val_fraction=0")
+                         f"with --fonts-dir, use --set fonts.split_by=face, or --set fonts.val_fraction=0")
     order = sorted(groups)
     random.Random(config.seed).shuffle(order)
     target = config.val_fraction * len(faces)
@@ -168,7 +168,7 @@ def font_files_to_render(config: FontDataConfig) -> list:
     files = find_font_files(config.fonts_dirs, config.matplotlib_fonts)
     if not files:
         raise UsageError("no font files to render: matplotlib fonts are off and no --fonts-dir was given; "
-                         "pass --fonts-dir DIR or turn data.matplotlib_fonts back on")
+                         "pass --fonts-dir DIR or turn fonts.matplotlib_fonts back on")
     return files
 
 

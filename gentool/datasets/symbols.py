@@ -3,7 +3,8 @@ are (the held-out faces are the letters' held-out faces), with the same augmenta
 
 A face joins only if it passed the letter dataset's checks (gentool.datasets.font_faces) and has a glyph for every
 symbol; the minus is drawn as the face's minus sign (U+2212) where it has one, else its hyphen. The letter
-dataset's faces, split, rendering and augmentation are reused as they are, so its cache keys do not change.
+dataset's faces, split, rendering and augmentation are reused as they are, and its cache key owes nothing to the
+symbols.
 
 Cache layout: <data_dir>/symbols/<fingerprint>/images.npy (uint8, N x 28 x 28), meta.json, preview.png.
 """
@@ -83,7 +84,7 @@ class SymbolDataset:
         names = [face["name"] for face in self.faces]
         if face_name not in names:
             raise UsageError(f"the face '{face_name}' does not draw the digits here (the faces are "
-                             f"{', '.join(names)}); set data.target_style=random")
+                             f"{', '.join(names)}); set expressions.target_style=random")
         face = names.index(face_name)
         first = [int(np.flatnonzero((self.face_index == face) & (self.labels == symbol))[0])
                  for symbol in range(len(SYMBOLS))]

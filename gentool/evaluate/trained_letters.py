@@ -23,7 +23,7 @@ from gentool.runtime.rundir import RunDir, writing_into
 @dataclass(kw_only=True)
 class TrainedSampler:
     generator: nn.Module  # sampler(z, labels) -> images in [-1, 1]; eval mode, on `device`
-    config: Any  # a GanConfig or VaeConfig: seed, model.z_dim, model.conditional, evaluation, font_data
+    config: Any  # a GanConfig or VaeConfig: seed, model.z_dim, model.conditional, evaluation, fonts
     folder: Path  # the run folder (outputs go under it by default)
     checkpoint: Path
     device: torch.device
@@ -33,7 +33,7 @@ class TrainedSampler:
 
 def letter_evaluator_for(trained: TrainedSampler, ctx: RunContext) -> LetterEvaluator:
     config = trained.config
-    return load_letter_evaluator(config.font_data, ctx.data_dir, trained.device, settings=config.evaluation.evaluator,
+    return load_letter_evaluator(config.fonts, ctx.data_dir, trained.device, settings=config.evaluation.evaluator,
                                  reporter=ctx.reporter)
 
 

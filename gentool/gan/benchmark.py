@@ -15,13 +15,13 @@ from pathlib import Path
 from gentool.errors import UsageError
 from gentool.evaluate.spread import spread
 from gentool.gan.config import DATASETS
+from gentool.gan.fixes import VANILLA, fix_set_name, parse_fix_set
 from gentool.gan.fixes.registry import FIXES
 from gentool.runtime.context import RunContext
 from gentool.runtime.files import atomic_write_json, atomic_write_text
 from gentool.sweep.engine import Sweep, SweepEvents, plan_sweep, run_sweep
 from gentool.sweep.executors import LocalExecutor
 
-VANILLA = "vanilla"
 DEFAULT_DATASETS = ("ring8", "grid25", "fonts")
 # Lin et al. 2018 (PacGAN), Table 1: means of 10 trials under PacGAN's protocol (the preset pacgan-protocol:
 # 400 epochs of 1,000 steps, Adam 1e-4 with beta1 0.8, 2,500 samples measured with the same definitions as
@@ -46,27 +46,6 @@ def protocol_differences(config: dict) -> list[str]:
             if config[section][key] != wanted]
 POINT_METRICS = ("modes_captured", "high_quality", "reverse_kl")
 LETTER_METRICS = ("letters_covered", "letter_fid")
-
-
-def parse_fix_set(text: str) -> list[str]:
-    """'vanilla' -> [], 'pacgan+r1' -> ['pacgan', 'r1']."""
-    if text == VANILLA:
-        return []
-    names = [name.strip() for name in text.split("+")]
-    if not all(names):  # "pacgan+", "+r1", "a++b" and "" would silently become another fix set
-        raise UsageError(f"--fixes '{text}' has an empty fix name; write 'vanilla', one fix, or fixes joined by "
-                         f"single '+' signs (e.g. pacgan+r1)")
-    if VANILLA in names:
-        raise UsageError(f"--fixes '{text}': '{VANILLA}' means no fix, so it stands alone; list the fixes to combine")
-    for name in names:
-        if name not in FIXES:
-            raise UsageError(f"unknown fix '{name}' in --fixes '{text}'; available: {VANILLA}, "
-                             f"{', '.join(sorted(FIXES))} (join several with +)")
-    return names
-
-
-def fix_set_name(fixes: list[str]) -> str:
-    return "+".join(fixes) or VANILLA
 
 
 def assignments_for(dataset: str, assignments: list[str]) -> list[str]:
@@ -103,7 +82,7 @@ def plan(datasets: list[str], fix_sets: list[str], seeds: int, out: Path, fonts_
 
 def run_benchmark(*, datasets: list[str] | None, fix_sets: list[str] | None, seeds: int, out: Path,
                   fonts_preset: str, assignments: list[str], jobs: int, ctx: RunContext,
-                  events: SweepEvents | None = None, batch_seeds: bool = False) -> dict:
+                  events: SweepEvents | None = None) -> dict:
     """Plan, run (or read, or resume) every dataset's sweep, and aggregate them: the report benchmark.json holds.
     Each run decides its device from ctx's --device (else auto)."""
     datasets = datasets or list(DEFAULT_DATASETS)
@@ -115,7 +94,7 @@ def run_benchmark(*, datasets: list[str] | None, fix_sets: list[str] | None, see
     for dataset, sweep in zip(datasets, sweeps):
         if ctx.stop.requested:
             break
-        results[dataset] = run_sweep(sweep, executor, ctx, events, batch_seeds=batch_seeds)
+        results[dataset] = run_sweep(sweep, executor, ctx, events)
     table = aggregate(results)
     relative_cost(table)
     # the published rows go beside a 2-D dataset's runs only when those runs follow PacGAN's protocol

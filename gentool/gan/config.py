@@ -1,16 +1,16 @@
 """The GAN run config: dataset, model, optimiser, training loop and fixes. Presets live in gentool/presets/gan/.
 
-`dataset` picks the letters (`data`, DCGAN models in `model`) or a 2-D mixture (`points`, MLP models in `mlp`).
+`dataset` picks the letters (`fonts`, DCGAN models in `model`) or a 2-D mixture (`points`, MLP models in `mlp`).
 Each dataset brings its own regime (presets/gan/datasets/<name>.yaml) underneath the preset: a 2-D one PacGAN's z,
-batch, learning rate and length, so `--preset pacgan --dataset grid25` means PacGAN on the grid as published; the
-letters bf16 where the machine runs it fast (`train.precision: auto`, measured to change no result: README, Speed).
+batch, learning rate and length, so a fix's preset with `--dataset grid25` runs it on the grid as PacGAN published
+it; the letters bf16 where the machine runs it fast (`train.precision: auto`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gentool.config import build_config, config_to_dict, deep_merge, option
+from gentool.config import build_config, config_to_dict, deep_merge, option, renamed_keys
 from gentool.datasets.config import POINT_DATASETS, FontDataConfig, PointDataConfig
 from gentool.evaluate.config import LetterEvaluationConfig
 from gentool.gan.fixes import NAMES as FIX_NAMES
@@ -81,10 +81,10 @@ EvaluationConfig = LetterEvaluationConfig  # shared with the letter VAE (gentool
 
 @dataclass
 class GanConfig:
-    seed: int = option(0, min=0, max=MAX_SEED, help="training seed (the dataset has its own, data.seed)")
+    seed: int = option(0, min=0, max=MAX_SEED, help="training seed (the dataset has its own, fonts.seed)")
     device: str = device_option("auto")
     dataset: str = option("fonts", choices=DATASETS, help="letters (fonts) or a 2-D mixture of Gaussians")
-    data: FontDataConfig = field(default_factory=FontDataConfig)
+    fonts: FontDataConfig = field(default_factory=FontDataConfig)
     points: PointDataConfig = field(default_factory=PointDataConfig)
     model: GanModelConfig = field(default_factory=GanModelConfig)
     mlp: MlpConfig = field(default_factory=MlpConfig)
@@ -93,36 +93,22 @@ class GanConfig:
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     fixes: list[str] = option([], suggest=FIX_NAMES, help="stabilisation fixes, applied in order (`gentool gan fixes` "
                                                           "says what each does)")
-    fix_options: dict = option({}, help="options per fix, e.g. {feature-matching: {weight: 1.0}}")
+    fix_options: dict = option({}, help="options per fix, {FIX: {OPTION: VALUE}} (`gentool gan fixes` lists them)")
     logging: LoggingConfig = field(default_factory=LoggingConfig)
-
-    @property
-    def font_data(self) -> FontDataConfig:
-        """The letter data (every letter model names it here, whatever its config section)."""
-        return self.data
 
     @property
     def on_points(self) -> bool:
         return self.dataset in POINT_DATASETS
 
     def check(self) -> list[tuple[str, str]]:
-        from gentool.gan.fixes.registry import build_fixes, check_fixes, training_setup
+        from gentool.gan.fixes.registry import check_fixes, fix_problems
 
         problems = device_problems(self.device) + check_fixes(self.fixes, self.fix_options)
         if self.on_points and self.model.conditional:
             problems.append(("model.conditional", f"the 2-D dataset {self.dataset} has no labels to condition on; "
                                                   f"set it to false"))
-        for name in ("infogan", "self-conditioning"):
-            if name in self.fixes and (self.on_points or self.model.conditional):
-                why = (f"the 2-D dataset {self.dataset}" if self.on_points
-                       else "a conditional generator (its labels are its code)")
-                problems.append(("fixes", f"{name} is for unconditional letter generators, not {why}; drop it"))
         if not problems:  # the fixes are valid: check what they ask of the rest of the config
-            pack = training_setup(build_fixes(self.fixes, self.fix_options)).discriminator.pack
-            if self.train.batch_size % pack:
-                problems.append(("train.batch_size", f"pacgan packs {pack} samples per discriminator input, so the "
-                                                     f"batch size must be a multiple of {pack} (got "
-                                                     f"{self.train.batch_size})"))
+            problems += fix_problems(self)
         return problems
 
 
@@ -133,6 +119,11 @@ def build_gan_config(data: dict) -> GanConfig:
     config = build_config(GanConfig, data)
     config.fix_options = resolved_fix_options(config.fixes, config.fix_options)
     return config
+
+
+def read_saved_gan_config(data: dict) -> GanConfig:
+    """A run's config.yaml or a checkpoint's config; run folders that name the letters' section `data` still read."""
+    return build_gan_config(renamed_keys(data, {"data": "fonts"}))
 
 
 def gan_config_dict(config: GanConfig) -> dict:

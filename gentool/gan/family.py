@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from gentool.gan.config import GanConfig, build_gan_config, gan_config_dict, resolve_gan_config
+from gentool.gan.config import GanConfig, gan_config_dict, read_saved_gan_config, resolve_gan_config
 from gentool.gan.report import outcome_lines
-from gentool.gan.seed_batch import batching_refusal, train_seed_batch
 from gentool.gan.tasks import GanTask, load_task
 from gentool.gan.train import CHECKPOINT_KIND, GanTrainer
 from gentool.presets import available_presets, load_preset
@@ -36,7 +35,6 @@ def describe(config: GanConfig, preset: str) -> str:
 
 
 GAN = register_family(Family(
-    name=CHECKPOINT_KIND, default_preset="vanilla", resolve_config=resolve_gan_config, read_config=build_gan_config,
-    config_dict=gan_config_dict, load_data=load_checked_task, make_trainer=make_trainer, run_name=run_name,
-    describe=describe, outcome_lines=outcome_lines, seed_batch_refusal=batching_refusal,
-    train_seed_batch=train_seed_batch))
+    name=CHECKPOINT_KIND, default_preset="vanilla", resolve_config=resolve_gan_config,
+    read_config=read_saved_gan_config, config_dict=gan_config_dict, load_data=load_checked_task,
+    make_trainer=make_trainer, run_name=run_name, describe=describe, outcome_lines=outcome_lines))

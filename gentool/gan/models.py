@@ -1,16 +1,16 @@
 """Generators and discriminators: DCGAN-style for 28x28 letters (optionally class-conditional) and MLPs for the
 2-D point benchmarks (ring8, grid25).
 
-Every discriminator returns its logits and the features before its last layer (feature matching reads them), and
-is built from a `DiscriminatorSetup` that the enabled fixes fill in: PacGAN packs m samples into one input,
-minibatch discrimination adds batch-similarity features before the last layer, spectral norm rescales every
-weight, and the Wasserstein fixes drop batch norm. So each architecture is written once for every fix.
+Every discriminator returns its logits and the features before its last layer (a fix may read them), and is
+built from a `DiscriminatorSetup` that the enabled fixes fill in (gentool.gan.fixes): m samples packed into one
+input, features of the whole batch added before the last layer, batch norm dropped, a head that guesses the
+generator's code, and changes to the built layers. So each architecture is written once for every fix.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import NamedTuple
+from dataclasses import dataclass, field
+from typing import Callable, NamedTuple
 
 import torch
 from torch import nn
@@ -24,25 +24,30 @@ NORMALIZATIONS = ("batch", "none")
 class DiscriminatorOutput(NamedTuple):
     logits: torch.Tensor  # (B / pack,)
     features: torch.Tensor  # (B / pack, F): the penultimate layer, flattened
-    code_logits: torch.Tensor | None = None  # (B, K): InfoGAN's Q head, its guess of the generator's latent code
+    code_logits: torch.Tensor | None = None  # (B, K): the Q head's guess of the generator's latent code
+
+
+# (feature count A, second_order) -> a module mapping (N, A) features to (N, out_features) features of the batch
+BatchFeatures = Callable[[int, bool], nn.Module]
 
 
 @dataclass
 class DiscriminatorSetup:
     """How the discriminator is built; fixes edit it before the models are made (see gentool.gan.fixes)."""
 
-    pack: int = 1  # samples packed into one discriminator input (PacGAN)
-    minibatch_kernels: int = 0  # B of minibatch discrimination's tensor T (A x B x C); 0 = off
-    minibatch_kernel_dims: int = 0  # C of T
-    spectral_norm: bool = False
+    pack: int = 1  # samples packed into one discriminator input
+    # modules (by attribute name) whose features of the whole batch join the penultimate features
+    batch_features: dict[str, BatchFeatures] = field(default_factory=dict)
+    # changes made to the built discriminator, in order (e.g. a reparametrisation of every weight)
+    transforms: list[Callable[[nn.Module], nn.Module]] = field(default_factory=list)
     normalization: str = "batch"  # of the letter discriminator's hidden conv layer: "batch" or "none"
-    # a fix differentiates the discriminator's input gradient (R1, WGAN-GP): every layer needs a second derivative
+    # a fix differentiates the discriminator's input gradient: every layer needs a second derivative
     second_order: bool = False
-    # InfoGAN: the generator's latent code has this many categories and the discriminator gets a head (Q) that
-    # predicts it from an image; 0 = off
+    # the generator's latent code has this many categories, drawn uniformly, and the discriminator gets a head (Q)
+    # that predicts it from an image; 0 = off
     codes: int = 0
-    # self-conditioning: the training images fall into this many clusters; the generator draws a cluster from its
-    # noise (at the clusters' frequencies) and the discriminator sees every image's cluster; 0 = off
+    # the training images fall into this many clusters; the generator draws a cluster from its noise (at the
+    # clusters' frequencies) and the discriminator sees every image's cluster; 0 = off
     clusters: int = 0
 
 
@@ -67,36 +72,8 @@ def init_gaussian_weights(module: nn.Module, std: float) -> None:
                 nn.init.zeros_(child.bias)
 
 
-def pairwise_l1(points: torch.Tensor, second_order: bool) -> torch.Tensor:
-    """L1 distances between the rows of each (N, C) matrix of a (B, N, C) tensor: (B, N, N).
-
-    torch.cdist never builds the (B, N, N, C) differences, but its backward has no derivative of its own, so a
-    gradient penalty through it (R1, WGAN-GP) fails; with `second_order` the differences are built (B x N x N x C
-    numbers: 100 kernels x 64 x 64 x 5 is 2 M) and autograd can differentiate twice."""
-    if second_order:
-        return (points.unsqueeze(2) - points.unsqueeze(1)).abs().sum(dim=3)
-    return torch.cdist(points, points, p=1)
-
-
-class MinibatchDiscrimination(nn.Module):
-    """Salimans et al. 2016: for each sample, how close it is to the others in the batch, through B learned
-    projections of C dims each (the tensor T is A x B x C). A collapsed batch gives large similarities, which the
-    discriminator can see, while per-sample features cannot."""
-
-    def __init__(self, in_features: int, kernels: int, kernel_dims: int, second_order: bool = False):
-        super().__init__()
-        self.kernels, self.kernel_dims, self.second_order = kernels, kernel_dims, second_order
-        # scaled so a projection is O(1) whatever A is; otherwise exp(-distance) starts at zero for wide features
-        self.T = nn.Parameter(torch.randn(in_features, kernels * kernel_dims) / in_features ** 0.5)
-
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        projected = (features @ self.T).view(-1, self.kernels, self.kernel_dims).transpose(0, 1)  # (B, N, C)
-        distances = pairwise_l1(projected, self.second_order)  # (B, N, N)
-        return torch.exp(-distances).sum(dim=2).t() - 1.0  # (N, B); minus each sample's similarity to itself
-
-
 class PackedDiscriminator(nn.Module):
-    """Shared head: pack m samples, run the trunk, add minibatch features, classify with one linear layer.
+    """Shared head: pack m samples, run the trunk, add the batch features, classify with one linear layer.
 
     Subclasses build `trunk` (packed input -> (N, feature_dim)) and may override `attach_labels`.
     """
@@ -105,9 +82,11 @@ class PackedDiscriminator(nn.Module):
         super().__init__()
         self.pack = setup.pack
         self.trunk = trunk
-        self.minibatch = (MinibatchDiscrimination(feature_dim, setup.minibatch_kernels, setup.minibatch_kernel_dims,
-                                                  setup.second_order) if setup.minibatch_kernels else None)
-        self.classify = nn.Linear(feature_dim + setup.minibatch_kernels, 1)
+        self.batch_features = list(setup.batch_features)  # attribute names, so the state-dict keys are the fix's
+        for name, build in setup.batch_features.items():
+            self.add_module(name, build(feature_dim, setup.second_order))
+        width = feature_dim + sum(getattr(self, name).out_features for name in self.batch_features)
+        self.classify = nn.Linear(width, 1)
         self.code_head = nn.Linear(feature_dim, setup.codes) if setup.codes else None
 
     def attach_labels(self, inputs: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
@@ -120,19 +99,11 @@ class PackedDiscriminator(nn.Module):
         # consecutive samples become one input: (B, C, ...) -> (B/m, m*C, ...); the batch is already shuffled
         packed = inputs.reshape(len(inputs) // self.pack, self.pack * inputs.shape[1], *inputs.shape[2:])
         features = self.trunk(packed)
-        head = features if self.minibatch is None else torch.cat([features, self.minibatch(features)], dim=1)
+        extra = [getattr(self, name)(features) for name in self.batch_features]
+        head = torch.cat([features, *extra], dim=1) if extra else features
         # fp32 outputs whatever the precision inside (bf16 autocast): losses and metrics are computed in fp32
         code_logits = None if self.code_head is None else self.code_head(features).float()
         return DiscriminatorOutput(self.classify(head).squeeze(1).float(), features.float(), code_logits)
-
-
-def apply_spectral_norm(module: nn.Module) -> nn.Module:
-    """Miyato et al. 2018: every linear and conv weight divided by its largest singular value (one power
-    iteration per forward pass)."""
-    for child in list(module.modules()):
-        if isinstance(child, (nn.Linear, nn.Conv2d)):
-            nn.utils.parametrizations.spectral_norm(child)
-    return module
 
 
 # -------------------------------------------------------------------------------------------- 28x28 letters
@@ -140,7 +111,7 @@ def apply_spectral_norm(module: nn.Module) -> nn.Module:
 def latent_codes(noise: torch.Tensor, codes: int, cumulative: torch.Tensor | None = None) -> torch.Tensor:
     """The categorical code of each noise vector: its first coordinate's normal CDF cut into `codes` bins, so the
     generator's input stays plain N(0, I) noise (every caller that samples, interpolates or evaluates a generator
-    works unchanged, and a seed fixes the codes too). Equal bins (InfoGAN) make the code uniform; `cumulative`,
+    works unchanged, and a seed fixes the codes too). Equal bins make the code uniform; `cumulative`,
     the (codes,) cumulative probabilities of the categories, makes the bins as wide as each category's share."""
     uniform = torch.special.ndtr(noise[:, 0].float())
     if cumulative is None:
@@ -152,9 +123,9 @@ class Generator(nn.Module):
     """DCGAN's generator: project to 2w x 7 x 7, two transposed convolutions up to 28 x 28. `batch_norm=False` drops
     its two batch norms (the layers get biases instead), so a sample no longer depends on the rest of its batch and
     the samples the discriminator is trained against are the ones evaluation draws. `codes` > 0: a categorical
-    code read off the noise itself (see `latent_codes`) enters one-hot beside it: InfoGAN's, uniform, or with
-    `weighted_codes` one drawn at the frequencies in the buffer `code_cdf` (self-conditioning's clusters; the
-    buffer travels in the state dict, so a loaded generator draws its clusters as it did in training)."""
+    code read off the noise itself (see `latent_codes`) enters one-hot beside it: uniform, or with `weighted_codes`
+    one drawn at the frequencies in the buffer `code_cdf` (clusters of the training images; the buffer travels in
+    the state dict, so a loaded generator draws its clusters as it did in training)."""
 
     def __init__(self, z_dim: int = 100, width: int = 64, num_classes: int = 0, batch_norm: bool = True,
                  codes: int = 0, weighted_codes: bool = False):
@@ -189,7 +160,7 @@ class Generator(nn.Module):
         return self.upsample(hidden).float()  # (B, 1, 28, 28) in [-1, 1]; fp32 under bf16 autocast too
 
     def code_of(self, z: torch.Tensor) -> torch.Tensor:
-        """The code (InfoGAN's, or self-conditioning's cluster) each noise vector draws: (B,) on z's device."""
+        """The code (or cluster) each noise vector draws: (B,) on z's device."""
         return latent_codes(z, self.codes, self.code_cdf)
 
     @torch.no_grad()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gentool.gan.fixes.registry import FIXES
+
 
 def outcome_lines(summary: dict) -> list[str]:
     """What `gan train` prints about a finished run, from its summary."""
@@ -32,19 +34,9 @@ def outcome_lines(summary: dict) -> list[str]:
         lines.append(f"coverage: {final['letters_covered']}/26 letters (missing: {missing}), entropy "
                      f"{final['entropy']}, letter FID {final['letter_fid']:.1f}{measured}; best epoch "
                      f"{summary['best']['epoch']}, collapse onset: {summary['collapse_onset_epoch'] or 'none'}")
-    clusters = summary.get("self_conditioning")
-    if clusters:
-        purity = ("" if clusters.get("letter_purity") is None else
-                  f"; {100 * clusters['letter_purity']:.0f}% of the images share their cluster's most common letter"
-                  f" (a diagnostic: training never sees the letters)")
-        lines.append(f"self-conditioning: {clusters['clusters']} clusters of the training images, "
-                     f"{clusters['smallest']}-{clusters['largest']} images each{purity}")
-    if final.get("code_letters") is not None:
-        letters = final["code_letters"]
-        shown = " ".join(letter or "-" for letter in letters)
-        kind = "self-conditioning clusters" if "self-conditioning" in summary.get("fixes", []) else "infogan codes"
-        lines.append(f"{kind}: {len(letters)}, most often drawing {shown} "
-                     f"({len({letter for letter in letters if letter})} different letters; '-': no confident letter)")
+    for name in summary.get("fixes", []):
+        if name in FIXES:
+            lines += FIXES[name].outcome_lines(summary)
     if summary["samples"]:
         lines.append(f"samples: {Path(summary['run']) / 'samples' / summary['samples'][-1]}")
     return lines + [f"figure: {figure}" for figure in summary.get("figures", [])]

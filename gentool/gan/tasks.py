@@ -32,7 +32,6 @@ from gentool.gan.models import (
     Generator,
     PointDiscriminator,
     PointGenerator,
-    apply_spectral_norm,
     init_gaussian_weights,
 )
 from gentool.io.images import save_grid, to_unit_range
@@ -63,12 +62,12 @@ def build_models(config: GanConfig, device: torch.device,
                 init_gaussian_weights(model, mlp.init_std)
     else:
         classes = len(LETTERS) if config.model.conditional else 0
-        # InfoGAN's uniform code, or self-conditioning's clusters drawn at their frequencies (D sees the cluster)
+        # a uniform code, or clusters drawn at their frequencies (D sees the cluster)
         generator = Generator(config.model.z_dim, config.model.g_width, classes, config.model.g_batch_norm,
                               setup.codes or setup.clusters, weighted_codes=bool(setup.clusters))
         discriminator = Discriminator(config.model.d_width, classes or setup.clusters, setup)
-    if setup.spectral_norm:
-        apply_spectral_norm(discriminator)
+    for transform in setup.transforms:
+        discriminator = transform(discriminator)
     return generator.to(device), discriminator.to(device)
 
 
@@ -127,7 +126,7 @@ class LetterTask:
 
     def batches_per_epoch(self) -> int:
         return full_batches(int((~self.dataset.is_val).sum()), self.config.train.batch_size,
-                            self.config.train.max_steps_per_epoch, "images", "raise data.samples_per_glyph")
+                            self.config.train.max_steps_per_epoch, "images", "raise fonts.samples_per_glyph")
 
     def evaluate(self, generator: nn.Module) -> dict:
         """Letter coverage of fresh samples (its own noise stream; training state untouched)."""
@@ -136,7 +135,7 @@ class LetterTask:
                           config.seed + EVAL_SEED_OFFSET, self.device)
         report, probabilities = measure(images, self.evaluator, config.evaluation)
         record = {key: report[key] for key in RECORD_KEYS}
-        if getattr(generator, "codes", 0):  # infogan's codes, self-conditioning's clusters: which letter each draws
+        if getattr(generator, "codes", 0):  # a generator with a code (or clusters): which letter each draws
             noise = sample_noise(config.evaluation.samples, config.model.z_dim, config.seed + EVAL_SEED_OFFSET)
             record["code_letters"] = letters_by_code(probabilities, generator.code_of(noise.to(self.device)).cpu(),
                                                      generator.codes, config.evaluation.threshold)
@@ -227,8 +226,8 @@ def load_task(config: GanConfig, ctx: RunContext, evaluate: bool | None = None) 
     device = ctx.decide_device(config.device)
     if config.on_points:
         return PointTask(config, load_point_dataset(config.dataset, config.points), device)
-    dataset = load_font_dataset(config.data, ctx.data_dir, reporter=ctx.reporter)
+    dataset = load_font_dataset(config.fonts, ctx.data_dir, reporter=ctx.reporter)
     wanted = bool(config.evaluation.every) if evaluate is None else evaluate
-    evaluator = (load_letter_evaluator(config.data, ctx.data_dir, device, settings=config.evaluation.evaluator,
+    evaluator = (load_letter_evaluator(config.fonts, ctx.data_dir, device, settings=config.evaluation.evaluator,
                                        reporter=ctx.reporter) if wanted else None)
     return LetterTask(config=config, dataset=dataset, evaluator=evaluator, device=device)

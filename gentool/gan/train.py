@@ -1,4 +1,4 @@
-"""GAN training: each step updates D (once, or several times for WGAN-GP), then G; every enabled fix shapes the
+"""GAN training: each step updates D (once, or as often as a fix asks), then G; every enabled fix shapes the
 models and adjusts the losses through its hooks (gentool.gan.fixes).
 
 The training split sits on the device as one tensor; the shared epoch loop (gentool.runtime.trainer) shuffles
@@ -15,9 +15,8 @@ import torch.nn.functional as F
 
 from gentool.datasets.font_faces import LETTERS
 from gentool.gan.averaging import GeneratorAverage
-from gentool.gan.config import GanConfig, build_gan_config, gan_config_dict
+from gentool.gan.config import GanConfig, gan_config_dict, read_saved_gan_config
 from gentool.gan.fixes.registry import Critic, StepContext, build_fixes, training_setup
-from gentool.gan.fixes.self_conditioning import cluster_report
 from gentool.gan.models import count_parameters
 from gentool.gan.tasks import GanTask, build_models
 from gentool.runtime.checkpoint import load_checkpoint
@@ -33,7 +32,7 @@ SHOWN = ("loss_d", "loss_g", "d_real", "d_fake", "critic_gap", "fm_distance", "c
 
 class GanTrainer(EpochTrainer):
     kind = CHECKPOINT_KIND
-    nan_hint = "Lower optim.lr or add a fix (--fix feature-matching) and train again"
+    nan_hint = "Lower optim.lr or add a fix (`gentool gan fixes` lists them) and train again"
 
     def __init__(self, *, config: GanConfig, task: GanTask, run: RunDir, ctx: RunContext):
         self.real, self.labels = task.real_tensors()  # (N, ...) on the device; labels: letters only
@@ -49,11 +48,8 @@ class GanTrainer(EpochTrainer):
         self.fixes = build_fixes(config.fixes, config.fix_options)
         self.setup = training_setup(self.fixes)
         self.generator, self.discriminator = build_models(config, self.device, self.setup.discriminator)
-        # self-conditioning: each training image's cluster; G draws clusters as often as the data holds them
-        self.clusters = next((found for found in (fix.cluster(self.real, config.seed) for fix in self.fixes)
-                              if found is not None), None)
-        if self.clusters is not None:
-            self.generator.set_code_frequencies(torch.bincount(self.clusters, minlength=self.generator.codes))
+        for fix in self.fixes:  # what a fix computes once from the training split (clusters of the images)
+            fix.prepare(self.real, self.generator, config.seed)
         betas = (config.optim.beta1, config.optim.beta2)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=config.optim.lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=config.optim.lr, betas=betas)
@@ -69,15 +65,15 @@ class GanTrainer(EpochTrainer):
 
     def new_step(self, index: torch.Tensor) -> StepContext:
         """A real batch and a fresh fake batch (attached to the generator's graph), with the labels D sees: the
-        letters (conditional), the clusters (self-conditioning: G reads its own off the noise) or none."""
+        letters (conditional), a fix's own (clusters: G reads its own off the noise) or none."""
         conditional = self.config.model.conditional
         real = self.real[index]
         real_labels = self.labels[index] if conditional else None
         z = torch.randn(len(index), self.config.model.z_dim, device=self.device)
         fake_labels = torch.randint(0, len(LETTERS), (len(index),), device=self.device) if conditional else None
         fake = self.generator(z, fake_labels)
-        if self.clusters is not None:
-            real_labels, fake_labels = self.clusters[index], self.generator.code_of(z)
+        for fix in self.fixes:
+            real_labels, fake_labels = fix.conditioning(index, z, self.generator) or (real_labels, fake_labels)
         return StepContext(real=real, real_labels=real_labels, fake=fake, noise=z, fake_labels=fake_labels,
                            generator=self.generator, discriminator=self.discriminator, d_optimizer=self.opt_d,
                            setup=self.setup)
@@ -122,7 +118,7 @@ class GanTrainer(EpochTrainer):
             loss_d.backward()
             self.opt_d.step()
 
-        # (2) update G against the updated D (or what a fix makes of it: unrolled k steps ahead)
+        # (2) update G against the updated D (or what a fix makes of it: D some steps ahead)
         critic: Critic = self.discriminator
         for fix in self.fixes:
             critic = fix.discriminator_for_generator(
@@ -188,7 +184,7 @@ class GanTrainer(EpochTrainer):
                 "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
                 "fixed_noise": self.fixed_noise, "fixed_labels": self.fixed_labels,
                 **({} if self.average is None else {"generator_average": self.average.state_dict()}),
-                **({} if self.clusters is None else {"clusters": self.clusters})}
+                **{key: value for fix in self.fixes for key, value in fix.state().items()}}
 
     def load_model_state(self, state: dict) -> None:
         self.generator.load_state_dict(state["generator"])
@@ -199,8 +195,8 @@ class GanTrainer(EpochTrainer):
             self.average.load_state_dict(state["generator_average"])
         self.fixed_noise = state["fixed_noise"].to(self.device)
         self.fixed_labels = state["fixed_labels"].to(self.device)
-        if self.clusters is not None:  # as trained: k-means's last bits could differ on another machine
-            self.clusters = state["clusters"].to(self.device)
+        for fix in self.fixes:
+            fix.load_state(state)
 
     def config_dict(self) -> dict:
         return gan_config_dict(self.config)
@@ -218,8 +214,8 @@ class GanTrainer(EpochTrainer):
             **self.task.summary_extras(records),
         }
         extras["dataset"]["batches_per_epoch"] = self.batches_per_epoch
-        if self.clusters is not None:
-            extras["self_conditioning"] = cluster_report(self.clusters, self.labels, self.generator.codes)
+        for fix in self.fixes:
+            extras.update(fix.summary_extras(self.labels))
         return extras
 
     def on_completed(self, summary: dict) -> None:
@@ -233,7 +229,7 @@ def load_generator(path: str | Path, ctx: RunContext | None = None) -> tuple[tor
     checkpoint. The checkpoint is the one source: its config gives the model and, unless --device said otherwise,
     the device (decided once, in `ctx`)."""
     state = load_checkpoint(path, CHECKPOINT_KIND, map_location="cpu")
-    config = build_gan_config(state["config"])
+    config = read_saved_gan_config(state["config"])
     device = (ctx or RunContext.on("cpu")).decide_device(config.device)
     generator, _ = build_models(config, device)
     average = state.get("generator_average")  # train.g_ema: the run is sampled from its weight average

@@ -60,8 +60,8 @@ PITCH_TO_CLASS = {pitch: INSTRUMENTS.index(name) for name, pitches in PITCH_TABL
 TICKS_PER_BEAT = 480
 MAX_BARS = 1024  # per file read: about 35 minutes at 120 BPM, far beyond a drum loop
 DEFAULT_BPM = 120.0  # what MIDI assumes when a file sets no tempo
-# mido parses about 0.25 MB a second here; a drum loop is a few KB and a whole song with every instrument well under
-# 1 MB, so a larger file is refused before it is read rather than parsed for a quarter of a minute or more
+# a drum loop is a few KB and a whole song with every instrument well under 1 MB; a larger file is refused before
+# it is read rather than left to mido's slow parse
 MAX_FILE_BYTES = 4 * 1024 * 1024
 
 

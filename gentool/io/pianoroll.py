@@ -14,7 +14,7 @@ from gentool.io.figures import plt
 from gentool.runtime.files import atomic_write
 
 # up to 16 bars are drawn at full width with beat lines (0.28 inch a step); a longer track is squeezed into that
-# width with bar lines only, so a 1,000-bar track is a 7,400-pixel PNG drawn in a second, not 224,000 pixels in 14 s
+# width with bar lines only, so a 1,000-bar track is a 7,400-pixel-wide PNG, not a 224,000-pixel-wide one
 DETAILED_STEPS = 16 * STEPS_PER_BAR
 
 
@@ -31,7 +31,7 @@ def _draw(ax: plt.Axes, pattern: DrumPattern, title: str) -> None:
         ax.vlines([s for s in range(0, steps + 1, 4) if s % STEPS_PER_BAR], -0.5, len(INSTRUMENTS) - 0.5,
                   color="#bbbbbb", linewidth=0.5)
         ax.set_xticks(range(0, steps, 4), [str(1 + (s % STEPS_PER_BAR) // 4) for s in range(0, steps, 4)], fontsize=7)
-    else:  # a long track: bar lines only, every few bars numbered (a line and a label per beat would take minutes)
+    else:  # a long track: bar lines only, every few bars numbered (a line and a label per beat: slow to draw)
         every = max(1, len(bar_lines) // 32)
         ax.set_xticks(list(bar_lines)[:-1:every], [str(1 + s // STEPS_PER_BAR) for s in list(bar_lines)[:-1:every]],
                       fontsize=7)

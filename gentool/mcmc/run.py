@@ -1,4 +1,5 @@
-"""`run_mcmc`: run C chains of one sampler on a mixture or the Ising lattice and write the run folder.
+"""`run_mixture`, `run_ising`: run C chains of one sampler on a mixture or the Ising lattice and write the run
+folder.
 
 Chains start uniformly over the box around the modes (the Ising lattice: random spins), so "modes visited" shows
 what each sampler finds on its own. No checkpoints: Ctrl-C keeps the draws so far (status "interrupted").
@@ -7,13 +8,14 @@ what each sampler finds on its own. No checkpoints: Ctrl-C keeps the draws so fa
 from __future__ import annotations
 
 import time
+from typing import Callable
 
 import numpy as np
 
 from gentool.datasets.targets import mixture_target
 from gentool.mcmc import figures
 from gentool.mcmc.analysis import first_visits, ising_report, mixture_report, visits_by_step
-from gentool.mcmc.config import McmcConfig
+from gentool.mcmc.config import IsingMcmcConfig, McmcConfig, MixtureMcmcConfig
 from gentool.mcmc.ising import CRITICAL_BETA, energy_per_site, magnetisation, onsager_energy_per_site, sweep
 from gentool.mcmc.samplers import Tempering, build_sampler, temperature_ladder
 from gentool.runtime.context import RunContext
@@ -25,18 +27,27 @@ from gentool.runtime.trainer import TrainOutcome
 PROGRESS_EVERY = 500
 
 
-def run_mcmc(config: McmcConfig, run: RunDir, ctx: RunContext, preset: str | None,
-             command: str | None) -> TrainOutcome:
+def run_mixture(config: MixtureMcmcConfig, run: RunDir, ctx: RunContext, preset: str | None,
+                command: str | None) -> TrainOutcome:
+    return _run(config, run, ctx, preset, command, _sample_mixture)
+
+
+def run_ising(config: IsingMcmcConfig, run: RunDir, ctx: RunContext, preset: str | None,
+              command: str | None) -> TrainOutcome:
+    return _run(config, run, ctx, preset, command, _sample_ising)
+
+
+def _run(config: McmcConfig, run: RunDir, ctx: RunContext, preset: str | None, command: str | None,
+         sample: Callable[..., tuple[dict, dict]]) -> TrainOutcome:
+    """Seed, sample (`sample(config, run, ctx, rng)` -> the final measurements and the summary's other entries), and
+    write summary.json."""
     ctx.decide_device(config.device)  # start_run decided it already (and wrote config.yaml)
     started = time.perf_counter()
     set_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     ctx.reporter.info(f"{config.sampler} on {config.target}: {config.chains} chains x {config.steps} steps "
                       f"({config.evaluations_per_step} target evaluations per step), burn-in {config.burn_in}")
-    if config.target == "ising":
-        final, extras = _run_ising(config, run, ctx, rng)
-    else:
-        final, extras = _run_mixture(config, run, ctx, rng)
+    final, extras = sample(config, run, ctx, rng)
     status = "interrupted" if ctx.stop.requested else "completed"
     summary = base_summary("mcmc", status, run=run, preset=preset, command=command, seed=config.seed,
                            device=ctx.device, started=started)
@@ -48,7 +59,7 @@ def run_mcmc(config: McmcConfig, run: RunDir, ctx: RunContext, preset: str | Non
     return TrainOutcome(status, summary)
 
 
-def _sample(config: McmcConfig, ctx: RunContext, step_once, record) -> int:
+def _loop(config: McmcConfig, ctx: RunContext, step_once, record) -> int:
     """Call step_once(t) for each step, with progress and Ctrl-C; returns the steps done."""
     done = 0
     with ctx.reporter.task(f"{config.sampler} sampling", total=config.steps) as progress:
@@ -64,7 +75,8 @@ def _sample(config: McmcConfig, ctx: RunContext, step_once, record) -> int:
     return done
 
 
-def _run_mixture(config: McmcConfig, run: RunDir, ctx: RunContext, rng: np.random.Generator) -> tuple[dict, dict]:
+def _sample_mixture(config: MixtureMcmcConfig, run: RunDir, ctx: RunContext,
+                    rng: np.random.Generator) -> tuple[dict, dict]:
     target = mixture_target(config.target, config.points)
     low, high = target.bounds()
     start = low + (high - low) * rng.random((config.chains, target.dim))  # (C, D)
@@ -94,7 +106,7 @@ def _run_mixture(config: McmcConfig, run: RunDir, ctx: RunContext, rng: np.rando
                         "modes_visited_per_chain": per_chain})
         run.append_metrics(records[-1])
 
-    done = _sample(config, ctx, step_once, record)
+    done = _loop(config, ctx, step_once, record)
     samples, accepted = samples[:done], accepted[:done]
     if not records or records[-1]["step"] != done:
         record(done)
@@ -125,7 +137,8 @@ def _run_mixture(config: McmcConfig, run: RunDir, ctx: RunContext, rng: np.rando
     return final, extras
 
 
-def _run_ising(config: McmcConfig, run: RunDir, ctx: RunContext, rng: np.random.Generator) -> tuple[dict, dict]:
+def _sample_ising(config: IsingMcmcConfig, run: RunDir, ctx: RunContext,
+                  rng: np.random.Generator) -> tuple[dict, dict]:
     spins = rng.choice(np.array([-1, 1], dtype=np.int8), size=(config.chains, config.size, config.size))
     trace = np.empty((config.steps, config.chains, 3))  # magnetisation, |magnetisation|, energy per site
     flipped = np.empty(config.steps)
@@ -141,7 +154,7 @@ def _run_ising(config: McmcConfig, run: RunDir, ctx: RunContext, rng: np.random.
                             "abs_magnetisation": round(float(recent[:, 1].mean()), 4),
                             "energy_per_site": round(float(recent[:, 2].mean()), 4)})
 
-    done = _sample(config, ctx, step_once, record)
+    done = _loop(config, ctx, step_once, record)
     trace, flipped = trace[:done], flipped[:done]
     burn_in = min(config.burn_in, max(done - 4, 0))
     evaluations = config.chains * done  # one sweep (L^2 site updates) counted as one evaluation

@@ -24,13 +24,17 @@ def load_preset(group: str, name: str) -> dict:
     return yaml.safe_load(text) or {}
 
 
-def layered(group: str, preset: str, config_file: str | None = None, flags: dict | None = None,
-            assignments: list[str] | None = None) -> dict:
-    """preset < --config FILE < named flags (dotted keys; None = not given) < --set key=value, merged."""
-    merged = load_preset(group, preset)
-    if config_file:
-        merged = deep_merge(merged, load_yaml_file(config_file))
+def given_layers(config_file: str | None = None, flags: dict | None = None,
+                 assignments: list[str] | None = None) -> dict:
+    """What the user gives, merged: --config FILE < named flags (dotted keys; None = not given) < --set key=value."""
+    merged = load_yaml_file(config_file) if config_file else {}
     for key, value in (flags or {}).items():
         if value is not None:
             merged = deep_merge(merged, nested_from_dotted(key, value))
     return deep_merge(merged, parse_set_overrides(assignments or []))
+
+
+def layered(group: str, preset: str, config_file: str | None = None, flags: dict | None = None,
+            assignments: list[str] | None = None) -> dict:
+    """preset < --config FILE < named flags (dotted keys; None = not given) < --set key=value, merged."""
+    return deep_merge(load_preset(group, preset), given_layers(config_file, flags, assignments))

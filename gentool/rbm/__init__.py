@@ -1,1 +1,1 @@
-"""Restricted Boltzmann machines on binarised letters (issue 15)."""
+"""Restricted Boltzmann machines on binarised letters."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from gentool.config import build_config, config_to_dict, option
+from gentool.config import build_config, config_to_dict, option, renamed_keys
 from gentool.datasets.config import FontDataConfig
 from gentool.evaluate.config import CoverageSettings, LetterEvaluatorSettings
 from gentool.presets import layered
@@ -59,12 +59,12 @@ class RbmEvaluationConfig(CoverageSettings):
 
 @dataclass
 class RbmConfig:
-    seed: int = option(0, min=0, max=MAX_SEED, help="training seed (the dataset has its own, data.seed)")
+    seed: int = option(0, min=0, max=MAX_SEED, help="training seed (the dataset has its own, fonts.seed)")
     device: str = device_option("auto")
-    data: FontDataConfig = field(default_factory=FontDataConfig)  # the GAN's letters: the same evaluator scores both
+    fonts: FontDataConfig = field(default_factory=FontDataConfig)  # the GAN's letters: the same evaluator scores both
     binarize: Literal["threshold", "stochastic"] = option(
         "threshold", help="threshold: a pixel is on when its ink is >= 50%; stochastic: on with probability = its "
-                          "ink, drawn once from data.seed (a fixed binary dataset either way)")
+                          "ink, drawn once from fonts.seed (a fixed binary dataset either way)")
     model: RbmModelConfig = field(default_factory=RbmModelConfig)
     train: RbmTrainConfig = field(default_factory=RbmTrainConfig)
     optim: RbmOptimConfig = field(default_factory=RbmOptimConfig)
@@ -88,6 +88,11 @@ def rbm_config_dict(config: RbmConfig) -> dict:
 
 def build_rbm_config(data: dict) -> RbmConfig:
     return build_config(RbmConfig, data)
+
+
+def read_saved_rbm_config(data: dict) -> RbmConfig:
+    """A run's config.yaml or a checkpoint's config; run folders that name the letters' section `data` still read."""
+    return build_rbm_config(renamed_keys(data, {"data": "fonts"}))
 
 
 def resolve_rbm_config(preset: str, config_file: str | None = None, flags: dict | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gentool.rbm.config import RbmConfig, build_rbm_config, rbm_config_dict, resolve_rbm_config
+from gentool.rbm.config import RbmConfig, rbm_config_dict, read_saved_rbm_config, resolve_rbm_config
 from gentool.rbm.train import CHECKPOINT_KIND, BinaryLetters, RbmTrainer, load_binary_letters
 from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir
@@ -45,6 +45,6 @@ def outcome_lines(summary: dict) -> list[str]:
 
 
 RBM_FAMILY = register_family(Family(
-    name=CHECKPOINT_KIND, default_preset="default", resolve_config=resolve_rbm_config, read_config=build_rbm_config,
-    config_dict=rbm_config_dict, load_data=load_binary_letters, make_trainer=make_trainer, run_name=run_name,
-    describe=describe, outcome_lines=outcome_lines))
+    name=CHECKPOINT_KIND, default_preset="default", resolve_config=resolve_rbm_config,
+    read_config=read_saved_rbm_config, config_dict=rbm_config_dict, load_data=load_binary_letters,
+    make_trainer=make_trainer, run_name=run_name, describe=describe, outcome_lines=outcome_lines))

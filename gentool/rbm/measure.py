@@ -42,7 +42,7 @@ def sample(trained: TrainedRbm, ctx: RunContext, *, chains: int = 2600, gibbs: i
     run_settings = {key: value for key, value in config_to_dict(config.evaluation).items()
                     if key in ("threshold", "min_share")}
     settings = build_config(CoverageSettings, {**run_settings, "samples": chains}, prefix="coverage")
-    evaluator = load_letter_evaluator(config.data, ctx.data_dir, trained.device, settings=config.evaluation.evaluator,
+    evaluator = load_letter_evaluator(config.fonts, ctx.data_dir, trained.device, settings=config.evaluation.evaluator,
                                       reporter=ctx.reporter)
     folder = out_dir or trained.folder
     started = time.perf_counter()

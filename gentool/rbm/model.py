@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 # hidden states enumerated per chunk for the exact log Z: 2^14 states x 784 visible floats stay under 100 MB
 ENUMERATION_CHUNK = 2**14
-EXACT_MAX_HIDDEN = 20  # 2^20 hidden states: about a minute on one CPU thread (H = 21 would take two); beyond, AIS
+EXACT_MAX_HIDDEN = 20  # 2^20 hidden states at most (the cost doubles with each hidden unit); beyond, AIS
 
 
 class RBM(torch.nn.Module):

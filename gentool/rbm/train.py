@@ -69,20 +69,20 @@ class BinaryLetters:
 
 def batches_per_epoch(config: RbmConfig, examples: int) -> int:
     return full_batches(examples, config.train.batch_size, config.train.max_steps_per_epoch, "images",
-                        "raise data.samples_per_glyph")
+                        "raise fonts.samples_per_glyph")
 
 
 def load_binary_letters(config: RbmConfig, ctx: RunContext, evaluate: bool | None = None) -> BinaryLetters:
     device = ctx.decide_device(config.device)
-    dataset = load_font_dataset(config.data, ctx.data_dir, reporter=ctx.reporter)
+    dataset = load_font_dataset(config.fonts, ctx.data_dir, reporter=ctx.reporter)
     bits = binarize(dataset, config.binarize)
     is_val = torch.from_numpy(dataset.is_val)
     train, val = bits[~is_val].to(device), bits[is_val].to(device)
     batches_per_epoch(config, len(train))  # a batch larger than the data fails before a run folder is made
     if not len(val):
-        raise ValueError("the RBM is measured on held-out letters: data.val_fraction must be above 0")
+        raise ValueError("the RBM is measured on held-out letters: fonts.val_fraction must be above 0")
     wanted = bool(config.evaluation.every) if evaluate is None else evaluate
-    evaluator = (load_letter_evaluator(config.data, ctx.data_dir, device, settings=config.evaluation.evaluator,
+    evaluator = (load_letter_evaluator(config.fonts, ctx.data_dir, device, settings=config.evaluation.evaluator,
                                        reporter=ctx.reporter) if wanted else None)
     return BinaryLetters(dataset, config.binarize, train, val, evaluator)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 
 from gentool.errors import UsageError
-from gentool.rbm.config import RbmConfig, build_rbm_config
+from gentool.rbm.config import RbmConfig, read_saved_rbm_config
 from gentool.rbm.family import RBM_FAMILY
 from gentool.rbm.model import RBM
 from gentool.rbm.train import CHECKPOINT_KIND, VISIBLE
@@ -31,7 +31,7 @@ def load_rbm(path: str | Path, ctx: RunContext | None = None) -> tuple[RBM, RbmC
     """An RBM and its config from any RBM checkpoint, on the device `ctx` decides (--device, else the config's)."""
     state = load_checkpoint(path, CHECKPOINT_KIND, map_location="cpu")
     try:
-        config = build_rbm_config(state["config"])
+        config = read_saved_rbm_config(state["config"])
         rbm = RBM(VISIBLE, config.model.hidden)
         rbm.load_state_dict(state["rbm"])
     except (KeyError, RuntimeError, TypeError, ValueError) as err:

@@ -1,6 +1,6 @@
 """The report's own plots, written directly as SVG: a run's metrics over epochs, and the metrics several runs share
-drawn over each other. Line plots need no more than axes, ticks and polylines, and writing them by hand takes
-milliseconds where matplotlib took about 130 ms a panel here, which a sweep of many cells would pay per cell."""
+drawn over each other. Line plots need no more than axes, ticks and polylines; writing them by hand costs
+milliseconds, where matplotlib's cost per panel would be paid again for every cell of a sweep."""
 
 from __future__ import annotations
 

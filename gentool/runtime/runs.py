@@ -45,11 +45,6 @@ class Family:
     resumable: bool = True  # False: runs of seconds that keep no checkpoints (EM, MCMC, VI)
     verb: str = "training"  # the start line: "training runs/x on cpu (...)"
     command: str = "train"  # the command that makes its runs: gentool NAME COMMAND
-    # several seeds of one config trained as one batched model (`--batch-seeds`); None: this family never is.
-    # seed_batch_refusal(config) says why a config's seeds cannot be (None: they can); train_seed_batch(configs,
-    # folders, ctx, preset, commands) trains them and returns each run's summary, or None to train one by one
-    seed_batch_refusal: Callable[[Any], str | None] | None = None
-    train_seed_batch: Callable[..., list[dict] | None] | None = None
 
 
 FAMILIES: dict[str, Family] = {}
@@ -79,14 +74,23 @@ class OneShot:
         return self.run_core(self.config, self.run, self.ctx, preset, command)
 
 
+def one_shot(run_core: Callable[..., Any]) -> Callable[..., OneShot]:
+    """The make_trainer of a family (or task) whose `run_core` does a whole run (see OneShot)."""
+    return lambda config, data, run, ctx: OneShot(run_core, config, run, ctx)
+
+
+def no_data(config: Any, ctx: RunContext) -> None:
+    """The load_data of a one-shot family: its data are checked while its config is resolved."""
+    return None
+
+
 def one_shot_family(*, name: str, resolve_config: Callable[..., Any], read_config: Callable[[dict], Any],
                     config_dict: Callable[[Any], dict], run_core: Callable[..., Any],
                     outcome_lines: Callable[[dict], list[str]], verb: str, command: str) -> Family:
-    """A family without checkpoints (see OneShot): its data are checked while its config is resolved."""
+    """A family without checkpoints (see OneShot)."""
     return register_family(Family(
         name=name, default_preset="default", resolve_config=resolve_config, read_config=read_config,
-        config_dict=config_dict, load_data=lambda config, ctx: None,
-        make_trainer=lambda config, data, run, ctx: OneShot(run_core, config, run, ctx),
+        config_dict=config_dict, load_data=no_data, make_trainer=one_shot(run_core),
         run_name=lambda config, preset: f"{name}-{preset}",
         describe=lambda config, preset: f"preset {preset}, seed {config.seed}", outcome_lines=outcome_lines,
         resumable=False, verb=verb, command=command))

@@ -1,13 +1,13 @@
 """The seq2seq run config: which task (text2text, image2text, text2image), the expressions and their split, the
-encoder-decoder, training, and the per-epoch evaluation. Presets live in gentool/presets/seq2seq/ (one per task:
-`--task` picks its preset unless --preset names another)."""
+fonts the image tasks draw glyphs from, the encoder-decoder, training, and the per-epoch evaluation. Presets live
+in gentool/presets/seq2seq/ (one per task: `--task` picks its preset unless --preset names another)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
 
-from gentool.config import build_config, config_to_dict, option
+from gentool.config import build_config, config_to_dict, option, renamed_keys
 from gentool.datasets.config import FontDataConfig
 from gentool.evaluate.config import EvaluatorSettings
 from gentool.presets import layered
@@ -32,7 +32,6 @@ class ExpressionConfig:
         "canonical", help="text2image: the glyphs the drawing is trained to match; canonical: each symbol's one clean "
                           f"{CANONICAL_FACE} glyph (one right drawing per digit); random: a glyph of a random "
                           "training face, augmented, fresh every step (the pixel-wise best is a blur over fonts)")
-    glyphs: FontDataConfig = field(default_factory=FontDataConfig)  # image tasks: the letter dataset's faces
 
 
 @dataclass
@@ -79,7 +78,8 @@ class Seq2SeqConfig:
         "text2text", help="text2text: '57+8' -> '65'; image2text: glyph images -> '65'; text2image: -> glyphs")
     seed: int = option(0, min=0, max=MAX_SEED, help="training seed")
     device: str = device_option("auto")
-    data: ExpressionConfig = field(default_factory=ExpressionConfig)
+    expressions: ExpressionConfig = field(default_factory=ExpressionConfig)
+    fonts: FontDataConfig = field(default_factory=FontDataConfig)  # image tasks: the letter dataset's faces
     model: Seq2SeqModelConfig = field(default_factory=Seq2SeqModelConfig)
     train: Seq2SeqTrainConfig = field(default_factory=Seq2SeqTrainConfig)
     optim: Seq2SeqOptimConfig = field(default_factory=Seq2SeqOptimConfig)
@@ -111,9 +111,11 @@ def build_seq2seq_config(data: dict) -> Seq2SeqConfig:
 
 
 def read_saved_seq2seq_config(data: dict) -> Seq2SeqConfig:
-    """A run's saved config. Runs saved before data.target_style and model.decoder_reads existed trained on random
-    glyph targets and read glyphs, so a saved config without them means that (the defaults changed since)."""
-    data = {**data, "data": {"target_style": "random", **data.get("data", {})},
+    """A run's config.yaml or a checkpoint's config. A saved config without expressions.target_style or
+    model.decoder_reads trained on random glyph targets and read glyphs, so it reads as that, not as today's
+    defaults; one that names the expressions' section `data` (with the fonts as `data.glyphs`) reads too."""
+    data = renamed_keys(data, {"data.glyphs": "fonts", "data": "expressions"})
+    data = {**data, "expressions": {"target_style": "random", **data.get("expressions", {})},
             "model": {"decoder_reads": "glyph", **data.get("model", {})}}
     return build_seq2seq_config(data)
 

@@ -118,7 +118,7 @@ class ArithmeticData:
     train_index: torch.Tensor  # (T,) on the device
     test_index: torch.Tensor  # (H,)
     pools: dict[str, torch.Tensor] | None  # image tasks: "train"/"val" -> (S, K, 1, 28, 28) on the device;
-    # text2image also "target": the glyphs drawings are trained to match (data.target_style)
+    # text2image also "target": the glyphs drawings are trained to match (expressions.target_style)
     symbols: SymbolDataset | None
     evaluator: DigitEvaluator | None  # text2image
     fingerprint: str
@@ -135,7 +135,7 @@ class ArithmeticData:
 
 
 def expression_fingerprint(config: Seq2SeqConfig, symbols: SymbolDataset | None) -> str:
-    data = config.data
+    data = config.expressions
     payload = {"operand_digits": data.operand_digits, "train_fraction": data.train_fraction,
                "split_seed": data.split_seed, "symbols": symbols.fingerprint if symbols else None,
                "evaluator": asdict(config.evaluation.evaluator) if config.image_output else None}
@@ -148,7 +148,7 @@ def load_arithmetic(config: Seq2SeqConfig, ctx: RunContext) -> ArithmeticData:
     """Every expression, its split and tokens on the device; the glyphs (and the digit evaluator) for image tasks.
     A split too small for a batch fails here, before a run folder exists."""
     device = ctx.decide_device(config.device)
-    data = config.data
+    data = config.expressions
     pairs = all_expressions(data.operand_digits)
     expressions, answers = [p[0] for p in pairs], [p[1] for p in pairs]
     train_index, test_index = split_indices(len(pairs), data.train_fraction, data.split_seed)
@@ -158,12 +158,12 @@ def load_arithmetic(config: Seq2SeqConfig, ctx: RunContext) -> ArithmeticData:
     in_length, out_length = max_lengths(data.operand_digits)
     symbols = pools = evaluator = None
     if config.task != "text2text":
-        symbols = load_symbol_dataset(data.glyphs, ctx.data_dir, reporter=ctx.reporter)
+        symbols = load_symbol_dataset(config.fonts, ctx.data_dir, reporter=ctx.reporter)
         pools = {split: symbols.pools(split, device) for split in ("train", "val")}
     if config.image_output:
         pools["target"] = (symbols.clean_glyphs(CANONICAL_FACE, device) if data.target_style == "canonical"
                            else pools["train"])
-        evaluator = load_digit_evaluator(data.glyphs, ctx.data_dir, device, settings=config.evaluation.evaluator,
+        evaluator = load_digit_evaluator(config.fonts, ctx.data_dir, device, settings=config.evaluation.evaluator,
                                          reporter=ctx.reporter)
     return ArithmeticData(
         data.operand_digits, expressions, answers, encode(expressions, in_length).to(device),

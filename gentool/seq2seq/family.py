@@ -21,12 +21,13 @@ def make_trainer(config: Seq2SeqConfig, data: ArithmeticData, run: RunDir, ctx: 
 
 
 def run_name(config: Seq2SeqConfig, preset: str) -> str:
-    return f"seq2seq-{config.task}-f{config.data.train_fraction:g}-{config.model.cell}"
+    return f"seq2seq-{config.task}-f{config.expressions.train_fraction:g}-{config.model.cell}"
 
 
 def describe(config: Seq2SeqConfig, preset: str) -> str:
+    expressions = config.expressions
     return (f"preset {preset}, {config.task}, {config.model.cell.upper()} {config.model.hidden}, operands of up to "
-            f"{config.data.operand_digits} digits, train fraction {config.data.train_fraction:g}, seed {config.seed}")
+            f"{expressions.operand_digits} digits, train fraction {expressions.train_fraction:g}, seed {config.seed}")
 
 
 def outcome_lines(summary: dict) -> list[str]:

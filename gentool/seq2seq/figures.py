@@ -58,7 +58,7 @@ def sample_answers(model: Seq2Seq, data: ArithmeticData, seed: int, rows: int = 
 def write_run_figures(run: RunDir, config: Seq2SeqConfig, model: Seq2Seq, data: ArithmeticData) -> list[Path]:
     """learning_curves.png; for image tasks strip.png of held-out expressions (glyphs from held-out fonts)."""
     title = (f"{run.path.name}: {config.task}, {config.model.cell.upper()} {config.model.hidden}, train fraction "
-             f"{config.data.train_fraction}, seed {config.seed}")
+             f"{config.expressions.train_fraction}, seed {config.seed}")
     written = [learning_curves(run.figures / "learning_curves.png", run.read_metrics(), title)]
     if config.task != "text2text":
         written.append(strip(run.figures / "strip.png", sample_answers(model, data, config.evaluation.seed)))

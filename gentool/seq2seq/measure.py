@@ -62,7 +62,7 @@ def baselines(trained: TrainedSeq2Seq, held: Answers, seed: int) -> dict:
     real = data.evaluator.read(draw_glyphs(targets, data.pools["val"], generator))
     noise_glyphs = torch.rand(targets.shape + (1, 28, 28), generator=generator, device=targets.device) * 2 - 1
     results = {"real glyphs": accuracy(truth, real), "noise": accuracy(truth, data.evaluator.read(noise_glyphs))}
-    if trained.config.data.target_style == "canonical":  # a perfect copy of the training targets reads this well
+    if trained.config.expressions.target_style == "canonical":  # a perfect copy of the training targets reads this well
         results["target glyphs"] = accuracy(truth, data.evaluator.read(draw_glyphs(targets, data.pools["target"])))
     return results
 
@@ -78,7 +78,7 @@ def evaluate(trained: TrainedSeq2Seq, ctx: RunContext, *, beam: int = 1, seed: i
     result = {
         "run": str(trained.folder), "checkpoint": str(trained.checkpoint), "task": config.task,
         "decoding": f"beam {beam}" if beam > 1 else "greedy", "seed": seed,
-        "train_fraction": config.data.train_fraction, "operand_digits": config.data.operand_digits,
+        "train_fraction": config.expressions.train_fraction, "operand_digits": config.expressions.operand_digits,
         "heldout": accuracy(held.truth, held.predicted), "train": accuracy(trained_answers.truth,
                                                                            trained_answers.predicted),
         "baselines": baselines(trained, held, seed), "by_group": by_operator_and_length(held),

@@ -1,6 +1,6 @@
 """Training the encoder-decoder on the shared epoch loop (gentool.runtime.trainer): teacher forcing, Adam with
 gradient clipping; text output by cross-entropy per answer token, image output by a per-pixel loss (binary
-cross-entropy against the target glyph's ink: `data.target_style`) plus, when the decoder reads tokens, the
+cross-entropy against the target glyph's ink: `expressions.target_style`) plus, when the decoder reads tokens, the
 symbol head's cross-entropy, plus, if asked, a glyph discriminator's non-saturating loss.
 
 Image inputs and drawn targets are fresh glyphs every step, drawn from the training fonts' pool on the device
@@ -166,7 +166,7 @@ class Seq2SeqTrainer(EpochTrainer):
         data = self.data
         extras = {
             "task": self.config.task, "cell": self.config.model.cell, "hidden": self.config.model.hidden,
-            "train_fraction": self.config.data.train_fraction,
+            "train_fraction": self.config.expressions.train_fraction,
             "dataset": {"name": "arithmetic", "fingerprint": data.fingerprint,
                         "operand_digits": data.operand_digits, "expressions": len(data.expressions),
                         "train_expressions": len(data.train_index), "heldout_expressions": len(data.test_index),

@@ -32,24 +32,6 @@ class CellTask:
     threads: int
 
 
-@dataclass(frozen=True)
-class SeedGroupTask:
-    """Cells that differ only by seed, trained together as one batched model (`--batch-seeds`)."""
-
-    cells: tuple[CellTask, ...]
-
-    @property
-    def name(self) -> str:
-        return f"{self.cells[0].name} .. {self.cells[-1].name}"
-
-
-def run_task(task: CellTask | SeedGroupTask, stop: Any = None) -> list[dict]:
-    """What an executor runs: one cell, or a seed group; a result per cell."""
-    if isinstance(task, SeedGroupTask):
-        return run_seed_group(task, stop)
-    return [run_cell(task, stop)]
-
-
 def cell_state(folder: Path, resumable: bool) -> str:
     """"done" (a completed summary), "resume" (a checkpoint to continue from) or "new"."""
     run = RunDir(folder)
@@ -93,42 +75,6 @@ def run_cell(task: CellTask, stop: Any = None) -> dict:
         return _result(task, "failed", f"{type(err).__name__}: {err}", _summary_of(folder), started)
     status = {"completed": "done", "interrupted": "pending"}.get(summary.get("status"), "failed")
     return _result(task, status, summary.get("message") if status == "failed" else None, summary, started)
-
-
-def run_seed_group(group: SeedGroupTask, stop: Any = None) -> list[dict]:
-    """The group's cells as one batched model (the family's train_seed_batch); each cell's result as run_cell
-    gives it. Cells that turn out not to fit one batch (checkpoints at different steps) run one by one."""
-    from gentool.sweep.grid import family_named
-
-    started = time.perf_counter()
-    first = group.cells[0]
-    folders = [Path(cell.folder) for cell in group.cells]
-    try:
-        if first.threads:
-            import torch
-
-            torch.set_num_threads(first.threads)
-        for folder in folders:
-            check_writable(folder)
-        family = family_named(first.family)
-        ctx = RunContext(stop=stop or WORKER_STOP, data_dir=Path(first.data_dir) if first.data_dir else None,
-                         requested_device=first.device)
-        summaries = family.train_seed_batch([family.read_config(cell.config) for cell in group.cells], folders, ctx,
-                                            first.preset, [cell.command for cell in group.cells])
-    except GentoolError as err:
-        return [_result(cell, "failed", str(err), _summary_of(folder), started)
-                for cell, folder in zip(group.cells, folders)]
-    except Exception as err:  # as in run_cell: the cells fail with the reason, the sweep goes on
-        return [_result(cell, "failed", f"{type(err).__name__}: {err}", _summary_of(folder), started)
-                for cell, folder in zip(group.cells, folders)]
-    if summaries is None:
-        return [run_cell(cell, stop) for cell in group.cells]
-    results = []
-    for cell, summary in zip(group.cells, summaries):
-        status = {"completed": "done", "interrupted": "pending"}.get(summary.get("status"), "failed")
-        results.append(_result(cell, status, summary.get("message") if status == "failed" else None, summary,
-                               started))
-    return results
 
 
 def _run(task: CellTask, folder: Path, stop: Any) -> dict:

@@ -21,7 +21,7 @@ from gentool.runtime.context import RunContext
 from gentool.runtime.files import atomic_write_json, atomic_write_text
 from gentool.runtime.rundir import RunDir
 from gentool.sweep import stats
-from gentool.sweep.cell import CellTask, SeedGroupTask, cell_state
+from gentool.sweep.cell import CellTask, cell_state
 from gentool.sweep.executors import Executor
 from gentool.sweep.grid import Cell, cell_assignments, cells_of, family_named, group_label, parse_grid
 from gentool.sweep.metrics import sweep_metrics
@@ -137,14 +137,11 @@ class SweepEvents:
     started: Callable[[Sweep, int, Executor], None] = lambda sweep, done, executor: None
     cell_done: Callable[[dict], None] = lambda record: None
     counts: Callable[[int, int, int], None] = lambda done, running, failed: None
-    note: Callable[[str], None] = lambda line: None  # a diagnostic line (why a group's seeds are not batched)
 
 
-def run_sweep(sweep: Sweep, executor: Executor, ctx: RunContext, events: SweepEvents | None = None,
-              batch_seeds: bool = False) -> dict:
+def run_sweep(sweep: Sweep, executor: Executor, ctx: RunContext, events: SweepEvents | None = None) -> dict:
     """Run every unfinished cell; returns the results object (what sweep.json holds). ctx.stop set by Ctrl-C
-    ends the sweep early: running cells save their checkpoints and stay pending. `batch_seeds`: the unfinished
-    cells of a group (they differ only by seed) train as one batched model where the family allows it."""
+    ends the sweep early: running cells save their checkpoints and stay pending."""
     events = events or SweepEvents()
     family = family_named(sweep.family)
     sweep.folder.mkdir(parents=True, exist_ok=True)
@@ -161,7 +158,7 @@ def run_sweep(sweep: Sweep, executor: Executor, ctx: RunContext, events: SweepEv
     events.started(sweep, done, executor)
     if todo:
         _warm_shared_data(family, sweep.configs[todo[0].name], ctx)
-    tasks = _tasks(sweep, family, todo, ctx, executor.threads_per_run(), batch_seeds, events)
+    tasks = [_task(sweep, cell, ctx, executor.threads_per_run()) for cell in todo]
     by_name = {cell.name: cell for cell in todo}
     counts = {"done": done, "failed": 0}
     events.counts(done, min(executor.jobs, len(todo)), 0)
@@ -198,34 +195,6 @@ def _task(sweep: Sweep, cell: Cell, ctx: RunContext, threads: int) -> CellTask:
                     command=f"gentool sweep {sweep.family} (cell {cell.name} of {sweep.folder})",
                     data_dir=str(Path(ctx.data_dir).resolve()) if ctx.data_dir else None,
                     device=ctx.requested_device, threads=threads)
-
-
-def _tasks(sweep: Sweep, family: Any, todo: list[Cell], ctx: RunContext, threads: int, batch_seeds: bool,
-           events: SweepEvents) -> list[CellTask | SeedGroupTask]:
-    """A task per cell, or with batch_seeds one per group whose seeds can share a batched model; a group that
-    cannot says why (events.note) and runs cell by cell."""
-    if not batch_seeds:
-        return [_task(sweep, cell, ctx, threads) for cell in todo]
-    if family.seed_batch_refusal is None:
-        events.note(f"--batch-seeds: {family.name} runs are not batched; every cell trains on its own")
-        return [_task(sweep, cell, ctx, threads) for cell in todo]
-    groups: dict[str, list[Cell]] = {}
-    for cell in todo:
-        groups.setdefault(cell.group, []).append(cell)
-    tasks: list[CellTask | SeedGroupTask] = []
-    refused: dict[str, list[str]] = {}  # reason -> the groups it keeps apart
-    for label, cells in groups.items():
-        cell_tasks = [_task(sweep, cell, ctx, threads) for cell in cells]
-        reason = family.seed_batch_refusal(family.read_config(sweep.configs[cells[0].name]))
-        if reason is None and len(cells) > 1:
-            tasks.append(SeedGroupTask(tuple(cell_tasks)))
-            continue
-        if reason is not None:
-            refused.setdefault(reason, []).append(label)
-        tasks += cell_tasks
-    for reason, labels in refused.items():
-        events.note(f"--batch-seeds: {'; '.join(labels)}: each seed trains on its own ({reason})")
-    return tasks
 
 
 def _warm_shared_data(family: Any, config: dict, ctx: RunContext) -> None:

@@ -13,9 +13,7 @@ from typing import Any, Callable
 
 from gentool.errors import UsageError
 from gentool.sweep import EXECUTORS
-from gentool.sweep.cell import CellTask, SeedGroupTask, run_task, stop_on_sigint
-
-Task = CellTask | SeedGroupTask
+from gentool.sweep.cell import CellTask, run_cell, stop_on_sigint
 
 OnResult = Callable[[dict], None]
 
@@ -39,10 +37,9 @@ class Executor:
         threads = self.threads_per_run()
         return f"{self.jobs} at a time, {threads} thread{'s' if threads > 1 else ''} each"
 
-    def run(self, tasks: list[Task], stop: Any, on_result: OnResult) -> None:
-        """Run every task (a cell, or a seed group of cells), calling on_result(result) for each cell as it
-        finishes; once stop.requested is set, start no more cells and return when the running ones have saved
-        their checkpoints."""
+    def run(self, tasks: list[CellTask], stop: Any, on_result: OnResult) -> None:
+        """Run every task, calling on_result(result) as each finishes; once stop.requested is set, start no more
+        cells and return when the running ones have saved their checkpoints."""
         raise NotImplementedError
 
 
@@ -57,18 +54,17 @@ class LocalExecutor(Executor):
         cap = thread_cap()
         return min(threads, cap) if cap else threads
 
-    def run(self, tasks: list[Task], stop: Any, on_result: OnResult) -> None:
+    def run(self, tasks: list[CellTask], stop: Any, on_result: OnResult) -> None:
         if self.jobs == 1:
             for task in tasks:
                 if stop.requested:
                     return
-                for result in run_task(task, stop):
-                    on_result(result)
+                on_result(run_cell(task, stop))
             return
         pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=get_context("spawn"), initializer=stop_on_sigint)
         try:
             waiting = list(tasks)
-            running: dict[Future, Task] = {}
+            running: dict[Future, CellTask] = {}
             forwarded = False
             while waiting or running:
                 if stop.requested and not forwarded:
@@ -76,14 +72,13 @@ class LocalExecutor(Executor):
                     forwarded = True
                 while waiting and len(running) < self.jobs and not stop.requested:
                     task = waiting.pop(0)
-                    running[pool.submit(run_task, task)] = task
+                    running[pool.submit(run_cell, task)] = task
                 if not running:
                     return
                 finished, _ = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
                 for future in finished:
                     running.pop(future)
-                    for result in future.result():
-                        on_result(result)
+                    on_result(future.result())
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
@@ -133,7 +128,7 @@ class RayExecutor(Executor):
                                                                       f"{self.jobs * self.cpus_per_run} CPUs"
         return f"Ray tasks of {self.cpus_per_run} CPU(s) on {where}"
 
-    def run(self, tasks: list[Task], stop: Any, on_result: OnResult) -> None:
+    def run(self, tasks: list[CellTask], stop: Any, on_result: OnResult) -> None:
         ray = self.ray
         started_here = not ray.is_initialized()
         if started_here:
@@ -142,7 +137,7 @@ class RayExecutor(Executor):
             else:
                 ray.init(num_cpus=self.jobs * self.cpus_per_run, include_dashboard=False, log_to_driver=False)
         try:
-            remote = ray.remote(num_cpus=self.cpus_per_run, max_retries=0)(run_task)
+            remote = ray.remote(num_cpus=self.cpus_per_run, max_retries=0)(run_cell)
             refs = {remote.remote(task): task for task in tasks}
             pending = list(refs)
             while pending:
@@ -152,20 +147,18 @@ class RayExecutor(Executor):
                     return
                 done, pending = ray.wait(pending, num_returns=1, timeout=0.5)
                 for ref in done:
-                    for result in self._results(ref, refs[ref]):
-                        on_result(result)
+                    on_result(self._result(ref, refs[ref]))
         finally:
             if started_here:
                 ray.shutdown()
 
-    def _results(self, ref: Any, task: Task) -> list[dict]:
+    def _result(self, ref: Any, task: CellTask) -> dict:
         try:
             return self.ray.get(ref)
         except self.ray.exceptions.RayError as err:  # the worker died, or the task could not be run there
             reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            cells = task.cells if isinstance(task, SeedGroupTask) else (task,)
-            return [{"name": cell.name, "status": "failed", "reason": f"Ray: {reason}", "summary": None,
-                     "seconds": None} for cell in cells]
+            return {"name": task.name, "status": "failed", "reason": f"Ray: {reason}", "summary": None,
+                    "seconds": None}
 
 
 def make_executor(name: str, jobs: int, cpus_per_run: int | None, address: str | None) -> Executor:

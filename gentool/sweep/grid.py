@@ -3,7 +3,7 @@ product, and seeds 0..N-1 under each combination. Every cell's config is resolve
 anything runs.
 
 A value is read as YAML (so 32 is a number, true a boolean) and recorded as given. For a key that holds a list
-(the GAN's `fixes`) a value joins its items with `+` (`r1+label-smoothing`); for `fixes`, `vanilla` is none.
+(the GAN's `fixes`) a value joins its items with `+` (`FIX+FIX`); for `fixes`, `vanilla` is none.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def config_value(family: str, key: str, value: Any, base: dict) -> Any:
     for part in key.split("."):
         current = current.get(part) if isinstance(current, dict) else None
     if family == "gan" and key == "fixes":
-        from gentool.gan.benchmark import parse_fix_set
+        from gentool.gan.fixes import parse_fix_set
 
         return parse_fix_set(label_of(value))
     if isinstance(current, list) and isinstance(value, str) and not value.startswith("["):

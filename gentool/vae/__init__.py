@@ -1,1 +1,1 @@
-"""Hierarchical drum VAE: model, KL schedules, trainer, posterior-collapse analysis and sampling."""
+"""The VAE family: the hierarchical drum VAE and the convolutional letter VAE, one task each (gentool.vae.family)."""

@@ -1,38 +1,24 @@
-"""The VAE run config: the drum VAE (`dataset: drums`, the default) or the convolutional letter VAE
-(`dataset: fonts`). Presets live in gentool/presets/vae/; a dataset other than drums brings its own training regime
-(presets/vae/datasets/<name>.yaml: epochs, batch, warm-up) over the preset and under everything the user gives."""
+"""The VAE run configs, one per task: `DrumVaeConfig` (`dataset: drums`, the hierarchical drum VAE, the default)
+and `LetterVaeConfig` (`dataset: fonts`, the convolutional letter VAE). They share the optimiser, training loop,
+KL schedule and logging sections; the data, model, free bits and evaluation sections are each task's own, so a
+run's config.yaml holds only its task's keys. The family resolves them (gentool.vae.family): a preset of
+gentool/presets/vae/ (KL schedule, free bits), then the dataset's regime (presets/vae/datasets/<dataset>.yaml:
+model size, epochs, batch), then what the user gives."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import ClassVar, Literal
 
-from gentool.config import (
-    build_config,
-    config_to_dict,
-    deep_merge,
-    load_yaml_file,
-    nested_from_dotted,
-    option,
-    parse_set_overrides,
-)
+from gentool.config import build_config, known_keys, option, renamed_keys
 from gentool.datasets.config import DrumDataConfig, FontDataConfig
 from gentool.evaluate.config import GenreClassifierSettings, LetterEvaluationConfig
-from gentool.presets import load_preset
 from gentool.runtime.device import device_option, device_problems
 from gentool.runtime.precision import PRECISIONS
 from gentool.runtime.seeding import MAX_SEED
 from gentool.runtime.tensorboard import LoggingConfig
 
-
-@dataclass
-class VaeModelConfig:
-    z_high: int = option(4, min=1, max=256, help="style latent dimensions")
-    z_low: int = option(12, min=1, max=256, help="pattern latent dimensions")
-    hidden: int = option(256, min=8, max=4096, help="width of the encoder, prior and decoder layers")
-    z_dim: int = option(32, min=1, max=4096, help="letters: latent dimensions")
-    width: int = option(32, min=4, max=512, help="letters: channels of the first conv layer (the second has twice)")
-    conditional: bool = option(False, help="letters: encoder and decoder also see the letter (class-conditional)")
+# ----------------------------------------------------------------------------------------- shared by both tasks
 
 
 @dataclass
@@ -63,16 +49,39 @@ class AnnealConfig:
 
 
 @dataclass
-class FreeBitsConfig:
-    high: float = option(0.0, min=0.0, max=100.0, help="free nats per z_high dimension (KL below it is not charged)")
-    low: float = option(0.0, min=0.0, max=100.0, help="free nats per z_low dimension")
-    z: float = option(0.0, min=0.0, max=100.0, help="letters: free nats per latent dimension")
+class VaeConfig:
+    """The fields every VAE run config starts with; each task's config adds its sections after them."""
+
+    seed: int = option(0, min=0, max=MAX_SEED, help="training seed (the data have their own, drums.seed or "
+                                                    "fonts.seed)")
+    device: str = device_option("auto")
+    dataset: str = option("drums", choices=("drums", "fonts"),
+                          help="drums (the hierarchical drum VAE) or fonts (the letter VAE)")
+
+    def check(self) -> list[tuple[str, str]]:
+        return device_problems(self.device)
+
+
+# -------------------------------------------------------------------------------------------------------- drums
+
+@dataclass
+class DrumModelConfig:
+    z_high: int = option(4, min=1, max=256, help="style latent dimensions")
+    z_low: int = option(12, min=1, max=256, help="pattern latent dimensions")
+    hidden: int = option(256, min=8, max=4096, help="width of the encoder, prior and decoder layers")
 
 
 @dataclass
-class VaeEvaluationConfig(LetterEvaluationConfig):
-    """Drums are measured every epoch (samples_per_genre, temperature, classifier); letters every `every` epochs
-    with the GAN's letter measurements (samples, threshold, min_share, collapse_drop, evaluator)."""
+class DrumFreeBitsConfig:
+    ONE_NUMBER_SETS_ALL: ClassVar[bool] = True  # `free_bits: 0.5` (or --free-bits 0.5): both levels
+
+    high: float = option(0.0, min=0.0, max=100.0, help="free nats per z_high dimension (KL below it is not charged)")
+    low: float = option(0.0, min=0.0, max=100.0, help="free nats per z_low dimension")
+
+
+@dataclass
+class DrumEvaluationConfig:
+    """Measured every epoch: held-out bars, and samples of every genre scored by the genre classifier."""
 
     samples_per_genre: int = option(200, min=2, max=100_000, help="patterns sampled per genre for the sample metrics")
     temperature: float = option(0.5, min=0.0, max=10.0,
@@ -80,64 +89,54 @@ class VaeEvaluationConfig(LetterEvaluationConfig):
     classifier: GenreClassifierSettings = field(default_factory=GenreClassifierSettings)
 
 
-DATASETS = ("drums", "fonts")
-
-
 @dataclass
-class VaeConfig:
-    seed: int = option(0, min=0, max=MAX_SEED, help="training seed (the dataset has its own, data.seed)")
-    device: str = device_option("auto")
-    dataset: str = option("drums", choices=DATASETS, help="drums (the hierarchical drum VAE) or fonts (letters)")
-    data: DrumDataConfig = field(default_factory=DrumDataConfig)
-    letters: FontDataConfig = field(default_factory=FontDataConfig)
-    model: VaeModelConfig = field(default_factory=VaeModelConfig)
+class DrumVaeConfig(VaeConfig):
+    dataset: str = option("drums", choices=("drums",), help="drums: the hierarchical drum VAE")
+    drums: DrumDataConfig = field(default_factory=DrumDataConfig)
+    model: DrumModelConfig = field(default_factory=DrumModelConfig)
     optim: VaeOptimConfig = field(default_factory=VaeOptimConfig)
     train: VaeTrainConfig = field(default_factory=VaeTrainConfig)
     anneal: AnnealConfig = field(default_factory=AnnealConfig)
-    free_bits: FreeBitsConfig = field(default_factory=FreeBitsConfig)
-    evaluation: VaeEvaluationConfig = field(default_factory=VaeEvaluationConfig)
+    free_bits: DrumFreeBitsConfig = field(default_factory=DrumFreeBitsConfig)
+    evaluation: DrumEvaluationConfig = field(default_factory=DrumEvaluationConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
 
-    @property
-    def on_letters(self) -> bool:
-        return self.dataset == "fonts"
 
-    @property
-    def font_data(self) -> FontDataConfig:
-        """The letter data (every letter model names it here, whatever its config section)."""
-        return self.letters
+# ------------------------------------------------------------------------------------------------------ letters
 
-    def check(self) -> list[tuple[str, str]]:
-        problems = device_problems(self.device)
-        if self.model.conditional and not self.on_letters:
-            problems.append(("model.conditional", "only the letter VAE (dataset fonts) has a class-conditional "
-                                                  "decoder; set it to false or add --dataset fonts"))
-        return problems
+@dataclass
+class LetterModelConfig:
+    z_dim: int = option(32, min=1, max=4096, help="latent dimensions")
+    width: int = option(32, min=4, max=512, help="channels of the first conv layer (the second has twice)")
+    conditional: bool = option(False, help="encoder and decoder also see the letter (class-conditional)")
 
 
-def vae_config_dict(config: VaeConfig) -> dict:
-    return config_to_dict(config)
+@dataclass
+class LetterFreeBitsConfig:
+    ONE_NUMBER_SETS_ALL: ClassVar[bool] = True  # `free_bits: 0.5` (or --free-bits 0.5), as for the drum VAE
+
+    z: float = option(0.0, min=0.0, max=100.0, help="free nats per latent dimension")
 
 
-def build_vae_config(data: dict) -> VaeConfig:
-    return build_config(VaeConfig, data)
+@dataclass
+class LetterVaeConfig(VaeConfig):
+    dataset: str = option("fonts", choices=("fonts",), help="fonts: the letter VAE")
+    fonts: FontDataConfig = field(default_factory=FontDataConfig)
+    model: LetterModelConfig = field(default_factory=LetterModelConfig)
+    optim: VaeOptimConfig = field(default_factory=VaeOptimConfig)
+    train: VaeTrainConfig = field(default_factory=VaeTrainConfig)
+    anneal: AnnealConfig = field(default_factory=AnnealConfig)
+    free_bits: LetterFreeBitsConfig = field(default_factory=LetterFreeBitsConfig)
+    # every `every` epochs: samples from the prior, measured like the letter GAN's
+    evaluation: LetterEvaluationConfig = field(default_factory=LetterEvaluationConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
 
 
-def resolve_vae_config(preset: str, config_file: str | None = None, flags: dict | None = None,
-                       assignments: list[str] | None = None) -> VaeConfig:
-    """preset < dataset regime < --config FILE < named flags (dotted keys) < --set key=value.
+# run folders saved with the sections named `data` (drums) and `letters` (fonts)
+SAVED_RENAMES = {"data": "drums", "letters": "fonts"}
 
-    The drum presets set the drum VAE's epochs and batch; the letters need others (a letter epoch is 20 times as
-    many examples), so their regime goes over the preset, and what the user gives goes over both."""
-    given = {}
-    if config_file:
-        given = deep_merge(given, load_yaml_file(config_file))
-    for key, value in (flags or {}).items():
-        if value is not None:
-            given = deep_merge(given, nested_from_dotted(key, value))
-    given = deep_merge(given, parse_set_overrides(assignments or []))
-    merged = deep_merge(load_preset("vae", preset), given)
-    dataset = merged.get("dataset", "drums")
-    if isinstance(dataset, str) and dataset != "drums" and dataset in DATASETS:
-        merged = deep_merge(deep_merge(load_preset("vae", preset), load_preset("vae/datasets", dataset)), given)
-    return build_vae_config(merged)
+
+def read_saved_config(config_class: type, data: dict) -> DrumVaeConfig | LetterVaeConfig:
+    """A run's saved config (config.yaml, a checkpoint's) as `config_class`. Keys it has no field for are dropped:
+    gentool wrote them (a saved config that held both models' keys), so none is a typo."""
+    return build_config(config_class, known_keys(config_class, renamed_keys(data, SAVED_RENAMES)))

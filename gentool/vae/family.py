@@ -1,47 +1,101 @@
-"""The VAE as a family of the shared run path (gentool.runtime.runs): its config, data and trainer. One family, two
-model kinds chosen by `dataset`: the hierarchical drum VAE (drums) and the convolutional letter VAE (fonts)."""
+"""The VAE as a family of the shared run path (gentool.runtime.tasks): one task per kind of data, picked by the
+config's `dataset`. drums: the hierarchical drum VAE (gentool.vae.train, measured by posterior collapse and the
+genre classifier); fonts: the convolutional letter VAE (gentool.vae.letter_train, measured like the letter GAN).
+Each task also answers the two commands both kinds of run take, `vae sample` and `vae interpolate`; the other
+commands take one kind (gentool.vae.sessions: drums, gentool.vae.letter_sessions: letters)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from gentool.config import deep_merge
+from gentool.presets import given_layers, load_preset
 from gentool.runtime.context import RunContext
-from gentool.runtime.rundir import RunDir
-from gentool.runtime.runs import Family, register_family
-from gentool.vae.config import VaeConfig, build_vae_config, resolve_vae_config, vae_config_dict
+from gentool.runtime.rundir import RunDir, pick_run
+from gentool.runtime.tasks import Task, TaskSet, task_family
+from gentool.vae import letter_sessions, sessions
+from gentool.vae.config import DrumVaeConfig, LetterVaeConfig, read_saved_config
 from gentool.vae.letter_train import LetterData, LetterVaeTrainer, load_letter_data
 from gentool.vae.report import letter_outcome_lines, outcome_lines
-from gentool.vae.train import CHECKPOINT_KIND, DrumData, VaeTrainer, load_drum_data
+from gentool.vae.train import CHECKPOINT_KIND, DrumData, DrumVaeTrainer, load_drum_data
+from gentool.vae.trained import run_dataset
 
 
-def load_data(config: VaeConfig, ctx: RunContext) -> DrumData | LetterData:
-    return load_letter_data(config, ctx) if config.on_letters else load_drum_data(config, ctx)
+@dataclass(frozen=True)
+class VaeTask(Task):
+    # the commands both kinds take: (ctx, run, out, **options) -> the result's JSON content; each takes every
+    # option of the command and refuses the ones that mean nothing for its kind
+    sample: Callable[..., dict]
+    interpolate: Callable[..., dict]
 
 
-def make_trainer(config: VaeConfig, data: DrumData | LetterData, run: RunDir,
-                 ctx: RunContext) -> VaeTrainer | LetterVaeTrainer:
-    if config.on_letters:
-        return LetterVaeTrainer(config=config, data=data, run=run, ctx=ctx)
-    return VaeTrainer(config=config, data=data, run=run, ctx=ctx)
+def drum_trainer(config: DrumVaeConfig, data: DrumData, run: RunDir, ctx: RunContext) -> DrumVaeTrainer:
+    return DrumVaeTrainer(config=config, data=data, run=run, ctx=ctx)
 
 
-def run_name(config: VaeConfig, preset: str) -> str:
-    return f"vae-fonts-{preset}" if config.on_letters else f"vae-{preset}"
-
-
-def describe(config: VaeConfig, preset: str) -> str:
-    if config.on_letters:
-        conditional = ", conditional" if config.model.conditional else ""
-        return (f"letters, preset {preset}, z {config.model.z_dim}{conditional}, anneal {config.anneal.schedule}, "
-                f"free bits {config.free_bits.z}, seed {config.seed}")
+def describe_drums(config: DrumVaeConfig, preset: str) -> str:
     return (f"preset {preset}, anneal {config.anneal.schedule}, free bits {config.free_bits.high}/"
             f"{config.free_bits.low}, seed {config.seed}")
 
 
-def any_outcome_lines(summary: dict) -> list[str]:
-    letters = (summary.get("dataset") or {}).get("name") == "fonts"
-    return letter_outcome_lines(summary) if letters else outcome_lines(summary)
+def letter_trainer(config: LetterVaeConfig, data: LetterData, run: RunDir, ctx: RunContext) -> LetterVaeTrainer:
+    return LetterVaeTrainer(config=config, data=data, run=run, ctx=ctx)
 
 
-VAE = register_family(Family(
-    name=CHECKPOINT_KIND, default_preset="default", resolve_config=resolve_vae_config, read_config=build_vae_config,
-    config_dict=vae_config_dict, load_data=load_data, make_trainer=make_trainer, run_name=run_name,
-    describe=describe, outcome_lines=any_outcome_lines))
+def describe_letters(config: LetterVaeConfig, preset: str) -> str:
+    conditional = ", conditional" if config.model.conditional else ""
+    return (f"letters, preset {preset}, z {config.model.z_dim}{conditional}, anneal {config.anneal.schedule}, "
+            f"free bits {config.free_bits.z}, seed {config.seed}")
+
+
+DRUMS = VaeTask(
+    values=("drums",), config_class=DrumVaeConfig, load_data=load_drum_data, make_trainer=drum_trainer,
+    run_name=lambda config, preset: f"vae-{preset}", describe=describe_drums, outcome_lines=outcome_lines,
+    sample=sessions.sample, interpolate=sessions.interpolate)
+LETTERS = VaeTask(
+    values=("fonts",), config_class=LetterVaeConfig, load_data=load_letter_data, make_trainer=letter_trainer,
+    run_name=lambda config, preset: f"vae-fonts-{preset}", describe=describe_letters,
+    outcome_lines=letter_outcome_lines, sample=letter_sessions.sample, interpolate=letter_sessions.interpolate)
+VAE_TASKS = TaskSet((DRUMS, LETTERS))
+
+
+def resolve_vae_config(preset: str, config_file: str | None = None, flags: dict | None = None,
+                       assignments: list[str] | None = None) -> DrumVaeConfig | LetterVaeConfig:
+    """preset < dataset regime < --config FILE < named flags (dotted keys) < --set key=value.
+
+    A preset sets the KL schedule and free bits; the dataset's regime (presets/vae/datasets/<dataset>.yaml) the
+    model's size, epochs and batch, over the preset because a letter epoch holds 20 times as many examples as a
+    drum one; what the user gives goes over both."""
+    base, given = load_preset("vae", preset), given_layers(config_file, flags, assignments)
+    dataset = VAE_TASKS.value_of(deep_merge(base, given))
+    return VAE_TASKS.read_config(deep_merge(deep_merge(base, load_preset("vae/datasets", dataset)), given))
+
+
+def read_saved_vae_config(data: dict) -> DrumVaeConfig | LetterVaeConfig:
+    return read_saved_config(VAE_TASKS.of_dict(data).config_class, data)
+
+
+VAE = task_family(name=CHECKPOINT_KIND, tasks=VAE_TASKS, resolve_config=resolve_vae_config,
+                  read_config=read_saved_vae_config, default_preset="default")
+
+
+def run_task(run: Path | None) -> tuple[RunDir, VaeTask]:
+    """--run DIR (default: the newest VAE run) and its task."""
+    chosen = pick_run(run, CHECKPOINT_KIND)
+    return chosen, VAE_TASKS.pick(run_dataset(chosen))
+
+
+def sample(ctx: RunContext, run: Path | None, out: Path | None, **options) -> dict:
+    """`vae sample`: drum tracks of a genre, or a sheet of letters, as the run's task draws them."""
+    sessions.check_sample_options(options["style"], options["n"], options["bars"])
+    chosen, task = run_task(run)
+    return task.sample(ctx, chosen.path, out, **options)
+
+
+def interpolate(ctx: RunContext, run: Path | None, out: Path | None, **options) -> dict:
+    """`vae interpolate`: a path between two genres or patterns, or between two letters, as the run's task draws
+    it."""
+    chosen, task = run_task(run)
+    return task.interpolate(ctx, chosen.path, out, **options)

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from gentool.datasets.font_faces import LETTERS
+from gentool.errors import UsageError
 from gentool.evaluate.coverage import CoverageSettings, check_baselines, measure
 from gentool.evaluate.letter_report import letter_to_letter
 from gentool.evaluate.trained_letters import (
@@ -21,7 +22,7 @@ from gentool.evaluate.trained_letters import (
 from gentool.io.images import save_letter_sheet, to_unit_range
 from gentool.runtime.context import RunContext
 from gentool.runtime.files import atomic_write_json
-from gentool.runtime.rundir import RunDir, writing_into
+from gentool.runtime.rundir import writing_into
 from gentool.vae.letter_model import LetterSampler
 from gentool.vae.letter_train import evaluation_noise, load_letter_vae, run_title
 from gentool.vae.trained import require_dataset
@@ -39,9 +40,16 @@ def open_letter_vae(ctx: RunContext, run: Path | None, command: str, best: bool 
                           title=run_title(chosen, config))
 
 
-def sample(ctx: RunContext, chosen: RunDir, out: Path | None, *, n: int, temperature: float, seed: int) -> dict:
-    """n letters from the prior (noise scaled by temperature; a conditional model cycles through A-Z), drawn as a
-    sheet with the evaluator's name for each, and their letter measurements."""
+def sample(ctx: RunContext, run: Path | None, out: Path | None, *, style: str | None, n: int | None,
+           temperature: float | None, bars: int, bpm: float, seed: int) -> dict:
+    """--n letters (64) from the prior, the noise scaled by --temperature (1; a conditional model cycles through
+    A-Z), drawn as a sheet with the evaluator's name for each, and their letter measurements. --bars and --bpm are
+    the drum VAE's and play no part."""
+    chosen = require_dataset(run, "fonts", "sample")
+    if style is not None:
+        raise UsageError(f"--style is a drum genre, and '{chosen.path}' is a letter VAE run; drop --style")
+    n = 64 if n is None else n
+    temperature = 1.0 if temperature is None else temperature
     trained = open_letter_vae(ctx, chosen.path, "sample")
     config = trained.config
     evaluator = letter_evaluator_for(trained, ctx)
@@ -69,9 +77,13 @@ def sample(ctx: RunContext, chosen: RunDir, out: Path | None, *, n: int, tempera
     return result
 
 
-def interpolate(ctx: RunContext, chosen: RunDir, out: Path | None, *, from_: str, to: str, steps: int, method: str,
-                seed: int) -> dict:
+def interpolate(ctx: RunContext, run: Path | None, out: Path | None, *, from_: str, to: str, steps: int,
+                level: str | None, method: str, bpm: float, seed: int) -> dict:
     """From the most confident sample of one letter to that of another; every frame named by the evaluator."""
+    chosen = require_dataset(run, "fonts", "interpolate")
+    if level is not None:
+        raise UsageError(f"--level names a drum VAE's latent, and '{chosen.path}' is a letter VAE run (one latent); "
+                         f"drop --level")
     trained = open_letter_vae(ctx, chosen.path, "interpolate")
     name = f"interpolate-{from_.upper()}-{to.upper()}.png"
     return interpolate_letters(trained, ctx, out / name if out else None, draw=letter_to_letter, name=name,

@@ -28,10 +28,10 @@ from gentool.runtime.rundir import RunDir
 from gentool.runtime.seeding import set_seed
 from gentool.runtime.trainer import full_batches
 from gentool.vae.analysis import ACTIVE_THRESHOLD
-from gentool.vae.config import VaeConfig, build_vae_config
+from gentool.vae.config import LetterVaeConfig, read_saved_config
 from gentool.vae.letter_model import LetterSampler, LetterVAE
 from gentool.vae.model import kl_standard_normal
-from gentool.vae.train import ElboTrainer
+from gentool.vae.train import CHECKPOINT_KIND, ElboTrainer
 
 SHOWN = ("loss", "recon", "kl", "beta", "letters_covered", "letter_fid")
 # evaluation noise has its own stream, offset from the training seed: the same z at every evaluation of a run
@@ -41,12 +41,12 @@ HELD_OUT_SEED_OFFSET = 2_000_003  # the held-out posterior draws: their own stre
 SAMPLE_GRID = 64
 
 
-def evaluation_noise(config: VaeConfig) -> dict:
+def evaluation_noise(config: LetterVaeConfig) -> dict:
     """The samples and noise seed of a run's evaluations: `vae coverage --seed SEED` reproduces the last one."""
     return {"samples": config.evaluation.samples, "seed": config.seed + EVAL_SEED_OFFSET}
 
 
-def build_letter_vae(config: VaeConfig, device: torch.device) -> LetterVAE:
+def build_letter_vae(config: LetterVaeConfig, device: torch.device) -> LetterVAE:
     return LetterVAE(config.model.z_dim, config.model.width, config.model.conditional).to(device)
 
 
@@ -63,15 +63,15 @@ class LetterData:
     evaluator: LetterEvaluator | None
 
 
-def batches_per_epoch(config: VaeConfig, dataset: FontDataset) -> int:
+def batches_per_epoch(config: LetterVaeConfig, dataset: FontDataset) -> int:
     return full_batches(int((~dataset.is_val).sum()), config.train.batch_size, config.train.max_steps_per_epoch,
-                        "images", "raise letters.samples_per_glyph")
+                        "images", "raise fonts.samples_per_glyph")
 
 
-def load_letter_data(config: VaeConfig, ctx: RunContext) -> LetterData:
-    dataset = load_font_dataset(config.letters, ctx.data_dir, reporter=ctx.reporter)
+def load_letter_data(config: LetterVaeConfig, ctx: RunContext) -> LetterData:
+    dataset = load_font_dataset(config.fonts, ctx.data_dir, reporter=ctx.reporter)
     batches_per_epoch(config, dataset)  # a batch larger than the data fails before a run folder is made
-    evaluator = (load_letter_evaluator(config.letters, ctx.data_dir, ctx.decide_device(config.device),
+    evaluator = (load_letter_evaluator(config.fonts, ctx.data_dir, ctx.decide_device(config.device),
                                        settings=config.evaluation.evaluator, reporter=ctx.reporter)
                  if config.evaluation.every else None)
     return LetterData(dataset, evaluator)
@@ -89,14 +89,14 @@ def negative_elbo_terms(model: LetterVAE, images: torch.Tensor, labels: torch.Te
 class LetterVaeTrainer(ElboTrainer):
     rate_name = "images_per_s"
 
-    def __init__(self, *, config: VaeConfig, data: LetterData, run: RunDir, ctx: RunContext):
+    def __init__(self, *, config: LetterVaeConfig, data: LetterData, run: RunDir, ctx: RunContext):
         dataset = data.dataset
         super().__init__(run=run, ctx=ctx, examples=int((~dataset.is_val).sum()), batch_size=config.train.batch_size,
                          epochs=config.train.epochs, batches_per_epoch=batches_per_epoch(config, dataset),
                          checkpoint_every=config.train.checkpoint_every, fingerprint=dataset.fingerprint,
                          precision=config.train.precision)
         if not dataset.is_val.any():
-            raise ValueError("the VAE is measured on held-out fonts: letters.val_fraction must be above 0")
+            raise ValueError("the VAE is measured on held-out fonts: fonts.val_fraction must be above 0")
         self.config = config
         self.dataset = dataset
         self.evaluator = data.evaluator
@@ -192,15 +192,15 @@ class LetterVaeTrainer(ElboTrainer):
                 self.run, self.config, self.sampler, self.evaluator, self.device, run_title(self.run, self.config))]
 
 
-def run_title(run: RunDir, config: VaeConfig) -> str:
+def run_title(run: RunDir, config: LetterVaeConfig) -> str:
     conditional = ", conditional" if config.model.conditional else ""
     return f"{run.path.name}: letter VAE, z {config.model.z_dim}{conditional}, seed {config.seed}"
 
 
-def load_letter_vae(path: str | Path, ctx: RunContext | None = None) -> tuple[LetterVAE, VaeConfig]:
+def load_letter_vae(path: str | Path, ctx: RunContext | None = None) -> tuple[LetterVAE, LetterVaeConfig]:
     """A trained letter VAE (eval mode) and its config from a checkpoint, on the device `ctx` decides."""
-    state = load_checkpoint(path, "vae", map_location="cpu")
-    config = build_vae_config(state["config"])
+    state = load_checkpoint(path, CHECKPOINT_KIND, map_location="cpu")
+    config = read_saved_config(LetterVaeConfig, state["config"])
     model = build_letter_vae(config, (ctx or RunContext.on("cpu")).decide_device(config.device))
     model.load_state_dict(state["model"])
     return model.eval(), config

@@ -1,8 +1,7 @@
 """A two-level VAE for one-bar drum patterns (16 x 9 hits).
 
-The course's version collapsed its upper latent in every run: both levels had an N(0, I) prior and z_high was
-inferred from z_low, so z_high could only copy what z_low already held, at a KL cost and no gain. This design
-gives z_high a job that z_low cannot take over:
+With an N(0, I) prior on both levels and z_high inferred from z_low, z_high can only copy what z_low already
+holds, at a KL cost and no gain, so it collapses. This design gives z_high a job that z_low cannot take over:
 
 - inference, bottom-up then top-down: q(z_high | x) from the pattern, then q(z_low | x, z_high);
 - a learned conditional prior p(z_low | z_high): when z_high names the style, the prior over z_low becomes that

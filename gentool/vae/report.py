@@ -15,7 +15,7 @@ from gentool.io.pianoroll import save_piano_rolls
 from gentool.runtime.files import atomic_write_json
 from gentool.runtime.rundir import RunDir
 from gentool.vae import analysis
-from gentool.vae.config import VaeConfig
+from gentool.vae.config import DrumVaeConfig
 from gentool.vae.model import HierarchicalVAE
 from gentool.vae.train import collapsed_dimensions
 
@@ -71,7 +71,7 @@ def _density_sweep(path: Path, sweep: dict) -> Path:
     return save_piano_rolls(path, patterns, titles)
 
 
-def analyze_run(run: RunDir, model: HierarchicalVAE, config: VaeConfig, dataset: DrumDataset,
+def analyze_run(run: RunDir, model: HierarchicalVAE, config: DrumVaeConfig, dataset: DrumDataset,
                 device: torch.device) -> dict:
     """posterior_collapse.json and figures: KL per dimension, KL over epochs with beta, z_high by genre, genre
     linear probes on z_high and z_low, and the z_low dimension that controls density."""

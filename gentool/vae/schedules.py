@@ -1,7 +1,6 @@
 """The KL weight beta over training: none, linear, sigmoid, or cyclical (Fu et al. 2019).
 
-Schedules run on optimisation steps, so a resumed run continues the same curve. The configured schedule is the
-one used (the course's code ignored it); tests check each at known steps.
+Schedules run on optimisation steps, so a resumed run continues the same curve; tests check each at known steps.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The `vae` commands that use a trained model, as library calls. `analyze` reports posterior collapse; each of the
+"""The `vae` commands on a trained drum VAE, as library calls. `analyze` reports posterior collapse; each of the
 musician's commands (sample, interpolate, blend, humanize, transfer, complexity) checks its options, opens the
 run's Studio (a trained VAE with its data and classifier), writes MIDI, WAV and PNG files and a JSON of its
 measurements into a folder (`out`, default a folder in the run's samples/), and returns that JSON's content. The
@@ -19,12 +19,11 @@ from gentool.io.pattern_files import output_bpm, read_pattern_file
 from gentool.io.render import write_track
 from gentool.runtime.context import RunContext
 from gentool.runtime.files import atomic_write_json
-from gentool.runtime.rundir import RunDir, pick_run, writing_into
-from gentool.vae import creative, letter_sessions
+from gentool.runtime.rundir import RunDir, writing_into
+from gentool.vae import creative
 from gentool.vae.creative import Studio
-from gentool.vae.family import VAE
 from gentool.vae.report import analyze_run
-from gentool.vae.trained import open_studio, open_trained, run_dataset
+from gentool.vae.trained import open_studio, open_trained, require_dataset
 
 
 def as_pattern(hits: np.ndarray) -> DrumPattern:
@@ -36,8 +35,8 @@ def save_result(folder: Path, name: str, result: dict) -> dict:
     return {**result, "json": str(written)}
 
 
-# one command writes at most this many bars of MIDI + WAV + piano roll: about 0.1 MB of WAV and 50 ms a bar here,
-# so a command finishes in about a minute with about 100 MB; more is refused up front rather than left to fill a disk
+# one command writes at most this many bars of MIDI + WAV + piano roll (about 0.1 MB of WAV a bar); more is refused
+# up front rather than left to fill a disk
 MAX_OUTPUT_BARS = 1024
 
 
@@ -97,24 +96,22 @@ def held_out_bars(studio: Studio, genre: str, count: int) -> np.ndarray:
 def analyze(ctx: RunContext, run: Path | None) -> tuple[RunDir, dict]:
     """The posterior-collapse report of --run (default: the newest VAE run); writes posterior_collapse.json."""
     chosen, model, config = open_trained(ctx, run, "analyze")
-    dataset = load_drum_dataset(config.data, ctx.data_dir, reporter=ctx.reporter)
+    dataset = load_drum_dataset(config.drums, ctx.data_dir, reporter=ctx.reporter)
     with chosen.locked():  # posterior_collapse.json and its figures go into the run
         return chosen, analyze_run(chosen, model, config, dataset, ctx.device)
 
 
-def sample(ctx: RunContext, run: Path | None, out: Path | None, *, style: str | None, n: int | None,
-           temperature: float | None, bars: int, bpm: float, seed: int) -> dict:
-    """Drum runs: --n tracks (8) of --style at --temperature (0.5). Letter runs: a sheet of --n letters (64) at
-    --temperature (1), scored by the letter evaluator (gentool.vae.letter_sessions)."""
-    if style is not None:  # a drum request: a misspelt genre or too many bars are named before any run is looked for
+def check_sample_options(style: str | None, n: int | None, bars: int) -> None:
+    """A misspelt genre or too many bars, named before any run is looked for."""
+    if style is not None:
         validate_genre(style)
         check_output_size(8 if n is None else n, bars, f"--n {8 if n is None else n} tracks x --bars {bars}")
-    chosen = pick_run(run, VAE.name)
-    if run_dataset(chosen) == "fonts":
-        if style is not None:
-            raise UsageError(f"--style is a drum genre, and '{chosen.path}' is a letter VAE run; drop --style")
-        return letter_sessions.sample(ctx, chosen, out, n=64 if n is None else n,
-                                      temperature=1.0 if temperature is None else temperature, seed=seed)
+
+
+def sample(ctx: RunContext, run: Path | None, out: Path | None, *, style: str | None, n: int | None,
+           temperature: float | None, bars: int, bpm: float, seed: int) -> dict:
+    """--n tracks (8) of --style at --temperature (0.5), each --bars long."""
+    chosen = require_dataset(run, "drums", "sample")
     if style is None:
         raise UsageError(f"give --style GENRE ({', '.join(GENRES)}) for the drum VAE run '{chosen.path}'")
     n = 8 if n is None else n
@@ -141,17 +138,9 @@ def sample(ctx: RunContext, run: Path | None, out: Path | None, *, style: str | 
 
 def interpolate(ctx: RunContext, run: Path | None, out: Path | None, *, from_: str, to: str, steps: int,
                 level: str | None, method: str, bpm: float, seed: int) -> dict:
-    """Drum runs: genres or pattern files, along z_high, z_low or both (--level, default high). Letter runs: letter
-    to letter (gentool.vae.letter_sessions)."""
-    chosen = pick_run(run, VAE.name)
-    if run_dataset(chosen) == "fonts":
-        if level is not None:
-            raise UsageError(f"--level names a drum VAE's latent, and '{chosen.path}' is a letter VAE run (one "
-                             f"latent); drop --level")
-        return letter_sessions.interpolate(ctx, chosen, out, from_=from_, to=to, steps=steps, method=method,
-                                           seed=seed)
+    """Genres or pattern files, along z_high, z_low or both (--level, default high)."""
     level = level or "high"
-    chosen, studio = open_studio(ctx, chosen.path, "interpolate")
+    chosen, studio = open_studio(ctx, run, "interpolate")
     with writing_into(chosen, out):
         start, end = studio.source(from_), studio.source(to)
         path = creative.interpolate(studio, start, end, steps, level, method, seeded(seed))

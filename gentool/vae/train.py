@@ -1,10 +1,11 @@
-"""VAE training: the ELBO with a scheduled KL weight and free bits per latent dimension, on the shared epoch loop.
+"""Drum VAE training: the ELBO with a scheduled KL weight and free bits per latent dimension, on the shared epoch
+loop; `ElboTrainer` is what it shares with the letter VAE's trainer (gentool.vae.letter_train).
 
 loss = reconstruction + beta * (sum_d max(lambda_high, KL_high_d) + sum_d max(lambda_low, KL_low_d)), where each
 KL_d is that dimension's KL averaged over the batch: free bits apply to every dimension on its own, never to the
-sum (the course applied them to the sum, which lets one dimension take the whole allowance while the others
-collapse). Every epoch ends with held-out measurements (reconstruction, hit accuracy and F1, KL per level and
-dimension, active units, mutual information) and sample measurements (validity, diversity, genre accuracy).
+sum, where one dimension could take the whole allowance while the others collapse. Every epoch ends with held-out
+measurements (reconstruction, hit accuracy and F1, KL per level and dimension, active units, mutual information)
+and sample measurements (validity, diversity, genre accuracy).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from gentool.config import config_to_dict
 from gentool.datasets.drums import DrumDataset, load_drum_dataset
 from gentool.evaluate.genres import GenreClassifier, load_genre_classifier
 from gentool.runtime.checkpoint import load_checkpoint
@@ -23,7 +25,7 @@ from gentool.runtime.rundir import RunDir
 from gentool.runtime.seeding import set_seed
 from gentool.runtime.trainer import EpochTrainer, full_batches
 from gentool.vae import analysis
-from gentool.vae.config import VaeConfig, build_vae_config, vae_config_dict
+from gentool.vae.config import DrumVaeConfig, LetterVaeConfig, read_saved_config
 from gentool.vae.model import HierarchicalVAE, kl_gaussians, kl_standard_normal
 from gentool.vae.schedules import beta_at
 
@@ -32,13 +34,13 @@ SHOWN = ("loss", "recon", "kl_high", "kl_low", "beta", "hit_f1", "active_high", 
 EVAL_SEED_OFFSET = 2_000_003  # evaluation randomness: its own stream, the training stream untouched
 
 
-def build_model(config: VaeConfig, device: torch.device) -> HierarchicalVAE:
+def build_model(config: DrumVaeConfig, device: torch.device) -> HierarchicalVAE:
     return HierarchicalVAE(config.model.z_high, config.model.z_low, config.model.hidden).to(device)
 
 
-def batches_per_epoch(config: VaeConfig, dataset: DrumDataset) -> int:
+def batches_per_epoch(config: DrumVaeConfig, dataset: DrumDataset) -> int:
     return full_batches(int((~dataset.is_val).sum()), config.train.batch_size, config.train.max_steps_per_epoch,
-                        "bars", "add phrases (data.phrases_per_genre)")
+                        "bars", "add phrases (drums.phrases_per_genre)")
 
 
 def charged_kl(kl_per_dimension: torch.Tensor, free_nats: float) -> torch.Tensor:
@@ -54,8 +56,8 @@ class DrumData:
     classifier: GenreClassifier
 
 
-def load_drum_data(config: VaeConfig, ctx: RunContext) -> DrumData:
-    dataset = load_drum_dataset(config.data, ctx.data_dir, reporter=ctx.reporter)
+def load_drum_data(config: DrumVaeConfig, ctx: RunContext) -> DrumData:
+    dataset = load_drum_dataset(config.drums, ctx.data_dir, reporter=ctx.reporter)
     batches_per_epoch(config, dataset)  # a batch larger than the data fails before a run folder is made
     return DrumData(dataset, load_genre_classifier(dataset, ctx.data_dir, settings=config.evaluation.classifier,
                                                             reporter=ctx.reporter))
@@ -67,7 +69,7 @@ class ElboTrainer(EpochTrainer):
 
     kind = CHECKPOINT_KIND
     nan_hint = "Lower optim.lr and train again"
-    config: VaeConfig
+    config: DrumVaeConfig | LetterVaeConfig
     model: torch.nn.Module
     optimizer: torch.optim.Optimizer
 
@@ -91,13 +93,13 @@ class ElboTrainer(EpochTrainer):
         self.optimizer.load_state_dict(state["optimizer"])
 
     def config_dict(self) -> dict:
-        return vae_config_dict(self.config)
+        return config_to_dict(self.config)
 
 
-class VaeTrainer(ElboTrainer):
+class DrumVaeTrainer(ElboTrainer):
     rate_name = "patterns_per_s"
 
-    def __init__(self, *, config: VaeConfig, data: DrumData, run: RunDir, ctx: RunContext):
+    def __init__(self, *, config: DrumVaeConfig, data: DrumData, run: RunDir, ctx: RunContext):
         dataset = data.dataset
         train = dataset.split_mask("train")
         super().__init__(run=run, ctx=ctx, examples=int(train.sum()), batch_size=config.train.batch_size,
@@ -105,7 +107,7 @@ class VaeTrainer(ElboTrainer):
                          checkpoint_every=config.train.checkpoint_every, fingerprint=dataset.fingerprint,
                          precision=config.train.precision)
         if not dataset.is_val.any():
-            raise ValueError("the VAE is measured on held-out bars: data.val_fraction must be above 0")
+            raise ValueError("the VAE is measured on held-out bars: drums.val_fraction must be above 0")
         self.config = config
         self.dataset = dataset
         self.classifier = data.classifier
@@ -160,7 +162,7 @@ class VaeTrainer(ElboTrainer):
         extras = {
             "anneal": self.config.anneal.schedule,
             "free_bits": {"high": self.config.free_bits.high, "low": self.config.free_bits.low},
-            "dataset": {"fingerprint": self.dataset.fingerprint, "path": str(self.dataset.path),
+            "dataset": {"name": "drums", "fingerprint": self.dataset.fingerprint, "path": str(self.dataset.path),
                         "train_bars": len(self.train_hits), "val_bars": len(self.val_hits)},
             "genre_classifier": {"path": str(self.classifier.path),
                                  "held_out_accuracy": self.classifier.report["held_out_accuracy"]},
@@ -180,11 +182,11 @@ def collapsed_dimensions(record: dict, level: str) -> list[int]:
     return [d for d in range(len(kl)) if kl[d] < analysis.COLLAPSED_KL and activity[d] <= analysis.ACTIVE_THRESHOLD]
 
 
-def load_vae(path: str | Path, ctx: RunContext | None = None) -> tuple[HierarchicalVAE, VaeConfig]:
-    """A trained VAE (eval mode) and its config from a checkpoint, on the device `ctx` decides (--device, else the
-    checkpoint's config)."""
+def load_vae(path: str | Path, ctx: RunContext | None = None) -> tuple[HierarchicalVAE, DrumVaeConfig]:
+    """A trained drum VAE (eval mode) and its config from a checkpoint, on the device `ctx` decides (--device, else
+    the checkpoint's config)."""
     state = load_checkpoint(path, CHECKPOINT_KIND, map_location="cpu")
-    config = build_vae_config(state["config"])
+    config = read_saved_config(DrumVaeConfig, state["config"])
     model = build_model(config, (ctx or RunContext.on("cpu")).decide_device(config.device))
     model.load_state_dict(state["model"])
     return model.eval(), config

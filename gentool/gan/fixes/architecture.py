@@ -4,8 +4,49 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
+from torch import nn
+
 from gentool.config import option
 from gentool.gan.fixes.base import Fix, register_fix
+
+
+def pairwise_l1(points: torch.Tensor, second_order: bool) -> torch.Tensor:
+    """L1 distances between the rows of each (N, C) matrix of a (B, N, C) tensor: (B, N, N).
+
+    torch.cdist never builds the (B, N, N, C) differences, but its backward has no derivative of its own, so a
+    gradient penalty through it (R1, WGAN-GP) fails; with `second_order` the differences are built (B x N x N x C
+    numbers: 100 kernels x 64 x 64 x 5 is 2 M) and autograd can differentiate twice."""
+    if second_order:
+        return (points.unsqueeze(2) - points.unsqueeze(1)).abs().sum(dim=3)
+    return torch.cdist(points, points, p=1)
+
+
+class MinibatchFeatures(nn.Module):
+    """Salimans et al. 2016: for each sample, how close it is to the others in the batch, through B learned
+    projections of C dims each (the tensor T is A x B x C). A collapsed batch gives large similarities, which the
+    discriminator can see, while per-sample features cannot."""
+
+    def __init__(self, in_features: int, kernels: int, kernel_dims: int, second_order: bool = False):
+        super().__init__()
+        self.kernels, self.kernel_dims, self.second_order = kernels, kernel_dims, second_order
+        self.out_features = kernels  # one similarity per kernel
+        # scaled so a projection is O(1) whatever A is; otherwise exp(-distance) starts at zero for wide features
+        self.T = nn.Parameter(torch.randn(in_features, kernels * kernel_dims) / in_features ** 0.5)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        projected = (features @ self.T).view(-1, self.kernels, self.kernel_dims).transpose(0, 1)  # (B, N, C)
+        distances = pairwise_l1(projected, self.second_order)  # (B, N, N)
+        return torch.exp(-distances).sum(dim=2).t() - 1.0  # (N, B); minus each sample's similarity to itself
+
+
+def apply_spectral_norm(module: nn.Module) -> nn.Module:
+    """Miyato et al. 2018: every linear and conv weight divided by its largest singular value (one power
+    iteration per forward pass)."""
+    for child in list(module.modules()):
+        if isinstance(child, (nn.Linear, nn.Conv2d)):
+            nn.utils.parametrizations.spectral_norm(child)
+    return module
 
 
 @dataclass
@@ -25,8 +66,10 @@ class MinibatchDiscrimination(Fix):
     Options = MinibatchDiscriminationOptions
 
     def configure(self, setup):
-        setup.discriminator.minibatch_kernels = self.options.kernels
-        setup.discriminator.minibatch_kernel_dims = self.options.kernel_dims
+        kernels, dims = self.options.kernels, self.options.kernel_dims
+        # the module's attribute name is the prefix of its weights in every checkpoint
+        setup.discriminator.batch_features["minibatch"] = (
+            lambda features, second_order: MinibatchFeatures(features, kernels, dims, second_order))
 
 
 @dataclass
@@ -43,6 +86,13 @@ class PacGan(Fix):
     name = "pacgan"
     summary = "discriminator judges packs of m samples at once (Lin et al. 2018)"
     Options = PacGanOptions
+
+    def check(self, config):
+        packs = self.options.packs
+        if config.train.batch_size % packs:
+            return [("train.batch_size", f"{self.name} packs {packs} samples per discriminator input, so the batch "
+                                         f"size must be a multiple of {packs} (got {config.train.batch_size})")]
+        return []
 
     def configure(self, setup):
         setup.discriminator.pack = self.options.packs
@@ -64,6 +114,6 @@ class SpectralNorm(Fix):
     Options = SpectralNormOptions
 
     def configure(self, setup):
-        setup.discriminator.spectral_norm = True
+        setup.discriminator.transforms.append(apply_spectral_norm)
         if not self.options.keep_batch_norm:
             setup.discriminator.normalization = "none"

@@ -1,20 +1,24 @@
 """What a fix is: a class with a name, an options dataclass and hooks, registered with `@register_fix`.
 
-Hooks, all optional:
-- `configure(setup)`: change how the models and losses are built (PacGAN packs inputs, spectral norm wraps the
-  discriminator's layers, WGAN-GP switches to the Wasserstein loss). Runs once, before the models exist.
+Hooks, all optional, so that adding a fix means adding a class (the config, the models and the training loop are
+not edited):
+- `check(config)`: what the fix asks of the rest of the run config, as (key, problem) pairs; runs once the fix
+  list and every fix's options are valid. `incompatible` names fixes this one cannot be combined with, and why;
+  `replaces_generator_loss(options)` says why the generator loss built by the fixes listed before this one is
+  dropped (those with `adds_generator_loss` must then come after it).
+- `configure(setup)`: change how the models and losses are built (pack inputs, add batch features to the
+  discriminator, transform its built layers, switch to the Wasserstein loss). Runs once, before the models exist.
 - `discriminator_loss` / `generator_loss`: add to or replace one step's losses.
-- `discriminator_for_generator`: hand the generator's update a different discriminator (unrolled GANs).
-- `cluster(real, seed)`: the cluster of every training image, which G and D are then conditioned on
-  (self-conditioning). Runs once, when training starts.
-The trainer calls every enabled fix's hooks in the order given, so adding a fix means adding a class; the
-training loop is not edited. `incompatible` names fixes this one cannot be combined with, and why.
+- `discriminator_for_generator`: hand the generator's update a different discriminator (one k steps ahead).
+- `prepare(real, generator, seed)`: once when training starts, with the whole training split; `conditioning`
+  then gives the labels G and D are conditioned on in each step, in place of the data's own; `state` /
+  `load_state` carry what `prepare` computed in the checkpoint, and `summary_extras` / `outcome_lines` report it.
+The trainer calls every enabled fix's hooks in the order given.
 """
-
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, ClassVar
+from typing import Any, Callable, ClassVar
 
 import torch
 from torch import nn
@@ -67,10 +71,19 @@ class Fix:
     summary: ClassVar[str]
     Options: ClassVar[type]
     incompatible: ClassVar[dict[str, str]] = {}
-    adds_generator_loss: ClassVar[bool] = False  # its generator_loss adds a term, which pure feature matching drops
+    # its generator_loss adds a term, which a later fix that replaces the generator loss would drop
+    adds_generator_loss: ClassVar[bool] = False
 
     def __init__(self, options):
         self.options = options
+
+    @classmethod
+    def replaces_generator_loss(cls, options: dict) -> str | None:
+        """Why, with these (raw) options, this fix's generator loss drops the one built before it; None: kept."""
+        return None
+
+    def check(self, config: Any) -> list[tuple[str, str]]:
+        return []
 
     def configure(self, setup: TrainingSetup) -> None:
         pass
@@ -87,5 +100,45 @@ class Fix:
                                     discriminator_loss: DiscriminatorLoss) -> Critic:
         return critic
 
-    def cluster(self, real: torch.Tensor, seed: int) -> torch.Tensor | None:
+    def prepare(self, real: torch.Tensor, generator: nn.Module, seed: int) -> None:
+        pass
+
+    def conditioning(self, index: torch.Tensor, noise: torch.Tensor,
+                     generator: nn.Module) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """The labels of the real batch `index` and of the fakes made from `noise`; None: the data's own."""
         return None
+
+    def state(self) -> dict:
+        """Tensors for the checkpoint (top-level keys of its state)."""
+        return {}
+
+    def load_state(self, state: dict) -> None:
+        pass
+
+    def summary_extras(self, labels: torch.Tensor | None) -> dict:
+        """Entries of summary.json; `labels`: the training split's data labels (letters), None where there are none."""
+        return {}
+
+    @classmethod
+    def outcome_lines(cls, summary: dict) -> list[str]:
+        """What `gan train` prints about a finished run with this fix."""
+        return []
+
+
+def unconditional_letters_only(name: str, config: Any) -> list[tuple[str, str]]:
+    """The problem of a fix that conditions an unconditional letter generator on a code of its own."""
+    if not (config.on_points or config.model.conditional):
+        return []
+    why = (f"the 2-D dataset {config.dataset}" if config.on_points
+           else "a conditional generator (its labels are its code)")
+    return [("fixes", f"{name} is for unconditional letter generators, not {why}; drop it")]
+
+
+def code_letters_line(kind: str, summary: dict) -> list[str]:
+    """Which letter each of a generator's codes draws most often, from the last evaluation."""
+    letters = (summary.get("final") or {}).get("code_letters")
+    if letters is None:
+        return []
+    shown = " ".join(letter or "-" for letter in letters)
+    return [f"{kind}: {len(letters)}, most often drawing {shown} "
+            f"({len({letter for letter in letters if letter})} different letters; '-': no confident letter)"]

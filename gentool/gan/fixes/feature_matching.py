@@ -30,6 +30,13 @@ class FeatureMatching(Fix):
     summary = "generator matches mean discriminator features of real data (Salimans et al. 2016)"
     Options = FeatureMatchingOptions
 
+    @classmethod
+    def replaces_generator_loss(cls, options):
+        # the pure form returns weight x distance alone
+        if not options.get("adversarial_weight"):
+            return "whose pure form (adversarial_weight 0) replaces the generator loss built before it"
+        return None
+
     def generator_loss(self, step, loss, fake, metrics):
         with torch.no_grad():  # the real features are a target, not something to move
             real_features = step.discriminator(step.real, step.real_labels).features.mean(dim=0)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch.nn.functional as F
 
 from gentool.config import option
-from gentool.gan.fixes.base import Fix, register_fix
+from gentool.gan.fixes.base import Fix, code_letters_line, register_fix, unconditional_letters_only
 from gentool.gan.models import latent_codes
 
 
@@ -35,6 +35,9 @@ class InfoGan(Fix):
     incompatible = {"pacgan": "a pack of m samples has m codes, and InfoGAN's head guesses one per image"}
     adds_generator_loss = True
 
+    def check(self, config):
+        return unconditional_letters_only(self.name, config)
+
     def configure(self, setup):
         setup.discriminator.codes = self.options.codes
 
@@ -48,3 +51,7 @@ class InfoGan(Fix):
         code_loss = self._code_loss(step, fake)
         metrics["code_loss"] = code_loss.detach()
         return loss + self.options.weight * code_loss
+
+    @classmethod
+    def outcome_lines(cls, summary):
+        return code_letters_line(f"{cls.name} codes", summary)

@@ -18,7 +18,7 @@ from gentool.gan.fixes import (  # noqa: F401
 from gentool.gan.fixes.base import FIXES, Critic, DiscriminatorLoss, Fix, StepContext, TrainingSetup, register_fix
 
 __all__ = ["FIXES", "Critic", "DiscriminatorLoss", "Fix", "StepContext", "TrainingSetup", "register_fix",
-           "check_fixes", "build_fixes", "training_setup", "resolved_fix_options", "describe_fixes"]
+           "check_fixes", "fix_problems", "build_fixes", "training_setup", "resolved_fix_options", "describe_fixes"]
 
 if set(FIXES) != set(NAMES):
     raise ImportError(f"gentool.gan.fixes.NAMES lists {sorted(NAMES)} but the fix modules register {sorted(FIXES)}; "
@@ -44,14 +44,19 @@ def check_fixes(names: list[str], options: dict) -> list[tuple[str, str]]:
             reason = FIXES[name].incompatible.get(other) or FIXES[other].incompatible.get(name)
             if reason:
                 problems.append(("fixes", f"'{name}' and '{other}' cannot be combined: {reason}; drop one"))
-    if "feature-matching" in known and not options.get("feature-matching", {}).get("adversarial_weight"):
-        # pure feature matching returns weight x distance alone: a term an earlier fix added to G's loss is dropped
-        for name in known[:known.index("feature-matching")]:
+    for index, replacing in enumerate(known):
+        raw = options.get(replacing)
+        reason = FIXES[replacing].replaces_generator_loss(raw if isinstance(raw, dict) else {})
+        for name in known[:index] if reason else []:
             if FIXES[name].adds_generator_loss:
-                problems.append(("fixes", f"'{name}' is listed before 'feature-matching', whose pure form "
-                                          f"(adversarial_weight 0) replaces the generator loss built before it, so "
-                                          f"{name}'s part would be dropped; list {name} after feature-matching"))
+                problems.append(("fixes", f"'{name}' is listed before '{replacing}', {reason}, so {name}'s part would "
+                                          f"be dropped; list {name} after {replacing}"))
     return problems
+
+
+def fix_problems(config) -> list[tuple[str, str]]:
+    """What the enabled fixes ask of the rest of a GAN config (a valid fix list and options), in their order."""
+    return [problem for fix in build_fixes(config.fixes, config.fix_options) for problem in fix.check(config)]
 
 
 def _build_options(name: str, options: dict):

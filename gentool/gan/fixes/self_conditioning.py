@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from gentool.config import option
-from gentool.gan.fixes.base import Fix, register_fix
+from gentool.gan.fixes.base import Fix, code_letters_line, register_fix, unconditional_letters_only
 
 
 @dataclass
@@ -40,6 +40,13 @@ class SelfConditioning(Fix):
     Options = SelfConditioningOptions
     incompatible = {"infogan": "both read a categorical code off the same noise coordinate"}
 
+    def __init__(self, options):
+        super().__init__(options)
+        self.clusters: torch.Tensor | None = None  # (N,) each training image's cluster, once training starts
+
+    def check(self, config):
+        return unconditional_letters_only(self.name, config)
+
     def configure(self, setup):
         setup.discriminator.clusters = self.options.clusters
 
@@ -50,6 +57,36 @@ class SelfConditioning(Fix):
         if options.pool > 1:
             images = F.avg_pool2d(images, options.pool)
         return kmeans(images.flatten(1), options.clusters, options.iterations, seed).to(real.device)
+
+    def prepare(self, real, generator, seed):
+        """Cluster the training split; G draws each cluster as often as the data holds it."""
+        self.clusters = self.cluster(real, seed)
+        generator.set_code_frequencies(torch.bincount(self.clusters, minlength=generator.codes))
+
+    def conditioning(self, index, noise, generator):
+        return self.clusters[index], generator.code_of(noise)
+
+    def state(self):
+        return {"clusters": self.clusters}
+
+    def load_state(self, state):
+        # as trained: k-means's last bits could differ on another machine
+        self.clusters = state["clusters"].to(self.clusters.device)
+
+    def summary_extras(self, labels):
+        return {"self_conditioning": cluster_report(self.clusters, labels, self.options.clusters)}
+
+    @classmethod
+    def outcome_lines(cls, summary):
+        clusters = summary.get("self_conditioning")
+        lines = []
+        if clusters:
+            purity = ("" if clusters.get("letter_purity") is None else
+                      f"; {100 * clusters['letter_purity']:.0f}% of the images share their cluster's most common "
+                      f"letter (a diagnostic: training never sees the letters)")
+            lines.append(f"{cls.name}: {clusters['clusters']} clusters of the training images, "
+                         f"{clusters['smallest']}-{clusters['largest']} images each{purity}")
+        return lines + code_letters_line(f"{cls.name} clusters", summary)
 
 
 def cluster_report(clusters: torch.Tensor, labels: torch.Tensor | None, k: int) -> dict:

@@ -1,7 +1,7 @@
 """Benchmark: gentool's GAN training path against a plain course-style loop, same model, same step count.
 
-    python -m gentool.bench.input_pipeline [--steps 150] [--rounds 3] [--workers 2] [--device auto]
-                                           [--precision fp32 --precision bf16] [--json]
+    python -m benchmarks.input_pipeline [--steps 150] [--rounds 3] [--workers 2] [--device auto]
+                                        [--precision fp32 --precision bf16] [--json]
 
 gentool's path: the whole training split as one tensor on the device, indices shuffled there, batches sliced
 (GanTrainer.fit, losses read back every few steps). The reference: the letters written out as PNG files, a
@@ -13,7 +13,7 @@ with the ratio.
 gentool's path runs at each `--precision` (fp32, bf16 autocast); for each the benchmark also prints the
 achieved FLOP/s of the training step (its matmul and convolution FLOPs per image, counted by torch's
 FlopCounterMode over one step, times images/s) and the machine's measured peak for that dtype (a 2048 x 2048
-matmul timed in the same process), so "how close to the limit" is a number (gentool.bench.roofline).
+matmul timed in the same process), so "how close to the limit" is a number (benchmarks.roofline).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 
-from gentool.bench.roofline import counted_flops, matmul_peak
+from benchmarks.roofline import counted_flops, matmul_peak
 from gentool.datasets.font_faces import LETTERS
 from gentool.datasets.fonts import FontDataset, load_font_dataset
 from gentool.gan.config import GanConfig, resolve_gan_config
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> dict:
         "evaluation.every": 0, "train.precision": name}) for name in precisions}
     config = configs[precisions[0]]
     device = resolve_device(args.device)
-    dataset = load_font_dataset(config.data, args.data_dir)
+    dataset = load_font_dataset(config.fonts, args.data_dir)
 
     def log(text: str) -> None:
         print(text, file=sys.stderr, flush=True)

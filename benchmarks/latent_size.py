@@ -1,6 +1,6 @@
 """The latent-size study's summary: VAE and GAN letter runs at several latent sizes, one table and one figure.
 
-    python -m gentool.bench.latent_size FOLDER [--data-dir DIR] [--json]
+    python -m benchmarks.latent_size FOLDER [--data-dir DIR] [--json]
 
 FOLDER holds finished `gentool vae train --dataset fonts` and `gentool gan train` runs (examples/latent_size.sh
 makes them). Each run's last evaluated record gives letters covered, letter FID, recognisable share and sharpness;
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import torch
 
-from gentool.config import build_config, load_yaml_file
+from gentool.config import build_config, load_yaml_file, renamed_keys
 from gentool.datasets.fonts import FontDataConfig
 from gentool.evaluate.coverage import CoverageSettings, measure
 from gentool.evaluate.letters import LetterEvaluatorSettings, load_letter_evaluator
@@ -118,8 +118,8 @@ def summarise(folder: Path, data_dir: Path | None = None) -> dict:
         raise SystemExit(f"no finished letter runs under {folder}")
     first = RunDir(Path(runs[0]["run"]))
     config = load_yaml_file(first.config_path)
-    data = config["letters"] if runs[0]["family"] == "vae" else config["data"]
-    evaluator = load_letter_evaluator(build_config(FontDataConfig, data), data_dir,
+    fonts = renamed_keys(config, {"letters": "fonts"} if runs[0]["family"] == "vae" else {"data": "fonts"})["fonts"]
+    evaluator = load_letter_evaluator(build_config(FontDataConfig, fonts), data_dir,
                                       settings=build_config(LetterEvaluatorSettings, config["evaluation"]["evaluator"]))
     real, _ = measure(evaluator.real_images, evaluator, CoverageSettings(samples=len(evaluator.real_images)))
     for row in runs:

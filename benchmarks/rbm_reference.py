@@ -1,7 +1,7 @@
 """Benchmark: gentool's RBM against scikit-learn's BernoulliRBM on the same binarised letters, as a sanity reference.
 
-    python -m gentool.bench.rbm_reference [--hidden 100] [--epochs 10] [--batch-size 100] [--lr 0.05] [--seed 0]
-                                          [--ais-steps 3000] [--device cpu] [--json]
+    python -m benchmarks.rbm_reference [--hidden 100] [--epochs 10] [--batch-size 100] [--lr 0.05] [--seed 0]
+                                       [--ais-steps 3000] [--device cpu] [--json]
 
 scikit-learn's BernoulliRBM is PCD-1 with plain gradient steps (no momentum, no weight cost); gentool runs the same
 (`--preset pcd` with momentum and weight decay set to 0) with the same hidden units, batch size, learning rate and

@@ -1,11 +1,11 @@
 """GPU benchmark: the letter GAN's training step across batch sizes and precisions, gentool's in-memory path
 against the course-style loader, with FLOP/s against the GPU's measured matmul peak.
 
-    python -m gentool.bench.gpu [--batch-sizes 64 256 1024 4096] [--precision fp32 --precision bf16]
-                                [--steps 50] [--compile] [--device cuda] [--json]
+    python -m benchmarks.gpu [--batch-sizes 64 256 1024 4096] [--precision fp32 --precision bf16]
+                             [--steps 50] [--compile] [--device cuda] [--json]
 
 For every batch size and precision: gentool's path (the split as one tensor on the GPU, batches sliced there,
-GanTrainer.fit) in images/s, its achieved FLOP/s (FLOPs counted per image as in gentool.bench.roofline) and
+GanTrainer.fit) in images/s, its achieved FLOP/s (FLOPs counted per image as in benchmarks.roofline) and
 the share of the measured peak. At batch 64 and fp32 the course's loop (PNG files, a per-item Dataset, a
 DataLoader with workers, a copy to the GPU per batch, .item() every step) runs beside it for the ratio.
 `--compile` adds torch.compile'd G and D at each batch size (after a warm-up that is reported, not timed).
@@ -23,14 +23,14 @@ from pathlib import Path
 
 import torch
 
-from gentool.bench.input_pipeline import (
+from benchmarks.input_pipeline import (
     PngLetters,
     flops_per_image,
     gentool_trainer,
     reference_images_per_s,
     write_pngs,
 )
-from gentool.bench.roofline import matmul_peak
+from benchmarks.roofline import matmul_peak
 from gentool.datasets.fonts import FontDataset, load_font_dataset
 from gentool.errors import UsageError
 from gentool.gan.config import GanConfig, resolve_gan_config
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> dict:
     def log(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
-    dataset = load_font_dataset(resolve_gan_config(args.preset, args.config).data, args.data_dir)
+    dataset = load_font_dataset(resolve_gan_config(args.preset, args.config).fonts, args.data_dir)
     train_images = int((~dataset.is_val).sum())
     rows = []
     with tempfile.TemporaryDirectory() as scratch_name:
@@ -128,7 +128,8 @@ def main(argv: list[str] | None = None) -> dict:
     peaks = {name: matmul_peak(name, device, size=8192 if device.type == "cuda" else 2048) for name in precisions}
     for row in (r for r in rows if "images_per_s" in r):
         row["peak_gflop_s"] = round(peaks[row["precision"]] / 1e9, 1)
-        row["efficiency"] = round(row["achieved_gflop_s"] * 1e9 / peaks[row["precision"]], 4)
+        # unrounded: a tiny model's share of the peak would round to 0
+        row["efficiency"] = row["achieved_gflop_s"] * 1e9 / peaks[row["precision"]]
         if reference:
             row["ratio_to_course_loop"] = round(row["images_per_s"] / reference, 2)
     result = {"benchmark": "gan training step on the GPU", "device": str(device), "preset": args.preset,

@@ -1,1 +1,0 @@
-"""Benchmarks that print figures and ratios against a plain reference run side by side."""
