@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
+import functools
 import math
 import types
 import typing
@@ -302,3 +303,33 @@ def known_keys(cls: type, data: dict) -> dict:
             nested = dataclasses.is_dataclass(tp) and isinstance(value, dict)
             kept[field.name] = known_keys(tp, value) if nested else value
     return kept
+
+
+# ------------------------------------------------------------------------------------------- a key from outside
+
+@functools.lru_cache(maxsize=None)
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def settable_field(cls: type, key: str) -> tuple[dataclasses.Field, Any] | None:
+    """The field a dotted key names in the dataclass tree `cls`, and the type of the one value that sets it (what
+    a command-line option takes); None where `cls` has no such key.
+
+    A field that may be null is set by its value type (`int | None`: int); a section that one number sets whole
+    (ONE_NUMBER_SETS_ALL, `free_bits: 0.5`) by a number, its first field standing for the type and range.
+    """
+    owner: Any = cls
+    *sections, name = key.split(".")
+    for section in sections:
+        owner = _hints(owner).get(section) if dataclasses.is_dataclass(owner) else None
+    fields = {field.name: field for field in dataclasses.fields(owner)} if dataclasses.is_dataclass(owner) else {}
+    if name not in fields:
+        return None
+    tp = _hints(owner)[name]
+    if typing.get_origin(tp) in (Union, types.UnionType):
+        values = [arg for arg in typing.get_args(tp) if arg is not type(None)]
+        tp = values[0] if len(values) == 1 else tp
+    if dataclasses.is_dataclass(tp) and getattr(tp, "ONE_NUMBER_SETS_ALL", False):
+        return settable_field(tp, dataclasses.fields(tp)[0].name)
+    return fields[name], tp

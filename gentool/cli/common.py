@@ -171,19 +171,24 @@ def run_command(family: Family, command: Callable, values: dict[str, Any]) -> No
     report_outcome(outcome.summary, outcome.status, values["json_"], family)
 
 
+def end_of_cells(stopped: bool, folder: Path, failed: list[str], reasons: str) -> None:
+    """How a sweep or a benchmark ends: after Ctrl-C, exit 130 (running cells kept their checkpoints); with failed
+    cells, exit 1 naming them and where their reasons are."""
+    if stopped:
+        error_line(f"interrupted: running cells kept their checkpoints; give the same command again to continue "
+                   f"{folder}")
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if failed:
+        error_line(f"{len(failed)} cell(s) failed: {', '.join(failed)} (reasons in {reasons})")
+        raise typer.Exit(1)
+
+
 def report_outcome(summary: dict, status: str, as_json: bool, family: Family) -> None:
     """Print a run's outcome (JSON or lines on stdout); an interrupted run says what is kept and exits 130."""
-    if as_json:
-        print_json(summary)
-    else:
-        progress = (f"{summary['epochs_completed']}/{summary['epochs']} epochs, {summary['steps']} steps, "
-                    if "epochs" in summary else "")
-        out(f"run: {summary['run']}",
-            f"status: {summary['status']} ({progress}{summary['wall_time_s']:.1f} s, device {summary['device']})",
-            *family.outcome_lines(summary))
+    from gentool.views.runs import interrupted_line, outcome_lines
+
+    show(summary, as_json, lambda shown: outcome_lines(shown, family.outcome_lines(shown)))
     if status == "interrupted":
-        kept = (f"checkpoint saved; continue with: gentool {family.name} {family.command} --resume {summary['run']}"
-                if family.resumable
-                else "the run folder holds the result so far")
-        print(f"interrupted: {kept}", file=sys.stderr, flush=True)
+        resume = f"gentool {family.name} {family.command}" if family.resumable else None
+        print(interrupted_line(summary, resume), file=sys.stderr, flush=True)
         raise typer.Exit(EXIT_INTERRUPTED)

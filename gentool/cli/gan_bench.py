@@ -6,9 +6,8 @@ from typing import Annotated, Optional
 import typer
 
 from gentool.cli.common import (
-    EXIT_INTERRUPTED,
     context_for,
-    error_line,
+    end_of_cells,
     handle_errors,
     out,
     print_json,
@@ -24,7 +23,6 @@ from gentool.cli.options import (
     preset_option,
     renamed,
 )
-from gentool.cli.sweep import progress_events
 from gentool.gan.config import DATASETS
 
 
@@ -54,12 +52,13 @@ def benchmark_command(
     letter runs start from --preset (its fixes replaced); the 2-D runs from each dataset's own regime."""
     from gentool.gan import benchmark
     from gentool.gan.fixes.registry import FIXES
+    from gentool.sweep.progress import reported_events
     from gentool.views.gan import benchmark_table, significance_lines
 
     folder = out_dir or Path("runs") / "benchmark"
     ctx = context_for(device, quiet, data_dir)
     cells = len(dataset or benchmark.DEFAULT_DATASETS) * len(fixes or [benchmark.VANILLA, *FIXES]) * seeds
-    with progress_events(ctx, cells) as events, stop_on_ctrl_c(ctx.stop):
+    with reported_events(ctx.reporter, cells) as events, stop_on_ctrl_c(ctx.stop):
         report = benchmark.run_benchmark(
             datasets=dataset, fix_sets=fixes, seeds=seeds, out=folder, fonts_preset=preset or "quick",
             assignments=set_ or [], jobs=jobs, ctx=ctx, events=events)
@@ -69,14 +68,7 @@ def benchmark_command(
         print_json(report)
     else:
         out(*tables, *significance_lines(report), f"wrote {written[0]} and {written[1]}")  # a table per dataset
-    if ctx.stop.requested:
-        error_line(f"interrupted: running cells kept their checkpoints; give the same command again to continue "
-                   f"{folder}")
-        raise typer.Exit(EXIT_INTERRUPTED)
-    if report["failed"]:
-        error_line(f"{len(report['failed'])} run(s) failed: {', '.join(report['failed'])} (reasons in each "
-                   f"dataset's sweep.md)")
-        raise typer.Exit(1)
+    end_of_cells(ctx.stop.requested, folder, report["failed"], "each dataset's sweep.md")
 
 
 def register(app: typer.Typer) -> None:

@@ -18,14 +18,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
-import types
 import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Callable, Literal, Optional, Union
+from typing import Annotated, Any, Callable, Literal, Optional
 
 import typer
 
+from gentool.config import settable_field
 from gentool.errors import UsageError
 from gentool.presets import available_presets
 from gentool.runtime.device import DEVICE_CHOICES, DEVICE_HELP
@@ -76,36 +76,6 @@ def resolved_paths(paths: list[Path]) -> list[str]:
 
 # ------------------------------------------------------------------------------------------ config options
 
-def _optional_args(tp: Any) -> Any:
-    """`int | None` -> int (a config field that may be null is set from the command line by its value type)."""
-    if typing.get_origin(tp) in (Union, types.UnionType):
-        args = [arg for arg in typing.get_args(tp) if arg is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return tp
-
-
-@functools.lru_cache(maxsize=None)
-def _hints(config_class: type) -> dict[str, Any]:
-    return typing.get_type_hints(config_class)
-
-
-def config_field(config_class: type, key: str) -> tuple[dataclasses.Field, Any] | None:
-    """The dataclass field a dotted key names, and its type; None where `config_class` has no such key."""
-    owner = config_class
-    *sections, name = key.split(".")
-    for section in sections:
-        owner = _hints(owner).get(section) if dataclasses.is_dataclass(owner) else None
-    fields = {field.name: field for field in dataclasses.fields(owner)} if dataclasses.is_dataclass(owner) else {}
-    if name not in fields:
-        return None
-    field, tp = fields[name], _optional_args(_hints(owner)[name])
-    if dataclasses.is_dataclass(tp) and getattr(tp, "ONE_NUMBER_SETS_ALL", False):
-        # a section that one number sets whole (free_bits: 0.5): its fields give the value's type and range
-        return config_field(tp, dataclasses.fields(tp)[0].name)
-    return field, tp
-
-
 def sentence(text: str) -> str:
     """A config help fragment ("images per batch") as the command line's help sentence ("Images per batch."); a
     first word that is a name (fp32, rwmh:, ring8) keeps its case."""
@@ -155,7 +125,7 @@ class ConfigFlags:
         self.source = source
 
     def field(self, key: str) -> tuple[dataclasses.Field, Any]:
-        found = next(filter(None, (config_field(cls, key) for cls in self.config_classes)), None)
+        found = next(filter(None, (settable_field(cls, key) for cls in self.config_classes)), None)
         if found is None:
             names = " or ".join(cls.__name__ for cls in self.config_classes)
             raise TypeError(f"{names} has no config key '{key}'")

@@ -3,18 +3,16 @@
 # no `from __future__ import annotations`: the per-family commands are closures, and Typer reads their option
 # annotations (which name `family`) at definition time
 
-import contextlib
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Iterator, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from gentool.cli.commands import Commands
 from gentool.cli.common import (
-    EXIT_INTERRUPTED,
     context_for,
-    error_line,
+    end_of_cells,
     handle_errors,
     print_json,
     show,
@@ -35,35 +33,6 @@ from gentool.sweep.metrics import SWEEP_METRICS
 
 # the config key that a family's --dataset sets, where it is not `dataset` (mcmc sample --dataset: `target`)
 DATASET_KEYS = {"mcmc": "target"}
-
-
-@contextlib.contextmanager
-def progress_events(ctx: Any, total: int) -> Iterator[Any]:
-    """One bar over every cell (of one sweep, or of several run one after another) and a line per finished cell."""
-    from gentool.runtime.progress import counting
-    from gentool.sweep.engine import SweepEvents
-    from gentool.views.sweep import cell_line, counts_text
-
-    state = {"finished": 0, "offset": 0, "failed": 0, "failed_before": 0}
-    with counting(ctx.reporter, "cells", total, 0) as bar:
-        def started(sweep: Any, done: int, executor: Any) -> None:
-            state["offset"], state["failed_before"] = state["finished"], state["failed"]
-            state["finished"] += done
-            ctx.reporter.info(f"sweep {sweep.folder}: {len(sweep.cells)} cells ({done} already done), "
-                              f"{executor.describe()}")
-
-        def cell_done(record: dict) -> None:
-            if record["status"] == "pending":  # stopped by Ctrl-C
-                ctx.reporter.info(f"{record['name']}: stopped; its checkpoint is kept")
-                return
-            state["finished"] += 1
-            ctx.reporter.info(cell_line(record, state["finished"], total))
-
-        def counts(done: int, running: int, failed: int) -> None:
-            state["failed"] = state["failed_before"] + failed
-            bar.update(state["offset"] + done, counts_text(running, state["failed"]))
-
-        yield SweepEvents(started=started, cell_done=cell_done, counts=counts)
 
 
 app = Commands()
@@ -104,6 +73,7 @@ def sweep_command(family: str):
     ) -> None:
         from gentool.sweep.engine import failed_cells, plan_sweep, run_sweep
         from gentool.sweep.executors import make_executor
+        from gentool.sweep.progress import reported_events
         from gentool.views.sweep import sweep_view
 
         assignments = [*(set_ or []), *([f"{dataset_key}={dataset}"] if dataset else [])]
@@ -111,17 +81,10 @@ def sweep_command(family: str):
                            assignments=assignments, out=out_dir, baseline=baseline)
         runner = make_executor(executor, jobs, cpus_per_run, address)
         ctx = context_for(device, quiet, data_dir)
-        with progress_events(ctx, len(sweep.cells)) as events, stop_on_ctrl_c(ctx.stop):
+        with reported_events(ctx.reporter, len(sweep.cells)) as events, stop_on_ctrl_c(ctx.stop):
             results = run_sweep(sweep, runner, ctx, events)
         show(results, json_, lambda r: sweep_view(r, sweep.baseline, str(sweep.folder)))
-        if ctx.stop.requested:
-            error_line(f"interrupted: running cells kept their checkpoints; give the same command again to continue "
-                       f"{sweep.folder}")
-            raise typer.Exit(EXIT_INTERRUPTED)
-        failed = failed_cells(results)
-        if failed:
-            error_line(f"{len(failed)} cell(s) failed: {', '.join(failed)} (reasons in {sweep.folder}/sweep.md)")
-            raise typer.Exit(1)
+        end_of_cells(ctx.stop.requested, sweep.folder, failed_cells(results), f"{sweep.folder}/sweep.md")
 
     command.__doc__ = (f"Sweep {family.upper()} runs over --grid values x --seeds; each cell is an ordinary run "
                        f"folder under OUT/cells/. Prints mean ± std, 95% t-intervals, and Welch tests against the "

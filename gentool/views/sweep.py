@@ -1,13 +1,12 @@
 """What `gentool sweep` prints: a table per metric (groups, mean ± std, 95% t-interval, the difference from the
-baseline and its Holm-corrected p-value), cells that are not done, and a line per finished cell. Tables fit 80
-columns."""
+baseline and its Holm-corrected p-value), cells that are not done. Tables fit 80 columns."""
 
 from __future__ import annotations
 
 from rich import box
 from rich.table import Table
 
-from gentool.sweep.report import caption, number
+from gentool.sweep.report import caption
 from gentool.sweep.stats import NO_SPREAD, NO_TEST
 
 SHORT_NOTES = {NO_TEST: "n<3", NO_SPREAD: "no spread"}
@@ -61,16 +60,3 @@ def p_cell(row: dict | None) -> str:
     shown = "<0.001" if row["p_holm"] < 1e-3 else f"{row['p_holm']:.2g}"
     return shown + (" *" if row["significant"] else "")
 
-
-def cell_line(record: dict, finished: int, total: int) -> str:
-    """The progress line of a finished cell."""
-    head = f"[{finished}/{total}] {record['name']}: {record['status']}"
-    if record["status"] != "done":
-        return head + (f" ({record['reason']})" if record["reason"] else "")
-    figures = ", ".join(f"{name} {number(value)}" for name, value in record["metrics"].items())
-    seconds = f" ({record['seconds']:.1f} s)" if record["seconds"] is not None else ""
-    return f"{head}, {figures}{seconds}"
-
-
-def counts_text(running: int, failed: int) -> str:
-    return f"running {running}  failed {failed}"
