@@ -59,4 +59,3 @@ def p_cell(row: dict | None) -> str:
         return SHORT_NOTES.get(row["note"], row["note"] or "n/a")
     shown = "<0.001" if row["p_holm"] < 1e-3 else f"{row['p_holm']:.2g}"
     return shown + (" *" if row["significant"] else "")
-
