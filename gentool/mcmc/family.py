@@ -15,6 +15,8 @@ def outcome_lines(summary: dict) -> list[str]:
     final = summary["final"]
     ess = f"ESS bulk {final['ess_bulk_min']}, tail {final['ess_tail_min']}, R-hat {final['rhat_max']}"
     figures = [f"figure: {figure}" for figure in summary.get("figures", [])]
+    if summary.get("draws"):
+        figures.append(f"draws (chain, draw, dim; burn-in marked; ArviZ reads them): {summary['draws']}")
     if summary["target"] == "ising":
         return [f"ising {summary['size']}x{summary['size']}, beta {summary['beta']}: |m| "
                 f"{final['abs_magnetisation']}, energy per site {final['energy_per_site']} (Onsager, infinite "
