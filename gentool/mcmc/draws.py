@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gentool.runtime.files import atomic_write
+from gentool.runtime.files import atomic_write_stream
 
 DRAWS_FILE = "draws.npz"
 
@@ -21,12 +21,9 @@ DRAWS_FILE = "draws.npz"
 def save_draws(path: Path, by_step: np.ndarray, names: list[str], burn_in: int) -> Path:
     """by_step: (step, chain, dim), as the samplers fill it; written as (chain, draw, dim)."""
 
-    def write(tmp: Path) -> None:
-        with open(tmp, "wb") as handle:  # a file object: np.savez would add .npz to the temporary name
-            np.savez(handle, draws=np.ascontiguousarray(by_step.transpose(1, 0, 2), dtype=np.float64),
-                     burn_in=np.int64(burn_in), names=np.array(names, dtype=str))
-
-    return atomic_write(path, write)
+    return atomic_write_stream(path, lambda handle: np.savez(
+        handle, draws=np.ascontiguousarray(by_step.transpose(1, 0, 2), dtype=np.float64), burn_in=np.int64(burn_in),
+        names=np.array(names, dtype=str)))
 
 
 def load_draws(path: Path) -> tuple[np.ndarray, int, list[str]]:

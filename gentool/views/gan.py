@@ -123,6 +123,12 @@ def _reproduce(result: dict) -> str:
             f" reproduces its last figures)")
 
 
+def sample_lines(result: dict) -> list[str]:
+    what = (f"{result['n']:,} examples of the training data of {result['run']}" if result["what"] == "real" else
+            f"{result['n']:,} samples of {result['checkpoint']}")
+    return [f"wrote {what} ({result['dataset']}, seed {result['seed']}) to {result['out']}, {result['format']}"]
+
+
 def interpolation_lines(result: dict) -> list[str]:
     return [f"wrote {result['figure']}"] + [f"path {number}: {' '.join(predicted)}   (? = not a confident letter)"
                                             for number, predicted in enumerate(result["predicted"], 1)]
