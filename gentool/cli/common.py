@@ -46,7 +46,7 @@ DeviceOption = Annotated[Optional[str], typer.Option(
 PrecisionOption = Annotated[Optional[str], typer.Option(
     show_default="the config's: auto for letter GANs, else fp32",
     help="fp32, bf16 (autocast matmuls and convolutions; losses, optimiser and metrics stay fp32) or auto (bf16 "
-         "where the device runs it fast: a CUDA GPU with bf16, a CPU with AVX-512 BF16 or AMX).")]
+         "where it trains these models faster: a CPU with AVX-512 BF16 or AMX; fp32 on a GPU, where it does not).")]
 EpochsOption = Annotated[Optional[int], typer.Option(show_default="the preset's",
                                                      help="Epochs to train (with --resume: the new total).")]
 TrainSeedOption = Annotated[Optional[int], typer.Option(

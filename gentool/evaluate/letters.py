@@ -81,8 +81,8 @@ class EvaluatorSettings:
                                   help="samples per script or double-struck capital of the training faces (0 = none)")
     non_letter_glyphs: int = option(100, min=1, max=5000, help="non-letter glyphs drawn per (face, category)")
     precision: Literal["auto", "bf16", "fp32"] = option(
-        "auto", help="training arithmetic: auto = bf16 where the device does it fast (a CPU with AVX-512 BF16 or "
-                     "AMX, CUDA with bf16), else fp32; the loss and the weights stay fp32")
+        "auto", help="training arithmetic: auto = bf16 where it is faster (a CPU with AVX-512 BF16 or AMX), else "
+                     "fp32 (a GPU among them); the loss and the weights stay fp32")
 
 
 @dataclass
@@ -100,8 +100,8 @@ class LetterEvaluatorSettings(EvaluatorSettings):
 
 
 def training_dtype(precision: str, device: torch.device) -> torch.dtype:
-    """The autocast dtype for training: bf16 where asked, or where `auto` finds fast bf16 arithmetic
-    (gentool.runtime.precision: a CPU with AVX-512 BF16 or AMX, CUDA with bf16)."""
+    """The autocast dtype for training: bf16 where asked, or where `auto` finds bf16 faster
+    (gentool.runtime.precision: a CPU with AVX-512 BF16 or AMX)."""
     return torch.bfloat16 if resolve_precision(precision, device) == "bf16" else torch.float32
 
 
