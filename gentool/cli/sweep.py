@@ -91,6 +91,11 @@ def sweep_command(family: str):
                                                      "then be storage every node sees.")] = None,
         cpus_per_run: Annotated[Optional[int], typer.Option(min=1, max=1024, show_default="1",
                                                             help="Ray: CPUs (and threads) per cell.")] = None,
+        gpus_per_run: Annotated[Optional[float], typer.Option(
+            show_default="none: CPU cells (local: cells on CUDA take a GPU each in turn)",
+            help="GPUs each cell gets (0.5: two cells share one). Ray tasks ask for them; the local pool gives each "
+                 "worker its own CUDA_VISIBLE_DEVICES. A cell that cannot see its GPU fails; it never trains on the "
+                 "CPU instead.")] = None,
         out_dir: Annotated[Optional[Path], typer.Option(
             "--out", "-o", show_default=f"runs/sweeps/{family}-KEYS", help="Sweep folder. The same command again "
                                 "continues it: finished cells are read, unfinished ones resume. With --executor ray "
@@ -104,7 +109,8 @@ def sweep_command(family: str):
         assignments = [*(set_ or []), *([f"dataset={dataset}"] if dataset else [])]
         sweep = plan_sweep(family=family, grid_texts=grid or [], seeds=seeds, preset=preset,
                            assignments=assignments, out=out_dir, baseline=baseline)
-        runner = make_executor(executor, jobs, cpus_per_run, address)
+        runner = make_executor(executor, jobs, cpus_per_run, address, gpus_per_run, device,
+                               sweep.base.get("device") or "auto")
         ctx = context_for(device, quiet, data_dir)
         with progress_events(ctx, len(sweep.cells)) as events, stop_on_ctrl_c(ctx.stop):
             results = run_sweep(sweep, runner, ctx, events, batch_seeds=batch_seeds)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from rich import box
 from rich.table import Table
 
-from gentool.sweep.report import caption, number
+from gentool.sweep.report import caption, device_text, number
 from gentool.sweep.stats import NO_SPREAD, NO_TEST
 
 SHORT_NOTES = {NO_TEST: "n<3", NO_SPREAD: "no spread"}
@@ -68,8 +68,8 @@ def cell_line(record: dict, finished: int, total: int) -> str:
     if record["status"] != "done":
         return head + (f" ({record['reason']})" if record["reason"] else "")
     figures = ", ".join(f"{name} {number(value)}" for name, value in record["metrics"].items())
-    seconds = f" ({record['seconds']:.1f} s)" if record["seconds"] is not None else ""
-    return f"{head}, {figures}{seconds}"
+    seconds = f"{record['seconds']:.1f} s, " if record["seconds"] is not None else ""
+    return f"{head}, {figures} ({seconds}{device_text(record.get('device'))})"
 
 
 def counts_text(running: int, failed: int) -> str:
