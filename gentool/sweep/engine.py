@@ -6,6 +6,7 @@ Layout of a sweep folder:
     sweep.yaml   {family, grid: {key: [values]}, seeds, base: the resolved base config, baseline, preset}
     sweep.json   {family, grid, seeds, metrics, cells: [...], groups: [...], comparisons: [...]}
     sweep.md, sweep.csv (one row per cell), figures/<key>.png, cells/<name>/ (run folders)
+    events.out.tfevents.*.hparams (runs that log to TensorBoard: the HParams experiment; gentool.sweep.hparams)
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@ engine does everything else. `LocalExecutor` is a process pool on this machine; 
 a Ray task on a local or running cluster. Another engine (Dask, SLURM through submitit) is one more subclass.
 
 GPUs (`--gpus-per-run G`, fractions to share one): a Ray task asks Ray for G GPUs, and Ray sets the task's
-CUDA_VISIBLE_DEVICES (a task that asks for none sees none). The local pool gives each worker process its own
+CUDA_VISIBLE_DEVICES (a task that asks for none is given none: older Ray hides every GPU from it, newer Ray leaves
+the variable as the node has it). The local pool gives each worker process its own
 CUDA_VISIBLE_DEVICES before CUDA starts in it (`gpu_slots`): G whole GPUs each, or a GPU shared by at most 1/G
 workers; without G, cells on CUDA still get one GPU each in turn rather than all landing on the first. A cell sent to
 a GPU that its worker cannot see fails saying so (gentool.sweep.cell), never trains on the CPU instead.
@@ -169,7 +170,6 @@ class LocalExecutor(Executor):
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
-
     def _pool(self) -> ProcessPoolExecutor:
         spawn = get_context("spawn")
         if not self.slots:
@@ -226,7 +226,8 @@ class RayExecutor(Executor):
     def describe(self) -> str:
         where = f"the cluster at {self.address}" if self.address else f"a local Ray cluster of " \
                                                                       f"{self.jobs * self.cpus_per_run} CPUs"
-        gpus = f" and {self.gpus_per_run:g} GPU(s)" if self.gpus_per_run else ""
+        gpus = (f" and {self.gpus_per_run:g} GPU(s)" if self.gpus_per_run else
+                " and no GPU (--gpus-per-run gives each cell some)")
         return f"Ray tasks of {self.cpus_per_run} CPU(s){gpus} on {where}"
 
     def run(self, tasks: list[Task], stop: Any, on_result: OnResult) -> None:
