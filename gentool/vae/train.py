@@ -4,7 +4,8 @@ loss = reconstruction + beta * (sum_d max(lambda_high, KL_high_d) + sum_d max(la
 KL_d is that dimension's KL averaged over the batch: free bits apply to every dimension on its own, never to the
 sum (the course applied them to the sum, which lets one dimension take the whole allowance while the others
 collapse). Every epoch ends with held-out measurements (reconstruction, hit accuracy and F1, KL per level and
-dimension, active units, mutual information) and sample measurements (validity, diversity, genre accuracy).
+dimension, active units, mutual information) and sample measurements (validity, diversity, genre accuracy). A
+finished run writes a bar of each genre (MIDI, WAV, piano roll) into samples/genres/.
 """
 
 from __future__ import annotations
