@@ -159,6 +159,16 @@ CASES = [
     Case("gan compare of a folder that is no run", lambda p: ["gan", "compare", str(p.tmp / "not_a_run")]),
     Case("--bpm out of range", lambda p: ["data", "render-drums", str(p.tmp / "good.mid"), "--bpm", "1e9"]),
     Case("unknown genre", lambda p: ["vae", "sample", "--style", "polka"]),
+    Case("gan sample: images asked of a ring8 run", lambda p: ["gan", "sample", R, str(p.ring), "--out",
+                                                              str(p.tmp / "pngs")]),
+    Case("gan sample: --n 0", lambda p: ["gan", "sample", R, str(p.ring), "--n", "0", "--out", str(p.tmp / "s.npy")]),
+    Case("gan sample: --out under a file", lambda p: ["gan", "sample", R, str(p.ring), "--out",
+                                                     str(p.tmp / "afile" / "s.npy")]),
+    Case("sweep: --gpus-per-run 1.5", lambda p: ["sweep", "em", "--grid", "components=2,3", "--gpus-per-run", "1.5",
+                                                 "--out", str(p.tmp / "sweep")]),
+    Case("sweep: --gpus-per-run with --device cpu", lambda p: ["sweep", "em", "--grid", "components=2,3",
+                                                               "--gpus-per-run", "1", "--device", "cpu", "--out",
+                                                               str(p.tmp / "sweep")]),
 ]
 
 

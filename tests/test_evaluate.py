@@ -18,6 +18,7 @@ from gentool.evaluate.letters import (
     load_letter_evaluator,
     not_letters,
 )
+from gentool.evaluate.prdc import RealBalls
 from gentool.gan.models import Generator
 from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
 
@@ -59,6 +60,10 @@ def test_frechet_distance_matches_closed_forms():
 
 class FixedReference:
     real_stats = FeatureStats.of(torch.randn(100, 3, generator=torch.Generator().manual_seed(1)))
+
+    @staticmethod
+    def real_balls(k: int) -> RealBalls:
+        return RealBalls.of(torch.randn(100, 3, generator=torch.Generator().manual_seed(1)), k)
 
 
 def one_hot(letters: list[int], confidence: float = 0.99) -> torch.Tensor:

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from gentool.cli.app import app
 from gentool.datasets.targets import MixtureTarget
 from gentool.evaluate import mcmc_diagnostics as diag
+from gentool.mcmc.draws import load_draws
 from gentool.mcmc.ising import energy_per_site, exact_moments, magnetisation, sweep
 from gentool.mcmc.samplers import Langevin, build_sampler, temperature_ladder
 
@@ -196,6 +197,28 @@ def test_mcmc_seed_repeats_and_ising_runs(tmp_path):
     lattice, mixture = (yaml.safe_load((tmp_path / name / "config.yaml").read_text()) for name in ("ising", "a"))
     assert {"size", "beta"} <= set(lattice) and not {"points", "step", "leapfrog", "max_temperature"} & set(lattice)
     assert {"points", "step", "leapfrog"} <= set(mixture) and not {"size", "beta"} & set(mixture)
+
+
+@pytest.mark.parametrize("target, sampler", [("ring8", "mala"), ("ising", "gibbs")])
+def test_the_draws_file_holds_every_draw_with_burn_in_marked_and_arviz_reads_it(target, sampler, tmp_path):
+    lattice = ["--size", "6"] if target == "ising" else []
+    run = sample(tmp_path, "r", "--dataset", target, "--sampler", sampler, "--chains", "3", "--steps", "400",
+                 "--burn-in", "100", *lattice)
+    draws, burn_in, names = load_draws(tmp_path / "r" / "draws.npz")
+    assert run["draws"] == str(tmp_path / "r" / "draws.npz")
+    assert draws.shape == (3, 400, len(names)) and draws.dtype == np.float64 and burn_in == 100
+    assert names == (["x", "y"] if target == "ring8" else ["magnetisation", "abs_magnetisation", "energy_per_site"])
+    with np.load(tmp_path / "r" / "draws.npz", allow_pickle=False) as plain:  # numpy alone opens it
+        assert plain["draws"].shape == draws.shape
+    from arviz_stats.base import array_stats
+
+    kept = draws[:, burn_in:]
+    diagnosed = run["final"]["diagnostics"]
+    for index, (name, figures) in enumerate(zip(names, diagnosed.values())):
+        # the run's own diagnostics were computed on exactly these kept draws
+        coordinate = kept[..., index]
+        assert figures["rhat"] == pytest.approx(float(array_stats.rhat(coordinate, method="rank")), abs=1e-4), name
+        assert figures["ess_bulk"] == pytest.approx(float(array_stats.ess(coordinate, method="bulk")), abs=0.1)
 
 
 @pytest.mark.parametrize("args, words", [

@@ -56,7 +56,8 @@ def make_sweep(folder: Path, run: Path) -> Path:
         shutil.copytree(run, sweep / "cells" / name)
         cells.append({"name": name, "path": f"cells/{name}", "params": {"optim.lr": lr}, "seed": seed,
                       "status": "done", "reason": None, "metrics": {"modes_captured": 3 + seed, "high_quality": 0.4},
-                      "seconds": 1.5})
+                      "seconds": 1.5, "device": {"device": "cuda:0", "gpu": "NVIDIA H100", "host": "node-2",
+                                                 "cuda_visible_devices": str(len(cells))}})
     failed = sweep / "cells" / "lr0.1-s0"
     shutil.copytree(run, failed)
     summary = json.loads((failed / "summary.json").read_text())
@@ -184,8 +185,9 @@ def test_run_report_loads_in_a_browser_with_figures_tables_and_audio(runs, data_
     html = page.read_text()
     assert "<h2>Command</h2>" in html and "config.yaml" in html and "z_high" in html  # the resolved config
     assert "samples/jazz/samples.json" in html and "of bars classified as jazz" in html  # vae sample's lines
-    assert html.count("<audio") == 2 and html.count('.mid" download') == 2
-    found = assert_page_is_sound(page, tmp_path / "run.png", audio=2)
+    # vae sample's two patterns and the bar of each of the five genres the run wrote at its end
+    assert html.count("<audio") == 7 and html.count('.mid" download') == 7
+    found = assert_page_is_sound(page, tmp_path / "run.png", audio=7)
     assert any(image["src"].endswith("plots/metrics.svg") for image in found["images"])
     assert any("figures/kl_per_dimension.png" in image["src"] for image in found["images"])
     assert any("samples/jazz/jazz_01.png" in image["src"] for image in found["images"])  # the piano roll
@@ -200,7 +202,7 @@ def test_sweep_report_links_every_cell_and_loads_in_a_browser(runs, data_dir, tm
     assert result.exit_code == 0, result.output
     html = out.read_text()
     for text in ("lr0.001-s0", "optim.lr", "pending", "loss_d became nan", "[2, 4.5]", "0.95", "one seed",
-                 "modes_captured.png"):
+                 "modes_captured.png", "cuda:0 (NVIDIA H100; CUDA_VISIBLE_DEVICES=1) on node-2"):
         assert text in html, text
     assert_page_is_sound(out, tmp_path / "sweep.png")
     cell_pages = [target for tag, target in local_targets(out) if tag == "a" and target.name == "index.html"]
@@ -238,6 +240,7 @@ def test_several_runs_share_one_page_with_overlaid_metrics(runs, data_dir, tmp_p
     assert "loss_d" in html and (tmp_path / "r" / "files" / "plots" / "overlay.svg").is_file()
     coverage = (tmp_path / "r" / "files" / "runs" / "ring" / "index.html").read_text()
     assert "modes captured" in coverage and "collapsed" in coverage  # coverage.json beside its baselines
+    assert "recall (k-NN)" in coverage and "density (k-NN)" in coverage
 
 
 def test_a_benchmark_folder_shows_its_table_and_a_page_per_run(data_dir, tmp_path):

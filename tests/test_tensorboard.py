@@ -88,3 +88,72 @@ def test_a_resume_that_redoes_an_epoch_shows_each_epoch_once(data_dir, tmp_path)
     result = invoke(["gan", "train", "--resume", str(run), "-q"], data_dir)
     assert result.exit_code == 0, result.output
     assert_scalars_equal_metrics(run)  # epoch 2 logged twice, shown once
+
+
+def plugin_contents(folder, plugin="hparams"):
+    """{tag: content} of a plugin's summaries in the event files directly in `folder`."""
+    board = EventAccumulator(str(folder))
+    board.Reload()
+    return board.PluginTagToContent(plugin), board
+
+
+def test_every_sweep_cell_is_an_hparams_session_with_its_swept_values_and_final_figures(tmp_path):
+    from tensorboard.plugins.hparams import metadata
+
+    out = tmp_path / "sweep"
+    args = ["sweep", "gan", "--dataset", "ring8", "--grid", "optim.lr=0.0002,0.001", "--grid",
+            "fixes=vanilla,feature-matching", "--seeds", "1", *TINY_2D_ARGS, "--set", "train.epochs=1",
+            "--set", "logging.tensorboard=true", "--out", str(out), "--json", "-q"]
+    result = invoke(args, tmp_path / "data")
+    assert result.exit_code == 0, result.output
+    cells = json.loads(result.stdout)["cells"]
+    for cell in cells:
+        contents, board = plugin_contents(out / cell["path"])
+        start = metadata.parse_session_start_info_plugin_data(contents[metadata.SESSION_START_INFO_TAG])
+        shown = {key: getattr(value, value.WhichOneof("kind")) for key, value in start.hparams.items()}
+        assert shown == {"optim.lr": cell["params"]["optim.lr"], "fixes": cell["params"]["fixes"], "seed": 0.0}
+        final = {tag[len("final/"):]: board.Scalars(tag)[-1].value for tag in board.Tags()["scalars"]
+                 if tag.startswith("final/")}
+        assert final.keys() == {name for name, value in cell["metrics"].items() if value is not None}
+        assert all(final[name] == pytest.approx(cell["metrics"][name], rel=1e-6) for name in final)
+        assert "loss_d" in board.Tags()["scalars"]  # the session sits beside the run's own curves
+    contents, _ = plugin_contents(out)
+    experiment = metadata.parse_experiment_plugin_data(contents[metadata.EXPERIMENT_TAG])
+    domains = {info.name: [getattr(value, value.WhichOneof("kind")) for value in info.domain_discrete.values]
+               for info in experiment.hparam_infos}
+    assert domains == {"optim.lr": [0.0002, 0.001], "fixes": ["vanilla", "feature-matching"], "seed": [0.0]}
+    assert {info.name.tag for info in experiment.metric_infos} >= {"final/modes_captured", "final/prdc_recall"}
+
+    again = invoke(args, tmp_path / "data")  # a finished sweep read again: one session per cell, one experiment
+    assert again.exit_code == 0, again.output
+    assert len(list(out.glob("events.out.tfevents.*.hparams"))) == 1
+    assert all(len(list((out / cell["path"]).glob("*.hparams"))) == 1 for cell in cells)
+
+
+def test_a_sweep_without_tensorboard_writes_no_event_files(tmp_path):
+    out = tmp_path / "sweep"
+    result = invoke(["sweep", "em", "--grid", "components=2,3", "--seeds", "1", "--set", "points.samples=400",
+                     "--out", str(out), "-q"], tmp_path / "data")
+    assert result.exit_code == 0, result.output
+    assert not list(out.rglob("events.out.tfevents.*"))
+
+
+def test_the_drum_vaes_bars_are_wav_files_and_tensorboard_audio(data_dir, tmp_path):
+    from gentool.io.audio import read_wav
+
+    config = tmp_path / "tiny.yaml"
+    config.write_text(yaml.safe_dump({**TINY_VAE, "logging": {"tensorboard": True}}))
+    run = tmp_path / "vae"
+    result = invoke(["vae", "train", "--config", str(config), "--out", str(run), "--json", "-q"], data_dir)
+    assert result.exit_code == 0, result.output
+    wavs = sorted((run / "samples" / "genres").glob("*.wav"))
+    assert len(wavs) >= 2 and all(path.with_suffix(".mid").is_file() for path in wavs)
+    assert {str(path) for path in wavs} <= set(json.loads(result.stdout)["samples"])
+    board = EventAccumulator(str(run), size_guidance={"audio": 0})
+    board.Reload()
+    assert set(board.Tags()["audio"]) == {f"samples/genres/{path.stem}" for path in wavs}
+    for path in wavs:
+        (logged,) = board.Audio(f"samples/genres/{path.stem}")
+        samples, rate = read_wav(path)
+        assert logged.sample_rate == rate and logged.step == 2  # logged at the last epoch, when they were written
+        assert logged.length_frames == len(samples) and samples.std() > 0.01  # a bar with hits, not silence

@@ -1,5 +1,5 @@
-"""`gentool gan evaluator|coverage|figures|interpolate|compare`: measure trained GANs (letters; coverage and
-figures also for ring8/grid25 runs)."""
+"""`gentool gan evaluator|coverage|figures|interpolate|compare|sample`: measure trained GANs (letters; coverage and
+figures also for ring8/grid25 runs) and hand their samples to other tools."""
 
 from pathlib import Path
 from typing import Annotated, Optional
@@ -144,6 +144,36 @@ def interpolate(
 
 
 @handle_errors
+def sample(
+    out_path: Annotated[Path, typer.Option(
+        "--out", "-o", help="Where to write: DIR/ (one PNG per letter) or FILE.npz for letter runs; FILE.npy or "
+                            "FILE.csv for ring8/grid25 runs.")],
+    n: Annotated[int, typer.Option("--n", min=1, max=1_000_000, help="How many samples.")] = 10_000,
+    run: RunOption = None,
+    checkpoint: CheckpointOption = None,
+    best: BestOption = False,
+    real: Annotated[bool, typer.Option(
+        "--real", help="Write N examples of the run's training data instead, the same way: the reference set an "
+                       "FID tool compares the samples with.")] = False,
+    seed: SeedOption = 0,
+    device: DeviceOption = None,
+    data_dir: DataDirOption = None,
+    json_: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Write a trained GAN's samples as files other tools read: PNGs for torch-fidelity and clean-fid, an .npz of
+    images, or the points of a 2-D run as .npy/.csv (docs/exports.md)."""
+    from gentool.gan import export
+    from gentool.gan.trained import open_trained
+    from gentool.views.gan import sample_lines
+
+    ctx = context_for(device, quiet, data_dir)
+    result = export.write_samples(open_trained(ctx, run, checkpoint, best), ctx, n=n, out=out_path, seed=seed,
+                                  real=real)
+    show(result, json_, sample_lines)
+
+
+@handle_errors
 def compare(
     runs: Annotated[list[Path], typer.Argument(metavar="RUN", help="Run folders to compare.")],
     out_file: out_option("Overlay figure to write.", "compare.png beside the first run") = None,
@@ -158,6 +188,6 @@ def compare(
 
 
 def register(app: typer.Typer) -> None:
-    for command in (evaluator, coverage, figures, interpolate):
+    for command in (evaluator, coverage, figures, interpolate, sample):
         app.command(command.__name__)(command)
     app.command("compare", context_settings=renamed(figure="out"))(compare)

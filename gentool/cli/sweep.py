@@ -63,6 +63,10 @@ def sweep_command(family: str):
                  "[default: a local Ray cluster]")] = None,
         cpus_per_run: Annotated[Optional[int], typer.Option(
             min=1, max=1024, help="Ray: CPUs (and threads) per cell.  [default: 1]")] = None,
+        gpus_per_run: Annotated[Optional[float], typer.Option(
+            help="GPUs each cell gets (0.5: two cells share one). Ray tasks ask for them; the local pool gives each "
+                 "worker its own CUDA_VISIBLE_DEVICES. A cell that cannot see its GPU fails; it never trains on the "
+                 "CPU instead.  [default: none: CPU cells (local: cells on CUDA take a GPU each in turn)]")] = None,
         out_dir: out_option("Sweep folder. The same command again continues it: finished cells are read, unfinished "
                             "ones resume. With --executor ray on a cluster: storage every node sees (workers write "
                             "the runs there).", f"runs/sweeps/{family}-KEYS") = None,
@@ -79,7 +83,8 @@ def sweep_command(family: str):
         assignments = [*(set_ or []), *([f"{dataset_key}={dataset}"] if dataset else [])]
         sweep = plan_sweep(family=family, grid_texts=grid or [], seeds=seeds, preset=preset,
                            assignments=assignments, out=out_dir, baseline=baseline)
-        runner = make_executor(executor, jobs, cpus_per_run, address)
+        runner = make_executor(executor, jobs, cpus_per_run, address, gpus_per_run, device,
+                               sweep.base.get("device") or "auto")
         ctx = context_for(device, quiet, data_dir)
         with reported_events(ctx.reporter, len(sweep.cells)) as events, stop_on_ctrl_c(ctx.stop):
             results = run_sweep(sweep, runner, ctx, events)

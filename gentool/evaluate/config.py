@@ -16,6 +16,10 @@ from gentool.datasets.config import LETTERS
 from gentool.runtime.seeding import MAX_SEED
 
 BASELINES = ("real", "noise", "collapsed")
+PRDC_DEFAULT_K = 5  # k of the k-NN balls behind precision, recall, density and coverage (gentool.evaluate.prdc)
+# what a measurement adds to a record and to coverage.json: "prdc_" keeps them apart from the letter coverage
+# (letters covered / 26) and from the training precision (fp32 / bf16)
+PRDC_KEYS = ("prdc_precision", "prdc_recall", "prdc_density", "prdc_coverage")
 
 
 @dataclass
@@ -39,8 +43,8 @@ class EvaluatorSettings:
                                   help="samples per script or double-struck capital of the training faces (0 = none)")
     non_letter_glyphs: int = option(100, min=1, max=5000, help="non-letter glyphs drawn per (face, category)")
     precision: Literal["auto", "bf16", "fp32"] = option(
-        "auto", help="training arithmetic: auto = bf16 where the device does it fast (a CPU with AVX-512 BF16 or "
-                     "AMX, CUDA with bf16), else fp32; the loss and the weights stay fp32")
+        "auto", help="training arithmetic: auto = bf16 where it is faster (a CPU with AVX-512 BF16 or AMX), else "
+                     "fp32 (a GPU among them); the loss and the weights stay fp32")
 
 
 @dataclass
@@ -64,6 +68,9 @@ class CoverageSettings:
                               help="a prediction counts when its softmax probability is at least this")
     min_share: float = option(0.1, min=0.0, max=1.0, min_exclusive=True,
                               help="a letter is covered with at least this share of a uniform generator's count")
+    prdc_k: int = option(PRDC_DEFAULT_K, min=1, max=100,
+                         help="k of the nearest-neighbour balls behind precision, recall, density and coverage "
+                              "(prdc_*)")
 
     def min_count(self) -> int:
         return max(1, math.ceil(self.min_share * self.samples / len(LETTERS)))

@@ -4,8 +4,9 @@ From N images: the evaluator's confident predictions (top class a letter, not "n
 probability >= threshold) give a letter histogram; a letter is covered when it has at least `min_share` of the
 count a uniform generator would give it (ceil(min_share * N / 26)). Reported: per-letter counts, letters covered,
 coverage = covered / 26, the missing letters, the normalised entropy and the KL divergence from uniform of the
-histogram, the confident share ("recognisable letters"), and the letter FID (Fréchet distance of evaluator
-features to held-out real letters).
+histogram, the confident share ("recognisable letters"), the letter FID (Fréchet distance of evaluator
+features to held-out real letters), and precision, recall, density and coverage in the same features against the
+same held-out letters (gentool.evaluate.prdc).
 
 Baselines on the same scale show that the numbers can fail: held-out real letters, uniform noise, and a
 collapsed generator (one image repeated).
@@ -21,14 +22,15 @@ from torch import nn
 
 from gentool.datasets.font_faces import LETTERS
 from gentool.errors import UsageError
-from gentool.evaluate.config import BASELINES, CoverageSettings
+from gentool.evaluate.config import BASELINES, PRDC_KEYS, CoverageSettings
 from gentool.evaluate.frechet import FeatureStats, frechet_distance
 from gentool.evaluate.letters import NOT_A_LETTER, LetterEvaluator
+from gentool.evaluate.prdc import prdc
 from gentool.evaluate.sharpness import sharpness
 
 # what an evaluated epoch adds to a letter model's metrics.jsonl record
 RECORD_KEYS = ("letters_covered", "coverage", "entropy", "kl_uniform", "confident_share", "not_letter_share",
-               "letter_fid", "sharpness", "missing", "letter_counts")
+               "letter_fid", *PRDC_KEYS, "sharpness", "missing", "letter_counts")
 
 
 def coverage_of(probabilities: torch.Tensor, features: torch.Tensor, evaluator: LetterEvaluator,
@@ -60,6 +62,7 @@ def coverage_of(probabilities: torch.Tensor, features: torch.Tensor, evaluator: 
         "confident_share": round(float(confident.double().mean()), 4),
         "not_letter_share": round(float((predicted == NOT_A_LETTER).double().mean()), 4),
         "letter_fid": round(frechet_distance(FeatureStats.of(features), evaluator.real_stats), 3),
+        **prdc(evaluator.real_balls(settings.prdc_k), features), "prdc_k": settings.prdc_k,
     }
 
 

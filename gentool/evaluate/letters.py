@@ -31,7 +31,7 @@ import hashlib
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -45,6 +45,7 @@ from gentool.datasets.root import data_root
 from gentool.datasets.styled_capitals import find_script_font, script_fonts, styled_capitals
 from gentool.evaluate.config import EvaluatorSettings, LetterEvaluatorSettings
 from gentool.evaluate.frechet import FeatureStats
+from gentool.evaluate.prdc import RealBalls
 from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
 from gentool.runtime.precision import resolve_precision
 from gentool.runtime.progress import Reporter
@@ -59,8 +60,8 @@ TRAIN_FIGURE_STRIDE = 8  # training figures are read on every 8th training image
 
 
 def training_dtype(precision: str, device: torch.device) -> torch.dtype:
-    """The autocast dtype for training: bf16 where asked, or where `auto` finds fast bf16 arithmetic
-    (gentool.runtime.precision: a CPU with AVX-512 BF16 or AMX, CUDA with bf16)."""
+    """The autocast dtype for training: bf16 where asked, or where `auto` finds bf16 faster
+    (gentool.runtime.precision: a CPU with AVX-512 BF16 or AMX)."""
     return torch.bfloat16 if resolve_precision(precision, device) == "bf16" else torch.float32
 
 
@@ -107,6 +108,15 @@ class LetterEvaluator:
     report: dict
     path: Path
     device: torch.device
+    reference_images: torch.Tensor  # held-out letters, first half (the letter-FID reference), as real_images
+    _real_balls: dict[int, RealBalls] = field(default_factory=dict, init=False, repr=False)
+
+    def real_balls(self, k: int) -> RealBalls:
+        """The reference letters' features with their k-nearest-neighbour balls (precision, recall, density and
+        coverage are measured against them), computed on first use by this evaluator."""
+        if k not in self._real_balls:
+            self._real_balls[k] = RealBalls.of(self.classify(self.reference_images)[1], k)
+        return self._real_balls[k]
 
     @torch.no_grad()
     def classify(self, images: torch.Tensor, batch_size: int = 1024) -> tuple[torch.Tensor, torch.Tensor]:
@@ -326,7 +336,8 @@ def faces_of(dataset: FontDataset, split: str) -> dict[str, torch.Tensor]:
 
 
 def _halves(dataset: FontDataset, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Held-out letters split in two random halves: one is the FID reference, the other the real baseline."""
+    """Held-out letters split in two random halves: one is the reference (letter FID; precision, recall, density
+    and coverage), the other the real baseline."""
     images, _ = dataset.tensors("val")
     order = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed + 1))
     half = len(images) // 2
@@ -365,7 +376,7 @@ def load_letter_evaluator(data: FontDataConfig, data_dir: str | Path | None = No
         model.reject_bias.fill_(state["reject_bias"])
         model = model.to(device, memory_format=torch.channels_last).eval()
         stats = FeatureStats(state["real_mean"], state["real_cov"], state["real_count"])
-        return LetterEvaluator(model, stats, baseline, {**state["report"], "built": False}, path, device)
+        return LetterEvaluator(model, stats, baseline, {**state["report"], "built": False}, path, device, reference)
 
     reporter.info(f"training the letter evaluator on {int((~dataset.is_val).sum())} letters "
                   f"(cached afterwards in {path})")
@@ -373,7 +384,7 @@ def load_letter_evaluator(data: FontDataConfig, data_dir: str | Path | None = No
                               reporter)
     model, report = train_letter_classifier(dataset, glyphs, settings, device, reporter)
     evaluator = LetterEvaluator(model, FeatureStats(torch.zeros(1), torch.zeros(1, 1), 0), baseline, report, path,
-                                device)
+                                device, reference)
     evaluator.real_stats = FeatureStats.of(evaluator.classify(reference)[1])
     save_checkpoint(path, EVALUATOR_KIND, {
         "model": {k: v.cpu() for k, v in model.state_dict().items()}, "report": report,

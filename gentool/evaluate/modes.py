@@ -14,6 +14,9 @@ log K - the histogram's entropy, which is the sum below. PacGAN measures 2,500 s
 `evaluation.samples` does by default on the 2-D sets. VEEGAN and GDPP report under other training and measuring
 protocols, so their figures are not set beside these.
 
+Beside them, precision, recall, density and coverage (gentool.evaluate.prdc) on the points themselves, against a
+draw from the mixture of the same size as the samples, made with a seed of its own (`reference_balls`).
+
 Baselines on the same scale show that the numbers can fail: real points from the mixture, uniform noise over the
 data's bounding box, and a collapsed generator (every point from one mode).
 """
@@ -24,8 +27,11 @@ import math
 
 import torch
 
+from gentool.evaluate.prdc import RealBalls, prdc
+
 POINT_BASELINES = ("real", "noise", "collapsed")
 QUALITY_STDS = 3.0
+REFERENCE_SEED = 2_000_029  # the real points of precision/recall: apart from every baseline's and evaluation's seed
 
 
 def mode_metrics(points: torch.Tensor, means: torch.Tensor, std: float) -> dict:
@@ -46,6 +52,16 @@ def mode_metrics(points: torch.Tensor, means: torch.Tensor, std: float) -> dict:
             "high_quality": round(total / len(points), 4),
             "reverse_kl": None if reverse_kl is None else round(reverse_kl, 4),
             "mode_counts": counts.tolist()}
+
+
+def point_metrics(points: torch.Tensor, means: torch.Tensor, std: float, real: RealBalls) -> dict:
+    """The mode metrics with precision, recall, density and coverage against `real` (reference_balls)."""
+    return {**mode_metrics(points, means, std), **prdc(real, points), "prdc_k": real.k}
+
+
+def reference_balls(means: torch.Tensor, std: float, count: int, k: int) -> RealBalls:
+    """`count` points of the mixture, the same for every measurement of that size, with their k-NN balls."""
+    return RealBalls.of(baseline_points("real", means, std, count, REFERENCE_SEED), k)
 
 
 def baseline_points(name: str, means: torch.Tensor, std: float, count: int, seed: int) -> torch.Tensor:

@@ -43,7 +43,8 @@ def letter_coverage(trained: TrainedSampler, ctx: RunContext, *, samples: int | 
     and collapsed images; writes coverage.json and figures (the run's folder, or --out)."""
     config = trained.config
     given = {"samples": samples, "threshold": threshold, "min_share": min_share}
-    run_settings = {key: value for key, value in config_to_dict(config.evaluation).items() if key in given}
+    run_settings = {key: value for key, value in config_to_dict(config.evaluation).items()
+                    if key in (*given, "prdc_k")}
     settings = build_config(CoverageSettings, {**run_settings, **{k: v for k, v in given.items() if v is not None}},
                             prefix="coverage")
     evaluator = letter_evaluator_for(trained, ctx)

@@ -3,7 +3,7 @@
 `dataset` picks the letters (`fonts`, DCGAN models in `model`) or a 2-D mixture (`points`, MLP models in `mlp`).
 Each dataset brings its own regime (presets/gan/datasets/<name>.yaml) underneath the preset: a 2-D one PacGAN's z,
 batch, learning rate and length, so a fix's preset with `--dataset grid25` runs it on the grid as PacGAN published
-it; the letters bf16 where the machine runs it fast (`train.precision: auto`).
+it; the letters bf16 where the machine runs it faster (`train.precision: auto`).
 """
 
 from __future__ import annotations
@@ -70,10 +70,10 @@ class GanTrainConfig:
     g_ema: float = option(0.0, min=0.0, max=0.99999,
                           help="decay of a moving average of the generator's weights (0 = off; e.g. 0.999): "
                                "evaluations, samples and every command that loads the run draw from the average")
-    precision: str = option("fp32", choices=PRECISIONS, help="fp32, or bf16 autocast for the models' matmuls and "
-                                                              "convolutions (auto: bf16 where the device runs it "
-                                                              "fast; the letters' default); losses, optimiser and "
-                                                              "metrics stay fp32")
+    precision: str = option("fp32", choices=PRECISIONS,
+                            help="fp32, or bf16 autocast for the models' matmuls and convolutions (auto: bf16 where "
+                                 "it is faster: CPUs with AMX or AVX-512 BF16; the letters' default); losses, "
+                                 "optimiser and metrics stay fp32")
 
 
 EvaluationConfig = LetterEvaluationConfig  # shared with the letter VAE (gentool.evaluate.config)

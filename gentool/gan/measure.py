@@ -12,7 +12,7 @@ from gentool.evaluate import mode_figures
 from gentool.evaluate.coverage import check_baselines, generate
 from gentool.evaluate.coverage_figures import collapse_onset, compare_runs
 from gentool.evaluate.letter_report import save_coverage
-from gentool.evaluate.modes import baseline_points, mode_metrics
+from gentool.evaluate.modes import baseline_points, point_metrics, reference_balls
 from gentool.evaluate.spread import spread
 from gentool.evaluate.trained_letters import interpolate_letters, letter_coverage, redraw_letter_figures
 from gentool.gan.config import GanConfig
@@ -33,7 +33,8 @@ def coverage(trained: TrainedGan, ctx: RunContext, *, samples: int | None = None
     """The model's coverage beside baselines measured the same way; writes coverage.json and figures.
 
     Letters: letters covered, entropy, letter FID and sharpness with the letter evaluator (figures in the run's
-    figures/, or --out; shared with the letter VAE). 2-D runs: modes captured, high-quality share and reverse KL."""
+    figures/, or --out; shared with the letter VAE). 2-D runs: modes captured, high-quality share and reverse KL.
+    Both: precision, recall, density and coverage (the evaluator's features; the points)."""
     baselines = check_baselines(baselines)
     if trained.config.on_points and (threshold is not None or min_share is not None):  # not silently ignored
         raise UsageError(f"--threshold and --min-share set how the letter evaluator counts letters; a "
@@ -49,15 +50,17 @@ def coverage(trained: TrainedGan, ctx: RunContext, *, samples: int | None = None
 
 def point_coverage(trained: TrainedGan, *, samples: int | None, seed: int, folder: Path,
                    baselines: list[str]) -> dict:
-    """Mode metrics of a ring8/grid25 generator beside real, noise and collapsed baselines."""
+    """Mode metrics and precision/recall/density/coverage of a ring8/grid25 generator beside real, noise and
+    collapsed baselines."""
     config = trained.config
     dataset = load_point_dataset(config.dataset, config.points)
     count = samples or config.evaluation.samples
     points = generate(trained.generator, count, config.model.z_dim, False, seed, trained.device)
     means, std = dataset.means, dataset.std
+    real = reference_balls(means, std, count, config.evaluation.prdc_k)
     result = {"checkpoint": str(trained.checkpoint), "kind": "points", "dataset": config.dataset, "seed": seed,
-              "samples": count, "model": mode_metrics(points, means, std),
-              "baselines": {name: mode_metrics(baseline_points(name, means, std, count, seed), means, std)
+              "samples": count, "model": point_metrics(points, means, std, real),
+              "baselines": {name: point_metrics(baseline_points(name, means, std, count, seed), means, std, real)
                             for name in baselines}}
     result["figures"] = [str(mode_figures.scatter(folder / "figures" / "coverage_modes.png", points, means, std,
                                                   f"{trained.checkpoint}: {count} samples"))]

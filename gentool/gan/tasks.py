@@ -23,7 +23,8 @@ from gentool.evaluate.coverage import RECORD_KEYS, generate, letters_by_code, me
 from gentool.evaluate.coverage_figures import collapse_onset
 from gentool.evaluate.letter_report import write_run_figures
 from gentool.evaluate.letters import LetterEvaluator, load_letter_evaluator
-from gentool.evaluate.modes import mode_metrics
+from gentool.evaluate.modes import mode_metrics, point_metrics, reference_balls
+from gentool.evaluate.prdc import PRDC_KEYS, RealBalls
 from gentool.gan.config import GanConfig
 from gentool.gan.fixes.registry import build_fixes, training_setup
 from gentool.gan.models import (
@@ -170,6 +171,7 @@ class PointTask:
 
     def __init__(self, config: GanConfig, dataset: PointDataset, device: torch.device):
         self.config, self.dataset, self.device = config, dataset, device
+        self.real: RealBalls | None = None  # the points precision and recall measure against, made on first use
 
     @property
     def fingerprint(self) -> str:
@@ -188,8 +190,12 @@ class PointTask:
                         self.config.seed + EVAL_SEED_OFFSET, self.device)
 
     def evaluate(self, generator: nn.Module) -> dict:
-        report = mode_metrics(self.sample_points(generator), self.dataset.means, self.dataset.std)
-        return {key: report[key] for key in ("modes_captured", "high_quality", "reverse_kl", "mode_counts")}
+        if self.real is None:
+            self.real = reference_balls(self.dataset.means, self.dataset.std, self.config.evaluation.samples,
+                                        self.config.evaluation.prdc_k)
+        report = point_metrics(self.sample_points(generator), self.dataset.means, self.dataset.std, self.real)
+        return {key: report[key] for key in ("modes_captured", "high_quality", "reverse_kl", *PRDC_KEYS,
+                                             "mode_counts")}
 
     @staticmethod
     def rank(record: dict) -> tuple:

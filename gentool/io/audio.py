@@ -86,3 +86,14 @@ def write_wav(path: str | Path, pattern: DrumPattern, bpm: float = 110.0) -> Pat
             handle.writeframes(samples.tobytes())
 
     return atomic_write(path, write)
+
+
+def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
+    """A 16-bit PCM WAV (what write_wav writes) as mono float32 samples in [-1, 1], and its sample rate."""
+    with wave.open(str(path), "rb") as handle:
+        if handle.getsampwidth() != 2:
+            raise UsageError(f"{path} holds {8 * handle.getsampwidth()}-bit samples; gentool reads 16-bit WAV files")
+        channels, rate = handle.getnchannels(), handle.getframerate()
+        frames = handle.readframes(handle.getnframes())
+    samples = np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768.0
+    return samples.reshape(-1, channels).mean(axis=1), rate

@@ -10,12 +10,30 @@ import numpy as np
 import torch
 from PIL import Image
 
-from gentool.runtime.files import atomic_write
+from gentool.runtime.files import atomic_write, atomic_write_dir
 
 
 def to_unit_range(images: torch.Tensor) -> torch.Tensor:
     """Generator output in [-1, 1] -> [0, 1]."""
     return ((images.detach().float().cpu() + 1.0) / 2.0).clamp_(0.0, 1.0)
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    """(N, 1, H, W) generator output in [-1, 1] -> (N, H, W) uint8 with 255 = ink on 0, as the letter dataset
+    stores its letters (and MNIST its digits)."""
+    return (to_unit_range(images)[:, 0].numpy() * 255).round().astype(np.uint8)
+
+
+def write_png_folder(folder: str | Path, pixels: np.ndarray) -> Path:
+    """(N, H, W) uint8 as one grayscale PNG per image (000000.png, 000001.png, ...): the folder is built beside
+    its place and renamed into it, so a reader never sees half of it."""
+    digits = max(6, len(str(len(pixels) - 1)))
+
+    def fill(tmp: Path) -> None:
+        for index, image in enumerate(pixels):
+            Image.fromarray(image).save(tmp / f"{index:0{digits}d}.png", format="PNG")
+
+    return atomic_write_dir(folder, fill)
 
 
 GUTTER = 0.8  # light grey between tiles, so white backgrounds stay apart

@@ -15,6 +15,14 @@ def ess_line(final: dict) -> str:
     return f"ESS bulk {final['ess_bulk_min']}, tail {final['ess_tail_min']}, R-hat {final['rhat_max']}"
 
 
+def file_lines(summary: dict) -> list[str]:
+    """The figures and the draws file a finished run wrote."""
+    lines = [f"figure: {figure}" for figure in summary.get("figures", [])]
+    if summary.get("draws"):
+        lines.append(f"draws (chain, draw, dim; burn-in marked; ArviZ reads them): {summary['draws']}")
+    return lines
+
+
 def mixture_outcome_lines(summary: dict) -> list[str]:
     """What `mcmc sample` prints about a finished run on a mixture, from its summary."""
     final = summary["final"]
@@ -25,7 +33,7 @@ def mixture_outcome_lines(summary: dict) -> list[str]:
             f"{final['modes_visited_per_chain']}); pooled draws: {final['modes_captured']} captured, "
             f"{100 * final['high_quality']:.1f}% high quality, reverse KL {kl}",
             f"worst coordinate: {ess_line(final)}, ESS per 1,000 evaluations {final['ess_per_1000_evaluations']}",
-            *[f"figure: {figure}" for figure in summary.get("figures", [])]]
+            *file_lines(summary)]
 
 
 def ising_outcome_lines(summary: dict) -> list[str]:
@@ -34,7 +42,7 @@ def ising_outcome_lines(summary: dict) -> list[str]:
     return [f"ising {summary['size']}x{summary['size']}, beta {summary['beta']}: |m| "
             f"{final['abs_magnetisation']}, energy per site {final['energy_per_site']} (Onsager, infinite "
             f"lattice: {final['onsager_energy_per_site']}); flip rate {final['flip_rate']}; worst of m, |m|, E: "
-            f"{ess_line(final)}", *[f"figure: {figure}" for figure in summary.get("figures", [])]]
+            f"{ess_line(final)}", *file_lines(summary)]
 
 
 def describe(config: McmcConfig, preset: str) -> str:

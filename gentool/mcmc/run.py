@@ -2,7 +2,8 @@
 folder.
 
 Chains start uniformly over the box around the modes (the Ising lattice: random spins), so "modes visited" shows
-what each sampler finds on its own. No checkpoints: Ctrl-C keeps the draws so far (status "interrupted").
+what each sampler finds on its own. Every draw goes to draws.npz (gentool.mcmc.draws), for ArviZ. No checkpoints:
+Ctrl-C keeps the draws so far (status "interrupted").
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from gentool.datasets.targets import mixture_target
 from gentool.mcmc import figures
 from gentool.mcmc.analysis import first_visits, ising_report, mixture_report, visits_by_step
 from gentool.mcmc.config import IsingMcmcConfig, McmcConfig, MixtureMcmcConfig
+from gentool.mcmc.draws import DRAWS_FILE, save_draws
 from gentool.mcmc.ising import CRITICAL_BETA, energy_per_site, magnetisation, onsager_energy_per_site, sweep
 from gentool.mcmc.samplers import Tempering, build_sampler, temperature_ladder
 from gentool.runtime.context import RunContext
@@ -125,6 +127,7 @@ def _sample_mixture(config: MixtureMcmcConfig, run: RunDir, ctx: RunContext,
     if config.sampler == "hmc":
         extras["leapfrog"] = config.leapfrog
 
+    extras["draws"] = str(save_draws(run.path / DRAWS_FILE, samples, ["x", "y"], burn_in))
     title = f"{config.sampler} on {config.target}, {config.chains} chains, seed {config.seed}"
     kept = samples[burn_in:]
     extras["figures"] = [str(p) for p in (
@@ -162,10 +165,12 @@ def _sample_ising(config: IsingMcmcConfig, run: RunDir, ctx: RunContext,
              **ising_report(trace, burn_in, evaluations),
              "onsager_energy_per_site": round(onsager_energy_per_site(config.beta), 4) if config.beta > 0 else 0.0,
              "critical_beta": round(CRITICAL_BETA, 4)}
+    draws = save_draws(run.path / DRAWS_FILE, trace, ["magnetisation", "abs_magnetisation", "energy_per_site"],
+                       burn_in)
     names = ["magnetisation", "|magnetisation|", "energy per site"]
     title = f"{config.sampler} on a {config.size}x{config.size} Ising lattice, beta {config.beta}"
     paths = [figures.traces(run.figures / "traces.png", trace, names, burn_in, title),
              figures.autocorrelations(run.figures / "autocorrelation.png", trace[burn_in:].transpose(1, 0, 2),
                                       names, config.max_lag, title),
              figures.lattices(run.figures / "lattices.png", spins, title)]
-    return final, {"size": config.size, "beta": config.beta, "figures": [str(p) for p in paths]}
+    return final, {"size": config.size, "beta": config.beta, "draws": str(draws), "figures": [str(p) for p in paths]}

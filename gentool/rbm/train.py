@@ -25,6 +25,7 @@ from gentool.datasets.fonts import FontDataset, load_font_dataset
 from gentool.evaluate.coverage import measure
 from gentool.evaluate.coverage_figures import collapse_onset
 from gentool.evaluate.letters import LetterEvaluator, load_letter_evaluator
+from gentool.evaluate.prdc import PRDC_KEYS
 from gentool.io.images import save_grid
 from gentool.rbm.config import RbmConfig, rbm_config_dict
 from gentool.rbm.model import RBM, as_images, gibbs_chains
@@ -38,7 +39,7 @@ VISIBLE = 28 * 28
 SHOWN = ("recon_error", "pseudo_likelihood", "swap_rate", "letters_covered", "letter_fid")
 EVAL_SEED_OFFSET = 3_000_017  # evaluation randomness: its own stream, the training stream untouched
 COVERAGE_KEYS = ("letters_covered", "coverage", "entropy", "kl_uniform", "confident_share", "not_letter_share",
-                 "letter_fid", "missing", "letter_counts")
+                 "letter_fid", *PRDC_KEYS, "missing", "letter_counts")
 
 
 def binarize(dataset: FontDataset, mode: str) -> torch.Tensor:

@@ -22,6 +22,7 @@ from gentool.report.plots import metrics_plot, overlay_plot
 from gentool.report.tables import from_rich, simple
 from gentool.runtime.files import atomic_write_text
 from gentool.runtime.progress import Reporter
+from gentool.sweep.report import device_text
 
 MARKER = REPORT_MARKER  # in the files folder: a folder gentool wrote, so writing the report again may replace it
 INSTALL_HINT = "python3 -m pip install 'jinja2>=3' (or, in a checkout, python3 -m pip install -e '.[report]')"
@@ -168,13 +169,15 @@ class ReportWriter:
         grid_keys = list((sweep.get("grid") or {}).keys())
         metrics = list(sweep.get("metrics") or [])
         cells = simple(
-            "cells (each links to its run's page)", ["cell", *grid_keys, "seed", "status", *metrics, "seconds"],
+            "cells (each links to its run's page)",
+            ["cell", *grid_keys, "seed", "status", *metrics, "seconds", "device"],
             [[{"text": cell.get("name"), "href": self.cell_link(cell["run"])},
               *[number((cell.get("params") or {}).get(key)) for key in grid_keys], number(cell.get("seed")),
               cell.get("status", "") + (f": {cell['reason']}" if cell.get("reason") else ""),
-              *[number((cell.get("metrics") or {}).get(m)) for m in metrics], number(cell.get("seconds"))]
+              *[number((cell.get("metrics") or {}).get(m)) for m in metrics], number(cell.get("seconds")),
+              device_text(cell.get("device"))]
              for cell in content["cells"]],
-            ["left", *["right"] * len(grid_keys), "right", "left", *["right"] * (len(metrics) + 1)])
+            ["left", *["right"] * len(grid_keys), "right", "left", *["right"] * (len(metrics) + 1), "left"])
         groups = simple(
             "groups: mean ± std over seeds, [95% interval]", ["group", "runs", *metrics],
             [[group.get("label"), number(group.get("n")),

@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable
 
 from gentool.runtime.faults import kill_point
 
@@ -57,6 +57,17 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
             raise OSError(errno.ENOSPC, "No space left on device", str(path)) from err
         raise
     return path
+
+
+def atomic_write_stream(path: str | Path, write: Callable[[BinaryIO], None]) -> Path:
+    """`write(handle)` into an open binary file: numpy's savers given a path add their suffix to one that lacks it
+    (the temporary file's), so they are handed the file instead."""
+
+    def to_file(tmp: Path) -> None:
+        with open(tmp, "wb") as handle:
+            write(handle)
+
+    return atomic_write(path, to_file)
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:

@@ -1,9 +1,13 @@
-"""Numeric precision of the forward and backward passes: fp32, or bf16 autocast where the hardware runs it fast.
+"""Numeric precision of the forward and backward passes: fp32, or bf16 autocast where it trains faster.
 
 Under bf16 only the models' matmuls and convolutions run in bfloat16 (torch.autocast); parameters, optimiser
 state, losses and every recorded metric stay fp32, so a checkpoint is the same kind of file at either precision
-and a run resumes exactly at the precision it was trained with. `auto` picks bf16 on a CUDA GPU that supports it
-and on a CPU with AVX-512 BF16 or AMX instructions (where oneDNN has bf16 kernels), fp32 elsewhere.
+and a run resumes exactly at the precision it was trained with.
+
+`auto` decides per device from measurement (docs/gpus.md has the figures and the commands behind them): on a CPU with
+AVX-512 BF16 or AMX instructions (where oneDNN has bf16 kernels) bf16, which is faster there for gentool's models;
+on a CUDA GPU fp32, because at these models' sizes and batches a GPU step is bound by kernel launches, and autocast's
+casts add kernels, so bf16 is slower there; fp32 elsewhere.
 
 Config modules read PRECISIONS, so torch is imported only by the functions that use it.
 """
@@ -32,20 +36,15 @@ def cpu_bf16_flags() -> tuple[str, ...]:
     return tuple(flag for flag in CPU_BF16_FLAGS if flag in words)
 
 
-def fast_bf16(device: torch.device) -> bool:
-    if device.type == "cuda":
-        import torch
-
-        return torch.cuda.is_bf16_supported()
-    if device.type == "cpu":
-        return bool(cpu_bf16_flags())
-    return False
+def faster_in_bf16(device: torch.device) -> bool:
+    """Whether gentool's models train faster in bf16 than in fp32 on this device (see the module's docstring)."""
+    return device.type == "cpu" and bool(cpu_bf16_flags())
 
 
 def resolve_precision(name: str, device: torch.device) -> str:
     """"fp32" or "bf16" for a config's `train.precision` on this device."""
     if name == "auto":
-        return "bf16" if fast_bf16(device) else "fp32"
+        return "bf16" if faster_in_bf16(device) else "fp32"
     return name
 
 

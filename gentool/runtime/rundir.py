@@ -209,10 +209,13 @@ def environment_info(device: torch.device) -> dict:
         "platform": platform.platform(),
         "device": str(device),
         "threads": torch.get_num_threads(),
+        "host": socket.gethostname(),  # which machine of a cluster (a sweep's cells on Ray) ran it
     }
     if device.type == "cuda":
         info["cuda"] = torch.version.cuda
         info["gpu"] = torch.cuda.get_device_name(device)
+    if os.environ.get("CUDA_VISIBLE_DEVICES") is not None:  # which GPUs of the machine "cuda" meant here
+        info["cuda_visible_devices"] = os.environ["CUDA_VISIBLE_DEVICES"]
     return info
 
 

@@ -141,8 +141,8 @@ class EpochTrainer:
             summary = self.summary(status, preset, command)
             if status == "completed":
                 self.on_completed(summary)
-                if self.board is not None:  # the figures drawn at the end
-                    self.board.images(self.epoch)
+                if self.board is not None:  # the figures and sounds made at the end
+                    self.board.media(self.epoch)
             self.run.write_summary(summary)
             return TrainOutcome(status, summary)
         finally:

@@ -56,10 +56,35 @@ def check_writable(folder: Path) -> None:
                          f"--out must be a folder every node can write (shared storage)") from None
 
 
+def check_gpu(task: CellTask) -> None:
+    """A cell sent to a GPU (--device cuda, or --gpus-per-run) that its worker cannot see fails with where and
+    why; it never trains on the CPU instead."""
+    if not (task.device or "").startswith("cuda"):
+        return
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible == "":
+        why = ("an empty CUDA_VISIBLE_DEVICES hides every GPU: Ray gives a task that asks for no GPU none, so give "
+               "--gpus-per-run")
+    else:
+        shown = "unset" if visible is None else f"CUDA_VISIBLE_DEVICES={visible}"
+        why = (f"{shown}, torch {torch.__version__}: install a CUDA build of torch there, or run the cells on a "
+               f"machine with GPUs")
+    raise UsageError(f"the cell asks for a GPU, but the worker on {socket.gethostname()} sees none ({why})")
+
+
+def worker_place() -> dict:
+    """Where a worker runs: its machine and the GPUs it was given (None: not set, every GPU of the machine)."""
+    return {"host": socket.gethostname(), "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES")}
+
+
 def run_cell(task: CellTask, stop: Any = None) -> dict:
     """Run, resume or read one cell; returns {"name", "status": done|failed|pending, "reason", "summary",
-    "seconds"}. A failure of the cell (NaN guard, a bad input, an exception) is returned, not raised, so the
-    sweep goes on."""
+    "seconds", "place"}. A failure of the cell (NaN guard, a bad input, an exception) is returned, not raised, so
+    the sweep goes on."""
     started = time.perf_counter()
     folder = Path(task.folder)
     try:
@@ -67,6 +92,7 @@ def run_cell(task: CellTask, stop: Any = None) -> dict:
             import torch
 
             torch.set_num_threads(task.threads)
+        check_gpu(task)
         check_writable(folder)
         summary = _run(task, folder, stop or WORKER_STOP)
     except GentoolError as err:
@@ -111,11 +137,18 @@ def _summary_of(folder: Path) -> dict | None:
 
 def _result(task: CellTask, status: str, reason: str | None, summary: dict | None, started: float) -> dict:
     return {"name": task.name, "status": status, "reason": reason, "summary": summary,
-            "seconds": round(time.perf_counter() - started, 3)}
+            "seconds": round(time.perf_counter() - started, 3), "place": worker_place()}
 
 
 # the stop flag of a worker process: its SIGINT handler sets it, the trainer saves a checkpoint and returns
 WORKER_STOP = StopRequest()
+
+
+def start_gpu_worker(slots: Any) -> None:
+    """A pool worker's initializer when cells get GPUs: take this worker's CUDA_VISIBLE_DEVICES from `slots` (a
+    queue of them) before anything starts CUDA in the process, then stop_on_sigint."""
+    os.environ["CUDA_VISIBLE_DEVICES"] = slots.get()
+    stop_on_sigint()
 
 
 def stop_on_sigint() -> None:

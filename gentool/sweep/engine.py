@@ -6,21 +6,23 @@ Layout of a sweep folder:
     sweep.yaml   {family, grid: {key: [values]}, seeds, base: the resolved base config, baseline, preset}
     sweep.json   {family, grid, seeds, metrics, cells: [...], groups: [...], comparisons: [...]}
     sweep.md, sweep.csv (one row per cell), figures/<key>.png, cells/<name>/ (run folders)
+    events.out.tfevents.*.hparams (runs that log to TensorBoard: the HParams experiment; gentool.sweep.hparams)
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from gentool.config import dump_yaml, load_yaml_file, parse_set_overrides
 from gentool.errors import UsageError
 from gentool.runtime.context import RunContext
+from gentool.runtime.device import resolve_device
 from gentool.runtime.files import atomic_write_json, atomic_write_text
 from gentool.runtime.rundir import RunDir
-from gentool.sweep import stats
+from gentool.sweep import hparams, stats
 from gentool.sweep.cell import CellTask, cell_state
 from gentool.sweep.executors import Executor
 from gentool.sweep.grid import Cell, cell_assignments, cells_of, family_named, group_label, parse_grid
@@ -144,6 +146,7 @@ def run_sweep(sweep: Sweep, executor: Executor, ctx: RunContext, events: SweepEv
     ends the sweep early: running cells save their checkpoints and stay pending."""
     events = events or SweepEvents()
     family = family_named(sweep.family)
+    hparams.require(sweep)
     sweep.folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(sweep.folder / "sweep.yaml", dump_yaml(sweep.header()))
     records = {cell.name: _record(sweep, cell, "pending", None, None, None) for cell in sweep.cells}
@@ -156,28 +159,32 @@ def run_sweep(sweep: Sweep, executor: Executor, ctx: RunContext, events: SweepEv
             todo.append(cell)
     done = len(sweep.cells) - len(todo)
     events.started(sweep, done, executor)
+    cells_ctx = replace(ctx, requested_device=executor.cell_device(ctx.requested_device))  # with --gpus-per-run: cuda
     if todo:
-        _warm_shared_data(family, sweep.configs[todo[0].name], ctx)
-    tasks = [_task(sweep, cell, ctx, executor.threads_per_run()) for cell in todo]
+        _warm_shared_data(family, sweep.configs[todo[0].name], cells_ctx)
+    tasks = [_task(sweep, cell, cells_ctx, executor.threads_per_run()) for cell in todo]
     by_name = {cell.name: cell for cell in todo}
     counts = {"done": done, "failed": 0}
     events.counts(done, min(executor.jobs, len(todo)), 0)
 
     def on_result(result: dict) -> None:
         cell = by_name[result["name"]]
-        record = _record(sweep, cell, result["status"], result["reason"], result["summary"], result["seconds"])
+        record = _record(sweep, cell, result["status"], result["reason"], result["summary"], result["seconds"],
+                         result.get("place"))
         records[cell.name] = record
         counts["done"] += record["status"] == "done"
         counts["failed"] += record["status"] == "failed"
         left = len(sweep.cells) - counts["done"] - counts["failed"]
         events.counts(counts["done"], 0 if ctx.stop.requested else min(executor.jobs, left), counts["failed"])
         events.cell_done(record)
+        hparams.log_cell(sweep, record)
         atomic_write_json(sweep.folder / "sweep.json", results_of(sweep, list(records.values())))
 
     if tasks:
         executor.run(tasks, ctx.stop, on_result)
     results = results_of(sweep, list(records.values()))
     write_outputs(sweep.folder, results)
+    hparams.log_sweep(sweep, results)
     return results
 
 
@@ -199,18 +206,36 @@ def _task(sweep: Sweep, cell: Cell, ctx: RunContext, threads: int) -> CellTask:
 
 def _warm_shared_data(family: Any, config: dict, ctx: RunContext) -> None:
     """Build a dataset (and evaluator) every cell shares once, here, before workers start: they would all build
-    it at once. A cached one is a quick read."""
+    it at once. A cached one is a quick read. On the cells' device where this machine has it, else on the CPU (a
+    Ray driver without the GPUs its cells get)."""
+    device = ctx.requested_device
+    if device is not None:
+        try:
+            resolve_device(device)
+        except UsageError:
+            device = "cpu"
     family.load_data(family.read_config(config), RunContext(reporter=ctx.reporter, data_dir=ctx.data_dir,
-                                                            requested_device=ctx.requested_device))
+                                                            requested_device=device))
 
 
 def _record(sweep: Sweep, cell: Cell, status: str, reason: str | None, summary: dict | None,
-            seconds: float | None) -> dict:
+            seconds: float | None, place: dict | None = None) -> dict:
     metrics = sweep_metrics(sweep.family, summary) if status == "done" and summary else {}
     if summary and summary.get("wall_time_s") is not None:
         seconds = summary["wall_time_s"]
     return {"name": cell.name, "path": f"cells/{cell.name}", "params": dict(cell.params), "seed": cell.seed,
-            "status": status, "reason": reason, "metrics": metrics, "seconds": seconds}
+            "status": status, "reason": reason, "metrics": metrics, "seconds": seconds,
+            "device": device_used(summary, place)}
+
+
+def device_used(summary: dict | None, place: dict | None) -> dict:
+    """Where a cell ran: {"device", "gpu", "cuda_visible_devices", "host"}, from its run's summary, else (a cell that
+    failed before its run began) from its worker (cell.worker_place); None where neither says."""
+    environment = (summary or {}).get("environment") or {}
+    place = place or {}
+    return {"device": (summary or {}).get("device"), "gpu": environment.get("gpu"),
+            "cuda_visible_devices": environment.get("cuda_visible_devices", place.get("cuda_visible_devices")),
+            "host": environment.get("host", place.get("host"))}
 
 
 # ------------------------------------------------------------------------------------------------ results

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Callable
 
+from gentool.evaluate.config import PRDC_KEYS
+
 Extractor = Callable[[dict], dict]
 
-GAN_POINTS = ("modes_captured", "high_quality", "reverse_kl")
-GAN_LETTERS = ("letters_covered", "letter_fid", "entropy", "confident_share")
+GAN_POINTS = ("modes_captured", "high_quality", "reverse_kl", *PRDC_KEYS)
+GAN_LETTERS = ("letters_covered", "letter_fid", "entropy", "confident_share", *PRDC_KEYS)
 VAE = ("val_elbo", "val_recon", "val_kl_high", "val_kl_low", "active_high", "active_low", "hit_f1",
        "sample_validity", "sample_genre_accuracy")
-RBM = ("pseudo_likelihood", "recon_error", "letters_covered", "letter_fid", "entropy")
+RBM = ("pseudo_likelihood", "recon_error", "letters_covered", "letter_fid", "entropy", *PRDC_KEYS)
 EM = ("log_likelihood", "bic", "modes_recovered", "iterations")
 MCMC = ("acceptance", "modes_visited", "high_quality", "rhat_max", "ess_bulk_min", "ess_per_1000_evaluations")
 VI = ("kl_q_p", "kl_p_q", "elbo_per_point", "modes_recovered")

@@ -8,7 +8,7 @@ from typing import Any, Iterator
 
 from gentool.runtime.progress import Reporter, counting
 from gentool.sweep.engine import SweepEvents
-from gentool.sweep.report import number
+from gentool.sweep.report import device_text, number
 
 
 def cell_line(record: dict, finished: int, total: int) -> str:
@@ -17,8 +17,8 @@ def cell_line(record: dict, finished: int, total: int) -> str:
     if record["status"] != "done":
         return head + (f" ({record['reason']})" if record["reason"] else "")
     figures = ", ".join(f"{name} {number(value)}" for name, value in record["metrics"].items())
-    seconds = f" ({record['seconds']:.1f} s)" if record["seconds"] is not None else ""
-    return f"{head}, {figures}{seconds}"
+    seconds = f"{record['seconds']:.1f} s, " if record["seconds"] is not None else ""
+    return f"{head}, {figures} ({seconds}{device_text(record.get('device'))})"
 
 
 @contextlib.contextmanager

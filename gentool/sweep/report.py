@@ -62,14 +62,24 @@ def markdown_text(results: dict, baseline: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def device_text(device: dict | None) -> str:
+    """Where a cell ran, in a few words: "cuda:0 (NVIDIA H100; CUDA_VISIBLE_DEVICES=2) on node-3"."""
+    device = device or {}
+    details = [device["gpu"]] if device.get("gpu") else []
+    if device.get("cuda_visible_devices") is not None:
+        details.append(f"CUDA_VISIBLE_DEVICES={device['cuda_visible_devices']}")
+    text = (device.get("device") or "not started") + (f" ({'; '.join(details)})" if details else "")
+    return text + (f" on {device['host']}" if device.get("host") else "")
+
+
 def csv_text(results: dict) -> str:
     keys = list(results["grid"])
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["name", "path", *keys, "seed", "status", "reason", *results["metrics"], "seconds"])
+    writer.writerow(["name", "path", *keys, "seed", "status", "reason", *results["metrics"], "seconds", "device"])
     for cell in results["cells"]:
         writer.writerow([cell["name"], cell["path"], *[cell["params"].get(key) for key in keys], cell["seed"],
                          cell["status"], cell["reason"] or "",
                          *["" if cell["metrics"].get(m) is None else cell["metrics"][m] for m in results["metrics"]],
-                         "" if cell["seconds"] is None else cell["seconds"]])
+                         "" if cell["seconds"] is None else cell["seconds"], device_text(cell.get("device"))])
     return buffer.getvalue()

@@ -32,9 +32,10 @@ class VaeTrainConfig:
     batch_size: int = option(32, min=2, max=65536, help="bars (letters: images) per batch")
     max_steps_per_epoch: int | None = option(None, min=1, help="cap on batches per epoch (quick runs); null = all")
     checkpoint_every: int = option(25, min=1, help="keep a periodic checkpoint every N epochs (last.pt: every epoch)")
-    precision: str = option("fp32", choices=PRECISIONS, help="fp32, or bf16 autocast for the models' matmuls and "
-                                                              "convolutions (auto: bf16 where the device runs it "
-                                                              "fast); losses, optimiser and metrics stay fp32")
+    precision: str = option("fp32", choices=PRECISIONS,
+                            help="fp32, or bf16 autocast for the models' matmuls and convolutions (auto: bf16 where "
+                                 "it is faster: CPUs with AMX or AVX-512 BF16); losses, optimiser and metrics stay "
+                                 "fp32")
 
 
 @dataclass

@@ -5,7 +5,8 @@ loss = reconstruction + beta * (sum_d max(lambda_high, KL_high_d) + sum_d max(la
 KL_d is that dimension's KL averaged over the batch: free bits apply to every dimension on its own, never to the
 sum, where one dimension could take the whole allowance while the others collapse. Every epoch ends with held-out
 measurements (reconstruction, hit accuracy and F1, KL per level and dimension, active units, mutual information)
-and sample measurements (validity, diversity, genre accuracy).
+and sample measurements (validity, diversity, genre accuracy). A finished run writes a bar of each genre (MIDI,
+WAV, piano roll) into samples/genres/.
 """
 
 from __future__ import annotations
@@ -18,14 +19,18 @@ import torch.nn.functional as F
 
 from gentool.config import config_to_dict
 from gentool.datasets.drums import DrumDataset, load_drum_dataset
+from gentool.drums.pattern import DrumPattern, as_steps
 from gentool.evaluate.genres import GenreClassifier, load_genre_classifier
+from gentool.io.pattern_files import DEFAULT_BPM
+from gentool.io.render import write_track
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir
 from gentool.runtime.seeding import set_seed
 from gentool.runtime.trainer import EpochTrainer, full_batches
-from gentool.vae import analysis
+from gentool.vae import analysis, creative
 from gentool.vae.config import DrumVaeConfig, LetterVaeConfig, read_saved_config
+from gentool.vae.creative import Studio
 from gentool.vae.model import HierarchicalVAE, kl_gaussians, kl_standard_normal
 from gentool.vae.schedules import beta_at
 
@@ -157,6 +162,19 @@ class DrumVaeTrainer(ElboTrainer):
                                                   self.dataset.hits[self.dataset.split_mask("train")]))
         self.model.train()
         return {key: round(value, 5) if isinstance(value, float) else value for key, value in result.items()}
+
+    def on_completed(self, summary: dict) -> None:
+        """A bar of every genre, drawn as `vae sample` draws them, as the files a musician opens (MIDI, WAV, piano
+        roll) in samples/genres/; a run logging to TensorBoard shows the WAVs as audio."""
+        studio = Studio(model=self.model, dataset=self.dataset, classifier=self.classifier, device=self.device)
+        rng = torch.Generator().manual_seed(self.config.seed + EVAL_SEED_OFFSET)
+        files = []
+        with torch.no_grad():
+            for genre in studio.styles:
+                track = creative.long_track(studio, genre, 1, self.config.evaluation.temperature, rng)
+                files += write_track(self.run.samples / "genres", genre, DrumPattern.from_hits(as_steps(track["hits"])),
+                                     DEFAULT_BPM, f"{genre}, read as {track['classified_as'][0]}")
+        summary["samples"] = files
 
     def summary_extras(self, records: list[dict]) -> dict:
         extras = {

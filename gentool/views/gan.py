@@ -12,12 +12,17 @@ from gentool.sweep.report import interval
 from gentool.views.sweep import half_width, p_cell, short
 from gentool.views.tables import beside_baselines, markdown
 
+# precision and recall (Kynkäänniemi et al. 2019), density and coverage (Naeem et al. 2020): gentool.evaluate.prdc
+PRDC_ROWS = [("precision (k-NN)", "prdc_precision", "{:.3f}"), ("recall (k-NN)", "prdc_recall", "{:.3f}"),
+             ("density (k-NN)", "prdc_density", "{:.3f}"), ("coverage (k-NN)", "prdc_coverage", "{:.3f}")]
 LETTER_ROWS = [("letters covered", "letters_covered", "{}"), ("coverage", "coverage", "{:.3f}"),
                ("entropy", "entropy", "{:.3f}"), ("KL to uniform", "kl_uniform", "{:.3f}"),
                ("recognisable", "confident_share", "{:.3f}"), ("not a letter", "not_letter_share", "{:.3f}"),
-               ("letter FID", "letter_fid", "{:.1f}"), ("sharpness (Laplacian var.)", "sharpness", "{:.4f}")]
+               ("letter FID", "letter_fid", "{:.1f}"), *PRDC_ROWS,
+               ("sharpness (Laplacian var.)", "sharpness", "{:.4f}")]
 POINT_ROWS = [("modes captured", "modes_captured", "{}"), ("high quality %", "high_quality", "{:.1%}"),
-              ("reverse KL", "reverse_kl", "{:.3f}")]
+              ("reverse KL", "reverse_kl", "{:.3f}"), *PRDC_ROWS]
+LETTER_FEATURES = "the evaluator's features, against held-out letters"
 BASELINE_NOTES = {"real": "held-out fonts", "noise": "uniform noise", "collapsed": "one image repeated"}
 
 
@@ -86,19 +91,27 @@ def coverage_view(result: dict) -> list[Table | str]:
         table = beside_baselines(
             f"modes of {used} ({result['dataset']})",
             f"{result['samples']} samples, noise seed {result['seed']}{_reproduce(result)}; high quality = within "
-            f"3 std of the nearest mode; a mode is captured by one high-quality sample; baselines: real = the "
-            f"mixture, noise = uniform over the data's box, collapsed = one mode", POINT_ROWS, result)
+            f"3 std of the nearest mode; a mode is captured by one high-quality sample; "
+            f"{prdc_note(result, 'the points')}; baselines: real = the mixture, noise = uniform over the data's box, "
+            f"collapsed = one mode", POINT_ROWS, result)
         return [table, f"wrote {result['path']} and {result['figures'][0]}"]
     table = beside_baselines(
         f"coverage of {used}",
         f"{result['samples']} samples, noise seed {result['seed']}{_reproduce(result)}; confident at p >= "
         f"{result['threshold']}; covered at >= "
-        f"{result['model']['min_count']}; entropy normalised to 1 = uniform; baselines: "
+        f"{result['model']['min_count']}; entropy normalised to 1 = uniform; "
+        f"{prdc_note(result, LETTER_FEATURES)}; baselines: "
         + ", ".join(f"{n} = {BASELINE_NOTES[n]}" for n in result["baselines"]), LETTER_ROWS, result)
     missing = result["model"]["missing"]
     return [table, f"missing letters: {''.join(missing) if missing else 'none'}",
             f"generated and scored in {result['seconds']:.2f} s; wrote {result['path']} and "
             f"{', '.join(result['figures'])}"]
+
+
+def prdc_note(result: dict, space: str) -> str:
+    """Where the k-NN figures were measured, for a table's caption."""
+    k = result["model"].get("prdc_k")
+    return f"k-NN: k = {k} nearest neighbours in {space}" if k else "k-NN figures: not in this result"
 
 
 def _reproduce(result: dict) -> str:
@@ -108,6 +121,12 @@ def _reproduce(result: dict) -> str:
         return " (as the run's evaluations)"
     return (f" (the run evaluates {run.get('samples')} samples with seed {run.get('seed')}: --seed {run.get('seed')}"
             f" reproduces its last figures)")
+
+
+def sample_lines(result: dict) -> list[str]:
+    what = (f"{result['n']:,} examples of the training data of {result['run']}" if result["what"] == "real" else
+            f"{result['n']:,} samples of {result['checkpoint']}")
+    return [f"wrote {what} ({result['dataset']}, seed {result['seed']}) to {result['out']}, {result['format']}"]
 
 
 def interpolation_lines(result: dict) -> list[str]:

@@ -6,7 +6,7 @@ from rich import box
 from rich.table import Table
 
 from gentool.evaluate.spread import format_spread
-from gentool.views.gan import BASELINE_NOTES, LETTER_ROWS
+from gentool.views.gan import BASELINE_NOTES, LETTER_FEATURES, LETTER_ROWS, prdc_note
 from gentool.views.tables import beside_baselines, cell, markdown
 
 
@@ -15,7 +15,7 @@ def sample_view(result: dict) -> list[Table | str]:
         f"Gibbs samples of {result['checkpoint']} ({result['method']}, H={result['hidden']})",
         f"{result['chains']} chains from uniform noise, {result['gibbs']} Gibbs steps each, scored as their last "
         f"p(v|h); confident at p >= {result['threshold']}; covered at >= {result['model']['min_count']}; entropy "
-        f"normalised to 1 = uniform; baselines: "
+        f"normalised to 1 = uniform; {prdc_note(result, LETTER_FEATURES)}; baselines: "
         + ", ".join(f"{n} = {BASELINE_NOTES[n]}" for n in result["baselines"]),
         LETTER_ROWS, result)
     missing = result["model"]["missing"]

@@ -18,7 +18,9 @@ def beside_baselines(title: str, caption: str, rows: list[tuple[str, str, str]],
     for name in ("model", *result["baselines"]):
         table.add_column(name, justify="right")
     for label, key, fmt in rows:
-        table.add_row(label, *[cell(report[key], fmt) for report in (result["model"], *result["baselines"].values())])
+        # .get: a result file written before a figure existed shows it as n/a
+        table.add_row(label, *[cell(report.get(key), fmt)
+                               for report in (result["model"], *result["baselines"].values())])
     return table
 
 
