@@ -23,7 +23,7 @@ def render_pattern_file(path: Path, out_dir: Path, bpm: float | None) -> dict:
     when that is None at the MIDI file's own tempo (110 BPM for a .npy array, which has none)."""
     source = read_pattern_file(path)
     pattern = source.pattern
-    bpm = output_bpm(bpm, source, path)
+    bpm = output_bpm(bpm, source)
     files = write_track(out_dir, path.stem, pattern, bpm, f"{path.stem} ({pattern.bars} bars)")
     bars = pattern.hits.reshape(-1, STEPS_PER_BAR, pattern.hits.shape[1])
     return {"bars": pattern.bars, "bpm": bpm, "hits": int(pattern.hits.sum()), "files": files,

@@ -153,7 +153,7 @@ def long_track(studio: Studio, genre: str, bars: int, temperature: float, rng: t
     high = studio.noisy_style(genre, 1, temperature, rng).repeat(bars, 1)
     residual = evolving_residuals(bars, studio.model.z_low_dim, 0.8, temperature, rng).to(studio.device)
     hits = studio.draw(studio.probabilities(high, residual), rng)
-    verdicts = [GENRES[i] for i in studio.classifier.probabilities(hits).argmax(axis=1)]
+    verdicts = [studio.classifier.genres[i] for i in studio.classifier.probabilities(hits).argmax(axis=1)]
     return {"hits": hits, "classified_as": verdicts,
             "bars_keeping_genre": round(float(np.mean([v == genre for v in verdicts])), 4),
             "groove_consistency": round(drum_metrics.groove_consistency(hits), 4) if bars > 1 else None,
@@ -185,7 +185,7 @@ def transfer(studio: Studio, content: Latent, content_hits: np.ndarray, source: 
     predicted = studio.classifier.probabilities(hits).argmax(axis=1)
     return {"hits": hits, "source_style": source, "mode": mode, "rhythm_preservation": round(float(kept), 4),
             "style_success": round(float((predicted == GENRES.index(style)).mean()), 4),
-            "classified_as": [GENRES[i] for i in predicted]}
+            "classified_as": [studio.classifier.genres[i] for i in predicted]}
 
 
 def density_path(studio: Studio, genre: str, levels: int, span: float, substeps: int = 20) -> torch.Tensor:

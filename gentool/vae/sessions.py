@@ -73,7 +73,7 @@ def blend_ratios(ratio: float | None, ratios: str | None) -> list[float]:
 
 def heard_genre(studio: Studio, hits: np.ndarray) -> str:
     """The genre the classifier hears in a pattern's bars, on average."""
-    return GENRES[int(studio.classifier.probabilities(as_bars(hits)).mean(axis=0).argmax())]
+    return studio.classifier.genres[int(studio.classifier.probabilities(as_bars(hits)).mean(axis=0).argmax())]
 
 
 def typical_bar(studio: Studio, style: str, repeats: int = 2) -> DrumPattern:
@@ -202,7 +202,7 @@ def humanize(ctx: RunContext, run: Path | None, out: Path | None, *, input_: Pat
     if source is not None:
         check_output_size(variations + 1, source.pattern.bars,
                           f"'{input_}' ({source.pattern.bars:,} bars) x (--variations {variations} + the input)")
-    tempo = output_bpm(bpm, source, input_)
+    tempo = output_bpm(bpm, source)
     chosen, studio = open_studio(ctx, run, "humanize")
     with writing_into(chosen, out):
         rng = seeded(seed)
@@ -231,7 +231,7 @@ def transfer(ctx: RunContext, run: Path | None, out: Path | None, *, content: st
     content_file = None if content in GENRES else read_pattern_file(content)
     if content_file is not None:
         check_output_size(2, content_file.pattern.bars, f"'{content}' ({content_file.pattern.bars:,} bars) x 2 tracks")
-    tempo = output_bpm(bpm, content_file, content)
+    tempo = output_bpm(bpm, content_file)
     chosen, studio = open_studio(ctx, run, "transfer")
     with writing_into(chosen, out):
         if content_file is None:
