@@ -10,14 +10,14 @@ import typer
 from typer import rich_utils
 
 from gentool import __version__
-from gentool.cli import data, em, gan, mcmc, rbm, seq2seq, sweep, vae, vi  # the course's other families
+from gentool.cli import data, em, gan, groove, mcmc, rbm, seq2seq, sweep, vae, vi  # the course's other families
 from gentool.cli.report import report
 
 app = typer.Typer(
     name="gentool",
-    help="A workbench for generative-model experiments: GANs, a hierarchical VAE, RBMs, EM, MCMC, variational "
-         "inference and sequence-to-sequence models on arithmetic; watch them fail (mode collapse, posterior "
-         "collapse, mode-locked chains), apply the known fixes, and measure the result honestly.",
+    help="A workbench for generative-model experiments: GANs, a hierarchical VAE, a learned drum groove, RBMs, EM, "
+         "MCMC, variational inference and sequence-to-sequence models on arithmetic; watch them fail (mode collapse, "
+         "posterior collapse, mode-locked chains), apply the known fixes, and measure the result honestly.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=True,  # gentool --install-completion: shell completion of commands and options
@@ -26,6 +26,7 @@ app = typer.Typer(
 app.add_typer(data.app, name="data")
 app.add_typer(gan.app, name="gan")
 app.add_typer(vae.app, name="vae")
+app.add_typer(groove.app, name="groove")
 app.add_typer(em.app, name="em")
 app.add_typer(mcmc.app, name="mcmc")
 app.add_typer(vi.app, name="vi")

@@ -24,10 +24,12 @@ from gentool.drums.genres import GENRES
 from gentool.evaluate.drum_baselines import drum_dataset_report
 from gentool.evaluate.genres import load_genre_classifier
 from gentool.gan.config import resolve_gan_config
+from gentool.groove.performers import PERFORMER_NAMES, write_performances
 from gentool.io.render import render_pattern_file
 from gentool.runtime.flags import resolved_paths
 from gentool.runtime.seeding import MAX_SEED
 from gentool.views.data import drum_report, font_report
+from gentool.views.groove import performances_lines
 
 app = typer.Typer(help="Build and inspect the datasets (cached under the data folder).", no_args_is_help=True)
 
@@ -108,3 +110,22 @@ def render_drums(
     """Turn a pattern file into what people open: MIDI (channel 10), WAV (synthesized kit) and a piano roll."""
     result = render_pattern_file(pattern, out_dir, bpm)
     show(result, json_, lambda rendered: rendered["files"])
+
+
+@app.command("performances")
+@handle_errors
+def performances(
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for one sub-folder of MIDI files per "
+                                                              "performer.")],
+    performer: Annotated[Optional[list[str]], typer.Option(
+        show_default="all", help=f"A performer to write (repeatable): {', '.join(PERFORMER_NAMES)}.")] = None,
+    files: Annotated[int, typer.Option(min=2, max=10_000, help="Performances (MIDI files) per performer.")] = 40,
+    bars: Annotated[int, typer.Option(min=1, max=64, help="Bars per performance.")] = 8,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Seed: the same seed writes the same files.")] = 0,
+    json_: JsonOption = False,
+) -> None:
+    """Write synthetic drummers' performances as MIDI files: each plays grammar scores with a stated feel (swing,
+    snare and kick pushed or dragged by so many ms, hi-hat accents, ghost notes, noise), one tempo per file. Train
+    a groove on them with `gentool groove train --midi-dir OUT`."""
+    result = write_performances(out_dir, performer, files=files, bars=bars, seed=seed)
+    show(result, json_, performances_lines)

@@ -16,7 +16,7 @@ from gentool.drums.genres import GENRES
 from gentool.drums.pattern import DrumPattern, as_bars, as_steps
 from gentool.errors import UsageError
 from gentool.io.pattern_files import output_bpm, read_pattern_file
-from gentool.io.render import write_track
+from gentool.io.render import check_output_size, write_track
 from gentool.runtime.context import RunContext
 from gentool.runtime.files import atomic_write_json
 from gentool.runtime.rundir import RunDir, pick_run, writing_into
@@ -34,19 +34,6 @@ def as_pattern(hits: np.ndarray) -> DrumPattern:
 def save_result(folder: Path, name: str, result: dict) -> dict:
     written = atomic_write_json(folder / f"{name}.json", result)
     return {**result, "json": str(written)}
-
-
-# one command writes at most this many bars of MIDI + WAV + piano roll: about 0.1 MB of WAV and 50 ms a bar here,
-# so a command finishes in about a minute with about 100 MB; more is refused up front rather than left to fill a disk
-MAX_OUTPUT_BARS = 1024
-
-
-def check_output_size(tracks: int, bars_per_track: int, what: str) -> None:
-    total = tracks * bars_per_track
-    if total > MAX_OUTPUT_BARS:
-        raise UsageError(f"{what} = {total:,} bars is more than the {MAX_OUTPUT_BARS:,} bars one command writes "
-                         f"(about 0.1 MB of WAV a bar); write fewer or shorter tracks, or run the command again "
-                         f"with another --seed")
 
 
 def seeded(seed: int) -> torch.Generator:
