@@ -12,9 +12,12 @@ import numpy as np
 import torch
 
 from gentool.datasets.drums import load_drum_dataset, validate_genre
+from gentool.drums.feel import DrumFeel, Feel
 from gentool.drums.genres import GENRES
 from gentool.drums.pattern import DrumPattern, as_bars, as_steps
 from gentool.errors import UsageError
+from gentool.groove.apply import GrooveFeel
+from gentool.groove.trained import open_groove
 from gentool.io.pattern_files import output_bpm, read_pattern_file
 from gentool.io.render import check_output_size, write_track
 from gentool.runtime.context import RunContext
@@ -178,13 +181,17 @@ def blend(ctx: RunContext, run: Path | None, out: Path | None, *, first: str, se
 
 
 def humanize(ctx: RunContext, run: Path | None, out: Path | None, *, input_: Path | None, style: str | None,
-             amount: float, variations: int, bpm: float | None, seed: int) -> dict:
-    """Performances of --input (or of the style's typical bar) with a genre's feel: the style given, or the one
-    the classifier hears in the input. Written at --bpm, or the input file's own tempo."""
+             amount: float, variations: int, bpm: float | None, seed: int, vary_pattern: bool = False,
+             groove: Path | None = None, performer: str | None = None) -> dict:
+    """Performances of --input (or of the style's typical bar) with a feel: the hand-made feel of the style given,
+    or of the one the classifier hears in the input; or with --groove RUN, a performer of that groove run. The
+    notes are kept unless --vary-pattern. Written at --bpm, or the input file's own tempo."""
     if input_ is None and style is None:
         raise UsageError("give --input PATTERN.mid or --style GENRE")
     if style is not None:
         validate_genre(style)
+    if performer is not None and groove is None:
+        raise UsageError("--performer names a performer of a groove run; add --groove RUN")
     source = read_pattern_file(input_) if input_ is not None else None
     if source is not None:
         check_output_size(variations + 1, source.pattern.bars,
@@ -200,15 +207,28 @@ def humanize(ctx: RunContext, run: Path | None, out: Path | None, *, input_: Pat
             pattern = typical_bar(studio, style)
             label = f"{style}-mechanical"
         genre = style or heard_genre(studio, pattern.hits)
+        feel, feel_name = humanizing_feel(ctx, studio, genre, groove, performer, tempo)
         folder = out or chosen.samples / f"humanize-{label}"
-        performances = creative.humanize(studio, pattern, genre, amount, variations, rng)
+        performances = creative.humanize(studio, pattern, feel, amount, variations, rng, vary_pattern)
         summary = [{"files": write_track(folder, f"{label}_{number + 1:02d}", item.pop("pattern"), tempo,
-                                         f"{label} humanized as {genre}, amount {amount}"), **item}
+                                         f"{label} humanized as {feel_name}, amount {amount}"), **item}
                    for number, item in enumerate(performances)]
-        result = {"input": str(input_) if input_ else None, "feel": genre, "amount": amount, "seed": seed,
-                  "bpm": tempo, "variations": summary,
+        result = {"input": str(input_) if input_ else None, "feel": feel_name,
+                  "groove": str(groove) if groove else None, "vary_pattern": vary_pattern, "amount": amount,
+                  "seed": seed, "bpm": tempo, "variations": summary,
                   "input_files": write_track(folder, f"{label}_input", pattern, tempo, f"{label} (input)")}
         return save_result(folder, "humanize", result)
+
+
+def humanizing_feel(ctx: RunContext, studio: Studio, genre: str, groove: Path | None, performer: str | None,
+                    bpm: float) -> tuple[DrumFeel, str]:
+    """The genre's hand-made feel, or a performer of the groove run (--performer, or its only one) at `bpm`; and
+    the feel's name."""
+    if groove is None:
+        return Feel.of(studio.dataset, genre), genre
+    learned = open_groove(ctx, groove)
+    index = learned.performer(performer)
+    return GrooveFeel(learned, index, bpm), learned.performers[index]
 
 
 def transfer(ctx: RunContext, run: Path | None, out: Path | None, *, content: str, style: str, count: int, mode: str,

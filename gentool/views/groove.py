@@ -9,20 +9,19 @@ from rich.table import Table
 
 from gentool.views.tables import cell, markdown
 
-ROW_NAMES = {"held_out": "held out (played)", "groove": "groove", "quantised": "quantised score",
-             "instrument_mean": "instrument mean"}
-COLUMNS = (("timing MAE ms", "timing_mae_ms", "{:.2f}"), ("velocity MAE", "velocity_mae", "{:.2f}"),
+# short labels: the table fits an 80-column terminal
+ROW_NAMES = {"held_out": "played", "groove": "groove", "quantised": "quantised", "instrument_mean": "inst. mean",
+             "hand_made": "hand-made"}
+COLUMNS = (("timing MAE ms", "timing_mae_ms", "{:.2f}"), ("vel. MAE", "velocity_mae", "{:.2f}"),
            ("swing %", "swing", "{:.1f}"), ("snare 2&4 ms", "snare_push_ms", "{:+.1f}"),
            ("kick 1&3 ms", "kick_push_ms", "{:+.1f}"), ("timing OA", "timing_oa", "{:.3f}"),
-           ("velocity OA", "velocity_oa", "{:.3f}"))
+           ("vel. OA", "velocity_oa", "{:.3f}"))
 
 
 def _rows(figures: dict) -> list[tuple[str, dict]]:
     methods = figures["methods"]
-    hand_made = methods["hand_made"]
     return [(ROW_NAMES["held_out"], figures["held_out"]),
-            *[(ROW_NAMES[name], methods[name]) for name in ("groove", "quantised", "instrument_mean")],
-            (f"hand-made ({hand_made.get('feel_of', '?')})", hand_made)]
+            *[(ROW_NAMES[name], methods[name]) for name in ("groove", "quantised", "instrument_mean", "hand_made")]]
 
 
 def _margin_line(name: str, figures: dict) -> str:
@@ -31,12 +30,13 @@ def _margin_line(name: str, figures: dict) -> str:
         margin = figures["margins"][key]
         parts.append(f"{label} {margin['lower_by']:.0%} below the best baseline "
                      f"({margin['best_baseline'].replace('_', ' ')})")
-    return f"{name}: groove's " + ", ".join(parts)
+    return (f"{name}: groove's " + ", ".join(parts) + f"; hand-made: the {figures['methods']['hand_made']['feel_of']} "
+            f"feel, the grammar genre closest to the performer's training bars")
 
 
 def performer_table(name: str, figures: dict) -> Table:
     table = Table(title=f"{name}: {figures['bars']} held-out bars, {figures['hits']:,} hits", title_justify="left")
-    table.add_column("")
+    table.add_column("", no_wrap=True, min_width=max(len(label) for label in ROW_NAMES.values()))
     for label, _, _ in COLUMNS:
         table.add_column(label, justify="right")
     for label, values in _rows(figures):
@@ -48,8 +48,7 @@ def timing_table(name: str, figures: dict) -> Table:
     """Micro-timing mean and spread (ms) per instrument: held out, groove (drawn), hand-made (drawn)."""
     shown = (("held out", figures["held_out"]["timing"]), ("groove", figures["methods"]["groove"]["timing"]),
              ("hand-made", figures["methods"]["hand_made"]["timing"]))
-    table = Table(title=f"{name}: micro-timing per instrument, mean ± spread in ms (drawn performances)",
-                  title_justify="left")
+    table = Table(title=f"{name}: micro-timing, mean ± spread in ms (drawn performances)", title_justify="left")
     table.add_column("instrument")
     for label, _ in shown:
         table.add_column(label, justify="right")
@@ -74,6 +73,7 @@ def measure_markdown(report: dict) -> str:
     rows = []
     for name, figures in report["performers"].items():
         for label, values in _rows(figures):
+            label = f"hand-made ({values['feel_of']})" if label == ROW_NAMES["hand_made"] else label
             rows.append([name, label, *[cell(values.get(key), fmt) if key in values else "" for _, key, fmt in
                                         COLUMNS]])
     return markdown(header, rows)
