@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from gentool.cli.app import app
 from gentool.drums.pattern import CLOSED_HAT, KICK, SNARE, DrumPattern
 from gentool.evaluate import groove_metrics as gm
-from gentool.groove.config import build_groove_config
+from gentool.groove.config import build_groove_config, resolve_groove_config
 from gentool.groove.data import load_groove_data
 from gentool.groove.family import GROOVE
 from gentool.groove.measure import measure_performer
@@ -25,7 +25,7 @@ from gentool.groove.trained import load_groove
 from gentool.io.midi import write_midi
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir
-from gentool.views.groove import measure_view
+from gentool.views.groove import measure_markdown, measure_view
 
 from helpers import StopAfter, assert_tables_fit_80_columns, at_80_columns, cpu_context, resume, start
 
@@ -233,3 +233,75 @@ def test_a_performer_folder_of_one_file_has_nothing_held_out(data_dir, tmp_path)
     write_performances(tmp_path / "one", ["pusher"], files=4, bars=4)
     result = invoke(["groove", "train", "--midi-dir", str(tmp_path / "one"), "--preset", "quick"], data_dir)
     assert result.exit_code == 2 and "no held-out file for tight" in result.stderr
+
+
+# ------------------------------------------------------------------------------------------------- the audio
+
+def test_onsets_read_from_a_rendered_wav_are_where_the_pattern_put_them(tmp_path):
+    from gentool.evaluate.onsets import detect_onsets, read_wav
+    from gentool.io.audio import write_wav
+
+    hits = np.zeros((16, 9), dtype=bool)
+    velocity = np.zeros((16, 9))
+    offset = np.zeros((16, 9))
+    placed = {(0, KICK): (0.0, 110), (2, CLOSED_HAT): (0.08, 60), (4, SNARE): (0.13, 100),
+              (6, CLOSED_HAT): (-0.05, 110), (8, KICK): (0.1, 50), (11, CLOSED_HAT): (0.2, 90), (12, SNARE): (-0.1, 40)}
+    for (step, instrument), (late, loud) in placed.items():
+        hits[step, instrument], velocity[step, instrument], offset[step, instrument] = True, loud, late
+    pattern = DrumPattern(hits, velocity, offset)
+    samples, rate = read_wav(write_wav(tmp_path / "p.wav", pattern, bpm=100))
+    found = detect_onsets(samples, rate)
+    expected = sorted((step + late) * 0.15 for (step, _), (late, _) in placed.items())
+    assert len(found) == len(expected)
+    assert np.abs(np.array([t for t, _ in found]) - expected).max() < 0.001  # within a millisecond
+    levels = {round(t / 0.15): level for t, level in found}
+    assert levels[6] > levels[2] and levels[4] > levels[12] and levels[0] > levels[8]  # louder hits read louder
+    assert detect_onsets(np.zeros(rate), rate) == []  # silence has no onset
+
+
+# ---------------------------------------------------------------------------------- the performer benchmark
+
+# what the default preset must do on every synthetic performer's held-out files (docs/groove.md gives the figures)
+TIMING_MARGIN, VELOCITY_MARGIN = 0.3, 0.5  # MAE at least 30% / 50% below the best baseline's
+SWING_POINTS, PUSH_MS = 1.5, 3.0  # swing and pushes within these of the stated feel
+
+
+def default_run(folder: Path, run: RunDir, data_dir: Path) -> dict:
+    """The default preset trained on CPU on the performances in `folder`; returns its summary."""
+    config = resolve_groove_config("default", flags={"device": "cpu", "data.midi_dirs": [str(folder)]})
+    return start(GROOVE, config, run, data_dir).summary
+
+
+@pytest.mark.slow
+def test_the_default_groove_on_every_synthetic_performer(data_dir, tmp_path):
+    """About 3 minutes on one CPU thread: 4 performers x 40 files x 8 bars with the default preset, then a groove
+    of `laid-back` alone played on `pusher`'s held-out scores."""
+    write_performances(tmp_path / "perf", seed=0)
+    summary = default_run(tmp_path / "perf", RunDir(tmp_path / "run"), data_dir)
+    report = summary["groove"]
+    print(f"\ntrained in {summary['wall_time_s']:.1f} s\n" + measure_markdown({**report, "json": ""}))
+    for name, figures in report["performers"].items():
+        stated, groove = performer_named(name), figures["methods"]["groove"]
+        print(name, "MAE below the best baseline by", {k: v["lower_by"] for k, v in figures["margins"].items()})
+        assert figures["margins"]["timing_mae_ms"]["lower_by"] >= TIMING_MARGIN
+        assert figures["margins"]["velocity_mae"]["lower_by"] >= VELOCITY_MARGIN
+        assert groove["swing"] == pytest.approx(stated.swing, abs=SWING_POINTS)
+        assert groove["snare_push_ms"] == pytest.approx(stated.snare_ms, abs=PUSH_MS)
+        assert groove["kick_push_ms"] == pytest.approx(stated.kick_ms, abs=PUSH_MS)
+
+    write_performances(tmp_path / "alone", ["laid-back"], seed=0)
+    alone = RunDir(tmp_path / "alone-run")
+    default_run(tmp_path / "alone", alone, data_dir)
+    model, _, _ = load_groove(alone.last_checkpoint)
+    data = load_groove_data(resolve_groove_config("default", flags={"data.midi_dirs": [str(tmp_path / "perf")]}),
+                            cpu_context(data_dir))
+    crossed = measure_performer(model, 0, data.train.of("pusher"), data.val.of("pusher"), torch.device("cpu"), 0)
+    groove, played = crossed["methods"]["groove"], crossed["held_out"]
+    shown = ("timing_mae_ms", "velocity_mae", "swing", "snare_push_ms", "kick_push_ms")
+    print("laid-back's groove on pusher's held-out scores:", {key: groove[key] for key in shown},
+          "instrument mean:", {key: crossed["methods"]["instrument_mean"][key] for key in shown[:2]},
+          "played:", {key: played[key] for key in shown[2:]})
+    laid_back = performer_named("laid-back")
+    assert groove["swing"] == pytest.approx(laid_back.swing, abs=SWING_POINTS)
+    assert groove["snare_push_ms"] == pytest.approx(laid_back.snare_ms, abs=PUSH_MS)
+    assert groove["timing_mae_ms"] > crossed["methods"]["instrument_mean"]["timing_mae_ms"]
