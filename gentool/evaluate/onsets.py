@@ -9,7 +9,7 @@ SILENCE_DB, a hit starts; its time is refined to the first sample at which the e
 before to the peak of the `PEAK_S` that follow, and its level is that peak in dB full scale. Two hits closer than
 `min_gap` are one onset (a kick and a hat on the same 16th a few ms apart are heard as one attack too), and a soft hit
 under a loud ringing one (a ghost note under a kick, a snare 15 ms after a clap) may not raise the energy enough to
-be found: on the synthetic performers' renderings it finds about 85% of the hits (tests/test_groove.py checks it).
+be found (docs/groove.md gives how many it finds).
 """
 
 from __future__ import annotations
