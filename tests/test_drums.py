@@ -206,7 +206,7 @@ def test_a_tempo_render_drums_refuses_is_refused_by_the_import_too(bpm, tmp_path
     root.mkdir(parents=True)
     path = write_timed(root / "fast.mid", [(0.0, 36, 100)], bpm=bpm)
     rendered = invoke(["data", "render-drums", str(path), "--out", str(tmp_path / "r")], data_dir)
-    assert rendered.exit_code == 2 and f"sets a tempo of {bpm:g} BPM" in rendered.stderr
+    assert rendered.exit_code == 2 and f"plays at {bpm:g} BPM (its tempo at its first drum note)" in rendered.stderr
     assert "outside the 20-400 BPM" in rendered.stderr
     write_midi(root / "good.mid", generate_phrase("rock", np.random.default_rng(0)))
     config = build_config(DrumDataConfig, {"grammar": False, "midi_dirs": [str(tmp_path / "midi")]})
@@ -214,6 +214,19 @@ def test_a_tempo_render_drums_refuses_is_refused_by_the_import_too(bpm, tmp_path
     assert [Path(f["file"]).name for f in dataset.files] == ["good.mid"]
     reason = dataset.skipped[0]["reason"]
     assert dataset.skipped[0]["file"].endswith("fast.mid") and rendered.stderr.strip().endswith(reason)
+
+
+def test_the_tempo_is_the_one_at_the_first_note_so_a_held_first_beat_is_read(tmp_path):
+    """A performance's tempo map (as real files have: a first beat held 4.5 s, then about 120 BPM) is read at the
+    tempo its notes play in; the grid counts ticks, so the held beat moves no note."""
+    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=4_510_000),
+                            mido.MetaMessage("set_tempo", tempo=500_000, time=480)])
+    for _ in range(8):
+        track += [mido.Message("note_on", channel=9, note=36, velocity=90), mido.Message("note_off", channel=9,
+                                                                                         note=36, time=480)]
+    mido.MidiFile(type=0, ticks_per_beat=480, tracks=[track]).save(str(tmp_path / "held.mid"))
+    result = read_midi(tmp_path / "held.mid")
+    assert result.bpm == pytest.approx(120) and result.pattern.hits[4::4, KICK].sum() == 8
 
 
 def test_mostly_silent_and_outweighing_files_are_refused_by_name(tmp_path, data_dir):

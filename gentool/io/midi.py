@@ -28,9 +28,9 @@ left over is kept as the micro-timing offset (a fraction of a step). Velocity is
 a file whose time signature gives a bar of another length (3/4, 6/8, 7/8, 5/4, 2/4) before its last note is
 refused, since cutting its bars into 16 steps would move every bar line; 2/2 (cut time) has the same bar and is read.
 Writing uses 480 ticks per beat (1/120 of a step). A hit on the very first step that is early (negative
-offset) is written at tick 0: a file cannot start before its beginning. The tempo read is the file's opening
-one (later tempo changes do not move the grid, which counts ticks, so they are not kept); every tempo the file sets
-must lie in TEMPO_RANGE, the tempi gentool writes, so reading a file and rendering it apply the same check.
+offset) is written at tick 0: a file cannot start before its beginning. The tempo read is the one in force at the
+file's first drum note (other tempo changes do not move the grid, which counts ticks, so they are not kept), and it
+must lie in TEMPO_RANGE, the tempi gentool writes, so importing a file and rendering it apply the same check.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ class MidiDrums:
     pattern: DrumPattern | None  # None when the file has no drum notes
     ignored_pitches: dict[int, int]  # drum pitches outside the table, with counts
     drum_notes: int
-    bpm: float = DEFAULT_BPM  # the file's first tempo; MIDI's default, 120, when it sets none
+    bpm: float = DEFAULT_BPM  # the tempo at its first drum note; MIDI's default, 120, when it sets none
 
 
 def _refuse(path: Path, problem: str) -> UsageError:
@@ -156,7 +156,7 @@ def read_midi(path: str | Path) -> MidiDrums:
     drum_notes = 0
     tempi = []  # (tick, microseconds per beat)
     metres = []  # (tick, numerator, denominator)
-    last_note_tick = 0
+    first_note_tick, last_note_tick = None, 0
     end_tick = 0
     ticks_per_bar = midi.ticks_per_beat * 4
     for track in midi.tracks:
@@ -174,15 +174,16 @@ def read_midi(path: str | Path) -> MidiDrums:
                                     f"of at most {MAX_BARS:,} bars (shorten the file, or remove the stray note)")
             drum_notes += 1
             last_note_tick = max(last_note_tick, tick)
+            first_note_tick = tick if first_note_tick is None else min(first_note_tick, tick)
             instrument = PITCH_TO_CLASS.get(message.note)
             if instrument is None:
                 ignored[message.note] = ignored.get(message.note, 0) + 1
                 continue
             onsets.append((tick / ticks_per_step, instrument, message.velocity))
         end_tick = max(end_tick, tick)
-    bpm = _opening_bpm(path, tempi)
     if not onsets:
-        return MidiDrums(None, ignored, drum_notes, bpm)
+        return MidiDrums(None, ignored, drum_notes)  # nothing to play, so no tempo to check
+    bpm = _file_bpm(path, tempi, first_note_tick)
     _check_metre(path, metres, last_note_tick, midi.ticks_per_beat)
     positions = np.array([o[0] for o in onsets])
     steps = np.floor(positions + 0.5).astype(np.int64)  # nearest 16th, halves round up
@@ -203,20 +204,33 @@ def read_midi(path: str | Path) -> MidiDrums:
     return MidiDrums(DrumPattern(hits, velocity, offset), ignored, drum_notes, bpm)
 
 
-def _opening_bpm(path: Path, tempi: list[tuple[int, int]]) -> float:
-    """The tempo in force at the start (the earliest set_tempo), in BPM. A tempo of 0 is refused (it has none), and
-    so is any tempo outside TEMPO_RANGE (render-drums could not write it; a groove's milliseconds would be wrong)."""
-    low, high = TEMPO_RANGE
-    for tick, tempo in tempi:
-        if tempo <= 0:
-            raise _refuse(path, "sets a tempo of 0 microseconds per beat, which is no tempo (the file is damaged)")
-        if not low <= mido.tempo2bpm(tempo) <= high:
-            raise _refuse(path, f"sets a tempo of {mido.tempo2bpm(tempo):.4g} BPM at tick {tick:,}, outside the "
-                                f"{low:g}-{high:g} BPM gentool reads and writes (the tempo field is damaged); fix the "
-                                f"tempo in a MIDI editor")
+def _tempo_at(tempi: list[tuple[int, int]], tick: int) -> int | None:
+    """Microseconds per beat in force at a tick: the last set_tempo at or before it, else the file's first one (a
+    tempo set a moment after the first note is the file's own); None when the file sets none."""
     if not tempi:
+        return None
+    ordered = sorted(tempi, key=lambda item: item[0])
+    before = [tempo for at, tempo in ordered if at <= tick]
+    return before[-1] if before else ordered[0][1]
+
+
+def _file_bpm(path: Path, tempi: list[tuple[int, int]], first_note_tick: int) -> float:
+    """The file's tempo: the one in force at its first drum note (120, MIDI's default, when it sets none), which
+    must lie in TEMPO_RANGE: render-drums could not write another, and a groove's milliseconds would be wrong.
+    Tempo changes elsewhere (a held first beat, a performer's tempo map) do not move the grid, which counts ticks;
+    a tempo of 0 anywhere is refused (it has none: the file is damaged)."""
+    if any(tempo <= 0 for _, tempo in tempi):
+        raise _refuse(path, "sets a tempo of 0 microseconds per beat, which is no tempo (the file is damaged)")
+    tempo = _tempo_at(tempi, first_note_tick)
+    if tempo is None:
         return DEFAULT_BPM
-    return round(mido.tempo2bpm(min(tempi, key=lambda item: item[0])[1]), 3)
+    bpm = mido.tempo2bpm(tempo)
+    low, high = TEMPO_RANGE
+    if not low <= bpm <= high:
+        raise _refuse(path, f"plays at {bpm:.4g} BPM (its tempo at its first drum note), outside the {low:g}-{high:g} "
+                            f"BPM gentool reads and writes (the tempo field is damaged); fix the tempo in a MIDI "
+                            f"editor")
+    return round(bpm, 3)
 
 
 def _check_metre(path: Path, metres: list[tuple[int, int, int]], last_note_tick: int, ticks_per_beat: int) -> None:
