@@ -254,10 +254,12 @@ def load_drum_dataset(config: DrumDataConfig, data_dir: str | Path | None = None
                            for genre in (config.genres if config.grammar else [])}
         imported, skipped = import_midi(files, config.genres, grammar_sources, config.max_file_share,
                                         progress.advance)
+    records = [item.record() for item in imported]
     phrases += [Phrase.of_file(item) for item in imported]
+    del imported  # the phrases hold the only references to the files' bars, which _assemble moves and frees
     if not phrases:
         raise _no_phrases(config, files, skipped)
-    dataset = _assemble(phrases, config, folder, fingerprint, [item.record() for item in imported], skipped)
+    dataset = _assemble(phrases, config, folder, fingerprint, records, skipped)
     meta = {"format": DRUM_FORMAT, "fingerprint": fingerprint, "genre_names": dataset.genre_names,
             "config": asdict(config), "genre": dataset.genre.tolist(), "phrase": dataset.phrase.tolist(),
             "bar": dataset.bar.tolist(), "split": np.where(dataset.is_val, "val", "train").tolist(),
@@ -284,12 +286,20 @@ def _assemble(phrases: list[Phrase], config: DrumDataConfig, folder: Path, finge
     phrase_ids = np.repeat(np.arange(len(phrases)), lengths)
     phrase_records = [{"genre": p.genre, "source": p.source, "split": "val" if i in held_out else "train",
                        "bpm": p.bpm} for i, p in enumerate(phrases)]
-    return DrumDataset(
-        folder, np.concatenate([p.hits for p in phrases]), np.concatenate([p.velocity for p in phrases]),
-        np.concatenate([p.offset for p in phrases]),
-        np.repeat([genre_names.index(p.genre) for p in phrases], lengths), phrase_ids,
-        np.concatenate([np.arange(n) for n in lengths]), np.isin(phrase_ids, sorted(held_out)), phrase_records,
-        files, skipped, genre_names, fingerprint, built=True)
+    genre_ids = np.repeat([genre_names.index(p.genre) for p in phrases], lengths)
+    bars = int(lengths.sum())
+    hits = np.empty((bars, STEPS_PER_BAR, len(INSTRUMENTS)), dtype=bool)
+    velocity = np.empty(hits.shape, dtype=np.uint8)
+    offset = np.empty(hits.shape, dtype=np.float32)
+    start = 0
+    for phrase in phrases:  # moved into place one phrase at a time, so the bars are never held twice
+        stop = start + len(phrase.hits)
+        hits[start:stop], velocity[start:stop], offset[start:stop] = phrase.hits, phrase.velocity, phrase.offset
+        phrase.hits = phrase.velocity = phrase.offset = None
+        start = stop
+    return DrumDataset(folder, hits, velocity, offset, genre_ids, phrase_ids,
+                       np.concatenate([np.arange(n) for n in lengths]), np.isin(phrase_ids, sorted(held_out)),
+                       phrase_records, files, skipped, genre_names, fingerprint, built=True)
 
 
 def _first_phrase(dataset: DrumDataset, genre: str) -> int:

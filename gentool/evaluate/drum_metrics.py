@@ -133,10 +133,11 @@ def validity(hits: np.ndarray) -> np.ndarray:
 
 
 def _hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(N, 144) x (M, 144) 0/1 -> (N, M) counts of differing cells."""
+    """(N, 144) x (M, 144) 0/1 -> (N, M) counts of differing cells: |a| + |b| - 2 a.b, one product (exact in
+    float32: every count is a small integer)."""
     a = a.astype(np.float32)
     b = b.astype(np.float32)
-    return a @ (1 - b).T + (1 - a) @ b.T
+    return a.sum(axis=1)[:, None] + b.sum(axis=1)[None, :] - 2 * (a @ b.T)
 
 
 def diversity(hits: np.ndarray) -> float:

@@ -27,6 +27,7 @@ from gentool.runtime.seeding import MAX_SEED, set_seed
 
 CLASSIFIER_KIND = "genre-classifier"
 CLASSIFIER_VERSION = 1
+PREDICT_BLOCK = 4096  # bars classified at once
 
 
 @dataclass
@@ -65,9 +66,11 @@ class GenreClassifier:
 
     @torch.no_grad()
     def probabilities(self, hits: np.ndarray | torch.Tensor) -> np.ndarray:
-        """(N, 16, 9) hits -> (N, genres) probabilities, columns in `genres` order (GENRES first)."""
-        hits = torch.as_tensor(hits).detach().to("cpu", torch.float32).reshape(-1, STEPS_PER_BAR, len(INSTRUMENTS))
-        return self.model(hits).softmax(dim=1).numpy()
+        """(N, 16, 9) hits -> (N, genres) probabilities, columns in `genres` order (GENRES first); a block of bars
+        at a time, so a dataset of any size needs no more memory than one block's activations."""
+        hits = torch.as_tensor(hits).detach().to("cpu").reshape(-1, STEPS_PER_BAR, len(INSTRUMENTS))
+        return np.concatenate([self.model(hits[start:start + PREDICT_BLOCK]).softmax(dim=1).numpy()
+                               for start in range(0, max(len(hits), 1), PREDICT_BLOCK)])
 
     def accuracy(self, hits: np.ndarray, genre: np.ndarray) -> float:
         return float((self.probabilities(hits).argmax(axis=1) == np.asarray(genre)).mean())
@@ -91,7 +94,7 @@ def _train(dataset: DrumDataset, settings: GenreClassifierSettings, reporter: Re
     set_seed(settings.seed)
     rng = torch.Generator().manual_seed(settings.seed)
     train = dataset.split_mask("train")
-    hits = torch.from_numpy(dataset.hits[train].astype(np.float32))
+    hits = torch.from_numpy(dataset.hits[train])  # bool: each batch becomes float in the model, not the whole set
     labels = torch.from_numpy(dataset.genre[train]).long()
     genres = dataset.genre_names
     model = GenreNet(settings.hidden, len(genres))
