@@ -29,6 +29,7 @@ import sys
 from pathlib import Path
 import numpy as np
 from gentool.evaluate.onsets import detect_onsets, read_wav
+from gentool.io.midi import read_midi
 
 folder, performer = Path(sys.argv[1]), sys.argv[2]
 step = 60 / 100 / 4
@@ -49,6 +50,19 @@ def by_step(onsets):
 def shown(onsets):
     return ", ".join(f"{ms:+.1f} ms {level:.1f} dB" for ms, level in onsets) if onsets else "-"
 
+def detector_check(midi_path, onsets):
+    """How many of the MIDI file's hit times (hits within 8 ms counted once) the detector found within 4 ms."""
+    pattern = read_midi(midi_path).pattern
+    times = sorted(max(0.0, (s + pattern.offset[s, i]) * step) for s, i in zip(*pattern.hits.nonzero()))
+    groups = [t for n, t in enumerate(times) if n == 0 or t - times[n - 1] >= 0.008]
+    found = np.array([t for t, _ in onsets])
+    errors = [1000 * (found[np.abs(found - t).argmin()] - t) for t in groups]
+    matched = [e for e in errors if abs(e) <= 4]
+    return (f"the detector found {len(matched)} of the {len(groups)} hit times in the MIDI file within 4 ms (mean "
+            f"error {np.mean(matched):+.2f} ms, largest {max(map(abs, matched)):.2f} ms) and "
+            f"{len(onsets) - len(matched)} onsets that are none of them")
+
+print(f"{performer}: " + detector_check(folder / f"score_{performer}_01.mid", heard["played"]))
 score, played = by_step(heard["score"]), by_step(heard["played"])
 print(f"onsets read from the WAV files (100 BPM, a 16th = {1000 * step:.0f} ms): {len(heard['score'])} in the score, "
       f"{len(heard['played'])} played by {performer}; bar 1, each onset's distance from its 16th and its level:")
