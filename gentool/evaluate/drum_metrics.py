@@ -141,8 +141,8 @@ def _hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def diversity(hits: np.ndarray) -> float:
-    """Summed over pairs cell by cell rather than from the N x N distance matrix, so 50,000 bars take 30 MB, not
-    10 GB: a cell played in k of N bars differs in k (N - k) of the unordered pairs."""
+    """Summed cell by cell rather than from the N x N distance matrix, so memory grows with N, not with its square:
+    a cell played in k of N bars differs in k (N - k) of the unordered pairs."""
     flat = _bars(hits).reshape(-1, CELLS)
     count = len(flat)
     if count < 2:

@@ -27,9 +27,14 @@ OA_FLOOR = {"timing": 1.0, "velocity": 1.0}
 OA_GRID = 512
 
 
+def step_ms(bpm: np.ndarray | float) -> np.ndarray:
+    """The length of a 16th note in milliseconds at a tempo."""
+    return 60_000.0 / np.asarray(bpm, dtype=float) / 4
+
+
 def offset_ms(offset: np.ndarray, bpm: np.ndarray) -> np.ndarray:
     """(N, 16, 9) offsets in steps -> milliseconds at each bar's tempo (N,)."""
-    return offset * (60_000.0 / np.asarray(bpm, dtype=float) / 4)[:, None, None]
+    return offset * step_ms(bpm)[:, None, None]
 
 
 def _mean(values: np.ndarray) -> float | None:

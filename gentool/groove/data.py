@@ -18,11 +18,6 @@ from gentool.runtime.context import RunContext
 from gentool.runtime.trainer import full_batches
 
 
-def step_ms(bpm: np.ndarray | float) -> np.ndarray | float:
-    """The length of a 16th note in milliseconds at a tempo."""
-    return 60_000.0 / np.asarray(bpm) / 4
-
-
 @dataclass
 class Performances:
     """(N, 16, 9) bars of one split or all, with their performer (index into `performers`) and tempo."""

@@ -25,7 +25,7 @@ from gentool.drums.feel import Feel
 from gentool.drums.genres import GENRES, generate_phrase
 from gentool.drums.pattern import INSTRUMENTS, as_bars, as_steps
 from gentool.evaluate import groove_metrics as gm
-from gentool.groove.data import BarTensors, GrooveData, Performances, step_ms
+from gentool.groove.data import BarTensors, GrooveData, Performances
 from gentool.groove.model import GrooveNet
 from gentool.runtime.files import atomic_write_json
 
@@ -73,7 +73,7 @@ def instrument_mean(train: Performances, bars: Performances) -> Playing:
     ms_sum = (gm.offset_ms(train.offset, train.bpm) * hits).sum(axis=(0, 1))
     counts = np.maximum(hits.sum(axis=(0, 1)), 1)
     velocity = _constant(velocity_sum / counts, bars.hits.shape)
-    offset = (ms_sum / counts)[None, None, :] / step_ms(bars.bpm)[:, None, None] * np.ones(bars.hits.shape)
+    offset = (ms_sum / counts)[None, None, :] / gm.step_ms(bars.bpm)[:, None, None] * np.ones(bars.hits.shape)
     return Playing(velocity, offset, velocity, offset)
 
 

@@ -28,6 +28,7 @@ from gentool.config import did_you_mean
 from gentool.drums.genres import generate_phrase
 from gentool.drums.pattern import CLOSED_HAT, KICK, OPEN_HAT, RIDE, SNARE, STEPS_PER_BAR, DrumPattern
 from gentool.errors import UsageError
+from gentool.evaluate.groove_metrics import step_ms
 from gentool.io.midi import write_midi
 
 SCORE_GENRES = ("rock", "hiphop", "electronic")
@@ -109,8 +110,7 @@ def perform(performer: Performer, hits: np.ndarray, bpm: float, rng: np.random.G
     ms = np.full(hits.shape, performer.others_ms)
     ms[:, SNARE] = np.where(backbeat_snare, performer.snare_ms, 0.0)
     ms[:, KICK] = np.where(downbeat_kick, performer.kick_ms, 0.0)
-    step_ms = 60_000.0 / bpm / 4
-    offset = (ms + rng.normal(0, performer.timing_noise_ms, hits.shape)) / step_ms
+    offset = (ms + rng.normal(0, performer.timing_noise_ms, hits.shape)) / step_ms(bpm)
     offset += np.where(off_beat, performer.swing_steps, 0.0)
     return DrumPattern(hits, np.clip(np.rint(velocity), 1, 127), offset)
 

@@ -34,7 +34,7 @@ def performance_figures(pattern: DrumPattern, bpm: float) -> dict:
 
 
 def apply(ctx: RunContext, run: Path | None, out: Path | None, *, input_: Path, performer: str | None,
-                 variations: int, temperature: float, bpm: float | None, seed: int) -> dict:
+          variations: int, temperature: float, bpm: float | None, seed: int) -> dict:
     """Performances of --input's score by a performer of --run, written with the score beside them at --bpm or
     the input's own tempo; returns (and writes as apply.json) what was written and measured."""
     if not 0.0 <= temperature <= 10.0:
