@@ -164,6 +164,13 @@ CASES = [
     Case("gan compare of a folder that is no run", lambda p: ["gan", "compare", str(p.tmp / "not_a_run")]),
     Case("--bpm out of range", lambda p: ["data", "render-drums", str(p.tmp / "good.mid"), "--bpm", "1e9"]),
     Case("unknown genre", lambda p: ["vae", "sample", "--style", "polka"]),
+    Case("a GAN run given to groove apply", lambda p: ["groove", "apply", R, str(p.ring), "--input",
+                                                       str(p.tmp / "good.mid")]),
+    Case("groove train on a --midi-dir that is a file", lambda p: ["groove", "train", "--midi-dir",
+                                                                   str(p.tmp / "afile")]),
+    Case("groove apply of a missing score", lambda p: ["groove", "apply", "--input", str(p.tmp / "nope.mid")]),
+    Case("unknown synthetic performer", lambda p: ["data", "performances", "--out", str(p.tmp / "perf"),
+                                                   "--performer", "drummer"]),
 ]
 
 
