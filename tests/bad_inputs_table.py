@@ -169,6 +169,13 @@ CASES = [
     Case("sweep: --gpus-per-run with --device cpu", lambda p: ["sweep", "em", "--grid", "components=2,3",
                                                                "--gpus-per-run", "1", "--device", "cpu", "--out",
                                                                str(p.tmp / "sweep")]),
+    Case("a GAN run given to groove apply", lambda p: ["groove", "apply", R, str(p.ring), "--input",
+                                                       str(p.tmp / "good.mid")]),
+    Case("groove train on a --midi-dir that is a file", lambda p: ["groove", "train", "--midi-dir",
+                                                                   str(p.tmp / "afile")]),
+    Case("groove apply of a missing score", lambda p: ["groove", "apply", "--input", str(p.tmp / "nope.mid")]),
+    Case("unknown synthetic performer", lambda p: ["data", "performances", "--out", str(p.tmp / "perf"),
+                                                   "--performer", "drummer"]),
 ]
 
 

@@ -1,8 +1,10 @@
 """Drum patterns: grammar, MIDI and WAV in and out, metrics that can fail, the dataset and its commands."""
 
 import json
+import re
 import warnings
 import wave
+from pathlib import Path
 
 import mido
 import numpy as np
@@ -151,6 +153,112 @@ def test_the_files_tempo_is_read_and_a_tempo_of_zero_refused(tmp_path):
     assert read_midi(tmp_path / "r" / "a.mid").bpm == pytest.approx(97, abs=0.01)  # written at the input's tempo
 
 
+def write_timed(path, notes, bpm=100.0, ticks_per_beat=480, metres=()):
+    """notes: (seconds, pitch, velocity) at `bpm`; metres: (beat, numerator, denominator) time signatures."""
+    seconds_per_tick = 60.0 / bpm / ticks_per_beat
+    events = [(round(t / seconds_per_tick), 1, mido.Message("note_on", channel=9, note=p, velocity=v))
+              for t, p, v in notes]
+    events += [(round(beat * ticks_per_beat), 0, mido.MetaMessage("time_signature", numerator=n, denominator=d))
+               for beat, n, d in metres]
+    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm))])
+    now = 0
+    for tick, _, message in sorted(events, key=lambda e: (e[0], e[1])):
+        track.append(message.copy(time=tick - now))
+        now = tick
+    mido.MidiFile(type=0, ticks_per_beat=ticks_per_beat, tracks=[track]).save(str(path))
+    return path
+
+
+def test_a_hit_10_ms_early_at_100_bpm_reads_as_its_fraction_of_a_step(tmp_path):
+    step = 60 / 100 / 4  # a 16th at 100 BPM: 150 ms
+    notes = [(0.0, 36, 100), (4 * step - 0.010, 38, 90), (8 * step + 0.025, 36, 80), (12 * step, 38, 95)]
+    result = read_midi(write_timed(tmp_path / "early.mid", notes, bpm=100))
+    pattern = result.pattern
+    assert result.bpm == pytest.approx(100) and pattern.bars == 1
+    assert pattern.hits[4, SNARE] and pattern.offset[4, SNARE] == pytest.approx(-0.010 / step, abs=1 / 480)
+    assert pattern.offset[4, SNARE] * step * 1000 == pytest.approx(-10, abs=0.4)  # back to ms at the file's tempo
+    assert pattern.offset[8, KICK] == pytest.approx(0.025 / step, abs=1 / 480) and pattern.offset[12, SNARE] == 0
+
+
+@pytest.mark.parametrize("metre", [(3, 4), (6, 8), (7, 8), (5, 4), (2, 4)])
+def test_a_file_in_another_metre_is_refused_not_cut_into_4_4_bars(metre, tmp_path):
+    notes = [(beat * 0.6, 36, 100) for beat in range(12)]  # 12 beats at 100 BPM
+    path = write_timed(tmp_path / "odd.mid", notes, metres=[(0, *metre)])
+    with pytest.raises(UsageError, match=rf"odd.mid' is in {metre[0]}/{metre[1]} from beat 0 .*reads drum files in "
+                                         r"4/4, 16 sixteenths a bar"):
+        read_midi(path)
+    changing = write_timed(tmp_path / "change.mid", notes, metres=[(0, 4, 4), (8, *metre)])
+    with pytest.raises(UsageError, match=rf"is in {metre[0]}/{metre[1]} from beat 8"):
+        read_midi(changing)
+
+
+def test_cut_time_and_a_metre_after_the_last_note_are_read_as_4_4(tmp_path):
+    notes = [(beat * 0.6, 36, 100) for beat in range(8)]
+    cut_time = read_midi(write_timed(tmp_path / "cut.mid", notes, metres=[(0, 2, 2)])).pattern
+    plain = read_midi(write_timed(tmp_path / "plain.mid", notes)).pattern
+    assert cut_time.bars == plain.bars == 2 and np.array_equal(cut_time.hits, plain.hits)
+    late = read_midi(write_timed(tmp_path / "late.mid", notes, metres=[(0, 4, 4), (20, 3, 4)])).pattern
+    assert np.array_equal(late.hits, plain.hits)
+
+
+@pytest.mark.parametrize("bpm", [12.0, 450.0])
+def test_a_tempo_render_drums_refuses_is_refused_by_the_import_too(bpm, tmp_path, data_dir):
+    root = tmp_path / "midi" / "rock"
+    root.mkdir(parents=True)
+    path = write_timed(root / "fast.mid", [(0.0, 36, 100)], bpm=bpm)
+    rendered = invoke(["data", "render-drums", str(path), "--out", str(tmp_path / "r")], data_dir)
+    assert rendered.exit_code == 2 and f"plays at {bpm:g} BPM (its tempo at its first drum note)" in rendered.stderr
+    assert "outside the 20-400 BPM" in rendered.stderr
+    write_midi(root / "good.mid", generate_phrase("rock", np.random.default_rng(0)))
+    config = build_config(DrumDataConfig, {"grammar": False, "midi_dirs": [str(tmp_path / "midi")]})
+    dataset = load_drum_dataset(config, data_dir)
+    assert [Path(f["file"]).name for f in dataset.files] == ["good.mid"]
+    reason = dataset.skipped[0]["reason"]
+    assert dataset.skipped[0]["file"].endswith("fast.mid") and rendered.stderr.strip().endswith(reason)
+
+
+def test_the_tempo_is_the_one_at_the_first_note_so_a_held_first_beat_is_read(tmp_path):
+    """A performance's tempo map (as real files have: a first beat held 4.5 s, then about 120 BPM) is read at the
+    tempo its notes play in; the grid counts ticks, so the held beat moves no note."""
+    track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=4_510_000),
+                            mido.MetaMessage("set_tempo", tempo=500_000, time=480)])
+    for _ in range(8):
+        track += [mido.Message("note_on", channel=9, note=36, velocity=90), mido.Message("note_off", channel=9,
+                                                                                         note=36, time=480)]
+    mido.MidiFile(type=0, ticks_per_beat=480, tracks=[track]).save(str(tmp_path / "held.mid"))
+    result = read_midi(tmp_path / "held.mid")
+    assert result.bpm == pytest.approx(120) and result.pattern.hits[4::4, KICK].sum() == 8
+
+
+def test_mostly_silent_and_outweighing_files_are_refused_by_name(tmp_path, data_dir):
+    root = tmp_path / "midi"
+    (root / "rock").mkdir(parents=True)
+    bar_seconds = 60 / 100 * 4
+    write_timed(root / "rock" / "scattered.mid", [(0.0, 36, 100), (39 * bar_seconds, 36, 100)])
+    write_timed(root / "rock" / "count-in.mid", [(bar_seconds + b * 0.6, 36, 100) for b in range(8)])
+    for number in range(3):
+        write_midi(root / "rock" / f"loop{number}.mid", generate_phrase("rock", np.random.default_rng(number), 2))
+    write_midi(root / "rock" / "song.mid", generate_phrase("rock", np.random.default_rng(9), 40))
+    (root / "Rock").mkdir()  # a grammar genre's name in capitals is that genre
+    write_midi(root / "Rock" / "caps.mid", generate_phrase("rock", np.random.default_rng(5), 1))
+    config = {"grammar": False, "midi_dirs": [str(root)], "val_fraction": 0.0}
+    dataset = load_drum_dataset(build_config(DrumDataConfig, config), data_dir)
+    bars = {Path(f["file"]).name: (f["bars"], f["silent_bars"]) for f in dataset.files}
+    assert bars == {"count-in.mid": (2, 1), "loop0.mid": (2, 0), "loop1.mid": (2, 0), "loop2.mid": (2, 0),
+                    "caps.mid": (1, 0)}
+    assert dataset.genres_present() == ["rock"]
+    reasons = {Path(s["file"]).name: s["reason"] for s in dataset.skipped}
+    assert reasons["scattered.mid"].startswith("is mostly silent: 38 of its 40 bars hold no hit")
+    assert reasons["song.mid"].startswith("gives 40 of the 49 bars of 'rock' (82%; its other 5 files or phrases "
+                                          "give 9), more than the 50% one file may give (drums.max_file_share)")
+    kept = load_drum_dataset(build_config(DrumDataConfig, {**config, "max_file_share": 1.0}), data_dir)
+    assert "song.mid" in {Path(f["file"]).name for f in kept.files}
+    result = invoke(["data", "drums", "--no-grammar", "--midi-dir", str(root)], data_dir)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"loop0.mid: 2 bars at 110 BPM$", result.stdout, re.M)
+    assert re.search(r"count-in.mid: 2 bars at 100 BPM, 1 silent dropped$", result.stdout, re.M)
+
+
 def test_gm_map_covers_the_documented_choices():
     assert PITCH_TO_CLASS[39] == INSTRUMENTS.index("clap")
     assert PITCH_TO_CLASS[47] == INSTRUMENTS.index("low_tom") and PITCH_TO_CLASS[48] == INSTRUMENTS.index("high_tom")
@@ -244,17 +352,20 @@ def test_midi_import_skips_bad_files_by_name_and_keeps_the_good(tmp_path, data_d
     write_drum_file(root / "loose.mid", [(0, 36, 100)])
     config = build_config(DrumDataConfig, {"grammar": False, "midi_dirs": [str(root)], "val_fraction": 0.0})
     dataset = load_drum_dataset(config, data_dir)
-    assert len(dataset.phrases) == 1 and dataset.phrases[0]["source"].endswith("good.mid")
-    assert dataset.bar.tolist() == [0, 1] and set(dataset.genre.tolist()) == {GENRES.index("rock")}
+    sources = {record["source"].split("/")[-1]: record["genre"] for record in dataset.phrases}
+    assert sources == {"good.mid": "rock", "groove.mid": "funk"}  # any folder name is a genre
+    assert dataset.genre_names == [*GENRES, "funk"] and dataset.genres_present() == ["rock", "funk"]
+    assert dataset.bar[dataset.genre_rows("rock")].tolist() == [0, 1]
+    assert dataset.imported() == {"rock": {"files": 1, "bars": 2}, "funk": {"files": 1, "bars": 1}}
     reasons = {record["file"].split("/")[-1]: record["reason"] for record in dataset.skipped}
-    assert set(reasons) == {"piano.mid", "empty.mid", "broken.mid", "groove.mid", "loose.mid"}
+    assert set(reasons) == {"piano.mid", "empty.mid", "broken.mid", "loose.mid"}
     assert "no drum notes on channel 10" in reasons["piano.mid"] and "no drum notes" in reasons["empty.mid"]
     assert "not a readable MIDI file" in reasons["broken.mid"]
-    assert "'funk' is not a known genre" in reasons["groove.mid"]
-    assert "not in a genre sub-folder" in reasons["loose.mid"]
+    assert "not in a genre or performer sub-folder" in reasons["loose.mid"]
 
     (root / "rock" / "good.mid").unlink()
-    with pytest.raises(UsageError, match="no usable drum patterns: all 5 MIDI files were skipped"):
+    (root / "funk" / "groove.mid").unlink()
+    with pytest.raises(UsageError, match="no usable drum patterns: all 4 MIDI files were skipped"):
         load_drum_dataset(config, data_dir)
 
 

@@ -138,3 +138,48 @@ def outcome_of(seed: int, folder: Path) -> str:
     path = folder / f"probe{seed}.mid"
     path.write_bytes(mutant(seed)[0])
     return outcome(path)[0]
+
+
+def _import_in_a_process(folder: Path, data_dir: Path) -> tuple[float, float, str]:
+    """`gentool data drums --midi-dir FOLDER` in its own process: seconds, peak memory (MB) and its output."""
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(repo), "OMP_NUM_THREADS": "1", "GENTOOL_DATA_DIR": str(data_dir)}
+    script = ("import resource, subprocess, sys, time; start = time.perf_counter(); done = subprocess.run("
+              "[sys.executable, '-m', 'gentool', 'data', 'drums', '--midi-dir', sys.argv[1], '-q'], "
+              "capture_output=True, text=True); print(time.perf_counter() - start, "
+              "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024); print(done.stdout); "
+              "sys.exit(done.returncode)")
+    finished = subprocess.run([sys.executable, "-c", script, str(folder)], env=env, capture_output=True, text=True,
+                              timeout=1800)
+    assert finished.returncode == 0, finished.stderr
+    seconds, megabytes = (float(v) for v in finished.stdout.splitlines()[0].split())
+    return seconds, megabytes, finished.stdout
+
+
+@pytest.mark.slow
+def test_a_folder_of_3000_files_is_imported_in_bounded_memory(tmp_path):
+    """3,000 damaged files (the fuzz mutants, 600 per genre folder) are imported in under 500 MB; 3,000 valid
+    16-bar files (48,000 bars, about the bars the damaged folder of the issue gave) in memory that grows with the bars,
+    not with their square (a 48,000 x 48,000 distance matrix took 1.5 GB). Prints the time and peak of each."""
+    from gentool.drums.genres import GENRES, generate_phrase
+    from gentool.io.midi import write_midi
+
+    damaged = tmp_path / "damaged"
+    for seed in range(3000):
+        folder = damaged / GENRES[seed % len(GENRES)]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"m{seed:05d}.mid").write_bytes(mutant(seed)[0])
+    seconds, megabytes, output = _import_in_a_process(damaged, tmp_path / "data")
+    print(f"\n3,000 damaged files: {seconds:.1f} s, peak {megabytes:.0f} MB")
+    print("\n".join(line for line in output.splitlines() if line.startswith(("imported", "bars per file"))))
+    assert megabytes < 500 and "bars per file:" in output
+
+    valid = tmp_path / "valid"
+    rng = np.random.default_rng(0)
+    for number in range(3000):
+        genre = GENRES[number % len(GENRES)]
+        write_midi(valid / genre / f"v{number:04d}.mid", generate_phrase(genre, rng, 16))
+    seconds, megabytes, output = _import_in_a_process(valid, tmp_path / "data")
+    print(f"3,000 valid 16-bar files: {seconds:.1f} s, peak {megabytes:.0f} MB")
+    print("\n".join(line for line in output.splitlines() if line.startswith(("imported", "bars per file", "genre"))))
+    assert megabytes < 800 and "48,000 bars" in output

@@ -97,9 +97,53 @@ def test_humanize_amount_zero_returns_the_input_and_higher_amounts_change_it(in_
     assert from_style["feel"] == "jazz" and from_style["input"] is None
 
 
+def one_bar_jazz_loop(path):
+    """Ride "ding, ding-da-ding", hi-hat foot on 2 and 4, a feathered kick on the downbeat and a comping snare."""
+    hits = np.zeros((16, 9), dtype=bool)
+    hits[[0, 4, 7, 8, 12, 15], 7] = hits[[4, 12], 2] = hits[0, 0] = hits[10, 1] = True
+    return write_midi(path, DrumPattern.from_hits(hits, velocity=80), bpm=132)
+
+
+def test_humanizing_keeps_the_notes_unless_pattern_variations_are_asked_for(in_trained, data_dir):
+    loop = one_bar_jazz_loop(in_trained / "jazz-loop.mid")
+    original = read_midi(loop).pattern
+    kept = run_json(["vae", "humanize", "--input", str(loop), "--style", "jazz", "--amount", "1", "--variations",
+                     "6", "--out", "keep"], data_dir)
+    assert kept["vary_pattern"] is False and kept["groove"] is None
+    for variation in kept["variations"]:
+        played = read_midi(variation["files"][0]).pattern
+        assert variation["hits_changed"] == 0 and np.array_equal(played.hits, original.hits)
+        assert played.hits[0, 0] and played.hits[0, 7]  # the downbeat kick and ride are there in every variation
+        assert variation["timing_spread"] > 0  # the feel did change
+    varied = run_json(["vae", "humanize", "--input", str(loop), "--style", "jazz", "--amount", "1", "--variations",
+                       "6", "--vary-pattern", "--out", "vary"], data_dir)
+    assert varied["vary_pattern"] is True and sum(v["hits_changed"] for v in varied["variations"]) > 0
+
+
+def test_humanize_plays_with_a_learned_groove(in_trained, data_dir):
+    made = invoke(["data", "performances", "--out", "perf", "--performer", "laid-back", "--performer", "tight",
+                   "--files", "6", "--bars", "2"], data_dir)
+    assert made.exit_code == 0, made.output
+    trained = invoke(["groove", "train", "--midi-dir", "perf", "--preset", "quick", "--epochs", "2", "--batch-size",
+                      "4", "--out", "groove-run", "--device", "cpu", "-q"], data_dir)
+    assert trained.exit_code == 0, trained.output
+    loop = one_bar_jazz_loop(in_trained / "loop.mid")
+    result = run_json(["vae", "humanize", "--input", str(loop), "--groove", "groove-run", "--performer", "tight",
+                       "--amount", "1", "--variations", "2", "--out", "grooved"], data_dir)
+    assert result["feel"] == "tight" and result["groove"] == "groove-run" and result["bpm"] == pytest.approx(132)
+    for variation in result["variations"]:
+        played = read_midi(variation["files"][0])
+        assert np.array_equal(played.pattern.hits, read_midi(loop).pattern.hits)
+        assert played.bpm == pytest.approx(132, abs=0.01) and variation["timing_spread"] > 0
+    unnamed = invoke(["vae", "humanize", "--input", str(loop), "--groove", "groove-run"], data_dir)
+    assert unnamed.exit_code == 2 and "choose one with --performer" in unnamed.stderr
+    alone = invoke(["vae", "humanize", "--input", str(loop), "--performer", "tight"], data_dir)
+    assert alone.exit_code == 2 and "add --groove RUN" in alone.stderr
+
+
 def test_humanize_and_transfer_keep_the_inputs_tempo_and_the_genres_velocities(in_trained, data_dir):
+    from gentool.drums.feel import Feel
     from gentool.runtime.context import RunContext
-    from gentool.vae.creative import Feel
     from gentool.vae.trained import open_studio
 
     hits = np.zeros((32, 9), dtype=bool)

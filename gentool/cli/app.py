@@ -28,6 +28,9 @@ GROUPS = {
     "vae": ("gentool.cli.vae", "VAEs: the hierarchical drum VAE (train with KL annealing and free bits, see which "
                                "latents are alive, sample genres) and a convolutional letter VAE (--dataset fonts), "
                                "measured like the letter GAN."),
+    "groove": ("gentool.cli.groove", "A learned drum groove: how a drummer plays a score (velocity and micro-timing "
+                                     "of every hit), trained on MIDI performances and measured against the "
+                                     "quantised score, per-instrument means and the hand-made feel."),
     "em": ("gentool.cli.em", "EM and k-means: Gaussian mixtures on ring8, grid25 or a file of points; local optima "
                              "measured by the modes recovered."),
     "mcmc": ("gentool.cli.mcmc", "MCMC: random-walk MH, MALA, HMC, Gibbs and parallel tempering on ring8, grid25 "
@@ -85,9 +88,9 @@ class Root(GentoolGroup):
 
 app = Commands(
     name="gentool",
-    help="A workbench for generative-model experiments: GANs, a hierarchical VAE, RBMs, EM, MCMC, variational "
-         "inference and sequence-to-sequence models on arithmetic; watch them fail (mode collapse, posterior "
-         "collapse, mode-locked chains), apply the known fixes, and measure the result honestly.",
+    help="A workbench for generative-model experiments: GANs, a hierarchical VAE, a learned drum groove, RBMs, EM, "
+         "MCMC, variational inference and sequence-to-sequence models on arithmetic; watch them fail (mode collapse, "
+         "posterior collapse, mode-locked chains), apply the known fixes, and measure the result honestly.",
     cls=Root,
     pretty_exceptions_enable=False,
     add_completion=True,  # gentool --install-completion: shell completion of commands, options and their values

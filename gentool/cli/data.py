@@ -14,13 +14,16 @@ from gentool.cli.options import (
     JsonOption,
     QuietOption,
     SetOption,
+    choice_option,
     config_overrides,
     out_option,
     preset_option,
     resolved_paths,
+    seed_option,
 )
 from gentool.datasets.config import DrumDataConfig
 from gentool.gan.config import GanConfig
+from gentool.groove.drummers import PERFORMER_NAMES
 
 app = Commands()
 letter_flags = ConfigFlags(GanConfig)
@@ -110,3 +113,25 @@ def render_drums(
 
     result = render_pattern_file(pattern, out_dir or Path("."), bpm)
     show(result, json_, lambda rendered: rendered["files"])
+
+
+@app.command("performances")
+@handle_errors
+def performances(
+    out_dir: Annotated[Path, typer.Option(
+        "--out", "-o", help="Folder for one sub-folder of MIDI files per performer.")],
+    performer: Annotated[Optional[list[str]], choice_option(
+        "--performer", choices=PERFORMER_NAMES, help="A performer to write.  [repeatable; default: all]")] = None,
+    files: Annotated[int, typer.Option(min=2, max=10_000, help="Performances (MIDI files) per performer.")] = 40,
+    bars: Annotated[int, typer.Option(min=1, max=64, help="Bars per performance.")] = 8,
+    seed: seed_option("Seed: the same seed writes the same files.") = 0,
+    json_: JsonOption = False,
+) -> None:
+    """Write synthetic drummers' performances as MIDI files: each plays grammar scores with a stated feel (swing,
+    snare and kick pushed or dragged by so many ms, hi-hat accents, ghost notes, noise), one tempo per file. Train
+    a groove on them with `gentool groove train --midi-dir OUT`."""
+    from gentool.groove.performers import write_performances
+    from gentool.views.groove import performances_lines
+
+    result = write_performances(out_dir, performer, files=files, bars=bars, seed=seed)
+    show(result, json_, performances_lines)

@@ -115,18 +115,29 @@ def humanize(
     style: Annotated[Optional[str], genre_option(
         "The genre whose feel to play with, or with no --input, the genre of a plain pattern to start from.  "
         "[default: what the classifier hears in the input]")] = None,
-    amount: Annotated[float, typer.Option(help="0 = unchanged, 1 = fully re-imagined in the style.")] = 0.5,
+    amount: Annotated[float, typer.Option(help="0 = unchanged, 1 = fully the feel's velocities and timing (and, "
+                                               "with --vary-pattern, hits fully re-imagined in the style).")] = 0.5,
     variations: Annotated[int, typer.Option(min=1, max=100, help="Performances to write.")] = 4,
+    vary_pattern: Annotated[bool, typer.Option(
+        "--vary-pattern", help="Also change the hits: the VAE re-imagines the pattern by --amount (ghost notes, "
+                               "dropped or added hits). Without it every note of the input is played.")] = False,
+    groove: Annotated[Optional[Path], typer.Option(
+        "--groove", help="A groove run: play with its learned feel (see `gentool groove train`).  [default: the "
+                         "hand-made feel]")] = None,
+    performer: Annotated[Optional[str], typer.Option(
+        help="With --groove: which of its performers plays.  [default: the groove run's only performer]")] = None,
     bpm: InputBpmOption = None, seed: SeedOption = 0, run: RunOption = None, out_dir: OutOption = None,
     device: DeviceOption = None, data_dir: DataDirOption = None, json_: JsonOption = False, quiet: QuietOption = False,
 ) -> None:
-    """Human-sounding performances of a mechanical pattern: velocities and micro-timing from the genre's feel, and
-    latent variations (ghost notes, dropped or added hits) scaled by --amount."""
+    """Human-sounding performances of a mechanical pattern: velocities and micro-timing from the genre's hand-made
+    feel, or a learned groove's (--groove RUN), moved towards by --amount; the notes are kept unless
+    --vary-pattern."""
     from gentool.vae import sessions
     from gentool.views import vae as views
 
     result = sessions.humanize(context_for(device, quiet, data_dir), run, out_dir, input_=input_, style=style,
-                               amount=amount, variations=variations, bpm=bpm, seed=seed)
+                               amount=amount, variations=variations, bpm=bpm, seed=seed, vary_pattern=vary_pattern,
+                               groove=groove, performer=performer)
     show(result, json_, views.humanize_lines)
 
 

@@ -56,7 +56,10 @@ class DrumDataConfig:
     bars_per_phrase: int = option(4, min=1, max=64, help="bars per grammar phrase")
     grammar: bool = option(True, help="include the grammar's phrases (off: only --midi-dir files)")
     midi_dirs: list[str] = option([], help="folders of your drum MIDI files, in sub-folders named after their genre "
-                                           "(rock/, jazz/, ...)")
+                                           "or performer (rock/, jazz/, my-drummer/, ...)")
+    max_file_share: float = option(0.5, min=0.0, min_exclusive=True, max=1.0,
+                                   help="most of its genre's bars one MIDI file may give (0.5: no file outweighs "
+                                        "the rest of its genre; 1: no limit)")
     val_fraction: float = option(0.2, min=0.0, max=0.9, help="share of phrases held out for validation")
     seed: int = option(0, min=0, max=MAX_SEED, help="dataset seed: the grammar's phrases and the split")
 

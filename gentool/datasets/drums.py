@@ -3,11 +3,13 @@
 Grammar phrases are balanced across genres and deterministic for a seed; each genre draws from its own random
 stream, so adding a genre does not change the others. The split is by phrase (a grammar phrase, or a MIDI file),
 never by bar, so validation bars never share a phrase with training bars. MIDI files come from sub-folders named
-after their genre (`--midi-dir DIR` with DIR/rock/*.mid, DIR/jazz/*.mid, ...).
+after their genre or performer (`--midi-dir DIR` with DIR/rock/*.mid, DIR/my-drummer/*.mid, ...; see
+gentool.datasets.drum_import). Genres are numbered by `genre_names`: the grammar's five first, in GENRES order,
+then the other folder names, sorted.
 
 Cache layout: <data_dir>/drums/<fingerprint>/patterns.npz (hits, velocity, offset: N x 16 x 9), meta.json
-(genre, phrase, bar and split per sample; phrases; skipped files with reasons), preview.png and one MIDI and WAV
-example per genre under examples/.
+(genre, phrase, bar and split per sample; genre names; phrases with their tempo; imported files with their bars;
+skipped files with reasons), preview.png and one MIDI and WAV example per genre under examples/.
 """
 
 from __future__ import annotations
@@ -16,25 +18,26 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Literal
 
 import numpy as np
 
 from gentool.config import build_config, deep_merge, did_you_mean, load_yaml_file, parse_set_overrides
 from gentool.datasets.config import GENRES, DrumDataConfig
+from gentool.datasets.drum_import import ImportedFile, find_midi_files, import_midi
 from gentool.datasets.root import data_root
 from gentool.drums.genres import generate_phrase
 from gentool.drums.pattern import INSTRUMENTS, SNARE, STEPS_PER_BAR, DrumPattern, as_bars, as_steps
 from gentool.errors import UsageError
 from gentool.evaluate import drum_metrics
 from gentool.io.audio import write_wav
-from gentool.io.midi import read_midi, write_midi
+from gentool.io.midi import write_midi
 from gentool.io.pianoroll import save_piano_rolls
 from gentool.runtime.files import atomic_write_dir
 from gentool.runtime.progress import Reporter
 
-DRUM_FORMAT = 1
-MIDI_SUFFIXES = (".mid", ".midi")
+DRUM_FORMAT = 2
+EXAMPLE_BARS = 8  # a genre's example MIDI, WAV and preview: its first phrase's opening bars, however long the file
 
 
 def resolve_drum_data_config(config_file: str | Path | None, flags: dict, assignments: list[str] | None
@@ -60,12 +63,14 @@ class DrumDataset:
     hits: np.ndarray  # (N, 16, 9) bool
     velocity: np.ndarray  # (N, 16, 9) uint8
     offset: np.ndarray  # (N, 16, 9) float32
-    genre: np.ndarray  # (N,) index into GENRES
+    genre: np.ndarray  # (N,) index into genre_names
     phrase: np.ndarray  # (N,) index into phrases
     bar: np.ndarray  # (N,) bar number within its phrase
     is_val: np.ndarray  # (N,) bool
-    phrases: list[dict]  # genre, source, split
+    phrases: list[dict]  # genre, source, split, bpm (None for a grammar phrase)
+    files: list[dict]  # imported MIDI files: file, genre, bars, silent_bars, bpm
     skipped: list[dict]  # file, reason
+    genre_names: list[str]  # GENRES, then the other folder names
     fingerprint: str
     built: bool
 
@@ -81,23 +86,27 @@ class DrumDataset:
                            as_steps(self.offset[rows]))
 
     def genres_present(self) -> list[str]:
-        return [GENRES[i] for i in sorted(set(self.genre.tolist()))]
+        return [self.genre_names[i] for i in sorted(set(self.genre.tolist()))]
+
+    def genre_rows(self, genre: str) -> np.ndarray:
+        """(N,) bool: the bars of a genre (none for a name the dataset does not have)."""
+        if genre not in self.genre_names:
+            return np.zeros(len(self.genre), dtype=bool)
+        return self.genre == self.genre_names.index(genre)
 
     def imported(self) -> dict[str, dict]:
-        """Per genre, the MIDI files imported (every source but the grammar) and the bars they gave."""
+        """Per genre, the MIDI files imported and the bars they gave."""
         counts: dict[str, dict] = {}
-        for index, record in enumerate(self.phrases):
-            if record["source"] == "grammar":
-                continue
+        for record in self.files:
             entry = counts.setdefault(record["genre"], {"files": 0, "bars": 0})
             entry["files"] += 1
-            entry["bars"] += int((self.phrase == index).sum())
-        return {genre: counts[genre] for genre in GENRES if genre in counts}
+            entry["bars"] += record["bars"]
+        return {genre: counts[genre] for genre in self.genre_names if genre in counts}
 
     def stats(self) -> dict:
         per_genre = {}
         for genre in self.genres_present():
-            rows = self.genre == GENRES.index(genre)
+            rows = self.genre_rows(genre)
             phrases = sorted(set(self.phrase[rows].tolist()))
             # only phrases of two bars or more have a consistency between bars (one-bar files give NaN)
             consistency = [c for c in (drum_metrics.groove_consistency(as_bars(self.phrase_pattern(p).hits))
@@ -111,7 +120,7 @@ class DrumDataset:
             }
         return {"path": str(self.path), "fingerprint": self.fingerprint, "built": self.built,
                 "bars": len(self.hits), "train_bars": int((~self.is_val).sum()), "val_bars": int(self.is_val.sum()),
-                "genres": per_genre, "imported": self.imported(), "skipped": self.skipped,
+                "genres": per_genre, "imported": self.imported(), "files": self.files, "skipped": self.skipped,
                 "preview": str(self.path / "preview.png"), "examples": str(self.path / "examples")}
 
 
@@ -127,68 +136,6 @@ def feel(hits: np.ndarray, velocity: np.ndarray, offset: np.ndarray) -> dict:
         "velocity_mean": round(float(played.mean()), 1) if played.size else None,
         "velocity_std": round(float(played.std()), 1) if played.size else None,
     }
-
-
-# ----------------------------------------------------------------------------------------------------- sources
-
-def _midi_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in MIDI_SUFFIXES)
-
-
-def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def find_midi_files(midi_dirs: list[str]) -> list[tuple[Path, str | None, str]]:
-    """(file, genre from its sub-folder or None, content hash) for every MIDI file under the folders."""
-    found = []
-    for folder_name in midi_dirs:
-        folder = Path(folder_name).expanduser()
-        if not folder.is_dir():
-            raise UsageError(f"--midi-dir '{folder_name}' is not a folder; pass a folder with genre sub-folders "
-                             f"(rock/, jazz/, ...) of .mid files")
-        files = _midi_files(folder)
-        if not files:
-            raise UsageError(f"--midi-dir '{folder_name}' holds no .mid or .midi files; put drum MIDI files in "
-                             f"sub-folders named after their genre ({', '.join(GENRES)})")
-        for path in files:
-            relative = path.relative_to(folder)
-            genre = relative.parts[0] if len(relative.parts) > 1 else None
-            found.append((path, genre, _file_hash(path)))
-    return found
-
-
-def _import_midi(files: list[tuple[Path, str | None, str]], genres: list[str],
-                 advance: Callable[[], None] = lambda: None) -> tuple[list[tuple[DrumPattern, str, str]], list[dict]]:
-    """Usable (pattern, genre, source) per file, and the skipped files with the reason for each; `advance` is
-    called once per file (progress)."""
-    usable, skipped = [], []
-    for path, genre, _ in files:
-        advance()
-        if genre is None:
-            skipped.append({"file": str(path), "reason": "not in a genre sub-folder; move it into one of "
-                                                         + ", ".join(f"{g}/" for g in genres)})
-            continue
-        if genre not in genres:
-            skipped.append({"file": str(path), "reason": f"folder '{genre}' is not a known genre"
-                                                         f"{did_you_mean(genre, GENRES)}; known: {', '.join(genres)}"})
-            continue
-        try:
-            result = read_midi(path)
-        except UsageError as err:
-            skipped.append({"file": str(path), "reason": str(err).split("' ", 1)[-1]})
-            continue
-        except Exception as err:  # a damaged file the reader did not foresee (MemoryError too): skip it, go on
-            skipped.append({"file": str(path), "reason": f"unreadable ({type(err).__name__}: {str(err)[:80]})"})
-            continue
-        if result.pattern is None:
-            reason = ("no drum notes on channel 10" if result.drum_notes == 0 else
-                      f"no usable drum notes ({result.drum_notes} channel-10 notes, all on unmapped pitches)")
-            skipped.append({"file": str(path), "reason": reason})
-            continue
-        bars = [bar for bar in result.pattern.split_bars() if bar.hits.any()]
-        usable.append((DrumPattern.concat(bars), genre, str(path)))
-    return usable, skipped
 
 
 # ------------------------------------------------------------------------------------------------------- build
@@ -214,6 +161,46 @@ def _split(groups: dict[str, list[int]], fraction: float, seed: int) -> set[int]
     return held
 
 
+@dataclass
+class Phrase:
+    """One source of bars: a grammar phrase or an imported file, as (bars, 16, 9) arrays."""
+
+    hits: np.ndarray
+    velocity: np.ndarray
+    offset: np.ndarray
+    genre: str
+    source: str  # "grammar" or the file's path
+    bpm: float | None  # a file's tempo; a grammar phrase has none
+
+    @classmethod
+    def of_grammar(cls, pattern: DrumPattern, genre: str) -> "Phrase":
+        return cls(as_bars(pattern.hits), as_bars(pattern.velocity), as_bars(pattern.offset), genre, "grammar", None)
+
+    @classmethod
+    def of_file(cls, item: ImportedFile) -> "Phrase":
+        return cls(item.hits, item.velocity, item.offset, item.genre, item.source, item.bpm)
+
+
+def _grammar_phrases(config: DrumDataConfig) -> list[Phrase]:
+    phrases = []
+    for genre in config.genres if config.grammar else []:
+        rng = np.random.default_rng([config.seed, GENRES.index(genre)])
+        phrases += [Phrase.of_grammar(generate_phrase(genre, rng, config.bars_per_phrase), genre)
+                    for _ in range(config.phrases_per_genre)]
+    return phrases
+
+
+def _no_phrases(config: DrumDataConfig, files: list, skipped: list[dict]) -> UsageError:
+    if not files:
+        source = ("drums.phrases_per_genre is 0" if config.grammar else "the grammar is off (--no-grammar)")
+        return UsageError(f"no drum patterns: {source} and no --midi-dir was given; raise --phrases-per-genre "
+                          f"or add your MIDI files with --midi-dir")
+    reasons = "; ".join(f"{Path(s['file']).name}: {s['reason']}" for s in skipped[:4])
+    fix = "raise --phrases-per-genre (it is 0)" if config.grammar else "turn the grammar back on"
+    return UsageError(f"no usable drum patterns: all {len(files)} MIDI files were skipped ({reasons}); fix the "
+                      f"files or folders, or {fix}")
+
+
 def load_drum_dataset(config: DrumDataConfig, data_dir: str | Path | None = None, rebuild: bool = False,
                       reporter: Reporter | None = None) -> DrumDataset:
     reporter = reporter or Reporter("quiet")
@@ -230,51 +217,28 @@ def load_drum_dataset(config: DrumDataConfig, data_dir: str | Path | None = None
             return cached
 
     reporter.info(f"building the drum dataset (cached afterwards in {folder})")
-    phrases: list[tuple[DrumPattern, str, str]] = []
     with reporter.task("drum phrases by genre, then MIDI files",
                        total=(len(config.genres) if config.grammar else 0) + len(files)) as progress:
-        if config.grammar:
-            for genre in config.genres:
-                rng = np.random.default_rng([config.seed, GENRES.index(genre)])
-                phrases += [(generate_phrase(genre, rng, config.bars_per_phrase), genre, "grammar")
-                            for _ in range(config.phrases_per_genre)]
-                progress.advance()
-        imported, skipped = _import_midi(files, config.genres, progress.advance)
-    phrases += imported
+        phrases = _grammar_phrases(config)
+        for _ in config.genres if config.grammar else []:
+            progress.advance()
+        grammar_sources = {genre: (config.phrases_per_genre, config.phrases_per_genre * config.bars_per_phrase)
+                           for genre in (config.genres if config.grammar else [])}
+        imported, skipped = import_midi(files, config.genres, grammar_sources, config.max_file_share,
+                                        progress.advance)
+    records = [item.record() for item in imported]
+    phrases += [Phrase.of_file(item) for item in imported]
+    del imported  # the phrases hold the only references to the files' bars, which _assemble moves and frees
     if not phrases:
-        if not files:
-            source = ("drums.phrases_per_genre is 0" if config.grammar else "the grammar is off (--no-grammar)")
-            raise UsageError(f"no drum patterns: {source} and no --midi-dir was given; raise --phrases-per-genre "
-                             f"or add your MIDI files with --midi-dir")
-        reasons = "; ".join(f"{Path(s['file']).name}: {s['reason']}" for s in skipped[:4])
-        fix = "raise --phrases-per-genre (it is 0)" if config.grammar else "turn the grammar back on"
-        raise UsageError(f"no usable drum patterns: all {len(files)} MIDI files were skipped ({reasons}); fix the "
-                         f"files or folders, or {fix}")
-    groups: dict[str, list[int]] = {}
-    for index, (_, genre, _) in enumerate(phrases):
-        groups.setdefault(genre, []).append(index)
-    held_out = _split(groups, config.val_fraction, config.seed)
-
-    rows = [(bar, GENRES.index(genre), index, number, index in held_out)
-            for index, (pattern, genre, _) in enumerate(phrases)
-            for number, bar in enumerate(pattern.split_bars())]
-    hits = np.stack([r[0].hits for r in rows])
-    velocity = np.stack([r[0].velocity for r in rows])
-    offset = np.stack([r[0].offset for r in rows])
-    genre_ids = np.array([r[1] for r in rows])
-    phrase_ids = np.array([r[2] for r in rows])
-    bar_ids = np.array([r[3] for r in rows])
-    is_val = np.array([r[4] for r in rows])
-    phrase_records = [{"genre": genre, "source": source, "split": "val" if i in held_out else "train"}
-                      for i, (_, genre, source) in enumerate(phrases)]
-    dataset = DrumDataset(folder, hits, velocity, offset, genre_ids, phrase_ids, bar_ids, is_val, phrase_records,
-                          skipped, fingerprint, built=True)
-    meta = {"format": DRUM_FORMAT, "fingerprint": fingerprint, "genres": list(GENRES), "config": asdict(config),
-            "genre": genre_ids.tolist(), "phrase": phrase_ids.tolist(), "bar": bar_ids.tolist(),
-            "split": np.where(is_val, "val", "train").tolist(), "phrases": phrase_records, "skipped": skipped}
+        raise _no_phrases(config, files, skipped)
+    dataset = _assemble(phrases, config, folder, fingerprint, records, skipped)
+    meta = {"format": DRUM_FORMAT, "fingerprint": fingerprint, "genre_names": dataset.genre_names,
+            "config": asdict(config), "genre": dataset.genre.tolist(), "phrase": dataset.phrase.tolist(),
+            "bar": dataset.bar.tolist(), "split": np.where(dataset.is_val, "val", "train").tolist(),
+            "phrases": dataset.phrases, "files": dataset.files, "skipped": skipped}
 
     def fill(tmp: Path) -> None:
-        np.savez_compressed(tmp / "patterns.npz", hits=hits, velocity=velocity, offset=offset)
+        np.savez_compressed(tmp / "patterns.npz", hits=dataset.hits, velocity=dataset.velocity, offset=dataset.offset)
         (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
         _write_previews(tmp, dataset)
 
@@ -282,13 +246,42 @@ def load_drum_dataset(config: DrumDataConfig, data_dir: str | Path | None = None
     return dataset
 
 
+def _assemble(phrases: list[Phrase], config: DrumDataConfig, folder: Path, fingerprint: str, files: list[dict],
+              skipped: list[dict]) -> DrumDataset:
+    """The phrases as one set of bar arrays, each bar labelled with its genre, phrase, number and split."""
+    genre_names = list(GENRES) + sorted({p.genre for p in phrases} - set(GENRES))
+    groups: dict[str, list[int]] = {}
+    for index, phrase in enumerate(phrases):
+        groups.setdefault(phrase.genre, []).append(index)
+    held_out = _split(groups, config.val_fraction, config.seed)
+    lengths = np.array([len(p.hits) for p in phrases])
+    phrase_ids = np.repeat(np.arange(len(phrases)), lengths)
+    phrase_records = [{"genre": p.genre, "source": p.source, "split": "val" if i in held_out else "train",
+                       "bpm": p.bpm} for i, p in enumerate(phrases)]
+    genre_ids = np.repeat([genre_names.index(p.genre) for p in phrases], lengths)
+    bars = int(lengths.sum())
+    hits = np.empty((bars, STEPS_PER_BAR, len(INSTRUMENTS)), dtype=bool)
+    velocity = np.empty(hits.shape, dtype=np.uint8)
+    offset = np.empty(hits.shape, dtype=np.float32)
+    start = 0
+    for phrase in phrases:  # moved into place one phrase at a time, so the bars are never held twice
+        stop = start + len(phrase.hits)
+        hits[start:stop], velocity[start:stop], offset[start:stop] = phrase.hits, phrase.velocity, phrase.offset
+        phrase.hits = phrase.velocity = phrase.offset = None
+        start = stop
+    return DrumDataset(folder, hits, velocity, offset, genre_ids, phrase_ids,
+                       np.concatenate([np.arange(n) for n in lengths]), np.isin(phrase_ids, sorted(held_out)),
+                       phrase_records, files, skipped, genre_names, fingerprint, built=True)
+
+
 def _first_phrase(dataset: DrumDataset, genre: str) -> int:
-    return int(dataset.phrase[np.flatnonzero(dataset.genre == GENRES.index(genre))[0]])
+    return int(dataset.phrase[np.flatnonzero(dataset.genre_rows(genre))[0]])
 
 
 def _write_previews(folder: Path, dataset: DrumDataset) -> None:
     genres = dataset.genres_present()
     patterns = [dataset.phrase_pattern(_first_phrase(dataset, genre)) for genre in genres]
+    patterns = [DrumPattern.concat(p.split_bars()[:EXAMPLE_BARS]) for p in patterns]
     save_piano_rolls(folder / "preview.png", patterns, genres)
     for genre, pattern in zip(genres, patterns):
         write_midi(folder / "examples" / f"{genre}.mid", pattern)
@@ -306,4 +299,4 @@ def _load_cached(folder: Path, fingerprint: str) -> DrumDataset | None:
         return None
     return DrumDataset(folder, hits.astype(bool), velocity, offset, np.array(meta["genre"]),
                        np.array(meta["phrase"]), np.array(meta["bar"]), np.array(meta["split"]) == "val",
-                       meta["phrases"], meta["skipped"], fingerprint, built=False)
+                       meta["phrases"], meta["files"], meta["skipped"], meta["genre_names"], fingerprint, built=False)

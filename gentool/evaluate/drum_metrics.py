@@ -133,24 +133,34 @@ def validity(hits: np.ndarray) -> np.ndarray:
 
 
 def _hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(N, 144) x (M, 144) 0/1 -> (N, M) counts of differing cells."""
+    """(N, 144) x (M, 144) 0/1 -> (N, M) counts of differing cells: |a| + |b| - 2 a.b, one product (exact in
+    float32: every count is a small integer)."""
     a = a.astype(np.float32)
     b = b.astype(np.float32)
-    return a @ (1 - b).T + (1 - a) @ b.T
+    return a.sum(axis=1)[:, None] + b.sum(axis=1)[None, :] - 2 * (a @ b.T)
 
 
 def diversity(hits: np.ndarray) -> float:
+    """Summed cell by cell rather than from the N x N distance matrix, so memory grows with N, not with its square:
+    a cell played in k of N bars differs in k (N - k) of the unordered pairs."""
     flat = _bars(hits).reshape(-1, CELLS)
-    if len(flat) < 2:
-        return float("nan")
-    distances = _hamming(flat, flat)
     count = len(flat)
-    return float(distances.sum() / (count * (count - 1)) / CELLS)
+    if count < 2:
+        return float("nan")
+    played = flat.sum(axis=0, dtype=np.int64)
+    differing_pairs = float((played * (count - played)).sum())
+    return differing_pairs / (count * (count - 1) / 2) / CELLS
 
 
-def novelty(hits: np.ndarray, reference: np.ndarray, chunk: int = 2048) -> float:
+# novelty compares bars with the reference a block at a time: about a million distances (4 MB) a block, so memory
+# stays flat however large the dataset
+NOVELTY_BLOCK = 2**20
+
+
+def novelty(hits: np.ndarray, reference: np.ndarray) -> float:
     flat = _bars(hits).reshape(-1, CELLS)
     reference = _bars(reference).reshape(-1, CELLS)
+    chunk = max(1, NOVELTY_BLOCK // max(len(reference), 1))
     nearest = np.concatenate([_hamming(flat[i:i + chunk], reference).min(axis=1)
                               for i in range(0, len(flat), chunk)])
     return float(nearest.mean() / CELLS)

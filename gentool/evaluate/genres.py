@@ -17,7 +17,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gentool.datasets.config import GENRES
 from gentool.datasets.drums import DrumDataset
 from gentool.datasets.root import data_root
 from gentool.drums.pattern import INSTRUMENTS, STEPS_PER_BAR
@@ -28,6 +27,7 @@ from gentool.runtime.seeding import set_seed
 
 CLASSIFIER_KIND = "genre-classifier"
 CLASSIFIER_VERSION = 1
+PREDICT_BLOCK = 4096  # bars classified at once
 
 
 class GenreNet(nn.Module):
@@ -50,11 +50,18 @@ class GenreClassifier:
     report: dict
     path: Path
 
+    @property
+    def genres(self) -> list[str]:
+        """The genres it tells apart, in the order of its probability columns: its dataset's genre_names."""
+        return self.report["genres"]
+
     @torch.no_grad()
     def probabilities(self, hits: np.ndarray | torch.Tensor) -> np.ndarray:
-        """(N, 16, 9) hits -> (N, 5) genre probabilities, columns in GENRES order."""
-        hits = torch.as_tensor(hits).detach().to("cpu", torch.float32).reshape(-1, STEPS_PER_BAR, len(INSTRUMENTS))
-        return self.model(hits).softmax(dim=1).numpy()
+        """(N, 16, 9) hits -> (N, genres) probabilities, columns in `genres` order (GENRES first); a block of bars
+        at a time, so a dataset of any size needs no more memory than one block's activations."""
+        hits = torch.as_tensor(hits).detach().to("cpu").reshape(-1, STEPS_PER_BAR, len(INSTRUMENTS))
+        return np.concatenate([self.model(hits[start:start + PREDICT_BLOCK]).softmax(dim=1).numpy()
+                               for start in range(0, max(len(hits), 1), PREDICT_BLOCK)])
 
     def accuracy(self, hits: np.ndarray, genre: np.ndarray) -> float:
         return float((self.probabilities(hits).argmax(axis=1) == np.asarray(genre)).mean())
@@ -78,9 +85,10 @@ def _train(dataset: DrumDataset, settings: GenreClassifierSettings, reporter: Re
     set_seed(settings.seed)
     rng = torch.Generator().manual_seed(settings.seed)
     train = dataset.split_mask("train")
-    hits = torch.from_numpy(dataset.hits[train].astype(np.float32))
+    hits = torch.from_numpy(dataset.hits[train])  # bool: each batch becomes float in the model, not the whole set
     labels = torch.from_numpy(dataset.genre[train]).long()
-    model = GenreNet(settings.hidden, len(GENRES))
+    genres = dataset.genre_names
+    model = GenreNet(settings.hidden, len(genres))
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr, weight_decay=1e-4)
     with reporter.task("training the genre classifier", total=settings.epochs) as progress:
         for _ in range(settings.epochs):
@@ -94,18 +102,18 @@ def _train(dataset: DrumDataset, settings: GenreClassifierSettings, reporter: Re
                 optimizer.step()
             progress.advance()
     model.eval()
-    classifier = GenreClassifier(model, {}, Path())
+    classifier = GenreClassifier(model, {"genres": list(genres)}, Path())
     val = dataset.split_mask("val")
-    confusion = np.zeros((len(GENRES), len(GENRES)), dtype=int)
+    confusion = np.zeros((len(genres), len(genres)), dtype=int)
     if val.any():
         predicted = classifier.probabilities(dataset.hits[val]).argmax(axis=1)
         np.add.at(confusion, (dataset.genre[val], predicted), 1)
-    present = [g for g in range(len(GENRES)) if confusion[g].sum()]
+    present = [g for g in range(len(genres)) if confusion[g].sum()]
     report = {
         "held_out_accuracy": round(float(confusion.trace() / max(confusion.sum(), 1)), 4) if val.any() else None,
         "train_accuracy": round(classifier.accuracy(dataset.hits[train], dataset.genre[train]), 4),
-        "per_genre": {GENRES[g]: round(float(confusion[g, g] / confusion[g].sum()), 4) for g in present},
-        "confusion": confusion.tolist(), "genres": list(GENRES), "held_out_bars": int(val.sum()),
+        "per_genre": {genres[g]: round(float(confusion[g, g] / confusion[g].sum()), 4) for g in present},
+        "confusion": confusion.tolist(), "genres": list(genres), "held_out_bars": int(val.sum()),
         "train_bars": int(train.sum()), "settings": asdict(settings), "dataset_fingerprint": dataset.fingerprint,
     }
     return model, report
@@ -117,7 +125,7 @@ def load_genre_classifier(dataset: DrumDataset, data_dir: str | Path | None = No
     settings = settings or GenreClassifierSettings()
     data_dir = data_root(data_dir)
     path = classifier_path(dataset, settings, data_dir)
-    model = GenreNet(settings.hidden, len(GENRES))
+    model = GenreNet(settings.hidden, len(dataset.genre_names))
     if path.is_file() and not rebuild:
         state = load_checkpoint(path, CLASSIFIER_KIND)
         model.load_state_dict(state["model"])

@@ -23,11 +23,14 @@ of snare. Every other pitch follows MusicVAE. Pitches not in the table are ignor
 | ride | 51, 53, 56, 59, 82 | 51 |
 | clap | 39 | 39 |
 
-Timing: the file's resolution (ticks per beat) is read, 4/4 is assumed, and each note-on is quantised to the
-nearest 16th; what is left over is kept as the micro-timing offset (a fraction of a step). Velocity is kept.
+Timing: the file's resolution (ticks per beat) is read and each note-on is quantised to the nearest 16th; what is
+left over is kept as the micro-timing offset (a fraction of a step). Velocity is kept. Bars are 4/4, 16 sixteenths:
+a file whose time signature gives a bar of another length (3/4, 6/8, 7/8, 5/4, 2/4) before its last note is
+refused, since cutting its bars into 16 steps would move every bar line; 2/2 (cut time) has the same bar and is read.
 Writing uses 480 ticks per beat (1/120 of a step). A hit on the very first step that is early (negative
-offset) is written at tick 0: a file cannot start before its beginning. The tempo read is the file's opening
-one (later tempo changes do not move the grid, which counts ticks, so they are not kept).
+offset) is written at tick 0: a file cannot start before its beginning. The tempo read is the one in force at the
+file's first drum note (other tempo changes do not move the grid, which counts ticks, so they are not kept), and it
+must lie in TEMPO_RANGE, the tempi gentool writes, so importing a file and rendering it apply the same check.
 """
 
 from __future__ import annotations
@@ -60,6 +63,8 @@ PITCH_TO_CLASS = {pitch: INSTRUMENTS.index(name) for name, pitches in PITCH_TABL
 TICKS_PER_BEAT = 480
 MAX_BARS = 1024  # per file read: about 35 minutes at 120 BPM, far beyond a drum loop
 DEFAULT_BPM = 120.0  # what MIDI assumes when a file sets no tempo
+TEMPO_RANGE = (20.0, 400.0)  # BPM gentool reads and writes; outside it a tempo is a damaged field, not a groove
+QUARTERS_PER_BAR = 4  # a bar of 16 sixteenths
 # a drum loop is a few KB and a whole song with every instrument well under 1 MB; a larger file is refused before
 # it is read rather than left to mido's slow parse
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -67,8 +72,9 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 
 def write_midi(path: str | Path, pattern: DrumPattern, bpm: float = 110.0) -> Path:
     """A type-0 file on channel 10 with tempo, 4/4, velocities and micro-timing (1/120 of a step resolution)."""
-    if not 20 <= bpm <= 400:
-        raise UsageError(f"--bpm must be between 20 and 400, got {bpm}")
+    low, high = TEMPO_RANGE
+    if not low <= bpm <= high:
+        raise UsageError(f"--bpm must be between {low:g} and {high:g}, got {bpm}")
     ticks_per_step = TICKS_PER_BEAT // 4
     events = []
     for step, instrument in zip(*pattern.hits.nonzero()):
@@ -96,7 +102,7 @@ class MidiDrums:
     pattern: DrumPattern | None  # None when the file has no drum notes
     ignored_pitches: dict[int, int]  # drum pitches outside the table, with counts
     drum_notes: int
-    bpm: float = DEFAULT_BPM  # the file's first tempo; MIDI's default, 120, when it sets none
+    bpm: float = DEFAULT_BPM  # the tempo at its first drum note; MIDI's default, 120, when it sets none
 
 
 def _refuse(path: Path, problem: str) -> UsageError:
@@ -149,6 +155,8 @@ def read_midi(path: str | Path) -> MidiDrums:
     ignored: dict[int, int] = {}
     drum_notes = 0
     tempi = []  # (tick, microseconds per beat)
+    metres = []  # (tick, numerator, denominator)
+    first_note_tick, last_note_tick = None, 0
     end_tick = 0
     ticks_per_bar = midi.ticks_per_beat * 4
     for track in midi.tracks:
@@ -157,21 +165,26 @@ def read_midi(path: str | Path) -> MidiDrums:
             tick += message.time
             if message.type == "set_tempo":
                 tempi.append((tick, message.tempo))
+            elif message.type == "time_signature":
+                metres.append((tick, message.numerator, message.denominator))
             if message.type != "note_on" or message.velocity == 0 or message.channel != DRUM_CHANNEL:
                 continue
             if tick >= MAX_BARS * ticks_per_bar:  # checked in whole ticks: a huge delta is too big for a float
                 raise _refuse(path, f"places a note in bar {tick // ticks_per_bar + 1:,}; gentool reads drum files "
                                     f"of at most {MAX_BARS:,} bars (shorten the file, or remove the stray note)")
             drum_notes += 1
+            last_note_tick = max(last_note_tick, tick)
+            first_note_tick = tick if first_note_tick is None else min(first_note_tick, tick)
             instrument = PITCH_TO_CLASS.get(message.note)
             if instrument is None:
                 ignored[message.note] = ignored.get(message.note, 0) + 1
                 continue
             onsets.append((tick / ticks_per_step, instrument, message.velocity))
         end_tick = max(end_tick, tick)
-    bpm = _opening_bpm(path, tempi)
     if not onsets:
-        return MidiDrums(None, ignored, drum_notes, bpm)
+        return MidiDrums(None, ignored, drum_notes)  # nothing to play, so no tempo to check
+    bpm = _file_bpm(path, tempi, first_note_tick)
+    _check_metre(path, metres, last_note_tick, midi.ticks_per_beat)
     positions = np.array([o[0] for o in onsets])
     steps = np.floor(positions + 0.5).astype(np.int64)  # nearest 16th, halves round up
     end_step = min(end_tick, (MAX_BARS + 1) * ticks_per_bar) / ticks_per_step  # a huge int is no float
@@ -191,11 +204,43 @@ def read_midi(path: str | Path) -> MidiDrums:
     return MidiDrums(DrumPattern(hits, velocity, offset), ignored, drum_notes, bpm)
 
 
-def _opening_bpm(path: Path, tempi: list[tuple[int, int]]) -> float:
-    """The tempo in force at the start (the earliest set_tempo), in BPM; a tempo of 0 is refused (it has none)."""
-    for _, tempo in tempi:
-        if tempo <= 0:
-            raise _refuse(path, "sets a tempo of 0 microseconds per beat, which is no tempo (the file is damaged)")
+def _tempo_at(tempi: list[tuple[int, int]], tick: int) -> int | None:
+    """Microseconds per beat in force at a tick: the last set_tempo at or before it, else the file's first one (a
+    tempo set a moment after the first note is the file's own); None when the file sets none."""
     if not tempi:
+        return None
+    ordered = sorted(tempi, key=lambda item: item[0])
+    before = [tempo for at, tempo in ordered if at <= tick]
+    return before[-1] if before else ordered[0][1]
+
+
+def _file_bpm(path: Path, tempi: list[tuple[int, int]], first_note_tick: int) -> float:
+    """The file's tempo: the one in force at its first drum note (120, MIDI's default, when it sets none), which
+    must lie in TEMPO_RANGE: render-drums could not write another, and a groove's milliseconds would be wrong.
+    Tempo changes elsewhere (a held first beat, a performer's tempo map) do not move the grid, which counts ticks;
+    a tempo of 0 anywhere is refused (it has none: the file is damaged)."""
+    if any(tempo <= 0 for _, tempo in tempi):
+        raise _refuse(path, "sets a tempo of 0 microseconds per beat, which is no tempo (the file is damaged)")
+    tempo = _tempo_at(tempi, first_note_tick)
+    if tempo is None:
         return DEFAULT_BPM
-    return round(mido.tempo2bpm(min(tempi, key=lambda item: item[0])[1]), 3)
+    bpm = mido.tempo2bpm(tempo)
+    low, high = TEMPO_RANGE
+    if not low <= bpm <= high:
+        raise _refuse(path, f"plays at {bpm:.4g} BPM (its tempo at its first drum note), outside the {low:g}-{high:g} "
+                            f"BPM gentool reads and writes (the tempo field is damaged); fix the tempo in a MIDI "
+                            f"editor")
+    return round(bpm, 3)
+
+
+def _check_metre(path: Path, metres: list[tuple[int, int, int]], last_note_tick: int, ticks_per_beat: int) -> None:
+    """Refuse a file whose bars are not 16 sixteenths before its last note: split into 4/4 bars, every bar line
+    after the first odd bar would fall in the wrong place (a 3/4 waltz read as 4/4 puts its downbeats on 1, 4, 3, 2)."""
+    for tick, numerator, denominator in metres:
+        if tick > last_note_tick:
+            continue  # after the music: it moves no note
+        if numerator * 4 != QUARTERS_PER_BAR * denominator:
+            beat = tick / ticks_per_beat
+            raise _refuse(path, f"is in {numerator}/{denominator} from beat {beat:g} (its time signature); gentool "
+                                f"reads drum files in 4/4, 16 sixteenths a bar, and would cut its bars in the wrong "
+                                f"places: keep 4/4 files only, or convert this one")

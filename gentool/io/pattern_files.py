@@ -56,17 +56,13 @@ def read_pattern_file(path: str | Path) -> PatternFile:
 
 
 DEFAULT_BPM = 110.0  # the tempo of what gentool writes when neither --bpm nor an input file says one
-WRITABLE_BPM = (20.0, 400.0)
 
 
-def output_bpm(bpm: float | None, source: PatternFile | None, path: object) -> float:
-    """--bpm when given; else the input file's own tempo (a .mid has one, a .npy or a genre none: DEFAULT_BPM)."""
+def output_bpm(bpm: float | None, source: PatternFile | None) -> float:
+    """--bpm when given; else the input file's own tempo (a .mid has one, which read_midi has checked to be one
+    gentool writes; a .npy or a genre has none: DEFAULT_BPM)."""
     if bpm is not None:
         return bpm
     if source is None or source.bpm is None:
         return DEFAULT_BPM
-    low, high = WRITABLE_BPM
-    if not low <= source.bpm <= high:
-        raise UsageError(f"'{path}' plays at {source.bpm:g} BPM, outside the {low:g}-{high:g} BPM gentool writes; "
-                         f"give --bpm to choose the output's tempo")
     return source.bpm

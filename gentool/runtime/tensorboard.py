@@ -27,8 +27,9 @@ FINAL_PREFIX = "final/"  # the scalar tags of a sweep cell's final figures (the 
 
 @dataclass
 class LoggingConfig:
-    tensorboard: bool = option(False, help="also write per-epoch scalars, sample grids and figures as TensorBoard "
-                                           "event files in the run folder (needs the tensorboard package)")
+    tensorboard: bool = option(False, help="also write per-epoch scalars, sample grids, figures and sounds as "
+                                           "TensorBoard event files in the run folder (needs the tensorboard "
+                                           "package)")
 
 
 def wants_tensorboard(config: dict) -> bool:

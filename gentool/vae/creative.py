@@ -8,7 +8,6 @@ relative to its conditional prior: a bar's z_low is stored as its standardised r
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +17,8 @@ import torch
 from gentool.config import did_you_mean
 from gentool.datasets.config import GENRES
 from gentool.datasets.drums import DrumDataset
-from gentool.drums.pattern import KICK, SNARE, STEPS_PER_BAR, DrumPattern, as_bars, as_steps
+from gentool.drums.feel import DrumFeel
+from gentool.drums.pattern import KICK, SNARE, DrumPattern, as_bars, as_steps
 from gentool.errors import UsageError
 from gentool.evaluate import drum_metrics
 from gentool.evaluate.genres import GenreClassifier
@@ -153,7 +153,7 @@ def long_track(studio: Studio, genre: str, bars: int, temperature: float, rng: t
     high = studio.noisy_style(genre, 1, temperature, rng).repeat(bars, 1)
     residual = evolving_residuals(bars, studio.model.z_low_dim, 0.8, temperature, rng).to(studio.device)
     hits = studio.draw(studio.probabilities(high, residual), rng)
-    verdicts = [GENRES[i] for i in studio.classifier.probabilities(hits).argmax(axis=1)]
+    verdicts = [studio.classifier.genres[i] for i in studio.classifier.probabilities(hits).argmax(axis=1)]
     return {"hits": hits, "classified_as": verdicts,
             "bars_keeping_genre": round(float(np.mean([v == genre for v in verdicts])), 4),
             "groove_consistency": round(drum_metrics.groove_consistency(hits), 4) if bars > 1 else None,
@@ -185,7 +185,7 @@ def transfer(studio: Studio, content: Latent, content_hits: np.ndarray, source: 
     predicted = studio.classifier.probabilities(hits).argmax(axis=1)
     return {"hits": hits, "source_style": source, "mode": mode, "rhythm_preservation": round(float(kept), 4),
             "style_success": round(float((predicted == GENRES.index(style)).mean()), 4),
-            "classified_as": [GENRES[i] for i in predicted]}
+            "classified_as": [studio.classifier.genres[i] for i in predicted]}
 
 
 def density_path(studio: Studio, genre: str, levels: int, span: float, substeps: int = 20) -> torch.Tensor:
@@ -231,65 +231,23 @@ def complexity(studio: Studio, genre: str, levels: int, span: float, rng: torch.
 
 # ------------------------------------------------------------------------------------------------- humanize
 
-@dataclass
-class Feel:
-    """How a genre is played, from the dataset's ground truth: per step and instrument, the mean and spread of
-    velocity and micro-timing over its hits (cells never played fall back to the instrument's figures), and each
-    instrument's observed velocity range (an instrument the genre never plays: the range of all its hits)."""
+def humanize(studio: Studio, pattern: DrumPattern, feel: DrumFeel, amount: float, variations: int,
+             rng: torch.Generator, vary_pattern: bool = False) -> list[dict]:
+    """Performances of a pattern with a feel: a genre's hand-made one (gentool.drums.feel) or a learned groove.
 
-    velocity_mean: np.ndarray  # (16, 9)
-    velocity_std: np.ndarray
-    offset_mean: np.ndarray
-    offset_std: np.ndarray
-    velocity_low: np.ndarray  # (9,)
-    velocity_high: np.ndarray  # (9,)
-
-    @classmethod
-    def of(cls, dataset: DrumDataset, genre: str) -> "Feel":
-        rows = dataset.split_mask("train") & (dataset.genre == GENRES.index(genre))
-        hits = dataset.hits[rows]
-        velocity = np.where(hits, dataset.velocity[rows], np.nan).astype(float)
-        offset = np.where(hits, dataset.offset[rows], np.nan).astype(float)
-        with warnings.catch_warnings():  # cells a genre never plays are all-NaN: filled in below
-            warnings.simplefilter("ignore", RuntimeWarning)
-            cell = [np.nanmean(velocity, 0), np.nanstd(velocity, 0), np.nanmean(offset, 0), np.nanstd(offset, 0)]
-            instrument = [np.nanmean(velocity, (0, 1)), np.nanstd(velocity, (0, 1)), np.nanmean(offset, (0, 1)),
-                          np.nanstd(offset, (0, 1))]
-            low, high = np.nanmin(velocity, (0, 1)), np.nanmax(velocity, (0, 1))
-        defaults = (90.0, 10.0, 0.0, 0.02)
-        filled = []
-        for values, fallback, default in zip(cell, instrument, defaults):
-            fallback = np.where(np.isnan(fallback), default, fallback)
-            filled.append(np.where(np.isnan(values), fallback[None, :], values))
-        played = velocity[np.isfinite(velocity)]
-        overall = (played.min(), played.max()) if played.size else (1.0, 127.0)
-        return cls(*filled, np.where(np.isnan(low), overall[0], low), np.where(np.isnan(high), overall[1], high))
-
-
-def humanize(studio: Studio, pattern: DrumPattern, genre: str, amount: float, variations: int,
-             rng: torch.Generator) -> list[dict]:
-    """Variations of a pattern played with a genre's feel.
-
-    With `amount` a in [0, 1]: each cell's hit probability is (1 - a) * the input's hit + a * the VAE's
-    reconstruction of the bar (with latent noise scaled by a), so a = 0 keeps every hit and a = 1 lets the model
-    re-imagine the bar in its style (ghost notes, dropped and added hits); velocity and timing move from the
-    input's towards values drawn from the genre's feel by the same a, and stay within the velocities the genre is
-    played with, per instrument (a drawn velocity of 1 would be inaudible). a = 0 returns the input unchanged."""
+    Humanizing keeps the notes: with `amount` a in [0, 1], velocity and timing move from the input's towards values
+    drawn from the feel by a, and velocities stay within the feel's range per instrument (a drawn velocity of 1
+    would be inaudible); every hit of the input is played and none is added. a = 0 returns the input unchanged.
+    With `vary_pattern` the pattern changes too: each cell's hit probability is (1 - a) * the input's hit + a * the
+    VAE's reconstruction of the bar (with latent noise scaled by a), so a = 1 lets the model re-imagine the bar in
+    its style (ghost notes, dropped and added hits)."""
     if not 0.0 <= amount <= 1.0:
         raise UsageError(f"--amount must be between 0 and 1, got {amount}")
-    feel = Feel.of(studio.dataset, genre)
-    bars = as_bars(pattern.hits)
-    latent = studio.encode(torch.from_numpy(bars), "input")
     np_rng = np.random.default_rng(int(torch.randint(0, 2**31 - 1, (1,), generator=rng)))
     results = []
     for _ in range(variations):
-        residual = latent.residual + amount * torch.randn(latent.residual.shape, generator=rng).to(studio.device)
-        model_p = studio.probabilities(latent.high, residual).cpu().numpy()
-        probability = (1 - amount) * bars + amount * model_p
-        hits = as_steps(np_rng.random(probability.shape) < probability) if amount > 0 else pattern.hits.copy()
-        step_of_row = np.arange(len(hits)) % STEPS_PER_BAR
-        drawn_velocity = np_rng.normal(feel.velocity_mean[step_of_row], feel.velocity_std[step_of_row])
-        drawn_offset = np_rng.normal(feel.offset_mean[step_of_row], feel.offset_std[step_of_row])
+        hits = varied_hits(studio, pattern, amount, rng, np_rng) if vary_pattern and amount > 0 else pattern.hits.copy()
+        drawn_velocity, drawn_offset = feel.draw(hits, np_rng)
         base_velocity = np.where(pattern.hits, pattern.velocity, drawn_velocity)  # new hits start from the feel
         velocity = np.rint((1 - amount) * base_velocity + amount * drawn_velocity)
         if amount > 0:
@@ -302,3 +260,13 @@ def humanize(studio: Studio, pattern: DrumPattern, genre: str, amount: float, va
                         "timing_spread": spread,
                         "velocity_range": [int(played.min()), int(played.max())] if played.size else None})
     return results
+
+
+def varied_hits(studio: Studio, pattern: DrumPattern, amount: float, rng: torch.Generator,
+                np_rng: np.random.Generator) -> np.ndarray:
+    """The pattern's hits re-imagined by the VAE by `amount` (see humanize's `vary_pattern`)."""
+    bars = as_bars(pattern.hits)
+    latent = studio.encode(torch.from_numpy(bars), "input")
+    residual = latent.residual + amount * torch.randn(latent.residual.shape, generator=rng).to(studio.device)
+    model_p = studio.probabilities(latent.high, residual).cpu().numpy()
+    return as_steps(np_rng.random(bars.shape) < (1 - amount) * bars + amount * model_p)

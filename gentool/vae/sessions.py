@@ -13,10 +13,13 @@ import torch
 
 from gentool.datasets.config import GENRES
 from gentool.datasets.drums import load_drum_dataset, validate_genre
+from gentool.drums.feel import DrumFeel, Feel
 from gentool.drums.pattern import DrumPattern, as_bars, as_steps
 from gentool.errors import UsageError
+from gentool.groove.apply import GrooveFeel
+from gentool.groove.trained import open_groove
 from gentool.io.pattern_files import output_bpm, read_pattern_file
-from gentool.io.render import write_track
+from gentool.io.render import check_output_size, write_track
 from gentool.runtime.context import RunContext
 from gentool.runtime.files import atomic_write_json
 from gentool.runtime.rundir import RunDir, writing_into
@@ -33,19 +36,6 @@ def as_pattern(hits: np.ndarray) -> DrumPattern:
 def save_result(folder: Path, name: str, result: dict) -> dict:
     written = atomic_write_json(folder / f"{name}.json", result)
     return {**result, "json": str(written)}
-
-
-# one command writes at most this many bars of MIDI + WAV + piano roll (about 0.1 MB of WAV a bar); more is refused
-# up front rather than left to fill a disk
-MAX_OUTPUT_BARS = 1024
-
-
-def check_output_size(tracks: int, bars_per_track: int, what: str) -> None:
-    total = tracks * bars_per_track
-    if total > MAX_OUTPUT_BARS:
-        raise UsageError(f"{what} = {total:,} bars is more than the {MAX_OUTPUT_BARS:,} bars one command writes "
-                         f"(about 0.1 MB of WAV a bar); write fewer or shorter tracks, or run the command again "
-                         f"with another --seed")
 
 
 def seeded(seed: int) -> torch.Generator:
@@ -72,7 +62,7 @@ def blend_ratios(ratio: float | None, ratios: str | None) -> list[float]:
 
 def heard_genre(studio: Studio, hits: np.ndarray) -> str:
     """The genre the classifier hears in a pattern's bars, on average."""
-    return GENRES[int(studio.classifier.probabilities(as_bars(hits)).mean(axis=0).argmax())]
+    return studio.classifier.genres[int(studio.classifier.probabilities(as_bars(hits)).mean(axis=0).argmax())]
 
 
 def typical_bar(studio: Studio, style: str, repeats: int = 2) -> DrumPattern:
@@ -180,18 +170,22 @@ def blend(ctx: RunContext, run: Path | None, out: Path | None, *, first: str, se
 
 
 def humanize(ctx: RunContext, run: Path | None, out: Path | None, *, input_: Path | None, style: str | None,
-             amount: float, variations: int, bpm: float | None, seed: int) -> dict:
-    """Performances of --input (or of the style's typical bar) with a genre's feel: the style given, or the one
-    the classifier hears in the input. Written at --bpm, or the input file's own tempo."""
+             amount: float, variations: int, bpm: float | None, seed: int, vary_pattern: bool = False,
+             groove: Path | None = None, performer: str | None = None) -> dict:
+    """Performances of --input (or of the style's typical bar) with a feel: the hand-made feel of the style given,
+    or of the one the classifier hears in the input; or with --groove RUN, a performer of that groove run. The
+    notes are kept unless --vary-pattern. Written at --bpm, or the input file's own tempo."""
     if input_ is None and style is None:
         raise UsageError("give --input PATTERN.mid or --style GENRE")
     if style is not None:
         validate_genre(style)
+    if performer is not None and groove is None:
+        raise UsageError("--performer names a performer of a groove run; add --groove RUN")
     source = read_pattern_file(input_) if input_ is not None else None
     if source is not None:
         check_output_size(variations + 1, source.pattern.bars,
                           f"'{input_}' ({source.pattern.bars:,} bars) x (--variations {variations} + the input)")
-    tempo = output_bpm(bpm, source, input_)
+    tempo = output_bpm(bpm, source)
     chosen, studio = open_studio(ctx, run, "humanize")
     with writing_into(chosen, out):
         rng = seeded(seed)
@@ -202,15 +196,28 @@ def humanize(ctx: RunContext, run: Path | None, out: Path | None, *, input_: Pat
             pattern = typical_bar(studio, style)
             label = f"{style}-mechanical"
         genre = style or heard_genre(studio, pattern.hits)
+        feel, feel_name = humanizing_feel(ctx, studio, genre, groove, performer, tempo)
         folder = out or chosen.samples / f"humanize-{label}"
-        performances = creative.humanize(studio, pattern, genre, amount, variations, rng)
+        performances = creative.humanize(studio, pattern, feel, amount, variations, rng, vary_pattern)
         summary = [{"files": write_track(folder, f"{label}_{number + 1:02d}", item.pop("pattern"), tempo,
-                                         f"{label} humanized as {genre}, amount {amount}"), **item}
+                                         f"{label} humanized as {feel_name}, amount {amount}"), **item}
                    for number, item in enumerate(performances)]
-        result = {"input": str(input_) if input_ else None, "feel": genre, "amount": amount, "seed": seed,
-                  "bpm": tempo, "variations": summary,
+        result = {"input": str(input_) if input_ else None, "feel": feel_name,
+                  "groove": str(groove) if groove else None, "vary_pattern": vary_pattern, "amount": amount,
+                  "seed": seed, "bpm": tempo, "variations": summary,
                   "input_files": write_track(folder, f"{label}_input", pattern, tempo, f"{label} (input)")}
         return save_result(folder, "humanize", result)
+
+
+def humanizing_feel(ctx: RunContext, studio: Studio, genre: str, groove: Path | None, performer: str | None,
+                    bpm: float) -> tuple[DrumFeel, str]:
+    """The genre's hand-made feel, or a performer of the groove run (--performer, or its only one) at `bpm`; and
+    the feel's name."""
+    if groove is None:
+        return Feel.of(studio.dataset, genre), genre
+    learned = open_groove(ctx, groove)
+    index = learned.performer(performer)
+    return GrooveFeel(learned, index, bpm), learned.performers[index]
 
 
 def transfer(ctx: RunContext, run: Path | None, out: Path | None, *, content: str, style: str, count: int, mode: str,
@@ -220,7 +227,7 @@ def transfer(ctx: RunContext, run: Path | None, out: Path | None, *, content: st
     content_file = None if content in GENRES else read_pattern_file(content)
     if content_file is not None:
         check_output_size(2, content_file.pattern.bars, f"'{content}' ({content_file.pattern.bars:,} bars) x 2 tracks")
-    tempo = output_bpm(bpm, content_file, content)
+    tempo = output_bpm(bpm, content_file)
     chosen, studio = open_studio(ctx, run, "transfer")
     with writing_into(chosen, out):
         if content_file is None:

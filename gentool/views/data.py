@@ -102,4 +102,22 @@ def import_lines(stats: dict) -> list[str]:
     files = sum(n["files"] for n in imported.values())
     bars = sum(n["bars"] for n in imported.values())
     return [f"imported from --midi-dir: {plural(files, 'file')}, {plural(bars, 'bar')}"
-            f"{' (' + per_genre + ')' if per_genre else ''}; {plural(len(stats['skipped']), 'file')} skipped"]
+            f"{' (' + per_genre + ')' if per_genre else ''}; {plural(len(stats['skipped']), 'file')} skipped",
+            *bars_per_file(stats["files"])]
+
+
+LISTED_FILES = 12  # an import of up to this many files lists each one's bars; a larger one gives their spread
+
+
+def bars_per_file(files: list[dict]) -> list[str]:
+    """How many bars each imported file gave (silent bars inside it are dropped, and said)."""
+    def one(record: dict) -> str:
+        silent = f", {record['silent_bars']} silent dropped" if record["silent_bars"] else ""
+        return f"{record['file']}: {record['bars']:,} bars at {record['bpm']:g} BPM{silent}"
+
+    if len(files) <= LISTED_FILES:
+        return [f"  {one(record)}" for record in files]
+    counts = sorted(record["bars"] for record in files)
+    largest = max(files, key=lambda record: record["bars"])
+    return [f"bars per file: median {counts[len(counts) // 2]:,}, fewest {counts[0]:,}, most {counts[-1]:,} "
+            f"({one(largest)})"]
