@@ -28,7 +28,8 @@ python3 - "$out/listen" "$performer" <<'PY'
 import sys
 from pathlib import Path
 import numpy as np
-from gentool.evaluate.onsets import detect_onsets, read_wav
+from gentool.evaluate.onsets import detect_onsets
+from gentool.io.audio import read_wav
 from gentool.io.midi import read_midi
 
 folder, performer = Path(sys.argv[1]), sys.argv[2]

@@ -238,8 +238,8 @@ def test_a_performer_folder_of_one_file_has_nothing_held_out(data_dir, tmp_path)
 # ------------------------------------------------------------------------------------------------- the audio
 
 def test_onsets_read_from_a_rendered_wav_are_where_the_pattern_put_them(tmp_path):
-    from gentool.evaluate.onsets import detect_onsets, read_wav
-    from gentool.io.audio import write_wav
+    from gentool.evaluate.onsets import detect_onsets
+    from gentool.io.audio import read_wav, write_wav
 
     hits = np.zeros((16, 9), dtype=bool)
     velocity = np.zeros((16, 9))

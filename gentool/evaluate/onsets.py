@@ -9,30 +9,15 @@ SILENCE_DB, a hit starts; its time is refined to the first sample at which the e
 before to the peak of the `PEAK_S` that follow, and its level is that peak in dB full scale. Two hits closer than
 `min_gap` are one onset (a kick and a hat on the same 16th a few ms apart are heard as one attack too), and a soft hit
 under a loud ringing one (a ghost note under a kick, a snare 15 ms after a clap) may not raise the energy enough to
-be found (docs/groove.md gives how many it finds).
+be found (docs/groove.md gives how many it finds). `detect_onsets` takes what gentool.io.audio.read_wav reads.
 """
 
 from __future__ import annotations
 
-import wave
-from pathlib import Path
-
 import numpy as np
-
-from gentool.errors import UsageError
 
 AFTER_S, BEFORE_S, PEAK_S = 0.002, 0.004, 0.010
 SILENCE_DB = -60.0  # energy below this (dB full scale) is no hit, whatever its rise over the silence before
-
-
-def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
-    """Mono 16-bit samples as floats in [-1, 1], and the sample rate."""
-    with wave.open(str(path)) as handle:
-        if handle.getsampwidth() != 2 or handle.getnchannels() != 1:
-            raise UsageError(f"'{path}' is not a mono 16-bit WAV file (gentool writes those)")
-        rate = handle.getframerate()
-        samples = np.frombuffer(handle.readframes(handle.getnframes()), dtype="<i2")
-    return samples.astype(float) / 32768.0, rate
 
 
 def envelope(samples: np.ndarray) -> np.ndarray:
