@@ -12,8 +12,8 @@ from gentool.io.midi import write_midi
 from gentool.io.pattern_files import output_bpm, read_pattern_file
 from gentool.io.pianoroll import save_piano_rolls
 
-# one command writes at most this many bars of MIDI + WAV + piano roll: about 0.1 MB of WAV and 50 ms a bar here,
-# so a command finishes in about a minute with about 100 MB; more is refused up front rather than left to fill a disk
+# one command writes at most this many bars of MIDI + WAV + piano roll (about 0.1 MB of WAV a bar); more is refused
+# up front rather than left to fill a disk
 MAX_OUTPUT_BARS = 1024
 
 
