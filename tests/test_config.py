@@ -118,6 +118,7 @@ def test_a_single_string_is_a_list_of_one_for_a_list_of_strings_key():
 
 
 def test_saved_configs_read_under_the_current_section_names_and_user_configs_do_not():
+    from gentool.groove.config import read_saved_groove_config, resolve_groove_config
     from gentool.rbm.config import read_saved_rbm_config, resolve_rbm_config
 
     saved = gan_config_dict(resolve_gan_config("quick"))
@@ -127,6 +128,9 @@ def test_saved_configs_read_under_the_current_section_names_and_user_configs_do_
     assert read_saved_rbm_config({"data": {"seed": 3}}).fonts.seed == 3
     with pytest.raises(ConfigError, match="allowed keys: .*fonts"):  # what a user gives uses today's names
         resolve_rbm_config("default", assignments=["data.seed=3"])
+    assert read_saved_groove_config({"data": {"max_file_share": 0.8}}).drums.max_file_share == 0.8
+    with pytest.raises(ConfigError, match="the section is 'drums' now"):
+        resolve_groove_config("default", assignments=["data.max_file_share=0.8"])
 
 
 def test_an_old_section_name_in_what_a_user_gives_is_refused_with_its_new_name():
