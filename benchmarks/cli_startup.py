@@ -21,6 +21,7 @@ COMMANDS = {
     "import typer, rich": ([PY, "-c", "import typer, rich"], {}),
     "gentool --help": ([*GENTOOL, "--help"], {}),
     "gentool gan train --help": ([*GENTOOL, "gan", "train", "--help"], {}),
+    "gentool groove train --help": ([*GENTOOL, "groove", "train", "--help"], {}),
     "completion of gan train --dev": (GENTOOL, {"_GENTOOL_COMPLETE": "complete_bash",
                                                 "COMP_WORDS": "gentool gan train --dev", "COMP_CWORD": "3"}),
     "completion of --device values": (GENTOOL, {"_GENTOOL_COMPLETE": "complete_bash",
