@@ -161,7 +161,8 @@ def test_a_folder_of_3000_files_is_imported_in_bounded_memory(tmp_path):
     """3,000 damaged files (the fuzz mutants, 600 per genre folder) are imported in under 500 MB; 3,000 valid
     16-bar files (48,000 bars, about the bars the damaged folder of the issue gave) in memory that grows with the bars,
     not with their square (a 48,000 x 48,000 distance matrix took 1.5 GB). Prints the time and peak of each."""
-    from gentool.drums.genres import GENRES, generate_phrase
+    from gentool.datasets.config import GENRES
+    from gentool.drums.genres import generate_phrase
     from gentool.io.midi import write_midi
 
     damaged = tmp_path / "damaged"
