@@ -17,7 +17,7 @@ TINY_VAE = {
     "train": {"epochs": 2, "batch_size": 16, "checkpoint_every": 1},
     "anneal": {"schedule": "linear", "warmup_epochs": 2},
     "free_bits": {"high": 0.2, "low": 0.05},
-    "evaluation": {"samples_per_genre": 8, "classifier": {"epochs": 15, "hidden": 32}},
+    "evaluation": {"samples_per_genre": 8, "classifier": {"source": "local", "epochs": 15, "hidden": 32}},
 }
 
 

@@ -9,7 +9,7 @@ from gentool.evaluate.coverage import CoverageSettings, baseline_images, coverag
 from gentool.evaluate.coverage_figures import collapse_onset
 from gentool.evaluate.frechet import FeatureStats, frechet_distance
 from gentool.evaluate.letters import (
-    EVALUATOR_KIND,
+    EVALUATOR_NAME,
     NOT_A_LETTER,
     LetterClassifier,
     LetterEvaluatorSettings,
@@ -23,8 +23,8 @@ from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
 
 
 def test_pooling_first_is_the_letter_evaluators_layout_and_the_digits_keep_theirs():
-    """Version 6 pools before batch norm and ReLU (a quarter of the elements for both); the digit evaluator's
-    cached files were saved with the old order, so its layout's parameter names must not move."""
+    """The letter evaluator pools before batch norm and ReLU (a quarter of the elements for both); the digit
+    evaluator keeps the other order, and a file of one layout never loads into the other."""
     old = LetterClassifier(pool_first=False)
     assert [name for name in old.state_dict() if name.endswith("running_mean")] == [
         "body.1.running_mean", "body.5.running_mean", "body.9.running_mean"]
@@ -135,7 +135,7 @@ def test_a_cached_evaluator_reads_images_with_its_reject_bias(tiny_evaluation, t
     state = load_checkpoint(tiny_evaluator.path, "letter-evaluator", map_location="cpu")
     path = evaluator_path(dataset, settings, data_dir, torch.device("cpu"))
     assert path != tiny_evaluator.path
-    save_checkpoint(path, EVALUATOR_KIND, {**state, "reject_bias": 10.0})  # as a build with this setting saves it
+    save_checkpoint(path, EVALUATOR_NAME, {**state, "reject_bias": 10.0})  # as a build with this setting saves it
     biased = load_letter_evaluator(data, data_dir, settings=settings)
     assert biased.report["built"] is False and float(biased.model.reject_bias) == 10.0
     images = torch.cat([tiny_evaluator.real_images[:32], not_letters(32, tiny_evaluator.real_images,

@@ -33,7 +33,7 @@ from gentool.seq2seq.scoring import accuracy
 from helpers import StopAfter, cpu_context, resume, start
 
 runner = CliRunner()
-TINY_DIGIT_EVALUATOR = {"samples_per_glyph": 12, "epochs": 8, "batch_size": 64}
+TINY_DIGIT_EVALUATOR = {"source": "local", "samples_per_glyph": 12, "epochs": 8, "batch_size": 64}
 TINY_TEXT = {"device": "cpu", "data": {"operand_digits": 1, "train_fraction": 0.8},
              "model": {"hidden": 64, "embed": 16}, "train": {"epochs": 40, "batch_size": 16},
              "evaluation": {"every": 5}}

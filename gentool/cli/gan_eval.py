@@ -22,7 +22,7 @@ from gentool.cli.common import (
     show,
 )
 from gentool.evaluate.coverage import BASELINES
-from gentool.evaluate.letters import load_letter_evaluator
+from gentool.evaluate.letters import load_letter_evaluator, shipped_report
 from gentool.gan import measure
 from gentool.gan.config import resolve_gan_config
 from gentool.gan.trained import open_trained
@@ -54,20 +54,26 @@ def evaluator(
     config: ConfigOption = None,
     fonts_dir: FontsDirOption = None,
     set_: SetOption = None,
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="Train it again even when cached.")] = False,
+    build: Annotated[bool, typer.Option(
+        "--build", "--rebuild", help="Build a local evaluator now from this config's fonts (matplotlib's and "
+                                     "--fonts-dir), cache it and show it; runs use it with --set "
+                                     "evaluation.evaluator.source=local.")] = False,
     device: DeviceOption = None,
     data_dir: DataDirOption = None,
     json_: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Build (or show) the letter evaluator: a CNN trained on the training fonts, scored on held-out fonts."""
-    flags = {"data.fonts_dirs": resolved_paths(fonts_dir) if fonts_dir else None}
+    """Show the letter evaluator that measures letter runs: its identity and its own figures (held-out accuracy,
+    non-letter glyphs rejected by category). The shipped one by default; --build makes a local one."""
+    flags = {"data.fonts_dirs": resolved_paths(fonts_dir) if fonts_dir else None,
+             "evaluation.evaluator.source": "local" if build else None}
     gan_config = resolve_gan_config(preset, str(config) if config else None, flags, set_)
     ctx = context_for(device, quiet, data_dir)
     letter_evaluator = load_letter_evaluator(gan_config.data, data_dir, ctx.decide_device(gan_config.device),
-                                             rebuild=rebuild, settings=gan_config.evaluation.evaluator,
-                                             reporter=ctx.reporter)
-    show(evaluator_json(letter_evaluator), json_, lambda _: evaluator_lines(letter_evaluator))
+                                             rebuild=build, settings=gan_config.evaluation.evaluator,
+                                             reporter=ctx.reporter, baseline=False)
+    result = evaluator_json(letter_evaluator, shipped_report())
+    show(result, json_, evaluator_lines)
 
 
 @handle_errors

@@ -53,7 +53,7 @@ class LetterEvaluationConfig(CoverageSettings):
 
 # what an evaluated epoch adds to a letter model's metrics.jsonl record
 RECORD_KEYS = ("letters_covered", "coverage", "entropy", "kl_uniform", "confident_share", "not_letter_share",
-               "letter_fid", "sharpness", "missing", "letter_counts")
+               "letter_fid", "sharpness", "missing", "letter_counts", "instrument")
 
 
 def coverage_of(probabilities: torch.Tensor, features: torch.Tensor, evaluator: LetterEvaluator,
@@ -85,6 +85,7 @@ def coverage_of(probabilities: torch.Tensor, features: torch.Tensor, evaluator: 
         "confident_share": round(float(confident.double().mean()), 4),
         "not_letter_share": round(float((predicted == NOT_A_LETTER).double().mean()), 4),
         "letter_fid": round(frechet_distance(FeatureStats.of(features), evaluator.real_stats), 3),
+        "instrument": evaluator.instrument.record(),
     }
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from gentool.datasets.drums import DrumDataset
 from gentool.evaluate import drum_metrics
-from gentool.evaluate.genres import MIN_HELD_OUT_BARS, GenreClassifier, enough_held_out
+from gentool.evaluate.genres import MIN_HELD_OUT_BARS, GenreClassifier, accuracy_on, enough_held_out
 
 
 def _with_genre_accuracy(hits: np.ndarray, genre: np.ndarray, reference: np.ndarray,
@@ -38,14 +38,15 @@ def baseline_report(dataset: DrumDataset, classifier: GenreClassifier, seed: int
 
 
 def drum_dataset_report(dataset: DrumDataset, classifier: GenreClassifier, seed: int) -> dict:
-    """What `data drums` shows: the dataset's per-genre figures, the genre classifier's accuracy, and the metrics
-    beside their baselines."""
+    """What `data drums` shows: the dataset's per-genre figures, the genre classifier's accuracy on this dataset's
+    bars, and the metrics beside their baselines, each naming the classifier that read them."""
     stats = dataset.stats()
-    report = {key: classifier.report[key] for key in
-              ("held_out_accuracy", "train_accuracy", "per_genre", "held_out_bars")}
+    measured = accuracy_on(classifier, dataset)
+    report = {key: measured[key] for key in ("held_out_accuracy", "train_accuracy", "per_genre", "held_out_bars")}
     if not enough_held_out(report["held_out_bars"]):  # too few bars for a figure worth reading (see genres.py)
         report.update(held_out_accuracy=None, per_genre={})
-    stats["genre_classifier"] = {**report, "min_held_out_bars": MIN_HELD_OUT_BARS, "path": str(classifier.path)}
+    stats["genre_classifier"] = {**report, "min_held_out_bars": MIN_HELD_OUT_BARS, "path": str(classifier.path),
+                                 "instrument": classifier.instrument.record()}
     stats["baselines"] = baseline_report(dataset, classifier, seed)
     stats["baseline_bars"] = int(dataset.is_val.sum()) if dataset.is_val.any() else len(dataset.hits)
     return stats

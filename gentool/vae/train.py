@@ -154,7 +154,8 @@ class VaeTrainer(ElboTrainer):
                                                   evaluation.temperature, self.device,
                                                   self.dataset.hits[self.dataset.split_mask("train")]))
         self.model.train()
-        return {key: round(value, 5) if isinstance(value, float) else value for key, value in result.items()}
+        return {**{key: round(value, 5) if isinstance(value, float) else value for key, value in result.items()},
+                "instrument": self.classifier.instrument.record()}
 
     def summary_extras(self, records: list[dict]) -> dict:
         extras = {
@@ -162,8 +163,7 @@ class VaeTrainer(ElboTrainer):
             "free_bits": {"high": self.config.free_bits.high, "low": self.config.free_bits.low},
             "dataset": {"fingerprint": self.dataset.fingerprint, "path": str(self.dataset.path),
                         "train_bars": len(self.train_hits), "val_bars": len(self.val_hits)},
-            "genre_classifier": {"path": str(self.classifier.path),
-                                 "held_out_accuracy": self.classifier.report["held_out_accuracy"]},
+            "instrument": self.classifier.instrument.record(),
         }
         if records:
             extras["collapsed_high"] = collapsed_dimensions(records[-1], "high")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from gentool.datasets.font_faces import LETTERS
+from gentool.evaluate.instruments import instrument_of
 from gentool.views.tables import cell
 
 DRUM_COLUMNS = [("bars", "{}"), ("density", "{:.3f}"), ("syncopation", "{:.3f}"), ("symmetry", "{:.3f}"),
@@ -80,12 +81,13 @@ def drum_report(stats: dict) -> list[Table | str]:
 
 def classifier_line(classifier: dict) -> str:
     bars = classifier["held_out_bars"]
+    which = f"genre classifier ({instrument_of(classifier['instrument']).label()})"
     if classifier["held_out_accuracy"] is not None:
         per_genre = ", ".join(f"{g} {a:.0%}" for g, a in classifier["per_genre"].items())
-        return f"genre classifier: {classifier['held_out_accuracy']:.1%} on {bars} held-out bars ({per_genre})"
+        return f"{which}: {classifier['held_out_accuracy']:.1%} on {bars} held-out bars ({per_genre})"
     if not bars:
-        return "genre classifier: not measured (no held-out bars; add files or phrases)"
-    return (f"genre classifier: not measured: {bars} held-out bar{'s' if bars != 1 else ''}, fewer than the "
+        return f"{which}: not measured (no held-out bars; add files or phrases)"
+    return (f"{which}: not measured: {bars} held-out bar{'s' if bars != 1 else ''}, fewer than the "
             f"{classifier['min_held_out_bars']} a held-out accuracy needs; add files or phrases")
 
 
