@@ -120,13 +120,14 @@ class EvaluatorSettings:
 @dataclass
 class LetterEvaluatorSettings(EvaluatorSettings):
     """The letter evaluator's settings: the shared ones, and what only the letter evaluator uses."""
-    epochs: int = option(5, min=1, max=1000)
+    epochs: int = option(6, min=1, max=1000)
     pool_first: bool = option(True, help="max-pool before batch norm and ReLU in the first two blocks (a quarter "
                                          "of the element-wise work)")
     light_capitals: int = option(4, min=0, max=2000,
                                  help="light-weight renders per capital of the training faces (0 = none)")
-    reject_bias: float = option(0.0, min=-10.0, max=10.0,
-                                help="subtracted from the not-a-letter logit when images are read (0 = as trained)")
+    reject_bias: float = option(1.0, min=-10.0, max=10.0,
+                                help="subtracted from the not-a-letter logit when images are read (0 = as trained; "
+                                     "above 0 it names more unusual letters and rejects fewer symbols)")
     script_fonts: list[str] = option(["DejaVuMathTeXGyre.ttf"],
                                      help="font files (paths, or names found in the system font folders) whose "
                                           "script capitals are extra letter material; refused when held out")
