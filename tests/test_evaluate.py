@@ -8,6 +8,7 @@ from gentool.datasets.fonts import FontDataConfig, load_font_dataset
 from gentool.evaluate.coverage import CoverageSettings, baseline_images, coverage_of, generate, measure
 from gentool.evaluate.coverage_figures import collapse_onset
 from gentool.evaluate.frechet import FeatureStats, frechet_distance
+from gentool.evaluate.instruments import Instrument
 from gentool.evaluate.letters import (
     EVALUATOR_NAME,
     NOT_A_LETTER,
@@ -59,6 +60,7 @@ def test_frechet_distance_matches_closed_forms():
 
 class FixedReference:
     real_stats = FeatureStats.of(torch.randn(100, 3, generator=torch.Generator().manual_seed(1)))
+    instrument = Instrument("letter-evaluator", 0, "0" * 64, "local")
 
 
 def one_hot(letters: list[int], confidence: float = 0.99) -> torch.Tensor:
@@ -143,7 +145,8 @@ def test_a_cached_evaluator_reads_images_with_its_reject_bias(tiny_evaluation, t
     with torch.no_grad():
         plain, shifted = tiny_evaluator.model(images), biased.model(images)
     assert torch.allclose(shifted[:, :NOT_A_LETTER], plain[:, :NOT_A_LETTER])
-    assert torch.allclose(shifted[:, NOT_A_LETTER], plain[:, NOT_A_LETTER] - 10.0)
+    built_with = float(tiny_evaluator.model.reject_bias)  # the default bias the tiny one was built with
+    assert torch.allclose(shifted[:, NOT_A_LETTER], plain[:, NOT_A_LETTER] + built_with - 10.0)
     rejected = [(evaluator.classify(images)[0].argmax(1) == NOT_A_LETTER).sum() for evaluator in (tiny_evaluator,
                                                                                                   biased)]
     assert rejected[1] < rejected[0]

@@ -55,9 +55,10 @@ def test_a_build_setting_is_refused_while_the_shipped_evaluator_measures():
 
 
 def shipped_targets_data(data_dir):
-    """The default letter dataset and its non-letter glyphs, rendered now at a tenth of the build's size."""
+    """The default letter dataset and its non-letter glyphs, rendered now, smaller than the build's (4 samples per
+    letter, 15 glyphs per face and category)."""
     dataset = load_font_dataset(FontDataConfig(samples_per_glyph=4), data_dir)
-    return dataset, load_non_letters(dataset, data_dir, NonLetterSettings(per_category=30, samples_per_glyph=1))
+    return dataset, load_non_letters(dataset, data_dir, NonLetterSettings(per_category=15, samples_per_glyph=1))
 
 
 def test_the_shipped_letter_evaluator_meets_its_targets_on_letters_rendered_now(tmp_path):
@@ -67,7 +68,7 @@ def test_the_shipped_letter_evaluator_meets_its_targets_on_letters_rendered_now(
     images, labels = dataset.tensors("val")
     assert float((evaluator.classify(images)[0].argmax(1) == labels).double().mean()) >= 0.97
     held_out = glyphs.tensors("val")
-    assert len(held_out) > 1000
+    assert len(held_out) > 300
     assert float((evaluator.classify(held_out)[0].argmax(1) == NOT_A_LETTER).double().mean()) >= 0.95
     noise = not_letters(1000, images, torch.Generator().manual_seed(0))
     assert bool((evaluator.classify(noise)[0].argmax(1) == NOT_A_LETTER).all())
