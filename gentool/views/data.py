@@ -80,14 +80,18 @@ def drum_report(stats: dict) -> list[Table | str]:
 
 
 def classifier_line(classifier: dict) -> str:
+    instrument = instrument_of(classifier["instrument"])
+    return f"genre classifier: {_classifier_figure(classifier)} (read by {instrument.label()})"
+
+
+def _classifier_figure(classifier: dict) -> str:
     bars = classifier["held_out_bars"]
-    which = f"genre classifier ({instrument_of(classifier['instrument']).label()})"
     if classifier["held_out_accuracy"] is not None:
         per_genre = ", ".join(f"{g} {a:.0%}" for g, a in classifier["per_genre"].items())
-        return f"{which}: {classifier['held_out_accuracy']:.1%} on {bars} held-out bars ({per_genre})"
+        return f"{classifier['held_out_accuracy']:.1%} on {bars} held-out bars ({per_genre})"
     if not bars:
-        return f"{which}: not measured (no held-out bars; add files or phrases)"
-    return (f"{which}: not measured: {bars} held-out bar{'s' if bars != 1 else ''}, fewer than the "
+        return "not measured (no held-out bars; add files or phrases)"
+    return (f"not measured: {bars} held-out bar{'s' if bars != 1 else ''}, fewer than the "
             f"{classifier['min_held_out_bars']} a held-out accuracy needs; add files or phrases")
 
 
