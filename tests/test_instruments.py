@@ -121,3 +121,18 @@ def test_figures_of_different_instruments_are_named_and_never_tested_against_eac
     assert mixed["comparisons"] == [] and mixed["instruments_note"] == note
     alike = results_of(sweep, [{**cell, "instrument": shipped} for cell in cells])
     assert alike["comparisons"] and alike["instruments_note"] is None
+
+
+def test_gan_evaluator_shows_the_shipped_one_and_refuses_a_build_setting_without_a_local_build(tmp_path):
+    from typer.testing import CliRunner
+
+    from gentool.cli.app import app
+
+    env = {"GENTOOL_DATA_DIR": str(tmp_path / "data")}
+    shown = CliRunner().invoke(app, ["gan", "evaluator", "--json"], env=env)
+    assert shown.exit_code == 0, shown.output
+    report = json.loads(shown.stdout)
+    assert report["instrument"]["source"] == "shipped" and report["held_out"]["accuracy"] >= 0.97
+    assert not (tmp_path / "data").exists()  # showing it renders and trains nothing
+    refused = CliRunner().invoke(app, ["gan", "evaluator", "--set", "evaluation.evaluator.epochs=2"], env=env)
+    assert refused.exit_code == 2 and "source=local" in refused.stderr and "Traceback" not in refused.output
