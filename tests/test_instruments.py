@@ -17,6 +17,7 @@ from gentool.errors import ConfigError, GentoolError
 from gentool.evaluate import digits, genres, instruments, letters
 from gentool.evaluate.instruments import Instrument, mixed_instruments
 from gentool.evaluate.letters import NOT_A_LETTER, LetterEvaluatorSettings, load_letter_evaluator, not_letters
+from gentool.runtime.files import file_sha256
 from gentool.sweep.engine import Sweep, results_of
 
 SHIPPED = {letters.EVALUATOR_NAME: letters.EVALUATOR_VERSION, digits.DIGIT_EVALUATOR_NAME:
@@ -25,9 +26,9 @@ SHIPPED = {letters.EVALUATOR_NAME: letters.EVALUATOR_VERSION, digits.DIGIT_EVALU
 
 @pytest.mark.parametrize("name", sorted(SHIPPED))
 def test_each_shipped_instrument_loads_and_matches_its_hash(name):
-    state, manifest, instrument = instruments.load_shipped(name, name, SHIPPED[name])
+    state, manifest, instrument = instruments.load_shipped(name, SHIPPED[name])
     path = instruments.SHIPPED_DIR / manifest["file"]
-    assert instrument == Instrument(name, SHIPPED[name], instruments.file_sha256(path), "shipped")
+    assert instrument == Instrument(name, SHIPPED[name], file_sha256(path), "shipped")
     assert instrument.sha256 == manifest["sha256"] and manifest["build_command"].startswith("python tools/")
     assert path.stat().st_size < 2_000_000 and all(torch.is_tensor(v) for v in state["model"].values())
 

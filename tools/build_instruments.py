@@ -86,7 +86,7 @@ def main() -> None:
     reporter = Reporter("plain")
     name, version, state, report, built_from = BUILDERS[args.instrument](data_root(args.data_dir), reporter)
     command = " ".join(["python", "tools/build_instruments.py", *sys.argv[1:]])
-    path, manifest = write_shipped(name, name, version, state, {
+    path, manifest = write_shipped(name, version, state, {
         "weights": "fp16" if any(v.dtype == torch.float16 for v in state["model"].values()) else "fp32",
         "report": report, "built_from": built_from, "versions": versions(), "build_command": command})
     print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB) and {manifest}")

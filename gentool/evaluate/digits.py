@@ -126,8 +126,7 @@ def load_digit_evaluator(data: FontDataConfig, data_dir: str | Path | None = Non
     check_source(settings, "evaluation.evaluator")
     device = torch.device(device)
     if settings.source == "shipped":
-        state, manifest, instrument = load_shipped(DIGIT_EVALUATOR_NAME, DIGIT_EVALUATOR_NAME,
-                                                   DIGIT_EVALUATOR_VERSION)
+        state, manifest, instrument = load_shipped(DIGIT_EVALUATOR_NAME, DIGIT_EVALUATOR_VERSION)
         return DigitEvaluator(_model_from_state(state, device), manifest["report"], Path(manifest["path"]), device,
                               instrument)
     data_dir = data_root(data_dir)
@@ -135,12 +134,11 @@ def load_digit_evaluator(data: FontDataConfig, data_dir: str | Path | None = Non
                                   reporter=reporter)
     path = digit_evaluator_path(dataset, settings, data_dir)
     if path.is_file() and not rebuild:
-        state, instrument = load_local(path, DIGIT_EVALUATOR_NAME, DIGIT_EVALUATOR_NAME, DIGIT_EVALUATOR_VERSION)
+        state, instrument = load_local(path, DIGIT_EVALUATOR_NAME, DIGIT_EVALUATOR_VERSION)
         return DigitEvaluator(_model_from_state(state, device), {**state["report"], "built": False}, path, device,
                               instrument)
     reporter.info(f"training a local digit evaluator on {int((~dataset.is_val).sum())} glyphs of these fonts "
                   f"(cached afterwards in {path})")
     model, state, report = build_digit_evaluator(dataset, settings, device, reporter)
-    instrument = save_local(path, DIGIT_EVALUATOR_NAME, DIGIT_EVALUATOR_NAME, DIGIT_EVALUATOR_VERSION,
-                            {**state, "report": report})
+    instrument = save_local(path, DIGIT_EVALUATOR_NAME, DIGIT_EVALUATOR_VERSION, {**state, "report": report})
     return DigitEvaluator(model, {**report, "built": True}, path, device, instrument)

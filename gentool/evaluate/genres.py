@@ -159,14 +159,14 @@ def load_genre_classifier(dataset: DrumDataset, data_dir: str | Path | None = No
     settings = settings or GenreClassifierSettings()
     check_source(settings, "evaluation.classifier")
     if settings.source == "shipped":
-        state, manifest, instrument = load_shipped(CLASSIFIER_NAME, CLASSIFIER_NAME, CLASSIFIER_VERSION)
+        state, manifest, instrument = load_shipped(CLASSIFIER_NAME, CLASSIFIER_VERSION)
         model = _model_from_state(state, manifest["report"]["settings"]["hidden"])
         return GenreClassifier(model, manifest["report"], Path(manifest["path"]), instrument)
     path = classifier_path(dataset, settings, data_root(data_dir))
     if path.is_file() and not rebuild:
-        state, instrument = load_local(path, CLASSIFIER_NAME, CLASSIFIER_NAME, CLASSIFIER_VERSION)
+        state, instrument = load_local(path, CLASSIFIER_NAME, CLASSIFIER_VERSION)
         return GenreClassifier(_model_from_state(state, settings.hidden), {**state["report"], "built": False}, path,
                                instrument)
     model, state, report = build_genre_classifier(dataset, settings, reporter or Reporter("quiet"))
-    instrument = save_local(path, CLASSIFIER_NAME, CLASSIFIER_NAME, CLASSIFIER_VERSION, {**state, "report": report})
+    instrument = save_local(path, CLASSIFIER_NAME, CLASSIFIER_VERSION, {**state, "report": report})
     return GenreClassifier(model, {**report, "built": True}, path, instrument)

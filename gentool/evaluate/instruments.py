@@ -14,14 +14,13 @@ say "local".
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable, Literal
 
 from gentool.errors import GentoolError
-from gentool.runtime.files import atomic_write_json
+from gentool.runtime.files import atomic_write_json, file_sha256
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "instruments"
 Source = Literal["shipped", "local"]
@@ -29,7 +28,7 @@ Source = Literal["shipped", "local"]
 
 @dataclass(frozen=True)
 class Instrument:
-    name: str  # "letter-evaluator", "digit-evaluator", "genre-classifier"
+    name: str  # "letter-evaluator", "digit-evaluator", "genre-classifier"; also its checkpoint kind
     version: int
     sha256: str  # of the file that holds it
     source: Source
@@ -58,10 +57,6 @@ def mixed_instruments(records: Iterable[dict | None]) -> str | None:
             f"figures are not comparable, so no significance test is made across them")
 
 
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def shipped_manifest(name: str) -> dict:
     path = SHIPPED_DIR / f"{name}.json"
     try:
@@ -71,7 +66,7 @@ def shipped_manifest(name: str) -> dict:
                            f"(pip install --force-reinstall gentool)") from None
 
 
-def load_shipped(name: str, kind: str, version: int) -> tuple[dict, dict, Instrument]:
+def load_shipped(name: str, version: int) -> tuple[dict, dict, Instrument]:
     """The shipped instrument `name`: its state (tensors as stored), its manifest (with the file's "path") and its
     identity. A missing or altered file, or one built for another version of the code, is a one-line error."""
     manifest = shipped_manifest(name)
@@ -88,21 +83,21 @@ def load_shipped(name: str, kind: str, version: int) -> tuple[dict, dict, Instru
                            f"{manifest['sha256'][:12]}; reinstall gentool (pip install --force-reinstall gentool)")
     from gentool.runtime.checkpoint import load_checkpoint  # torch: imported by what measures, not what reads figures
 
-    state = load_checkpoint(path, kind)
+    state = load_checkpoint(path, name)
     return state, {**manifest, "path": str(path)}, Instrument(name, version, digest, "shipped")
 
 
-def load_local(path: Path, name: str, kind: str, version: int) -> tuple[dict, Instrument]:
+def load_local(path: Path, name: str, version: int) -> tuple[dict, Instrument]:
     """A locally built instrument from the data folder's cache, and its identity."""
     from gentool.runtime.checkpoint import load_checkpoint
 
-    return load_checkpoint(path, kind), Instrument(name, version, file_sha256(path), "local")
+    return load_checkpoint(path, name), Instrument(name, version, file_sha256(path), "local")
 
 
-def save_local(path: Path, name: str, kind: str, version: int, state: dict) -> Instrument:
+def save_local(path: Path, name: str, version: int, state: dict) -> Instrument:
     from gentool.runtime.checkpoint import save_checkpoint
 
-    save_checkpoint(path, kind, state)
+    save_checkpoint(path, name, state)
     return Instrument(name, version, file_sha256(path), "local")
 
 
@@ -119,14 +114,13 @@ def full_precision(weights: dict) -> dict:
     return {key: value.float() if value.is_floating_point() else value for key, value in weights.items()}
 
 
-def write_shipped(name: str, kind: str, version: int, state: dict, manifest: dict,
-                  folder: Path = SHIPPED_DIR) -> tuple[Path, Path]:
+def write_shipped(name: str, version: int, state: dict, manifest: dict) -> tuple[Path, Path]:
     """Write an instrument as package data: `<name>-v<version>.pt` and its manifest `<name>.json`, which names the
     file and its sha256 (torch.save's bytes differ between two saves of the same weights, so the hash names this
     file, not the weights)."""
     from gentool.runtime.checkpoint import save_checkpoint
 
-    path = folder / f"{name}-v{version}.pt"
-    save_checkpoint(path, kind, state)
+    path = SHIPPED_DIR / f"{name}-v{version}.pt"
+    save_checkpoint(path, name, state)
     written = {"name": name, "version": version, "file": path.name, "sha256": file_sha256(path), **manifest}
-    return path, atomic_write_json(folder / f"{name}.json", written)
+    return path, atomic_write_json(SHIPPED_DIR / f"{name}.json", written)

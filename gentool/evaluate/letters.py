@@ -493,13 +493,13 @@ def load_letter_evaluator(data: FontDataConfig, data_dir: str | Path | None = No
                if baseline or local else None)
     real_images = _halves(dataset, settings.seed)[1] if baseline else None
     if not local:
-        state, manifest, instrument = load_shipped(EVALUATOR_NAME, EVALUATOR_NAME, EVALUATOR_VERSION)
+        state, manifest, instrument = load_shipped(EVALUATOR_NAME, EVALUATOR_VERSION)
         model, stats = _evaluator_from_state(state, manifest["report"]["settings"]["pool_first"], device)
         return LetterEvaluator(model, stats, real_images, manifest["report"], Path(manifest["path"]), device,
                                instrument)
     path = evaluator_path(dataset, settings, data_dir, device)
     if path.is_file() and not rebuild:
-        state, instrument = load_local(path, EVALUATOR_NAME, EVALUATOR_NAME, EVALUATOR_VERSION)
+        state, instrument = load_local(path, EVALUATOR_NAME, EVALUATOR_VERSION)
         model, stats = _evaluator_from_state(state, settings.pool_first, device)
         return LetterEvaluator(model, stats, real_images, {**state["report"], "built": False}, path, device,
                                instrument)
@@ -508,7 +508,7 @@ def load_letter_evaluator(data: FontDataConfig, data_dir: str | Path | None = No
     glyphs = load_non_letters(dataset, data_dir, NonLetterSettings(settings.non_letter_glyphs, seed=settings.seed),
                               reporter)
     model, state, report = build_letter_evaluator(dataset, glyphs, settings, device, reporter)
-    instrument = save_local(path, EVALUATOR_NAME, EVALUATOR_NAME, EVALUATOR_VERSION, {**state, "report": report})
+    instrument = save_local(path, EVALUATOR_NAME, EVALUATOR_VERSION, {**state, "report": report})
     stats = FeatureStats(state["real_mean"], state["real_cov"], state["real_count"])
     return LetterEvaluator(model, stats, real_images, {**report, "built": True}, path, device, instrument)
 
