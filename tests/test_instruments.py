@@ -110,7 +110,8 @@ def test_without_the_builds_fonts_the_shipped_evaluator_measures_unchanged(tmp_p
 def test_figures_of_different_instruments_are_named_and_never_tested_against_each_other():
     shipped = Instrument("letter-evaluator", 7, "a" * 64, "shipped").record()
     local = Instrument("letter-evaluator", 7, "b" * 64, "local").record()
-    assert mixed_instruments([shipped, shipped, None]) is None
+    assert mixed_instruments([shipped, shipped]) is None and mixed_instruments([None, None]) is None
+    assert "an unrecorded one" in mixed_instruments([shipped, None])
     note = mixed_instruments([shipped, local])
     assert "2 different instruments" in note and "(shipped, sha256 aaaaaaaaaaaa)" in note and "local" in note
     sweep = Sweep(family="gan", grid={"train.epochs": [1, 2]}, seeds=3, base={}, baseline="1", preset="",

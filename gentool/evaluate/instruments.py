@@ -49,12 +49,17 @@ def instrument_of(record: dict | None) -> Instrument | None:
 
 def mixed_instruments(records: Iterable[dict | None]) -> str | None:
     """One line naming the instruments when the measurements come from more than one, else None. Figures from
-    different instruments are different quantities: shown side by side, but never tested against each other."""
-    found = list(dict.fromkeys(instrument for instrument in map(instrument_of, records) if instrument))
+    different instruments are different quantities: shown side by side, but never tested against each other. A
+    measurement that names no instrument beside ones that do was made by an unknown one (a run from before
+    instruments were recorded), so it counts as another."""
+    named = [instrument_of(record) for record in records]
+    found = [label for label in dict.fromkeys(i.label() for i in named if i)]
+    if found and None in named:
+        found.append("an unrecorded one")
     if len(found) < 2:
         return None
-    return (f"measured by {len(found)} different instruments ({'; '.join(i.label() for i in found)}): their "
-            f"figures are not comparable, so no significance test is made across them")
+    return (f"measured by {len(found)} different instruments ({'; '.join(found)}): their figures are not "
+            f"comparable, so no significance test is made across them")
 
 
 def shipped_manifest(name: str) -> dict:

@@ -268,7 +268,7 @@ def results_of(sweep: Sweep, cells: list[dict]) -> dict:
                "metrics": {metric: {key: value for key, value in stats.describe(group[metric]).items() if key != "n"}
                            for metric in metrics}}
               for label, group in values.items()]
-    mixed = mixed_instruments(record.get("instrument") for record in cells)
+    mixed = mixed_instruments(record.get("instrument") for record in cells if record["status"] == "done")
     comparisons = stats.compare(values, sweep.baseline, metrics) if sweep.baseline in values and not mixed else []
     return {"family": sweep.family, "grid": sweep.grid, "seeds": sweep.seeds, "metrics": metrics, "cells": cells,
             "groups": groups, "comparisons": comparisons, "instruments_note": mixed}
