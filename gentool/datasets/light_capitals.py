@@ -1,10 +1,11 @@
 """Light-weight capitals as more letter material for the evaluator, never for the generators.
 
-The letter faces' strokes are 2.75-6 px wide at 28x28 (regular to bold); a light, thin or hairline face draws
-them 0.5-2 px wide. An evaluator that never saw a thin letter while its "not a letter" class is full of thin-lined
-symbols (box drawing, arrows, math) takes thinness itself for evidence against a letter. These renders give the
+The letter dataset's faces are regular to bold; a light, thin or hairline face draws its strokes a fraction as
+wide, narrower than the dataset's augmentation ever thins them. An evaluator that never saw a thin letter while its
+"not a letter" class is full of thin-lined symbols (box drawing, arrows, math) takes thinness itself for evidence
+against a letter. These renders give the
 letter class thin strokes: each capital of the training faces is thinned to its one-pixel skeleton (Zhang-Suen
-thinning at the 112x112 master resolution) and drawn again with a round pen of 1 to 7 master pixels (0.25-1.75 px
+thinning at the 112x112 master resolution) and drawn again with a square pen of 1 to 7 master pixels (0.25-1.75 px
 at 28x28), then augmented like every glyph (without the stroke change, which would erase a one-pixel line).
 """
 
