@@ -10,7 +10,7 @@ import yaml
 
 from gentool.datasets.font_faces import matplotlib_font_dir
 
-from helpers import TINY_EVALUATOR, tiny_font_data
+from helpers import TINY_LETTER_EVALUATOR, tiny_font_data
 
 TINY_FACES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSerif.ttf", "DejaVuSansMono.ttf")
 
@@ -44,7 +44,7 @@ def tiny_config(tiny_fonts_dir) -> dict:
 @pytest.fixture(scope="session")
 def tiny_evaluation(tiny_config) -> dict:
     """A config with coverage measured every epoch by a small evaluator trained on the tiny fonts."""
-    return {**tiny_config, "evaluation": {"every": 1, "samples": 520, "evaluator": TINY_EVALUATOR}}
+    return {**tiny_config, "evaluation": {"every": 1, "samples": 520, "evaluator": TINY_LETTER_EVALUATOR}}
 
 
 @pytest.fixture(scope="session")

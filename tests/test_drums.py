@@ -308,7 +308,7 @@ def test_metrics_on_patterns_with_known_answers():
 
 def test_metrics_separate_real_from_random_and_collapsed(data_dir):
     dataset = load_drum_dataset(build_config(DrumDataConfig, SMALL), data_dir)
-    classifier = load_genre_classifier(dataset, data_dir, settings=GenreClassifierSettings(epochs=30))
+    classifier = load_genre_classifier(dataset, data_dir, settings=GenreClassifierSettings(source="local", epochs=30))
     report = baseline_report(dataset, classifier)
     real, random, collapsed = report["real"], report["random"], report["collapsed"]
     assert real["validity"] > 0.9 and random["validity"] < 0.3

@@ -8,8 +8,9 @@ from gentool.datasets.fonts import FontDataConfig, load_font_dataset
 from gentool.evaluate.coverage import CoverageSettings, baseline_images, coverage_of, generate, measure
 from gentool.evaluate.coverage_figures import collapse_onset
 from gentool.evaluate.frechet import FeatureStats, frechet_distance
+from gentool.evaluate.instruments import Instrument
 from gentool.evaluate.letters import (
-    EVALUATOR_KIND,
+    EVALUATOR_NAME,
     NOT_A_LETTER,
     LetterClassifier,
     LetterEvaluatorSettings,
@@ -24,8 +25,8 @@ from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
 
 
 def test_pooling_first_is_the_letter_evaluators_layout_and_the_digits_keep_theirs():
-    """Version 6 pools before batch norm and ReLU (a quarter of the elements for both); the digit evaluator's
-    cached files were saved with the old order, so its layout's parameter names must not move."""
+    """The letter evaluator pools before batch norm and ReLU (a quarter of the elements for both); the digit
+    evaluator keeps the other order, and a file of one layout never loads into the other."""
     old = LetterClassifier(pool_first=False)
     assert [name for name in old.state_dict() if name.endswith("running_mean")] == [
         "body.1.running_mean", "body.5.running_mean", "body.9.running_mean"]
@@ -60,6 +61,7 @@ def test_frechet_distance_matches_closed_forms():
 
 class FixedReference:
     real_stats = FeatureStats.of(torch.randn(100, 3, generator=torch.Generator().manual_seed(1)))
+    instrument = Instrument("letter-evaluator", 0, "0" * 64, "local")
 
     @staticmethod
     def real_balls(k: int) -> RealBalls:
@@ -140,7 +142,7 @@ def test_a_cached_evaluator_reads_images_with_its_reject_bias(tiny_evaluation, t
     state = load_checkpoint(tiny_evaluator.path, "letter-evaluator", map_location="cpu")
     path = evaluator_path(dataset, settings, data_dir, torch.device("cpu"))
     assert path != tiny_evaluator.path
-    save_checkpoint(path, EVALUATOR_KIND, {**state, "reject_bias": 10.0})  # as a build with this setting saves it
+    save_checkpoint(path, EVALUATOR_NAME, {**state, "reject_bias": 10.0})  # as a build with this setting saves it
     biased = load_letter_evaluator(data, data_dir, settings=settings)
     assert biased.report["built"] is False and float(biased.model.reject_bias) == 10.0
     images = torch.cat([tiny_evaluator.real_images[:32], not_letters(32, tiny_evaluator.real_images,
@@ -148,7 +150,8 @@ def test_a_cached_evaluator_reads_images_with_its_reject_bias(tiny_evaluation, t
     with torch.no_grad():
         plain, shifted = tiny_evaluator.model(images), biased.model(images)
     assert torch.allclose(shifted[:, :NOT_A_LETTER], plain[:, :NOT_A_LETTER])
-    assert torch.allclose(shifted[:, NOT_A_LETTER], plain[:, NOT_A_LETTER] - 10.0)
+    built_with = float(tiny_evaluator.model.reject_bias)  # the default bias the tiny one was built with
+    assert torch.allclose(shifted[:, NOT_A_LETTER], plain[:, NOT_A_LETTER] + built_with - 10.0)
     rejected = [(evaluator.classify(images)[0].argmax(1) == NOT_A_LETTER).sum() for evaluator in (tiny_evaluator,
                                                                                                   biased)]
     assert rejected[1] < rejected[0]

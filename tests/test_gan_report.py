@@ -113,6 +113,22 @@ def test_compare_interpolate_figures_and_evaluator_commands(trained_runs, data_d
     shown = invoke(["gan", "evaluator", "--config", str(config_file), "--json"], data_dir)
     assert shown.exit_code == 0, shown.output
     assert json.loads(shown.stdout)["built"] is False and "accuracy" in json.loads(shown.stdout)["held_out"]
+    assert json.loads(shown.stdout)["instrument"]["source"] == "local" and "shipped" in json.loads(shown.stdout)
+
+
+def test_compare_names_different_instruments_and_tests_nothing_across_them(trained_runs, data_dir):
+    """Every evaluated record names the evaluator that read it; two runs read by two evaluators are shown with a
+    line naming both, and no significance test is made across them."""
+    records = RunDir(trained_runs[1]).read_metrics()
+    assert all(record["instrument"]["source"] == "local" for record in records if "letters_covered" in record)
+    other = {**records[-1]["instrument"], "sha256": "f" * 64}
+    lines = [json.dumps({**record, "instrument": other} if "instrument" in record else record) for record in records]
+    (trained_runs[1] / "metrics.jsonl").write_text("\n".join(lines) + "\n")
+    compared = invoke(["gan", "compare", *map(str, trained_runs), "--json"], data_dir)
+    assert compared.exit_code == 0, compared.output
+    result = json.loads(compared.stdout)
+    assert result["comparisons"] == [] and "2 different instruments" in result["instruments_note"]
+    assert "sha256 ffffffffffff" in result["instruments_note"]
 
 
 @pytest.mark.parametrize("args, words", [

@@ -28,7 +28,15 @@ from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir
 from gentool.runtime.trainer import NonFiniteLoss
 
-from helpers import TINY_EVALUATOR, StopAfter, assert_tables_fit_80_columns, at_80_columns, cpu_context, resume, start
+from helpers import (
+    TINY_LETTER_EVALUATOR,
+    StopAfter,
+    assert_tables_fit_80_columns,
+    at_80_columns,
+    cpu_context,
+    resume,
+    start,
+)
 
 runner = CliRunner()
 
@@ -213,7 +221,7 @@ def test_a_nan_stops_the_run_and_keeps_the_last_good_checkpoint(tiny_rbm, data_d
 def test_coverage_while_training_and_the_measuring_commands(tiny_rbm, tiny_evaluator, data_dir, tmp_path):
     config = build_rbm_config({**tiny_rbm, "evaluation": {"every": 1, "samples": 104, "gibbs": 5,
                                                           "pseudo_likelihood_images": 64,
-                                                          "evaluator": TINY_EVALUATOR}})
+                                                          "evaluator": TINY_LETTER_EVALUATOR}})
     run = RunDir(tmp_path / "run")
     outcome = start(RBM_FAMILY, config, run, data_dir)
     records = run.read_metrics()

@@ -22,8 +22,7 @@ from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir
 from gentool.vae.family import VAE, VAE_TASKS, resolve_vae_config
 from gentool.vae.letter_model import LetterSampler, LetterVAE
-from tests.conftest import TINY_EVALUATOR
-from tests.helpers import StopAfter, resume, start_vae
+from tests.helpers import TINY_LETTER_EVALUATOR, StopAfter, resume, start_vae
 
 runner = CliRunner()
 
@@ -37,7 +36,7 @@ def tiny_letters(tiny_fonts_dir) -> dict:
         "model": {"z_dim": 8, "width": 8},
         "train": {"epochs": 2, "batch_size": 16, "checkpoint_every": 1},
         "anneal": {"schedule": "linear", "warmup_epochs": 1},
-        "evaluation": {"every": 1, "samples": 520, "evaluator": TINY_EVALUATOR},
+        "evaluation": {"every": 1, "samples": 520, "evaluator": TINY_LETTER_EVALUATOR},
     }
 
 

@@ -26,6 +26,7 @@ from gentool.cli.options import (
     seed_option,
 )
 from gentool.datasets.config import LETTERS
+from gentool.errors import UsageError
 from gentool.evaluate.config import BASELINES
 from gentool.gan.config import GanConfig
 
@@ -49,26 +50,35 @@ def evaluator(
     preset: preset_option("gan", "vanilla") = None,
     config: ConfigOption = None,
     fonts_dir: flags("fonts.fonts_dirs", "--fonts-dir", convert=resolved_paths, metavar="<dir>") = None,
+    source: flags("evaluation.evaluator.source") = None,
     set_: SetOption = None,
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="Train it again even when cached.")] = False,
+    build: Annotated[bool, typer.Option(
+        "--build", "--rebuild", help="Build a local evaluator now from this config's fonts (matplotlib's and "
+                                     "--fonts-dir), cache it and show it (--source local without training again); "
+                                     "runs use it with --set evaluation.evaluator.source=local.")] = False,
     device: DeviceOption = None,
     data_dir: DataDirOption = None,
     json_: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Build (or show) the letter evaluator: a CNN trained on the training fonts, scored on held-out fonts; the
-    fonts and split are those of the GAN preset and config given."""
-    from gentool.evaluate.letters import load_letter_evaluator
+    """Show the letter evaluator that measures letter runs: its identity and its own figures (held-out accuracy,
+    non-letter glyphs rejected by category). The shipped one by default; --build makes a local one from this
+    config's fonts (its recipe: --set evaluation.evaluator.KEY=VALUE)."""
+    from gentool.evaluate.letters import load_letter_evaluator, shipped_report
     from gentool.gan.config import resolve_gan_config
     from gentool.views.gan import evaluator_json, evaluator_lines
 
-    gan_config = resolve_gan_config(preset or "vanilla", str(config) if config else None,
-                                    config_overrides(evaluator, locals()), set_)
+    overrides = config_overrides(evaluator, locals())
+    if build:
+        if source == "shipped":
+            raise UsageError("--build makes a local evaluator, so it cannot be given with --source shipped; drop one")
+        overrides["evaluation.evaluator.source"] = "local"
+    gan_config = resolve_gan_config(preset or "vanilla", str(config) if config else None, overrides, set_)
     ctx = context_for(device, quiet, data_dir)
     letter_evaluator = load_letter_evaluator(gan_config.fonts, data_dir, ctx.decide_device(gan_config.device),
-                                             rebuild=rebuild, settings=gan_config.evaluation.evaluator,
-                                             reporter=ctx.reporter)
-    show(evaluator_json(letter_evaluator), json_, lambda _: evaluator_lines(letter_evaluator))
+                                             rebuild=build, settings=gan_config.evaluation.evaluator,
+                                             reporter=ctx.reporter, baseline=False)
+    show(evaluator_json(letter_evaluator, shipped_report()), json_, evaluator_lines)
 
 
 @handle_errors

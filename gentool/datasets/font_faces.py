@@ -13,7 +13,6 @@ A face is skipped, with the reason reported, when:
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import unicodedata
@@ -33,6 +32,7 @@ from PIL import ImageFont
 from gentool.datasets.config import LETTERS
 from gentool.datasets.glyphs import downsample, render_master
 from gentool.errors import UsageError
+from gentool.runtime.files import file_sha256
 
 FONT_SUFFIXES = (".ttf", ".otf")
 RECOGNISED_MIN = 20
@@ -68,14 +68,6 @@ class SkippedFont:
 
 def matplotlib_font_dir() -> Path:
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _font_files_in(folder: Path) -> list[Path]:

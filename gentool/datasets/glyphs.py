@@ -30,6 +30,18 @@ def render_master(font: ImageFont.FreeTypeFont, letter: str, margin_px: float = 
     canvas_size = RENDER_POINTS * 3
     canvas = Image.new("L", (canvas_size, canvas_size), 0)
     ImageDraw.Draw(canvas).text((RENDER_POINTS, RENDER_POINTS), letter, fill=255, font=font)
+    return fit_to_frame(canvas, margin_px)
+
+
+def rotated_master(master: np.ndarray, degrees: float) -> np.ndarray:
+    """A master (112x112 in [0, 1]) turned by `degrees` (counter-clockwise) and fitted to the frame again."""
+    image = Image.fromarray(np.round(master * 255).astype(np.uint8))
+    return fit_to_frame(image.rotate(degrees, resample=Image.BILINEAR, expand=True))
+
+
+def fit_to_frame(canvas: Image.Image, margin_px: float = 2.0) -> np.ndarray | None:
+    """The ink of a grey image, its bounding box centred and scaled to leave `margin_px` (at 28x28), at 112x112
+    in [0, 1]; None when there is no ink."""
     ink = np.asarray(canvas)
     rows = np.flatnonzero(ink.max(axis=1) > 8)
     cols = np.flatnonzero(ink.max(axis=0) > 8)

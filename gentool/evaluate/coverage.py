@@ -30,7 +30,7 @@ from gentool.evaluate.sharpness import sharpness
 
 # what an evaluated epoch adds to a letter model's metrics.jsonl record
 RECORD_KEYS = ("letters_covered", "coverage", "entropy", "kl_uniform", "confident_share", "not_letter_share",
-               "letter_fid", *PRDC_KEYS, "sharpness", "missing", "letter_counts")
+               "letter_fid", *PRDC_KEYS, "sharpness", "missing", "letter_counts", "instrument")
 
 
 def coverage_of(probabilities: torch.Tensor, features: torch.Tensor, evaluator: LetterEvaluator,
@@ -63,6 +63,7 @@ def coverage_of(probabilities: torch.Tensor, features: torch.Tensor, evaluator: 
         "not_letter_share": round(float((predicted == NOT_A_LETTER).double().mean()), 4),
         "letter_fid": round(frechet_distance(FeatureStats.of(features), evaluator.real_stats), 3),
         **prdc(evaluator.real_balls(settings.prdc_k), features), "prdc_k": settings.prdc_k,
+        "instrument": evaluator.instrument.record(),
     }
 
 

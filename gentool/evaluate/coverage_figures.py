@@ -146,8 +146,7 @@ def coverage_beside_baselines(images: torch.Tensor, evaluator: LetterEvaluator, 
     written = [letter_histogram(out_dir / "coverage_histogram.png", model_report),
                samples_by_letter(out_dir / "coverage_samples.png", images, probabilities, settings.threshold)]
     result = {"model": model_report, "seconds": round(seconds, 2), "seed": seed,
-              "evaluator": {"path": str(evaluator.path), "held_out_accuracy": evaluator.report["held_out"]["accuracy"]},
-              "baselines": {}}
+              "instrument": evaluator.instrument.record(), "baselines": {}}
     for name in baselines:
         result["baselines"][name], _ = measure(baseline_images(name, evaluator, len(images), seed), evaluator,
                                                settings)

@@ -1,7 +1,10 @@
-"""The digit evaluator: the letter evaluator's CNN and training loop (gentool.evaluate.letters.train_classifier)
-on the digits and operators of the same faces (gentool.datasets.symbols), with a "not a symbol" class trained on
-noise, scored on fonts it never saw. It reads what a text->image model draws. Cached under the data folder,
-keyed by the symbol dataset and the evaluator's settings."""
+"""The digit evaluator: the letter evaluator's CNN and training recipe (gentool.evaluate.letters.train_classifier)
+on the digits and operators of the letter dataset's faces (gentool.datasets.symbols), with a "not a symbol" class
+trained on noise, scored on fonts it never saw. It reads what a text->image model draws.
+
+A measuring instrument (gentool.evaluate.instruments): the shipped one by default; a local one is built from a
+config's fonts on request (`evaluation.evaluator.source: local`) and cached under the data folder, keyed by the
+symbol dataset and the evaluator's settings."""
 
 from __future__ import annotations
 
@@ -16,17 +19,19 @@ import torch
 from gentool.datasets.fonts import FontDataConfig
 from gentool.datasets.root import data_root
 from gentool.datasets.symbols import SYMBOLS, SymbolDataset, load_symbol_dataset
-from gentool.evaluate.letters import (
-    EvaluatorSettings,
-    LetterClassifier,
-    _accuracy_report,
-    not_letters,
-    train_classifier,
+from gentool.evaluate.config import EvaluatorSettings, check_source
+from gentool.evaluate.instruments import (
+    Instrument,
+    full_precision,
+    load_local,
+    load_shipped,
+    save_local,
+    stored_weights,
 )
-from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
+from gentool.evaluate.letters import LetterClassifier, accuracy_report, not_letters, predict, train_classifier
 from gentool.runtime.progress import Reporter
 
-DIGIT_EVALUATOR_KIND = "digit-evaluator"
+DIGIT_EVALUATOR_NAME = "digit-evaluator"  # also its checkpoint kind
 DIGIT_EVALUATOR_VERSION = 1
 NOT_A_SYMBOL = len(SYMBOLS)
 INK_BLANK = 0.03  # mean ink (0..1) below which a drawn glyph is blank: the end of a drawn answer
@@ -38,6 +43,7 @@ class DigitEvaluator:
     report: dict
     path: Path
     device: torch.device
+    instrument: Instrument
 
     @torch.no_grad()
     def classify(self, images: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
@@ -72,49 +78,60 @@ def digit_evaluator_path(dataset: SymbolDataset, settings: EvaluatorSettings, da
     return data_dir / "evaluators" / f"digits-{dataset.fingerprint}-{hashlib.sha256(key.encode()).hexdigest()[:8]}.pt"
 
 
-def train_digit_classifier(dataset: SymbolDataset, settings: EvaluatorSettings, device: torch.device,
-                           reporter: Reporter) -> tuple[LetterClassifier, dict]:
+def build_digit_evaluator(dataset: SymbolDataset, settings: EvaluatorSettings, device: torch.device,
+                          reporter: Reporter) -> tuple[LetterClassifier, dict, dict]:
+    """Train on a symbol dataset's training faces, measure on its held-out ones: the model (reading with its
+    stored fp16 weights), the state to store and the report."""
     started = time.perf_counter()
     images, labels = dataset.tensors("train", device)
     model = train_classifier(images, labels, len(SYMBOLS), settings, device, reporter, "the digit evaluator")
     seconds = time.perf_counter() - started
+    weights = stored_weights(model)
     val_images, val_labels = dataset.tensors("val")
     noise = not_letters(2000, val_images, torch.Generator().manual_seed(settings.seed + 2))
-    model.eval()
-    with torch.no_grad():
-        rejected = float((model(noise.to(device)).argmax(1) == NOT_A_SYMBOL).double().mean())
+    rejected = float((predict(model, noise, device) == NOT_A_SYMBOL).double().mean())
     report = {
-        "held_out": _accuracy_report(model, val_images, val_labels.cpu(), device, SYMBOLS),
+        "held_out": accuracy_report(model, val_images, val_labels.cpu(), device, SYMBOLS),
         "noise_rejected": round(rejected, 4),
-        "train": {"accuracy": _accuracy_report(model, images.cpu(), labels.cpu(), device, SYMBOLS)["accuracy"]},
+        "train": {"accuracy": accuracy_report(model, images.cpu(), labels.cpu(), device, SYMBOLS)["accuracy"]},
         "held_out_faces": [face["name"] for face in dataset.faces if face["split"] == "val"],
         "train_faces": [face["name"] for face in dataset.faces if face["split"] == "train"],
         "train_images": len(images), "held_out_images": len(val_images), "train_seconds": round(seconds, 1),
         "settings": asdict(settings), "version": DIGIT_EVALUATOR_VERSION, "dataset_fingerprint": dataset.fingerprint,
     }
-    return model.eval(), report
+    return model, {"model": weights}, report
+
+
+def _model_from_state(state: dict, device: torch.device) -> LetterClassifier:
+    model = LetterClassifier(classes=len(SYMBOLS) + 1)
+    model.load_state_dict(full_precision(state["model"]))
+    return model.to(device).eval()
 
 
 def load_digit_evaluator(data: FontDataConfig, data_dir: str | Path | None = None,
                          device: torch.device | str = "cpu", rebuild: bool = False,
                          settings: EvaluatorSettings | None = None,
                          reporter: Reporter | None = None) -> DigitEvaluator:
-    """The evaluator for these fonts and split, from the cache or trained now (under a minute on 2 CPU cores)."""
+    """The evaluator `settings.source` names: the shipped one, or the local one for these fonts and split (from
+    the cache, or trained now, in under a minute on 2 CPU cores)."""
     reporter = reporter or Reporter("quiet")
     settings = settings or EvaluatorSettings()
+    check_source(settings, "evaluation.evaluator")
     device = torch.device(device)
+    if settings.source == "shipped":
+        state, manifest, instrument = load_shipped(DIGIT_EVALUATOR_NAME, DIGIT_EVALUATOR_VERSION)
+        return DigitEvaluator(_model_from_state(state, device), manifest["report"], Path(manifest["path"]), device,
+                              instrument)
     data_dir = data_root(data_dir)
     dataset = load_symbol_dataset(replace(data, samples_per_glyph=settings.samples_per_glyph), data_dir,
                                   reporter=reporter)
     path = digit_evaluator_path(dataset, settings, data_dir)
     if path.is_file() and not rebuild:
-        state = load_checkpoint(path, DIGIT_EVALUATOR_KIND, map_location="cpu")
-        model = LetterClassifier(classes=len(SYMBOLS) + 1)
-        model.load_state_dict(state["model"])
-        return DigitEvaluator(model.to(device).eval(), {**state["report"], "built": False}, path, device)
-    reporter.info(f"training the digit evaluator on {int((~dataset.is_val).sum())} glyphs (cached afterwards in "
-                  f"{path})")
-    model, report = train_digit_classifier(dataset, settings, device, reporter)
-    save_checkpoint(path, DIGIT_EVALUATOR_KIND, {"model": {k: v.cpu() for k, v in model.state_dict().items()},
-                                                 "report": report})
-    return DigitEvaluator(model, {**report, "built": True}, path, device)
+        state, instrument = load_local(path, DIGIT_EVALUATOR_NAME, DIGIT_EVALUATOR_VERSION)
+        return DigitEvaluator(_model_from_state(state, device), {**state["report"], "built": False}, path, device,
+                              instrument)
+    reporter.info(f"training a local digit evaluator on {int((~dataset.is_val).sum())} glyphs of these fonts "
+                  f"(cached afterwards in {path})")
+    model, state, report = build_digit_evaluator(dataset, settings, device, reporter)
+    instrument = save_local(path, DIGIT_EVALUATOR_NAME, DIGIT_EVALUATOR_VERSION, {**state, "report": report})
+    return DigitEvaluator(model, {**report, "built": True}, path, device, instrument)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from gentool.config import build_config, config_to_dict, deep_merge, option, renamed_keys
 from gentool.datasets.config import POINT_DATASETS, FontDataConfig, PointDataConfig
-from gentool.evaluate.config import LetterEvaluationConfig
+from gentool.evaluate.config import LetterEvaluationConfig, pinned_instruments
 from gentool.gan.fixes import NAMES as FIX_NAMES
 from gentool.presets import layered, load_preset
 from gentool.runtime.device import device_option, device_problems
@@ -123,7 +123,7 @@ def build_gan_config(data: dict) -> GanConfig:
 
 def read_saved_gan_config(data: dict) -> GanConfig:
     """A run's config.yaml or a checkpoint's config; run folders that name the letters' section `data` still read."""
-    return build_gan_config(renamed_keys(data, {"data": "fonts"}))
+    return build_gan_config(pinned_instruments(renamed_keys(data, {"data": "fonts"})))
 
 
 def gan_config_dict(config: GanConfig) -> dict:

@@ -11,6 +11,7 @@ from gentool.errors import UsageError
 from gentool.evaluate import mode_figures
 from gentool.evaluate.coverage import check_baselines, generate
 from gentool.evaluate.coverage_figures import collapse_onset, compare_runs
+from gentool.evaluate.instruments import mixed_instruments
 from gentool.evaluate.letter_report import save_coverage
 from gentool.evaluate.modes import baseline_points, point_metrics, reference_balls
 from gentool.evaluate.spread import spread
@@ -104,11 +105,13 @@ def describe_run(run: RunDir) -> dict:
             "best_letters_covered": max(r["letters_covered"] for r in evaluated),
             "collapse_onset_epoch": collapse_onset(records, config.evaluation.collapse_drop),
             "seconds_per_epoch": round(statistics.mean(r["epoch_s"] for r in records), 2),
-            "records": records}
+            "instrument": final.get("instrument"), "records": records}
 
 
 def compare(paths: list[Path], figure: Path | None = None) -> dict:
-    """Runs side by side, and groups of runs sharing their fixes as mean ± std over seeds; draws the overlay."""
+    """Runs side by side, and groups of runs sharing their fixes as mean ± std over seeds; draws the overlay. Runs
+    measured by different letter evaluators are shown, with a note naming them, but not tested against each
+    other."""
     described = [describe_run(open_run(path, GAN.name, what="run")) for path in paths]
     groups: dict[str, list[dict]] = {}
     for item in described:
@@ -122,8 +125,10 @@ def compare(paths: list[Path], figure: Path | None = None) -> dict:
     figure = figure or Path(paths[0]).parent / "compare.png"
     compare_runs(figure, [(i["name"], i["records"]) for i in described])
     values = {name: {key: [i[key] for i in items] for key in COMPARED} for name, items in groups.items()}
+    mixed = mixed_instruments(i["instrument"] for i in described)
     return {"runs": [{k: v for k, v in i.items() if k != "records"} for i in described], "groups": summary,
-            "comparisons": sweep_stats.compare(values, next(iter(groups)), list(COMPARED)), "figure": str(figure)}
+            "comparisons": [] if mixed else sweep_stats.compare(values, next(iter(groups)), list(COMPARED)),
+            "instruments_note": mixed, "figure": str(figure)}
 
 
 def interval_of(values: list) -> dict:

@@ -155,8 +155,7 @@ class LetterTask:
                   "evaluation": evaluation_noise(self.config)}
         if self.evaluator is not None:
             extras["collapse_onset_epoch"] = collapse_onset(records, self.config.evaluation.collapse_drop)
-            extras["evaluator"] = {"path": str(self.evaluator.path),
-                                   "held_out_accuracy": self.evaluator.report["held_out"]["accuracy"]}
+            extras["instrument"] = self.evaluator.instrument.record()
         return extras
 
     def figures(self, run: RunDir, generator: nn.Module) -> list[Path]:

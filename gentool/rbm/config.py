@@ -10,7 +10,7 @@ from typing import Literal
 
 from gentool.config import build_config, config_to_dict, option, renamed_keys
 from gentool.datasets.config import FontDataConfig
-from gentool.evaluate.config import CoverageSettings, LetterEvaluatorSettings
+from gentool.evaluate.config import CoverageSettings, LetterEvaluatorSettings, pinned_instruments
 from gentool.presets import layered
 from gentool.runtime.device import device_option, device_problems
 from gentool.runtime.seeding import MAX_SEED
@@ -92,7 +92,7 @@ def build_rbm_config(data: dict) -> RbmConfig:
 
 def read_saved_rbm_config(data: dict) -> RbmConfig:
     """A run's config.yaml or a checkpoint's config; run folders that name the letters' section `data` still read."""
-    return build_rbm_config(renamed_keys(data, {"data": "fonts"}))
+    return build_rbm_config(pinned_instruments(renamed_keys(data, {"data": "fonts"})))
 
 
 def resolve_rbm_config(preset: str, config_file: str | None = None, flags: dict | None = None,

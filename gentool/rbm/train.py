@@ -39,7 +39,7 @@ VISIBLE = 28 * 28
 SHOWN = ("recon_error", "pseudo_likelihood", "swap_rate", "letters_covered", "letter_fid")
 EVAL_SEED_OFFSET = 3_000_017  # evaluation randomness: its own stream, the training stream untouched
 COVERAGE_KEYS = ("letters_covered", "coverage", "entropy", "kl_uniform", "confident_share", "not_letter_share",
-                 "letter_fid", *PRDC_KEYS, "missing", "letter_counts")
+                 "letter_fid", *PRDC_KEYS, "missing", "letter_counts", "instrument")
 
 
 def binarize(dataset: FontDataset, mode: str) -> torch.Tensor:
@@ -255,8 +255,7 @@ class RbmTrainer(EpochTrainer):
         }
         if data.evaluator is not None:
             extras["collapse_onset_epoch"] = collapse_onset(records, self.config.evaluation.collapse_drop)
-            extras["evaluator"] = {"path": str(data.evaluator.path),
-                                   "held_out_accuracy": data.evaluator.report["held_out"]["accuracy"]}
+            extras["instrument"] = data.evaluator.instrument.record()
         return extras
 
     def on_completed(self, summary: dict) -> None:

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from gentool.errors import UsageError
+from gentool.evaluate.instruments import instrument_of, mixed_instruments
 from gentool.report.results import run_results
 from gentool.runtime.rundir import RunDir
 
@@ -52,7 +53,8 @@ def collect(paths: list[Path]) -> dict:
     name_runs(runs)
     if len(runs) == 1:
         return {"kind": "run", "title": runs[0]["name"], "run": runs[0], "runs": runs}
-    return {"kind": "runs", "title": f"{len(runs)} runs", "runs": runs, "shared_metrics": shared_metrics(runs)}
+    return {"kind": "runs", "title": f"{len(runs)} runs", "runs": runs, "shared_metrics": shared_metrics(runs),
+            "instruments_note": mixed_instruments((run["summary"] or {}).get("instrument") for run in runs)}
 
 
 def name_runs(runs: list[dict]) -> None:
@@ -151,6 +153,9 @@ def run_facts(summary: dict | None, records: list[dict]) -> list[tuple[str, str]
         facts.append(("epochs", f"{records[-1]['epoch']} recorded"))
     if summary.get("wall_time_s") is not None:
         facts.append(("wall time", f"{summary['wall_time_s']:.1f} s"))
+    instrument = instrument_of(summary.get("instrument"))
+    if instrument is not None:
+        facts.append(("measured by", instrument.label()))
     environment = summary.get("environment") or {}
     if environment:
         facts.append(("versions", ", ".join(f"{k} {environment[k]}" for k in ("gentool", "torch", "python")

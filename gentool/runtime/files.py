@@ -8,6 +8,7 @@ data folder or run folder unreadable to colleagues). A write that fails because 
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -16,6 +17,14 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 from gentool.runtime.faults import kill_point
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def umask_mode(full: int) -> int:

@@ -9,7 +9,7 @@ from typing import Literal
 
 from gentool.config import build_config, config_to_dict, option, renamed_keys
 from gentool.datasets.config import FontDataConfig
-from gentool.evaluate.config import EvaluatorSettings
+from gentool.evaluate.config import EvaluatorSettings, pinned_instruments
 from gentool.presets import layered
 from gentool.runtime.device import device_option, device_problems
 from gentool.runtime.seeding import MAX_SEED
@@ -114,7 +114,7 @@ def read_saved_seq2seq_config(data: dict) -> Seq2SeqConfig:
     """A run's config.yaml or a checkpoint's config. A saved config without expressions.target_style or
     model.decoder_reads trained on random glyph targets and read glyphs, so it reads as that, not as today's
     defaults; one that names the expressions' section `data` (with the fonts as `data.glyphs`) reads too."""
-    data = renamed_keys(data, {"data.glyphs": "fonts", "data": "expressions"})
+    data = pinned_instruments(renamed_keys(data, {"data.glyphs": "fonts", "data": "expressions"}))
     data = {**data, "expressions": {"target_style": "random", **data.get("expressions", {})},
             "model": {"decoder_reads": "glyph", **data.get("model", {})}}
     return build_seq2seq_config(data)

@@ -92,6 +92,7 @@ def evaluate(trained: TrainedSeq2Seq, ctx: RunContext, *, beam: int = 1, seed: i
     if data.evaluator is not None:
         result["evaluator"] = {"path": str(data.evaluator.path),
                                "held_out_accuracy": data.evaluator.report["held_out"]["accuracy"]}
+        result["instrument"] = data.evaluator.instrument.record()
     if data.symbols is not None:
         result["heldout_fonts"] = [f["name"] for f in data.symbols.faces if f["split"] == "val"]
     result["seconds"] = round(time.perf_counter() - started, 2)

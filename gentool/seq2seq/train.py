@@ -132,8 +132,11 @@ class Seq2SeqTrainer(EpochTrainer):
         held = answer(self.model, self.data, self.heldout_subset, seed=seed)
         trained = answer(self.model, self.data, self.train_subset, seed=seed)
         held_score, train_score = accuracy(held.truth, held.predicted), accuracy(trained.truth, trained.predicted)
-        return {"heldout_exact": held_score["exact"], "heldout_per_char": held_score["per_char"],
-                "train_exact": train_score["exact"], "train_per_char": train_score["per_char"]}
+        record = {"heldout_exact": held_score["exact"], "heldout_per_char": held_score["per_char"],
+                  "train_exact": train_score["exact"], "train_per_char": train_score["per_char"]}
+        if self.data.evaluator is not None:  # drawn answers: read by the digit evaluator
+            record["instrument"] = self.data.evaluator.instrument.record()
+        return record
 
     def is_better(self, record: dict) -> bool:
         if record.get("heldout_exact") is None:
@@ -176,8 +179,7 @@ class Seq2SeqTrainer(EpochTrainer):
             extras["glyphs"] = {"path": str(data.symbols.path),
                                 "heldout_fonts": [f["name"] for f in data.symbols.faces if f["split"] == "val"]}
         if data.evaluator is not None:
-            extras["evaluator"] = {"path": str(data.evaluator.path),
-                                   "held_out_accuracy": data.evaluator.report["held_out"]["accuracy"]}
+            extras["instrument"] = data.evaluator.instrument.record()
         return extras
 
     def on_completed(self, summary: dict) -> None:

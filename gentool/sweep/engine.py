@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 from gentool.config import dump_yaml, load_yaml_file, parse_set_overrides
 from gentool.errors import UsageError
+from gentool.evaluate.instruments import mixed_instruments
 from gentool.runtime.context import RunContext
 from gentool.runtime.device import resolve_device
 from gentool.runtime.files import atomic_write_json, atomic_write_text
@@ -225,7 +226,8 @@ def _record(sweep: Sweep, cell: Cell, status: str, reason: str | None, summary: 
         seconds = summary["wall_time_s"]
     return {"name": cell.name, "path": f"cells/{cell.name}", "params": dict(cell.params), "seed": cell.seed,
             "status": status, "reason": reason, "metrics": metrics, "seconds": seconds,
-            "device": device_used(summary, place)}
+            "device": device_used(summary, place),
+            "instrument": (summary or {}).get("instrument") if status == "done" else None}
 
 
 def device_used(summary: dict | None, place: dict | None) -> dict:
@@ -241,7 +243,8 @@ def device_used(summary: dict | None, place: dict | None) -> dict:
 # ------------------------------------------------------------------------------------------------ results
 
 def results_of(sweep: Sweep, cells: list[dict]) -> dict:
-    """The results object: every cell, each group's statistics, and each group against the baseline."""
+    """The results object: every cell, each group's statistics, and each group against the baseline (none when
+    the cells were measured by different instruments: `instruments_note` names them)."""
     metrics: list[str] = []
     for record in cells:
         metrics += [name for name in record["metrics"] if name not in metrics]
@@ -259,9 +262,10 @@ def results_of(sweep: Sweep, cells: list[dict]) -> dict:
                "metrics": {metric: {key: value for key, value in stats.describe(group[metric]).items() if key != "n"}
                            for metric in metrics}}
               for label, group in values.items()]
-    comparisons = stats.compare(values, sweep.baseline, metrics) if sweep.baseline in values else []
+    mixed = mixed_instruments(record.get("instrument") for record in cells if record["status"] == "done")
+    comparisons = stats.compare(values, sweep.baseline, metrics) if sweep.baseline in values and not mixed else []
     return {"family": sweep.family, "grid": sweep.grid, "seeds": sweep.seeds, "metrics": metrics, "cells": cells,
-            "groups": groups, "comparisons": comparisons}
+            "groups": groups, "comparisons": comparisons, "instruments_note": mixed}
 
 
 def write_outputs(folder: Path, results: dict) -> list[Path]:

@@ -43,6 +43,8 @@ def markdown_text(results: dict, baseline: str | None) -> str:
     grid = ", ".join(f"{key} = {', '.join(map(str, values))}" for key, values in results["grid"].items()) or "none"
     lines = [f"# Sweep: {results['family']}", "", f"grid: {grid}; seeds 0..{results['seeds'] - 1}", "",
              caption(results, baseline), ""]
+    if results.get("instruments_note"):
+        lines += [results["instruments_note"], ""]
     comparisons = {(row["label"], row["metric"]): row for row in results["comparisons"]}
     for metric in results["metrics"]:
         lines += [f"## {metric}", "", "| group | n | mean ± std | 95% CI | diff vs baseline | diff CI | p (Holm) |",

@@ -12,7 +12,7 @@ from typing import ClassVar, Literal
 
 from gentool.config import build_config, known_keys, option, renamed_keys
 from gentool.datasets.config import DrumDataConfig, FontDataConfig
-from gentool.evaluate.config import GenreClassifierSettings, LetterEvaluationConfig
+from gentool.evaluate.config import GenreClassifierSettings, LetterEvaluationConfig, pinned_instruments
 from gentool.runtime.device import device_option, device_problems
 from gentool.runtime.precision import PRECISIONS
 from gentool.runtime.seeding import MAX_SEED
@@ -140,4 +140,4 @@ SAVED_RENAMES = {"data": "drums", "letters": "fonts"}
 def read_saved_config(config_class: type, data: dict) -> DrumVaeConfig | LetterVaeConfig:
     """A run's saved config (config.yaml, a checkpoint's) as `config_class`. Keys it has no field for are dropped:
     gentool wrote them (a saved config that held both models' keys), so none is a typo."""
-    return build_config(config_class, known_keys(config_class, renamed_keys(data, SAVED_RENAMES)))
+    return build_config(config_class, known_keys(config_class, pinned_instruments(renamed_keys(data, SAVED_RENAMES))))

@@ -161,7 +161,8 @@ class DrumVaeTrainer(ElboTrainer):
                                                   evaluation.temperature, self.device,
                                                   self.dataset.hits[self.dataset.split_mask("train")]))
         self.model.train()
-        return {key: round(value, 5) if isinstance(value, float) else value for key, value in result.items()}
+        return {**{key: round(value, 5) if isinstance(value, float) else value for key, value in result.items()},
+                "instrument": self.classifier.instrument.record()}
 
     def on_completed(self, summary: dict) -> None:
         """A bar of every genre, drawn as `vae sample` draws them, as the files a musician opens (MIDI, WAV, piano
@@ -182,8 +183,7 @@ class DrumVaeTrainer(ElboTrainer):
             "free_bits": {"high": self.config.free_bits.high, "low": self.config.free_bits.low},
             "dataset": {"name": "drums", "fingerprint": self.dataset.fingerprint, "path": str(self.dataset.path),
                         "train_bars": len(self.train_hits), "val_bars": len(self.val_hits)},
-            "genre_classifier": {"path": str(self.classifier.path),
-                                 "held_out_accuracy": self.classifier.report["held_out_accuracy"]},
+            "instrument": self.classifier.instrument.record(),
         }
         if records:
             extras["collapsed_high"] = collapsed_dimensions(records[-1], "high")

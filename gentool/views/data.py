@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from gentool.datasets.font_faces import LETTERS
+from gentool.evaluate.instruments import instrument_of
 from gentool.views.tables import cell
 
 DRUM_COLUMNS = [("bars", "{}"), ("density", "{:.3f}"), ("syncopation", "{:.3f}"), ("symmetry", "{:.3f}"),
@@ -79,13 +80,20 @@ def drum_report(stats: dict) -> list[Table | str]:
 
 
 def classifier_line(classifier: dict) -> str:
+    instrument = instrument_of(classifier["instrument"])
+    unread = classifier.get("unread_genres") or []
+    left_out = f"; {', '.join(unread)}: not among the genres it names, so not read" if unread else ""
+    return f"genre classifier: {_classifier_figure(classifier)} (read by {instrument.label()}){left_out}"
+
+
+def _classifier_figure(classifier: dict) -> str:
     bars = classifier["held_out_bars"]
     if classifier["held_out_accuracy"] is not None:
         per_genre = ", ".join(f"{g} {a:.0%}" for g, a in classifier["per_genre"].items())
-        return f"genre classifier: {classifier['held_out_accuracy']:.1%} on {bars} held-out bars ({per_genre})"
+        return f"{classifier['held_out_accuracy']:.1%} on {bars} held-out bars ({per_genre})"
     if not bars:
-        return "genre classifier: not measured (no held-out bars; add files or phrases)"
-    return (f"genre classifier: not measured: {bars} held-out bar{'s' if bars != 1 else ''}, fewer than the "
+        return "not measured (no held-out bars; add files or phrases)"
+    return (f"not measured: {bars} held-out bar{'s' if bars != 1 else ''}, fewer than the "
             f"{classifier['min_held_out_bars']} a held-out accuracy needs; add files or phrases")
 
 

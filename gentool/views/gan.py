@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich import box
 from rich.table import Table
 
+from gentool.evaluate.instruments import instrument_of
 from gentool.evaluate.letters import LetterEvaluator, confusion_summary
 from gentool.evaluate.spread import format_spread, format_spread_with_interval
 from gentool.gan.benchmark import PACGAN_PROTOCOL
@@ -37,49 +38,55 @@ def fixes_lines(described: list[dict]) -> list[str]:
     return lines
 
 
-def evaluator_json(evaluator: LetterEvaluator) -> dict:
+def evaluator_json(evaluator: LetterEvaluator, shipped: dict) -> dict:
+    """The evaluator's identity and report; a local one's beside the shipped one's headline figures."""
     report = {key: value for key, value in evaluator.report.items() if key != "held_out"}
     held_out = {key: value for key, value in evaluator.report["held_out"].items() if key != "confusion"}
-    return {**report, "held_out": held_out, "path": str(evaluator.path)}
+    return {**report, "held_out": held_out, "path": str(evaluator.path), "instrument": evaluator.instrument.record(),
+            **({"shipped": shipped} if evaluator.instrument.source == "local" else {})}
 
 
-def evaluator_lines(evaluator: LetterEvaluator) -> list[str]:
-    report = evaluator_json(evaluator)
+def evaluator_lines(report: dict) -> list[str]:
     held_out = report["held_out"]
-    return [f"letter evaluator: {evaluator.path} ({'built now' if report['built'] else 'cache hit'})",
+    instrument = instrument_of(report["instrument"])
+    state = {True: ", built now", False: ", cache hit"}.get(report.get("built"), "")
+    return [f"letter evaluator: {instrument.label()}{state}: {report['path']}",
             f"held-out accuracy: {held_out['accuracy']:.2%} on {report['held_out_images']} letters from unseen "
             f"fonts: {', '.join(report['held_out_faces'])}",
-            *_by_face_lines(held_out),
-            f"training accuracy: {report['train']['accuracy']:.2%} on {report['train_images']} letters",
-            *_script_font_lines(report),
-            f"not-a-letter images rejected: {report['not_letters_rejected']:.2%} of synthetic noise; "
-            + _glyph_rejection(report),
-            "worst held-out letters:", *[f"  {line}" for line in confusion_summary(evaluator.report)]]
-
-
-def _by_face_lines(held_out: dict) -> list[str]:
-    faces = held_out.get("by_face")  # reported since version 5
-    if not faces:
-        return []
-    return ["  by face: " + ", ".join(f"{name} {figures['accuracy']:.1%}"
+            "  by face: " + ", ".join(f"{name} {figures['accuracy']:.1%}"
                                       + (f" ({figures['rejected']:.1%} rejected)" if figures["rejected"] else "")
-                                      for name, figures in faces.items())]
+                                      for name, figures in held_out["by_face"].items()),
+            f"training accuracy: {report['train']['accuracy']:.2%} on {report['train_images']} letters",
+            *_letter_material_lines(report),
+            f"not-a-letter images rejected: {report['not_letters_rejected']:.2%} of synthetic noise; "
+            + _glyph_rejection(report["non_letter_glyphs_rejected"]),
+            "worst held-out letters:", *[f"  {line}" for line in confusion_summary(report)],
+            *_beside_shipped(report)]
 
 
-def _script_font_lines(report: dict) -> list[str]:
-    fonts = report.get("script_fonts")
-    if fonts is None:  # built before version 5
+def _beside_shipped(report: dict) -> list[str]:
+    shipped = report.get("shipped")
+    if not shipped:
         return []
-    used = ", ".join(f"{font['capitals']} from {font['family']}" for font in fonts["used"]) or "none from script fonts"
-    lines = [f"extra letter material: {report['train_styled_capitals']} renders of styled capitals (the training "
-             f"faces' script and double-struck ones; script capitals: {used})"]
-    return lines + [f"  script font {font['name']} not used: {font['reason']}" for font in fonts["refused"]]
+    return [f"the shipped {instrument_of(shipped['instrument']).label()} reads {shipped['held_out_accuracy']:.2%} "
+            f"held out and rejects {shipped['non_letter_glyphs_rejected']:.2%} of the real non-letter glyphs (this "
+            f"one: {report['held_out']['accuracy']:.2%} and {report['non_letter_glyphs_rejected']['rejected']:.2%}); "
+            f"figures it makes are labelled local"]
 
 
-def _glyph_rejection(report: dict) -> str:
-    glyphs = report.get("non_letter_glyphs_rejected")
-    if glyphs is None:  # an evaluator built before version 4 was never scored on real non-letter glyphs
-        return "real non-letter glyphs: not measured (evaluator built before version 4)"
+def _letter_material_lines(report: dict) -> list[str]:
+    scripts, letter_fonts = report["script_fonts"], report["letter_fonts"]
+    used = ", ".join(f"{font['capitals']} from {font['family']}" for font in scripts["used"]) or "none"
+    families = sorted({font["family"] for font in letter_fonts["used"]})
+    lines = [f"extra letter material: {report['train_styled_capitals']} renders of styled capitals and other "
+             f"families' capitals (the training faces' script and double-struck ones; script capitals: {used}; "
+             f"A-Z of {len(letter_fonts['used'])} letter-font faces: {', '.join(families) or 'none'}) and "
+             f"{report['train_light_capitals']} light-weight renders of the plain capitals"]
+    return lines + [f"  {kind} font {font['name']} not used: {font['reason']}"
+                    for kind, fonts in (("script", scripts), ("letter", letter_fonts)) for font in fonts["refused"]]
+
+
+def _glyph_rejection(glyphs: dict) -> str:
     parts = ", ".join(f"{name} {share:.0%}" for name, share in glyphs["by_category"].items())
     return f"{glyphs['rejected']:.2%} of {glyphs['glyphs']} real non-letter glyphs from unseen fonts ({parts})"
 
@@ -104,6 +111,7 @@ def coverage_view(result: dict) -> list[Table | str]:
         + ", ".join(f"{n} = {BASELINE_NOTES[n]}" for n in result["baselines"]), LETTER_ROWS, result)
     missing = result["model"]["missing"]
     return [table, f"missing letters: {''.join(missing) if missing else 'none'}",
+            f"measured by {instrument_of(result['instrument']).label()}",
             f"generated and scored in {result['seconds']:.2f} s; wrote {result['path']} and "
             f"{', '.join(result['figures'])}"]
 
@@ -135,7 +143,8 @@ def interpolation_lines(result: dict) -> list[str]:
 
 
 def compare_view(result: dict) -> list[Table | str]:
-    return [*compare_tables(result), f"figure: {result['figure']}"]
+    note = result.get("instruments_note")
+    return [*compare_tables(result), *([note] if note else []), f"figure: {result['figure']}"]
 
 
 def compare_tables(result: dict) -> list[Table]:

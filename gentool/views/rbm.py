@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich import box
 from rich.table import Table
 
+from gentool.evaluate.instruments import instrument_of
 from gentool.evaluate.spread import format_spread
 from gentool.views.gan import BASELINE_NOTES, LETTER_FEATURES, LETTER_ROWS, prdc_note
 from gentool.views.tables import beside_baselines, cell, markdown
@@ -20,6 +21,7 @@ def sample_view(result: dict) -> list[Table | str]:
         LETTER_ROWS, result)
     missing = result["model"]["missing"]
     return [table, f"missing letters: {''.join(missing) if missing else 'none'}",
+            f"measured by {instrument_of(result['instrument']).label()}",
             f"sampled and scored in {result['seconds']:.2f} s; wrote {result['path']} and "
             f"{', '.join(result['figures'])}"]
 

@@ -7,6 +7,7 @@ import textwrap
 
 from rich.table import Table
 
+from gentool.evaluate.instruments import instrument_of
 from gentool.views.tables import cell
 
 WIDTH = 80
@@ -57,7 +58,8 @@ def _caption(result: dict) -> str:
         text += f"; held-out glyphs from {len(result['heldout_fonts'])} unseen fonts"
     if "evaluator" in result:
         shown = cell(result["evaluator"]["held_out_accuracy"], "{:.1%}")
-        text += f"; drawn answers read by the digit evaluator ({shown} on held-out fonts)"
+        text += (f"; drawn answers read by the {instrument_of(result['instrument']).label()} ({shown} on its "
+                 f"held-out fonts)")
     return text
 
 

@@ -39,6 +39,8 @@ def sweep_view(results: dict, baseline: str | None, folder: str) -> list:
         items.append(table)
     items.append(caption(results, baseline) + "; ±CI = half-width of the (symmetric) 95% interval beside it; n<3: no "
                  "test possible; no spread: both groups constant, no test possible")
+    if results.get("instruments_note"):
+        items.append(results["instruments_note"])
     not_done = [cell for cell in results["cells"] if cell["status"] != "done"]
     for cell in not_done:
         items.append(f"{cell['status']}: {cell['name']}" + (f" ({cell['reason']})" if cell["reason"] else ""))
