@@ -53,21 +53,33 @@ def test_too_few_samples_for_a_kth_neighbour_are_not_measured():
         RealBalls.of(torch.randn(5, 2), k=5)
 
 
-def test_letters_are_measured_in_the_evaluators_features_against_held_out_letters(tiny_evaluator):
-    settings = CoverageSettings(samples=150, threshold=0.9, min_share=0.1)
+@pytest.fixture(scope="module")
+def shipped_evaluator(tiny_config, data_dir):
+    """The shipped letter evaluator, measuring against the held-out letters of the tiny fonts."""
+    from gentool.evaluate.letters import load_letter_evaluator
+    from gentool.gan.config import build_gan_config
+
+    return load_letter_evaluator(build_gan_config(tiny_config).fonts, data_dir)
+
+
+@pytest.mark.parametrize("source", ["local", "shipped"])
+def test_letters_are_measured_in_the_evaluators_features_against_held_out_letters(source, request):
+    evaluator = request.getfixturevalue({"local": "tiny_evaluator", "shipped": "shipped_evaluator"}[source])
+    # as many samples as reference letters: coverage asks whether a real letter has a sample near it
+    settings = CoverageSettings(samples=len(evaluator.reference_images), threshold=0.9, min_share=0.1)
     reports = {}
     for name in ("real", "noise", "collapsed"):
-        images = baseline_images(name, tiny_evaluator, settings.samples, 0)
-        reports[name], _ = measure(images, tiny_evaluator, settings)
-        features = tiny_evaluator.classify(images)[1]
-        real_features = tiny_evaluator.classify(tiny_evaluator.reference_images)[1]
+        images = baseline_images(name, evaluator, settings.samples, 0)
+        reports[name], _ = measure(images, evaluator, settings)
+        features = evaluator.classify(images)[1]
+        real_features = evaluator.classify(evaluator.reference_images)[1]
         assert_same({key: reports[name][key] for key in PRDC_KEYS}, reference_prdc(real_features, features, 5))
     real, noise, collapsed = reports["real"], reports["noise"], reports["collapsed"]
-    assert real["prdc_k"] == 5
+    assert real["prdc_k"] == 5 and real["instrument"]["source"] == source
     assert min(real[key] for key in PRDC_KEYS) > 0.6
     assert collapsed["prdc_recall"] < 0.05 and collapsed["prdc_coverage"] < 0.1
     assert noise["prdc_precision"] < 0.1 and noise["prdc_density"] < 0.1
-    assert tiny_evaluator.real_balls(5) is tiny_evaluator.real_balls(5)  # the reference is built once
+    assert evaluator.real_balls(5) is evaluator.real_balls(5)  # the reference is built once
 
 
 @pytest.mark.parametrize("dataset", ["ring8", "grid25"])

@@ -84,8 +84,8 @@ def test_a_saved_config_that_held_both_models_reads_as_its_own_task():
     both = {"seed": 3, "device": "cpu", "data": {"phrases_per_genre": 7}, "letters": {"samples_per_glyph": 5},
             "model": {"z_high": 3, "z_low": 5, "hidden": 64, "z_dim": 9, "width": 8, "conditional": False},
             "free_bits": {"high": 0.5, "low": 0.1, "z": 0.2},
-            "evaluation": {"every": 2, "samples_per_genre": 10, "evaluator": {"epochs": 1},
-                           "classifier": {"epochs": 2}}}
+            "evaluation": {"every": 2, "samples_per_genre": 10, "evaluator": {"source": "local", "epochs": 1},
+                           "classifier": {"source": "local", "epochs": 2}}}
     drums = VAE.read_config(both)
     assert drums.dataset == "drums" and drums.drums.phrases_per_genre == 7 and drums.model.z_high == 3
     assert drums.free_bits.low == 0.1 and drums.evaluation.classifier.epochs == 2

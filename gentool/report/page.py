@@ -22,7 +22,7 @@ from gentool.report.plots import metrics_plot, overlay_plot
 from gentool.report.tables import from_rich, simple
 from gentool.runtime.files import atomic_write_text
 from gentool.runtime.progress import Reporter
-from gentool.sweep.report import device_text
+from gentool.sweep.report import device_text, instrument_text
 
 MARKER = REPORT_MARKER  # in the files folder: a folder gentool wrote, so writing the report again may replace it
 INSTALL_HINT = "python3 -m pip install 'jinja2>=3' (or, in a checkout, python3 -m pip install -e '.[report]')"
@@ -168,16 +168,18 @@ class ReportWriter:
         sweep = content["sweep"]
         grid_keys = list((sweep.get("grid") or {}).keys())
         metrics = list(sweep.get("metrics") or [])
+        measured = any(instrument_text(cell.get("instrument")) for cell in content["cells"])  # letter, drum runs
         cells = simple(
             "cells (each links to its run's page)",
-            ["cell", *grid_keys, "seed", "status", *metrics, "seconds", "device"],
+            ["cell", *grid_keys, "seed", "status", *metrics, "seconds", "device", *(["measured by"] * measured)],
             [[{"text": cell.get("name"), "href": self.cell_link(cell["run"])},
               *[number((cell.get("params") or {}).get(key)) for key in grid_keys], number(cell.get("seed")),
               cell.get("status", "") + (f": {cell['reason']}" if cell.get("reason") else ""),
               *[number((cell.get("metrics") or {}).get(m)) for m in metrics], number(cell.get("seconds")),
-              device_text(cell.get("device"))]
+              device_text(cell.get("device")), *([instrument_text(cell.get("instrument"))] * measured)]
              for cell in content["cells"]],
-            ["left", *["right"] * len(grid_keys), "right", "left", *["right"] * (len(metrics) + 1), "left"])
+            ["left", *["right"] * len(grid_keys), "right", "left", *["right"] * (len(metrics) + 1), "left",
+             *(["left"] * measured)])
         groups = simple(
             "groups: mean ± std over seeds, [95% interval]", ["group", "runs", *metrics],
             [[group.get("label"), number(group.get("n")),

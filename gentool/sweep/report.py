@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+from gentool.evaluate.instruments import instrument_of
 from gentool.sweep.stats import ALPHA, INTERVAL
 
 
@@ -74,14 +75,23 @@ def device_text(device: dict | None) -> str:
     return text + (f" on {device['host']}" if device.get("host") else "")
 
 
+def instrument_text(record: dict | None) -> str:
+    """The instrument a cell's figures were measured by, as figures name it; "" where none did (a family without
+    instruments, a cell not done)."""
+    instrument = instrument_of(record)
+    return instrument.label() if instrument else ""
+
+
 def csv_text(results: dict) -> str:
     keys = list(results["grid"])
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["name", "path", *keys, "seed", "status", "reason", *results["metrics"], "seconds", "device"])
+    writer.writerow(["name", "path", *keys, "seed", "status", "reason", *results["metrics"], "seconds", "device",
+                     "instrument"])
     for cell in results["cells"]:
         writer.writerow([cell["name"], cell["path"], *[cell["params"].get(key) for key in keys], cell["seed"],
                          cell["status"], cell["reason"] or "",
                          *["" if cell["metrics"].get(m) is None else cell["metrics"][m] for m in results["metrics"]],
-                         "" if cell["seconds"] is None else cell["seconds"], device_text(cell.get("device"))])
+                         "" if cell["seconds"] is None else cell["seconds"], device_text(cell.get("device")),
+                         instrument_text(cell.get("instrument"))])
     return buffer.getvalue()

@@ -1,6 +1,6 @@
-"""Build gentool's shipped instruments into gentool/instruments/ (a developer's tool, run from a checkout).
+"""Build gentool's shipped instruments into gentool/instruments/ (a developer's tool, run from a checkout's root).
 
-    python tools/build_instruments.py letters|digits|genres [--data-dir DIR] [--threads N]
+    python -m benchmarks.build_instruments letters|digits|genres [--data-dir DIR] [--threads N]
 
 Each instrument is built with its default settings from the default data (the letter dataset of matplotlib's
 fonts, the default drum dataset), exactly as a local build (`source: local`) would be, and written as
@@ -22,13 +22,14 @@ from PIL import features as pil_features
 
 from gentool import __version__
 from gentool.datasets.drums import DrumDataConfig, load_drum_dataset
-from gentool.datasets.font_faces import file_sha256
 from gentool.datasets.fonts import FontDataConfig, load_font_dataset
 from gentool.datasets.non_letters import NonLetterSettings, face_file, load_non_letters
 from gentool.datasets.root import data_root
 from gentool.datasets.symbols import load_symbol_dataset
 from gentool.evaluate import digits, genres, letters
+from gentool.evaluate.config import EvaluatorSettings, GenreClassifierSettings, LetterEvaluatorSettings
 from gentool.evaluate.instruments import write_shipped
+from gentool.runtime.files import file_sha256
 from gentool.runtime.progress import Reporter
 
 
@@ -43,7 +44,7 @@ def faces_built_from(dataset) -> list[dict]:
 
 
 def build_letters(data_dir, reporter: Reporter) -> tuple:
-    settings = letters.LetterEvaluatorSettings(source="local")
+    settings = LetterEvaluatorSettings(source="local")
     dataset = load_font_dataset(letters.evaluator_data_config(FontDataConfig(), settings), data_dir,
                                 reporter=reporter)
     glyphs = load_non_letters(dataset, data_dir, NonLetterSettings(settings.non_letter_glyphs, seed=settings.seed),
@@ -57,7 +58,7 @@ def build_letters(data_dir, reporter: Reporter) -> tuple:
 
 
 def build_digits(data_dir, reporter: Reporter) -> tuple:
-    settings = letters.EvaluatorSettings(source="local")
+    settings = EvaluatorSettings(source="local")
     dataset = load_symbol_dataset(replace(FontDataConfig(), samples_per_glyph=settings.samples_per_glyph), data_dir,
                                   reporter=reporter)
     _, state, report = digits.build_digit_evaluator(dataset, settings, torch.device("cpu"), reporter)
@@ -66,7 +67,7 @@ def build_digits(data_dir, reporter: Reporter) -> tuple:
 
 
 def build_genres(data_dir, reporter: Reporter) -> tuple:
-    settings = genres.GenreClassifierSettings(source="local")
+    settings = GenreClassifierSettings(source="local")
     dataset = load_drum_dataset(DrumDataConfig(), data_dir, reporter=reporter)
     _, state, report = genres.build_genre_classifier(dataset, settings, reporter)
     built_from = {"drum_data": asdict(DrumDataConfig()), "dataset_fingerprint": dataset.fingerprint}
@@ -85,7 +86,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     reporter = Reporter("plain")
     name, version, state, report, built_from = BUILDERS[args.instrument](data_root(args.data_dir), reporter)
-    command = " ".join(["python", "tools/build_instruments.py", *sys.argv[1:]])
+    command = " ".join(["python", "-m", "benchmarks.build_instruments", *sys.argv[1:]])
     path, manifest = write_shipped(name, version, state, {
         "weights": "fp16" if any(v.dtype == torch.float16 for v in state["model"].values()) else "fp32",
         "report": report, "built_from": built_from, "versions": versions(), "build_command": command})

@@ -1,8 +1,8 @@
 """How the letter evaluator reads the clean capitals of font families it never saw (a developer's check, run from a
-checkout), family by family: how many it rejects ("not a letter") and how many it reads as another letter, with
-the light-to-black weights and the thin and hairline ones (OS/2 weight class under 300) counted apart.
+checkout's root), family by family: how many it rejects ("not a letter") and how many it reads as another letter,
+with the light-to-black weights and the thin and hairline ones (OS/2 weight class under 300) counted apart.
 
-    python tools/check_letter_evaluator.py --fonts-dir DIR [--fonts-dir DIR ...] [--local] [--json]
+    python -m benchmarks.check_letter_evaluator --fonts-dir DIR [--fonts-dir DIR ...] [--local] [--json]
 
 Faces are found and checked as the letter dataset finds them (gentool.datasets.font_faces: real glyphs for all 26
 capitals); each capital is rendered clean, as the dataset's first sample of it. The shipped evaluator by default;
@@ -21,7 +21,8 @@ from fontTools.ttLib import TTFont
 from gentool.datasets.font_faces import LETTERS, FontFace, discover_faces
 from gentool.datasets.fonts import FontDataConfig
 from gentool.datasets.glyphs import downsample
-from gentool.evaluate.letters import NOT_A_LETTER, LetterEvaluatorSettings, load_letter_evaluator
+from gentool.evaluate.config import LetterEvaluatorSettings
+from gentool.evaluate.letters import NOT_A_LETTER, load_letter_evaluator
 
 THIN_BELOW = 300  # OS/2 usWeightClass: 100 thin or hairline, 200 extra-light, 300 light
 
