@@ -176,6 +176,11 @@ CASES = [
     Case("groove apply of a missing score", lambda p: ["groove", "apply", "--input", str(p.tmp / "nope.mid")]),
     Case("unknown synthetic performer", lambda p: ["data", "performances", "--out", str(p.tmp / "perf"),
                                                    "--performer", "drummer"]),
+    Case("a build setting while the shipped evaluator measures", lambda p: [
+        "gan", "evaluator", "--set", "evaluation.evaluator.epochs=2"]),
+    Case("gan evaluator --build with --source shipped", lambda p: ["gan", "evaluator", "--build", "--source",
+                                                                   "shipped"]),
+    Case("unknown evaluator source", lambda p: ["gan", "evaluator", "--source", "mine"]),
 ]
 
 

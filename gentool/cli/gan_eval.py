@@ -53,9 +53,10 @@ def evaluator(
     source: flags("evaluation.evaluator.source") = None,
     set_: SetOption = None,
     build: Annotated[bool, typer.Option(
-        "--build", "--rebuild", help="Build a local evaluator now from this config's fonts (matplotlib's and "
-                                     "--fonts-dir), cache it and show it (--source local without training again); "
-                                     "runs use it with --set evaluation.evaluator.source=local.")] = False,
+        "--build", "--rebuild", help="Train a local evaluator now, even when one is cached, from this config's "
+                                     "fonts (matplotlib's and --fonts-dir), cache it and show it (--source local "
+                                     "shows the cached one); runs use it with --set "
+                                     "evaluation.evaluator.source=local.")] = False,
     device: DeviceOption = None,
     data_dir: DataDirOption = None,
     json_: JsonOption = False,

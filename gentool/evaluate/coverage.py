@@ -5,8 +5,9 @@ probability >= threshold) give a letter histogram; a letter is covered when it h
 count a uniform generator would give it (ceil(min_share * N / 26)). Reported: per-letter counts, letters covered,
 coverage = covered / 26, the missing letters, the normalised entropy and the KL divergence from uniform of the
 histogram, the confident share ("recognisable letters"), the letter FID (Fréchet distance of evaluator
-features to held-out real letters), and precision, recall, density and coverage in the same features against the
-same held-out letters (gentool.evaluate.prdc).
+features to held-out real letters: the evaluator's own reference, stored with it), and precision, recall, density
+and coverage in the same features against the reference half of the run's held-out letters (gentool.evaluate.prdc;
+with the default fonts, the letters of the FID reference). Every report names the evaluator that measured it.
 
 Baselines on the same scale show that the numbers can fail: held-out real letters, uniform noise, and a
 collapsed generator (one image repeated).
