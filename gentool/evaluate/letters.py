@@ -128,7 +128,9 @@ class LetterEvaluator:
     path: Path
     device: torch.device
     instrument: Instrument
-    reference_images: torch.Tensor | None  # held-out letters, first half (the letter-FID reference), as real_images
+    # held-out letters of the fonts measured, first half: what precision, recall, density and coverage measure
+    # against (with the default fonts, the letters of the FID reference), as real_images
+    reference_images: torch.Tensor | None
     _real_balls: dict[int, RealBalls] = field(default_factory=dict, init=False, repr=False)
 
     def real_balls(self, k: int) -> RealBalls:
