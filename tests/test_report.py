@@ -57,7 +57,9 @@ def make_sweep(folder: Path, run: Path) -> Path:
         cells.append({"name": name, "path": f"cells/{name}", "params": {"optim.lr": lr}, "seed": seed,
                       "status": "done", "reason": None, "metrics": {"modes_captured": 3 + seed, "high_quality": 0.4},
                       "seconds": 1.5, "device": {"device": "cuda:0", "gpu": "NVIDIA H100", "host": "node-2",
-                                                 "cuda_visible_devices": str(len(cells))}})
+                                                 "cuda_visible_devices": str(len(cells))},
+                      "instrument": {"name": "letter-evaluator", "version": 7, "sha256": "ab" * 32,
+                                     "source": "shipped"}})
     failed = sweep / "cells" / "lr0.1-s0"
     shutil.copytree(run, failed)
     summary = json.loads((failed / "summary.json").read_text())
@@ -202,7 +204,8 @@ def test_sweep_report_links_every_cell_and_loads_in_a_browser(runs, data_dir, tm
     assert result.exit_code == 0, result.output
     html = out.read_text()
     for text in ("lr0.001-s0", "optim.lr", "pending", "loss_d became nan", "[2, 4.5]", "0.95", "one seed",
-                 "modes_captured.png", "cuda:0 (NVIDIA H100; CUDA_VISIBLE_DEVICES=1) on node-2"):
+                 "modes_captured.png", "cuda:0 (NVIDIA H100; CUDA_VISIBLE_DEVICES=1) on node-2", "measured by",
+                 "letter-evaluator v7 (shipped, sha256 abababababab)"):
         assert text in html, text
     assert_page_is_sound(out, tmp_path / "sweep.png")
     cell_pages = [target for tag, target in local_targets(out) if tag == "a" and target.name == "index.html"]
