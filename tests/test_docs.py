@@ -122,7 +122,7 @@ def parse_error(words: list[str]) -> str | None:
     command, name, context, rest = cli(), "gentool", None, list(words)
     try:
         while True:
-            context = command.context_class(command, info_name=name, parent=context)
+            context = command.context_class(command, info_name=name, parent=context, **command.context_settings)
             _, rest, _ = command.make_parser(context).parse_args(args=rest)
             if not hasattr(command, "get_command") or not rest:  # a leaf, or a group shown without a subcommand
                 return None
