@@ -11,6 +11,7 @@ from typer import rich_utils
 
 from gentool import __version__
 from gentool.cli import data, em, gan, mcmc, rbm, seq2seq, sweep, vae, vi  # the course's other families
+from gentool.cli.demo import demo
 from gentool.cli.report import report
 
 app = typer.Typer(
@@ -32,6 +33,7 @@ app.add_typer(vi.app, name="vi")
 app.add_typer(rbm.app, name="rbm")
 app.add_typer(seq2seq.app, name="seq2seq")
 app.add_typer(sweep.app, name="sweep")
+app.command(name="demo")(demo)  # the first command a newcomer runs: listed first
 app.command(name="report")(report)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from gentool.errors import UsageError
 from gentool.report.results import run_results
+from gentool.report.side_by_side import side_by_side
 from gentool.runtime.rundir import RunDir
 
 SKIPPED_FOLDERS = ("checkpoints",)
@@ -52,7 +53,8 @@ def collect(paths: list[Path]) -> dict:
     name_runs(runs)
     if len(runs) == 1:
         return {"kind": "run", "title": runs[0]["name"], "run": runs[0], "runs": runs}
-    return {"kind": "runs", "title": f"{len(runs)} runs", "runs": runs, "shared_metrics": shared_metrics(runs)}
+    return {"kind": "runs", "title": f"{len(runs)} runs", "runs": runs, "shared_metrics": shared_metrics(runs),
+            "side_by_side": side_by_side(runs)}
 
 
 def name_runs(runs: list[dict]) -> None:
@@ -92,6 +94,7 @@ def collect_run(path: Path, label: str | None = None) -> dict:
         "series": metric_series(records), "x_axis": x_axis(records),
         "images": images_by_folder(path), "sounds": sounds_by_folder(path),
         "results": run_results(path),
+        "coverage": read_json(path / "coverage.json")[0],  # a coverage command's last measurement, if any
     }
 
 

@@ -10,7 +10,7 @@ from gentool.evaluate.spread import format_spread, format_spread_with_interval
 from gentool.gan.benchmark import PACGAN_PROTOCOL
 from gentool.sweep.report import interval
 from gentool.views.sweep import half_width, p_cell, short
-from gentool.views.tables import beside_baselines, markdown
+from gentool.views.tables import beside_baselines, markdown, models_beside_baselines
 
 LETTER_ROWS = [("letters covered", "letters_covered", "{}"), ("coverage", "coverage", "{:.3f}"),
                ("entropy", "entropy", "{:.3f}"), ("KL to uniform", "kl_uniform", "{:.3f}"),
@@ -99,6 +99,19 @@ def coverage_view(result: dict) -> list[Table | str]:
     return [table, f"missing letters: {''.join(missing) if missing else 'none'}",
             f"generated and scored in {result['seconds']:.2f} s; wrote {result['path']} and "
             f"{', '.join(result['figures'])}"]
+
+
+SIDE_BY_SIDE_ROWS = [("letters covered (of 26)", "letters_covered", "{}"),
+                     ("recognisable", "confident_share", "{:.3f}"), ("not a letter", "not_letter_share", "{:.3f}"),
+                     ("entropy", "entropy", "{:.3f}"), ("letter FID", "letter_fid", "{:.1f}")]
+
+
+def letters_side_by_side(models: dict[str, dict], baselines: dict[str, dict], samples: int, seed: int) -> Table:
+    """Several letter models' coverage reports (coverage.json's "model"), a column each, beside the baselines."""
+    caption = f"{samples} samples each, noise seed {seed}; recognisable = the share of confident letters"
+    if baselines:
+        caption += "; baselines: " + ", ".join(f"{n} = {BASELINE_NOTES[n]}" for n in baselines)
+    return models_beside_baselines("letter coverage", caption, SIDE_BY_SIDE_ROWS, models, baselines)
 
 
 def _reproduce(result: dict) -> str:

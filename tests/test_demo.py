@@ -1,0 +1,85 @@
+"""`gentool demo` end to end on the tiny fonts: both runs trained, measured beside the baselines and shown on one
+page, each step printed as a real command; and the demo's presets are what their comments promise."""
+
+import json
+
+import yaml
+from typer.testing import CliRunner
+
+from gentool.cli.app import app
+from gentool.gan.config import gan_config_dict, resolve_gan_config
+
+runner = CliRunner()
+
+
+def invoke(args, data_dir):
+    return runner.invoke(app, args, env={"GENTOOL_DATA_DIR": str(data_dir)})
+
+
+def test_demo_trains_measures_and_reports_both_runs_printing_real_commands(tiny_evaluation, tiny_evaluator, data_dir,
+                                                                           tmp_path):
+    layer = tmp_path / "tiny.yaml"
+    layer.write_text(yaml.safe_dump({**tiny_evaluation, "train": {**tiny_evaluation["train"], "epochs": 1}}))
+    out = tmp_path / "demo"
+    result = invoke(["demo", "--config", str(layer), "--seed", "3", "--out", str(out), "--json"], data_dir)
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert set(shown["runs"]) == {"vanilla", "fixed"} and shown["seed"] == 3
+    # the baselines separate real letters from noise and collapse, as `gan coverage` shows them
+    baselines = shown["baselines"]
+    assert baselines["real"]["letters_covered"] > baselines["collapsed"]["letters_covered"] == 1
+    assert baselines["noise"]["confident_share"] == 0 and baselines["real"]["letter_fid"] < \
+        baselines["noise"]["letter_fid"]
+
+    # every step was printed (stderr) before it ran, as the command that does it
+    commands = shown["commands"]
+    assert commands == [
+        f"gentool gan evaluator --preset demo-vanilla --config {layer}",
+        f"gentool gan train --preset demo-vanilla --config {layer} --seed 3 --out {out / 'vanilla'}",
+        f"gentool gan train --preset demo-fixed --config {layer} --seed 3 --out {out / 'fixed'}",
+        f"gentool gan coverage --run {out / 'vanilla'}",
+        f"gentool gan coverage --run {out / 'fixed'}",
+        f"gentool report {out / 'vanilla'} {out / 'fixed'} --out {out / 'report'}"]
+    for line in commands:
+        assert f"$ {line}" in result.stderr
+    for name, preset in (("vanilla", "demo-vanilla"), ("fixed", "demo-fixed")):
+        summary = json.loads((out / name / "summary.json").read_text())
+        assert summary["preset"] == preset and summary["seed"] == 3 and summary["command"] == commands[
+            1 if name == "vanilla" else 2]
+    assert json.loads((out / "fixed" / "summary.json").read_text())["fixes"] == ["self-conditioning"]
+
+    # a printed command, run by hand, gives the demo's figures again
+    again = invoke([*commands[3].split()[1:], "--json"], data_dir)
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["model"] == shown["runs"]["vanilla"]["coverage"]
+
+    # the page: both runs side by side, with their samples, histograms and coverage curves
+    page = (out / "report" / "index.html").read_text()
+    assert "Side by side" in page and page.count("letter histogram</figcaption>") == 2
+    assert all(f"{name}</h3>" in page for name in ("vanilla", "fixed"))
+    for image in ("samples/epoch_0001.png", "figures/coverage_histogram.png", "figures/dynamics.png"):
+        assert page.count(image) >= 2
+
+    # the table a person reads
+    table = invoke(["demo", "--config", str(layer), "--seed", "3", "--out", str(tmp_path / "again"),
+                    "--quiet"], data_dir)
+    assert table.exit_code == 0 and table.stderr == ""
+    assert all(word in table.stdout for word in ("vanilla", "fixed", "real", "noise", "collapsed", "letters covered",
+                                                 "recognisable", "letter FID", "index.html"))
+
+
+def test_demo_refuses_an_out_folder_that_holds_its_runs(tiny_evaluation, data_dir, tmp_path):
+    (tmp_path / "demo" / "fixed").mkdir(parents=True)
+    (tmp_path / "demo" / "fixed" / "config.yaml").write_text("{}")
+    result = invoke(["demo", "--out", str(tmp_path / "demo")], data_dir)
+    assert result.exit_code == 2 and "already holds fixed" in result.stderr and "Traceback" not in result.output
+
+
+def test_demo_presets_differ_only_by_the_fix():
+    vanilla, fixed = (gan_config_dict(resolve_gan_config(name)) for name in ("demo-vanilla", "demo-fixed"))
+    assert vanilla["fixes"] == [] and fixed["fixes"] == ["self-conditioning"]
+    assert {**fixed, "fixes": [], "fix_options": {}} == vanilla
+    # the vanilla preset's model, optimiser and data; only the length and the evaluations differ
+    plain = gan_config_dict(resolve_gan_config("vanilla"))
+    for section in ("model", "optim", "data", "seed", "dataset"):
+        assert vanilla[section] == plain[section]
