@@ -50,7 +50,7 @@ def command(*words: object) -> str:
 
 
 def shared_options(ctx: RunContext) -> list[str]:
-    """The options every printed command needs to do what the demo did: the data folder and device the demo was
+    """The options the printed gan commands need to do what the demo did: the data folder and device the demo was
     given (the environment's GENTOOL_DATA_DIR reaches the printed commands by itself)."""
     options = []
     if ctx.data_dir is not None and os.environ.get(DATA_DIR_ENV) != str(ctx.data_dir):
@@ -74,8 +74,8 @@ def run_demo(ctx: RunContext, *, out: Path | None = None, seed: int | None = Non
               *(word for assignment in assignments or [] for word in ("--set", assignment))]
     commands: list[str] = []
 
-    def announce(*words: object) -> None:
-        line = command(*words, *options)
+    def announce(*words: object, gan: bool = True) -> None:
+        line = command(*words, *(options if gan else ()))
         commands.append(line)
         ctx.reporter.info(f"$ {line}")
 
@@ -108,7 +108,7 @@ def run_demo(ctx: RunContext, *, out: Path | None = None, seed: int | None = Non
         baselines, samples, noise_seed = result["baselines"], result["samples"], result["seed"]
     # (4) one page with both runs side by side
     report_folder = out / REPORT_FOLDER
-    announce("report", *(out / name for name, _ in DEMO_RUNS), "--out", report_folder)
+    announce("report", *(out / name for name, _ in DEMO_RUNS), "--out", report_folder, gan=False)
     report = make_report([out / name for name, _ in DEMO_RUNS], report_folder, ctx.reporter)
     return {"out": str(out), "seed": configs[DEMO_RUNS[0][0]].seed, "runs": runs, "baselines": baselines,
             "samples": samples, "noise_seed": noise_seed, "report": report["report"], "commands": commands,

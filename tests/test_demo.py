@@ -21,7 +21,10 @@ def test_demo_trains_measures_and_reports_both_runs_printing_real_commands(tiny_
     layer = tmp_path / "tiny.yaml"
     layer.write_text(yaml.safe_dump({**tiny_evaluation, "train": {**tiny_evaluation["train"], "epochs": 1}}))
     out = tmp_path / "demo"
-    result = invoke(["demo", "--config", str(layer), "--seed", "3", "--out", str(out), "--json"], data_dir)
+    # --data-dir and --device given on the command line, not by the environment: the printed commands carry them
+    given = ["--data-dir", str(data_dir), "--device", "cpu"]
+    result = runner.invoke(app, ["demo", "--config", str(layer), "--seed", "3", "--out", str(out), *given, "--json"],
+                           env={"GENTOOL_DATA_DIR": ""})
     assert result.exit_code == 0, result.output
     shown = json.loads(result.stdout)
     assert set(shown["runs"]) == {"vanilla", "fixed"} and shown["seed"] == 3
@@ -33,12 +36,13 @@ def test_demo_trains_measures_and_reports_both_runs_printing_real_commands(tiny_
 
     # every step was printed (stderr) before it ran, as the command that does it
     commands = shown["commands"]
+    options = f"--data-dir {data_dir} --device cpu"
     assert commands == [
-        f"gentool gan evaluator --preset demo-vanilla --config {layer}",
-        f"gentool gan train --preset demo-vanilla --config {layer} --seed 3 --out {out / 'vanilla'}",
-        f"gentool gan train --preset demo-fixed --config {layer} --seed 3 --out {out / 'fixed'}",
-        f"gentool gan coverage --run {out / 'vanilla'}",
-        f"gentool gan coverage --run {out / 'fixed'}",
+        f"gentool gan evaluator --preset demo-vanilla --config {layer} {options}",
+        f"gentool gan train --preset demo-vanilla --config {layer} --seed 3 --out {out / 'vanilla'} {options}",
+        f"gentool gan train --preset demo-fixed --config {layer} --seed 3 --out {out / 'fixed'} {options}",
+        f"gentool gan coverage --run {out / 'vanilla'} {options}",
+        f"gentool gan coverage --run {out / 'fixed'} {options}",
         f"gentool report {out / 'vanilla'} {out / 'fixed'} --out {out / 'report'}"]
     for line in commands:
         assert f"$ {line}" in result.stderr
@@ -48,10 +52,15 @@ def test_demo_trains_measures_and_reports_both_runs_printing_real_commands(tiny_
             1 if name == "vanilla" else 2]
     assert json.loads((out / "fixed" / "summary.json").read_text())["fixes"] == ["self-conditioning"]
 
-    # a printed command, run by hand, gives the demo's figures again
-    again = invoke([*commands[3].split()[1:], "--json"], data_dir)
-    assert again.exit_code == 0, again.output
-    assert json.loads(again.stdout)["model"] == shown["runs"]["vanilla"]["coverage"]
+    # the printed commands are real ones: run by hand, they do what the demo did (a run already there is refused)
+    for line in commands:
+        again = runner.invoke(app, line.split()[1:], env={"GENTOOL_DATA_DIR": ""})
+        if " train " in line:
+            assert again.exit_code == 2 and "already holds a run" in again.output, again.output
+        else:
+            assert again.exit_code == 0, again.output
+    coverage = json.loads((out / "vanilla" / "coverage.json").read_text())
+    assert coverage["model"] == shown["runs"]["vanilla"]["coverage"]
 
     # the page: both runs side by side, with their samples, histograms and coverage curves
     page = (out / "report" / "index.html").read_text()

@@ -24,7 +24,8 @@ def models_beside_baselines(title: str, caption: str, rows: list[tuple[str, str,
     for name in (*models, *baselines):
         table.add_column(name, justify="right")
     for label, key, fmt in rows:
-        table.add_row(label, *[cell(report[key], fmt) for report in (*models.values(), *baselines.values())])
+        # .get: a result file written before a figure existed shows it as n/a
+        table.add_row(label, *[cell(report.get(key), fmt) for report in (*models.values(), *baselines.values())])
     return table
 
 
