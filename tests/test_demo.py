@@ -77,7 +77,7 @@ def test_demo_trains_measures_and_reports_both_runs_printing_real_commands(tiny_
                                                  "recognisable", "letter FID", "index.html"))
 
 
-def test_demo_refuses_an_out_folder_that_holds_its_runs(tiny_evaluation, data_dir, tmp_path):
+def test_demo_refuses_an_out_folder_that_holds_its_runs(data_dir, tmp_path):
     (tmp_path / "demo" / "fixed").mkdir(parents=True)
     (tmp_path / "demo" / "fixed" / "config.yaml").write_text("{}")
     result = invoke(["demo", "--out", str(tmp_path / "demo")], data_dir)
