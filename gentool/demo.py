@@ -2,8 +2,9 @@
 
 It trains the `demo-vanilla` and `demo-fixed` presets (the same short regime, without and with self-conditioning),
 measures both with the letter evaluator beside the real, noise and collapsed baselines, and writes a report page
-with the two side by side. Each step is an ordinary gentool command, printed before it runs, so a user can repeat
-or change any of them; the work is the same library calls those commands make.
+and one picture with the two side by side. Each step is an ordinary gentool command, printed before it runs, so a
+user can repeat or change any of them; the work is the same library calls those commands make (the picture is the
+demo's own).
 """
 
 from __future__ import annotations
