@@ -181,6 +181,8 @@ CASES = [
     Case("gan evaluator --build with --source shipped", lambda p: ["gan", "evaluator", "--build", "--source",
                                                                    "shipped"]),
     Case("unknown evaluator source", lambda p: ["gan", "evaluator", "--source", "mine"]),
+    Case("demo: --out that is a file", lambda p: ["demo", "--out", str(p.tmp / "afile")]),
+    Case("demo: unknown config key", lambda p: ["demo", "--out", str(p.tmp / "demo"), "--set", "optim.lrr=0.1"]),
 ]
 
 

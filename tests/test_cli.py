@@ -41,14 +41,14 @@ def test_data_fonts_json_and_table(tiny_fonts_dir, data_dir):
 
 def test_gan_train_end_to_end_then_resume_with_more_epochs(tiny_config_file, data_dir, tmp_path):
     out = tmp_path / "fm"
-    result = invoke(["gan", "train", "--preset", "fixed", "--config", str(tiny_config_file), "--epochs", "1",
+    result = invoke(["gan", "train", "--preset", "feature-matching", "--config", str(tiny_config_file), "--epochs", "1",
                      "--seed", "7", "--device", "cpu", "--out", str(out), "--json"], data_dir)
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["status"] == "completed" and summary["seed"] == 7 and summary["fixes"] == ["feature-matching"]
     assert isinstance(summary["command"], str)  # under CliRunner argv is pytest's; the subprocess test checks it
     # the start line names the arithmetic: `auto` (the letters' default) differs from machine to machine
-    assert f"on cpu, {summary['precision']} (dataset fonts, preset fixed" in result.output
+    assert f"on cpu, {summary['precision']} (dataset fonts, preset feature-matching" in result.output
     assert (out / "config.yaml").is_file() and (out / "checkpoints" / "last.pt").is_file()
 
     again = invoke(["gan", "train", "--resume", str(out), "--epochs", "2", "--json"], data_dir)

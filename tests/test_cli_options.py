@@ -132,7 +132,7 @@ def test_help_and_completion_import_none_of_torch_matplotlib_scipy_numpy():
              f"except SystemExit:\n    pass\n"
              f"print('HEAVY', sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)")
     for args, env in ((["--help"], {}), (["gan", "train", "--help"], {}), (["vae", "train", "--help"], {}),
-                      (["mcmc", "sample", "--help"], {}),
+                      (["mcmc", "sample", "--help"], {}), (["demo", "--help"], {}),
                       ([], {"_GENTOOL_COMPLETE": "complete_bash", "COMP_WORDS": "gentool gan train --dev",
                             "COMP_CWORD": "3"})):
         result = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True,

@@ -303,3 +303,31 @@ def test_plots_are_valid_svg_with_round_ticks_and_survive_gaps_and_flat_lines(tm
     assert len(root.findall(f"{svg}polyline")) == 2  # the single-point metric is a marker only
     assert "coverage <26>" in [text.text for text in root.iter(f"{svg}text")]
     assert len(root.findall(f"{svg}circle")) == 2 + 3 + 1  # NaN left out
+
+
+def test_letter_runs_side_by_side_name_their_instruments_and_refuse_to_mix_baselines(tmp_path):
+    from gentool.report.side_by_side import side_by_side
+
+    def measured(name, instrument, fid):
+        folder = tmp_path / name
+        (folder / "samples").mkdir(parents=True, exist_ok=True)
+        (folder / "samples" / "epoch_0004.png").write_bytes(b"")
+        model = {"letters_covered": 20, "confident_share": 0.4, "not_letter_share": 0.3, "entropy": 0.9,
+                 "letter_fid": fid}
+        coverage = {"kind": "letters", "model": model, "samples": 2600, "seed": 0, "instrument": instrument,
+                    "baselines": {"real": {**model, "letters_covered": 26, "letter_fid": fid / 30}}}
+        return {"name": name, "label": None, "folder": folder, "coverage": coverage}
+
+    shipped = {"name": "letter-evaluator", "version": 7, "sha256": "a" * 64, "source": "shipped"}
+    local = {**shipped, "sha256": "b" * 64, "source": "local"}
+    same = side_by_side([measured("one", shipped, 300.0), measured("two", shipped, 300.0)])
+    assert same["instruments"] == ["measured by letter-evaluator v7 (shipped, sha256 aaaaaaaaaaaa)"] * 2
+    headers = [column["header"] for column in same["table"]["columns"]]
+    assert same["instruments_note"] is None and headers == ["", "one", "two", "real"]
+    assert same["rows"][0]["images"] == ["samples/epoch_0004.png"] * 2
+    mixed = side_by_side([measured("one", shipped, 300.0), measured("two", local, 250.0)])
+    assert mixed["instruments"][1] == "measured by letter-evaluator v7 (local, sha256 bbbbbbbbbbbb)"
+    assert "2 different instruments" in mixed["instruments_note"]
+    # each instrument read its own baselines, so none is shown for both
+    assert [column["header"] for column in mixed["table"]["columns"]] == ["", "one", "two"]
+    assert side_by_side([measured("one", shipped, 300.0)]) is None

@@ -17,7 +17,7 @@ from gentool.errors import UsageError
 from gentool.evaluate.digits import NOT_A_SYMBOL, load_digit_evaluator
 from gentool.evaluate.letters import EvaluatorSettings
 from gentool.runtime.rundir import RunDir
-from gentool.seq2seq.config import build_seq2seq_config, seq2seq_config_dict
+from gentool.seq2seq.config import build_seq2seq_config, resolve_seq2seq_config, seq2seq_config_dict
 from gentool.seq2seq.data import (
     all_expressions,
     check_expression,
@@ -206,11 +206,21 @@ def test_a_run_stopped_midway_resumes_to_the_same_weights(task, train, tmp_path,
 @pytest.fixture(scope="module")
 def text_run(tmp_path_factory, data_dir):
     folder = tmp_path_factory.mktemp("seq2seq") / "run"
-    result = runner.invoke(app, ["seq2seq", "train", "--task", "text2text", "--preset", "quick", "--train-fraction",
-                                 "0.8", "--epochs", "3", "--device", "cpu", "--out", str(folder), "--quiet",
+    tiny = ["--set", "expressions.operand_digits=1", "--hidden", "64", "--set", "model.embed=16", "--batch-size", "16"]
+    result = runner.invoke(app, ["seq2seq", "train", "--task", "text2text", "--preset", "quick", *tiny,
+                                 "--train-fraction", "0.8", "--epochs", "3", "--device", "cpu", "--out", str(folder),
                                  "--data-dir", str(data_dir)])
     assert result.exit_code == 0, result.output
+    # held-out exact is printed beside the baseline it must beat, measured on the same expressions
+    assert "held-out exact" in result.stdout and "(always '" in result.stdout
     return folder
+
+
+def test_quick_preset_is_the_task_model_on_half_the_two_digit_sums_for_1560_updates():
+    quick, full = (resolve_seq2seq_config(name, None, {"task": "text2text"}) for name in ("quick", "text2text"))
+    assert quick.expressions.operand_digits == 2 and quick.expressions.train_fraction == 0.5
+    assert (quick.train.epochs, quick.train.batch_size) == (10, 64)  # 10 x 156 batches of the 10,000 sums
+    assert quick.model == full.model and quick.optim == full.optim and quick.evaluation == full.evaluation
 
 
 def test_train_names_its_run_and_eval_prints_the_tables(text_run, data_dir):

@@ -1,7 +1,7 @@
 """The `gentool` command: groups of subcommands over the core library.
 
-Each group (and `report`) is imported when it is used: `gentool --help` reads the table below, and `gentool gan
-train --help` or a completion request imports only gentool.cli.gan and the config it reads.
+Each group (and the commands `demo` and `report`) is imported when it is used: `gentool --help` reads the table
+below, and `gentool gan train --help` or a completion request imports only gentool.cli.gan and the config it reads.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from gentool.cli.commands import Commands, GentoolGroup
 
 # name: (the module whose `app` holds the group's commands, what the group is for)
 GROUPS = {
+    # the first command a newcomer runs: listed first
+    "demo": ("gentool.cli.demo", "Start here: mode collapse and its fix, side by side, in minutes."),
     "report": ("gentool.cli.report", "Write a static HTML page of runs, a sweep or a benchmark: config, metrics, "
                                      "figures, tables, audio players."),
     "data": ("gentool.cli.data", "Build and inspect the datasets (cached under the data folder)."),

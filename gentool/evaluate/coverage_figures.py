@@ -1,7 +1,8 @@
-"""Figures of coverage measurements: histogram, samples by letter, dynamics over epochs, heatmap, comparisons.
+"""Figures of coverage measurements: histogram, samples by letter, dynamics over epochs, heatmap, comparisons,
+runs' samples side by side.
 
-Every function takes plain records (the dicts in coverage.json and metrics.jsonl) or image tensors and writes
-one PNG atomically.
+Every function takes plain records (the dicts in coverage.json and metrics.jsonl), image tensors or the PNG files
+a run wrote, and writes one PNG atomically.
 """
 
 from __future__ import annotations
@@ -132,6 +133,19 @@ def compare_runs(path: str | Path, runs: Sequence[tuple[str, Sequence[dict]]]) -
         ax.set_xlabel("epoch")
     axes[0].legend(fontsize=7)
     fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def samples_side_by_side(path: str | Path, grids: Sequence[tuple[str, Path]], caption: str) -> Path:
+    """Sample grids (PNG files a run wrote) in one row, each under its title, with one caption beneath: several
+    runs' samples read across at a glance."""
+    fig, axes = plt.subplots(1, len(grids), figsize=(4.2 * len(grids), 4.6), squeeze=False)
+    for ax, (title, grid) in zip(axes[0], grids):
+        ax.imshow(plt.imread(grid), cmap="gray")
+        ax.set_title(title, fontsize=13)
+        ax.axis("off")
+    fig.text(0.5, 0.01, caption, ha="center", va="bottom", fontsize=8, color="#56627a", wrap=True)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     return save_figure(fig, path)
 
 

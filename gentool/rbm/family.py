@@ -35,8 +35,9 @@ def outcome_lines(summary: dict) -> list[str]:
              f"{final['images_per_s']:.0f} img/s"]
     if final.get("letters_covered") is not None:
         missing = "".join(final["missing"]) or "none"
-        lines.append(f"Gibbs samples: {final['letters_covered']}/26 letters (missing: {missing}), entropy "
-                     f"{final['entropy']}, letter FID {final['letter_fid']:.1f}; best epoch "
+        lines.append(f"Gibbs samples: {final['letters_covered']}/26 letters (missing: {missing}), recognisable "
+                     f"{final['confident_share']:.3f}, entropy {final['entropy']}, letter FID "
+                     f"{final['letter_fid']:.1f}; best epoch "
                      f"{summary['best']['epoch']}, collapse onset: {summary.get('collapse_onset_epoch') or 'none'}")
     if summary.get("samples"):
         lines.append(f"samples: {Path(summary['run']) / 'samples' / summary['samples'][-1]}")

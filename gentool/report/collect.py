@@ -14,6 +14,7 @@ from pathlib import Path
 from gentool.errors import UsageError
 from gentool.evaluate.instruments import instrument_of, mixed_instruments
 from gentool.report.results import run_results
+from gentool.report.side_by_side import side_by_side
 from gentool.runtime.rundir import RunDir
 
 SKIPPED_FOLDERS = ("checkpoints",)
@@ -54,7 +55,8 @@ def collect(paths: list[Path]) -> dict:
     if len(runs) == 1:
         return {"kind": "run", "title": runs[0]["name"], "run": runs[0], "runs": runs}
     return {"kind": "runs", "title": f"{len(runs)} runs", "runs": runs, "shared_metrics": shared_metrics(runs),
-            "instruments_note": mixed_instruments((run["summary"] or {}).get("instrument") for run in runs)}
+            "instruments_note": mixed_instruments((run["summary"] or {}).get("instrument") for run in runs),
+            "side_by_side": side_by_side(runs)}
 
 
 def name_runs(runs: list[dict]) -> None:
@@ -94,6 +96,7 @@ def collect_run(path: Path, label: str | None = None) -> dict:
         "series": metric_series(records), "x_axis": x_axis(records),
         "images": images_by_folder(path), "sounds": sounds_by_folder(path),
         "results": run_results(path),
+        "coverage": read_json(path / "coverage.json")[0],  # a coverage command's last measurement, if any
     }
 
 

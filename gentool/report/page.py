@@ -25,15 +25,15 @@ from gentool.runtime.progress import Reporter
 from gentool.sweep.report import device_text, instrument_text
 
 MARKER = REPORT_MARKER  # in the files folder: a folder gentool wrote, so writing the report again may replace it
-INSTALL_HINT = "python3 -m pip install 'jinja2>=3' (or, in a checkout, python3 -m pip install -e '.[report]')"
+INSTALL_HINT = "python3 -m pip install 'jinja2>=3'"
 
 
 def jinja_environment() -> Any:
     try:
         import jinja2
     except ImportError:
-        raise UsageError(f"gentool report renders its pages with Jinja2, which is not installed; install it with "
-                         f"{INSTALL_HINT}") from None
+        raise UsageError(f"gentool's report pages are rendered with Jinja2, a gentool dependency that is not installed "
+                         f"(an install without dependencies?); install it with {INSTALL_HINT}") from None
     env = jinja2.Environment(loader=jinja2.PackageLoader("gentool.report", "templates"),
                              autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
@@ -162,7 +162,19 @@ class ReportWriter:
                          dict(run["facts"]).get("epochs", ""), *[number(run["final"][m]) for m in finals]]
                         for run in runs], ["left", "left", "left", "left", *["right"] * len(finals)])
         self.render("runs.html", self.layout.index, title=content["title"], content=content, table=table,
-                    overlay=self.link(plot, self.layout.index) if plot else None)
+                    overlay=self.link(plot, self.layout.index) if plot else None,
+                    side_by_side=self.side_by_side(content))
+
+    def side_by_side(self, content: dict) -> dict | None:
+        """The letter runs' table and pictures in columns (side_by_side.py), linked to the runs' copied files."""
+        compared = content.get("side_by_side")
+        if compared is None:
+            return None
+        runs = content["runs"]
+        rows = [{"title": row["title"],
+                 "images": [self.link(self.run_folder(run) / image, self.layout.index) if image else None
+                            for run, image in zip(runs, row["images"])]} for row in compared["rows"]]
+        return {**compared, "names": [run.get("label") or run["name"] for run in runs], "rows": rows}
 
     def sweep_page(self, content: dict) -> None:
         sweep = content["sweep"]

@@ -36,8 +36,10 @@ def outcome_lines(summary: dict) -> list[str]:
         return []
     dataset = summary["dataset"]
     read = " (drawn answers read by the digit evaluator)" if summary["task"] == "text2image" else ""
+    baseline = summary.get("baseline")
+    against = f" (always '{baseline['answer']}': {baseline['heldout_exact']:.1%})" if baseline else ""
     lines = [f"{summary['task']}, trained on {dataset['train_expressions']} of {dataset['expressions']} "
-             f"expressions: held-out exact {final['heldout_exact']:.1%}, per character "
+             f"expressions: held-out exact {final['heldout_exact']:.1%}{against}, per character "
              f"{final['heldout_per_char']:.1%}; training exact {final['train_exact']:.1%}{read}",
              f"tables: gentool seq2seq eval --run {summary['run']}"]
     return lines + [f"figure: {figure}" for figure in summary.get("figures", [])]

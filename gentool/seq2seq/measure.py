@@ -19,7 +19,7 @@ from gentool.runtime.context import RunContext
 from gentool.runtime.files import atomic_write_json
 from gentool.runtime.rundir import RunDir, writing_into
 from gentool.seq2seq.data import check_expression, decode, draw_glyphs, evaluate_expression
-from gentool.seq2seq.scoring import Answers, accuracy, answer, encode_one
+from gentool.seq2seq.scoring import Answers, accuracy, answer, encode_one, most_common_answer
 from gentool.seq2seq.trained import TrainedSeq2Seq
 
 BASELINE_SAMPLE = 2000
@@ -52,7 +52,7 @@ def baselines(trained: TrainedSeq2Seq, held: Answers, seed: int) -> dict:
     expressions, a seeded choice: they bound the reading, not the model)."""
     data = trained.data
     if not trained.model.image_output:
-        common = Counter(data.answers[i] for i in data.train_index.tolist()).most_common(1)[0][0]
+        common = most_common_answer(data)
         return {f"always '{common}'": accuracy(held.truth, [common] * len(held.truth))}
     chosen = torch.randperm(len(data.test_index), generator=torch.Generator().manual_seed(seed))[:BASELINE_SAMPLE]
     index = data.test_index[chosen.sort().values.to(data.test_index.device)]

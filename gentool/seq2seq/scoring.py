@@ -4,6 +4,7 @@ read by the digit evaluator. Training (per epoch) and `seq2seq eval` score the s
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import torch
@@ -63,6 +64,11 @@ def accuracy(truth: list[str], predicted: list[str]) -> dict:
     characters = sum(len(t) for t in truth)
     return {"count": len(truth), "exact": round(exact / max(len(truth), 1), 4),
             "per_char": round(right / max(characters, 1), 4)}
+
+
+def most_common_answer(data: ArithmeticData) -> str:
+    """The training expressions' most common answer: always giving it is the baseline a text answer must beat."""
+    return Counter(data.answers[i] for i in data.train_index.tolist()).most_common(1)[0][0]
 
 
 def encode_one(data: ArithmeticData, expression: str) -> tuple[torch.Tensor, torch.Tensor]:

@@ -21,7 +21,7 @@ from gentool.runtime.trainer import EpochTrainer, full_batches
 from gentool.seq2seq.config import Seq2SeqConfig, seq2seq_config_dict
 from gentool.seq2seq.data import PAD, ArithmeticData, draw_glyphs
 from gentool.seq2seq.models import GlyphDiscriminator, Seq2Seq, as_images, text_loss
-from gentool.seq2seq.scoring import accuracy, answer
+from gentool.seq2seq.scoring import accuracy, answer, most_common_answer
 
 CHECKPOINT_KIND = "seq2seq"
 SHOWN = ("loss", "heldout_exact", "train_exact")
@@ -175,6 +175,10 @@ class Seq2SeqTrainer(EpochTrainer):
                         "train_expressions": len(data.train_index), "heldout_expressions": len(data.test_index),
                         "batches_per_epoch": self.batches_per_epoch},
         }
+        if not self.model.image_output:  # what held-out exact is read against, on the same expressions
+            common = most_common_answer(data)
+            truth = [data.answers[i] for i in self.heldout_subset.tolist()]
+            extras["baseline"] = {"answer": common, "heldout_exact": accuracy(truth, [common] * len(truth))["exact"]}
         if data.symbols is not None:
             extras["glyphs"] = {"path": str(data.symbols.path),
                                 "heldout_fonts": [f["name"] for f in data.symbols.faces if f["split"] == "val"]}

@@ -11,7 +11,7 @@ from gentool.evaluate.spread import format_spread, format_spread_with_interval
 from gentool.gan.benchmark import PACGAN_PROTOCOL
 from gentool.sweep.report import interval
 from gentool.views.sweep import half_width, p_cell, short
-from gentool.views.tables import beside_baselines, markdown
+from gentool.views.tables import beside_baselines, markdown, models_beside_baselines
 
 # precision and recall (Kynkäänniemi et al. 2019), density and coverage (Naeem et al. 2020): gentool.evaluate.prdc
 PRDC_ROWS = [("precision (k-NN)", "prdc_precision", "{:.3f}"), ("recall (k-NN)", "prdc_recall", "{:.3f}"),
@@ -120,6 +120,19 @@ def prdc_note(result: dict, space: str) -> str:
     """Where the k-NN figures were measured, for a table's caption."""
     k = result["model"].get("prdc_k")
     return f"k-NN: k = {k} nearest neighbours in {space}" if k else "k-NN figures: not in this result"
+
+
+SIDE_BY_SIDE_ROWS = [("letters covered (of 26)", "letters_covered", "{}"),
+                     ("recognisable", "confident_share", "{:.3f}"), ("not a letter", "not_letter_share", "{:.3f}"),
+                     ("entropy", "entropy", "{:.3f}"), ("letter FID", "letter_fid", "{:.1f}")]
+
+
+def letters_side_by_side(models: dict[str, dict], baselines: dict[str, dict], samples: int, seed: int) -> Table:
+    """Several letter models' coverage reports (coverage.json's "model"), a column each, beside the baselines."""
+    caption = f"{samples} samples each, noise seed {seed}; recognisable = the share of confident letters"
+    if baselines:
+        caption += "; baselines: " + ", ".join(f"{n} = {BASELINE_NOTES[n]}" for n in baselines)
+    return models_beside_baselines("letter coverage", caption, SIDE_BY_SIDE_ROWS, models, baselines)
 
 
 def _reproduce(result: dict) -> str:
