@@ -25,7 +25,7 @@ from gentool.runtime.files import atomic_write_json
 from gentool.runtime.rundir import RunDir, writing_into
 from gentool.vae import creative
 from gentool.vae.creative import Studio
-from gentool.vae.report import analyze_run
+from gentool.vae.figures import analyze_run
 from gentool.vae.trained import open_studio, open_trained, require_dataset
 
 
