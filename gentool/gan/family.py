@@ -38,7 +38,6 @@ def describe(config: GanConfig, preset: str) -> str:
     return f"dataset {config.dataset}, preset {preset}, fixes: {', '.join(config.fixes) or 'none'}, seed {config.seed}"
 
 
-
 def outcome_lines(summary: dict) -> list[str]:
     """What `gan train` prints about a finished run, from its summary."""
     final = summary.get("final") or {}

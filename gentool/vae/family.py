@@ -50,7 +50,6 @@ def describe_letters(config: LetterVaeConfig, preset: str) -> str:
             f"free bits {config.free_bits.z}, seed {config.seed}")
 
 
-
 def drum_outcome_lines(summary: dict) -> list[str]:
     """What `vae train` prints about a finished run, from its summary."""
     final = summary.get("final") or {}
