@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from gentool.cli.app import app
 from gentool.datasets.point_files import load_point_source
 from gentool.datasets.points import PointDataConfig
-from gentool.em.analysis import free_parameters, information_criteria, is_monotone
-from gentool.em.gmm import Mixture, fit_em, fit_kmeans, initial_mixture, kmeans_plus_plus
+from gentool.em.measure import free_parameters, information_criteria, is_monotone
+from gentool.em.model import Mixture, fit_em, fit_kmeans, initial_mixture, kmeans_plus_plus
 from gentool.evaluate.recovery import modes_recovered
 
 runner = CliRunner()

@@ -20,7 +20,7 @@ from gentool.evaluate.letters import (
     not_letters,
 )
 from gentool.evaluate.prdc import RealBalls
-from gentool.gan.models import Generator
+from gentool.gan.model import Generator
 from gentool.runtime.checkpoint import load_checkpoint, save_checkpoint
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from gentool.em.config import resolve_em_config
-from gentool.em.run import run_em
+from gentool.em.train import run_em
 from gentool.mcmc.family import resolve_mcmc_config
-from gentool.mcmc.run import run_mixture
+from gentool.mcmc.train import run_mixture
 from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir
 from gentool.vi.config import resolve_vi_config
-from gentool.vi.run import run_vi
+from gentool.vi.train import run_vi
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ from gentool.gan.config import build_gan_config
 from gentool.gan.family import GAN
 from gentool.gan.fixes.feature_matching import FeatureMatching, FeatureMatchingOptions
 from gentool.gan.fixes.registry import StepContext, TrainingSetup
-from gentool.gan.models import Discriminator, Generator
+from gentool.gan.model import Discriminator, Generator
 from gentool.gan.tasks import LetterTask
 from gentool.gan.train import GanTrainer, load_generator
 from gentool.runtime.checkpoint import load_checkpoint

@@ -15,14 +15,14 @@ from gentool.errors import ConfigError
 from gentool.evaluate.coverage import letters_by_code
 from gentool.gan.averaging import GeneratorAverage
 from gentool.gan.config import build_gan_config, resolve_gan_config
-from gentool.gan.family import GAN
+from gentool.gan.family import GAN, outcome_lines
 from gentool.gan.fixes.architecture import MinibatchFeatures, apply_spectral_norm, pairwise_l1
 from gentool.gan.fixes.information import InfoGan, InfoGanOptions
 from gentool.gan.fixes.penalties import R1Options, R1Penalty, WganGp, WganGpOptions
 from gentool.gan.fixes.registry import FIXES, StepContext, TrainingSetup, build_fixes, training_setup
 from gentool.gan.fixes.self_conditioning import SelfConditioning, SelfConditioningOptions, cluster_report, kmeans
 from gentool.gan.fixes.unrolled import Unrolled, UnrolledOptions
-from gentool.gan.models import (
+from gentool.gan.model import (
     Discriminator,
     DiscriminatorOutput,
     DiscriminatorSetup,
@@ -31,7 +31,6 @@ from gentool.gan.models import (
     PointGenerator,
     latent_codes,
 )
-from gentool.gan.report import outcome_lines
 from gentool.gan.tasks import load_task
 from gentool.gan.train import GanTrainer, load_generator
 from gentool.runtime.rundir import RunDir

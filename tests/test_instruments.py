@@ -28,7 +28,7 @@ from gentool.evaluate.letters import NOT_A_LETTER, load_letter_evaluator, not_le
 from gentool.gan.config import read_saved_gan_config
 from gentool.runtime.files import file_sha256
 from gentool.sweep.engine import Sweep, results_of
-from gentool.sweep.report import csv_text
+from gentool.sweep.tables import csv_text
 from gentool.vae.family import read_saved_vae_config
 
 SHIPPED = {letters.EVALUATOR_NAME: letters.EVALUATOR_VERSION, digits.DIGIT_EVALUATOR_NAME:

@@ -27,7 +27,7 @@ from gentool.seq2seq.data import (
     split_indices,
 )
 from gentool.seq2seq.family import SEQ2SEQ
-from gentool.seq2seq.models import Seq2Seq
+from gentool.seq2seq.model import Seq2Seq
 from gentool.seq2seq.scoring import accuracy
 
 from helpers import TINY_EVALUATOR, StopAfter, cpu_context, resume, start, tiny_font_data

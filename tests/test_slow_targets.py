@@ -16,7 +16,7 @@ from gentool.gan.config import resolve_gan_config
 from gentool.gan.family import GAN
 from gentool.runtime.rundir import RunDir
 from gentool.vae.family import resolve_vae_config
-from gentool.vae.report import analyze_run
+from gentool.vae.figures import analyze_run
 from gentool.vae.train import load_vae
 
 from helpers import cpu_context, start, start_vae

@@ -16,7 +16,7 @@ from gentool.datasets.drums import load_drum_dataset
 from gentool.evaluate.genres import load_genre_classifier
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir
-from gentool.vae import analysis
+from gentool.vae import measure
 from gentool.vae.config import AnnealConfig
 from gentool.vae.family import VAE, VAE_TASKS
 from gentool.vae.model import Gaussian, HierarchicalVAE, kl_gaussians, kl_standard_normal
@@ -76,16 +76,16 @@ def test_linear_probe_finds_separable_codes_and_not_random_labels():
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 5, 600)
     codes = rng.normal(size=(600, 4)) * 0.3 + np.eye(5)[labels][:, :4] * 3
-    assert analysis.linear_probe(codes[:400], labels[:400], codes[400:], labels[400:]) > 0.95
+    assert measure.linear_probe(codes[:400], labels[:400], codes[400:], labels[400:]) > 0.95
     shuffled = rng.permutation(labels)
-    assert analysis.linear_probe(codes[:400], shuffled[:400], codes[400:], shuffled[400:]) < 0.4
+    assert measure.linear_probe(codes[:400], shuffled[:400], codes[400:], shuffled[400:]) < 0.4
 
 
 def test_mutual_information_is_between_zero_and_log_n():
     torch.manual_seed(0)
     model = HierarchicalVAE(2, 4, 32)
     hits = torch.rand(200, 16, 9) < 0.15
-    mi = analysis.mutual_information(model, hits)
+    mi = measure.mutual_information(model, hits)
     for value in mi.values():
         assert -0.1 < value <= math.log(200) + 1e-6
 

@@ -16,7 +16,7 @@ from gentool.cli.app import app
 from gentool.config import config_to_dict
 from gentool.datasets.font_faces import LETTERS
 from gentool.errors import UsageError
-from gentool.evaluate.letter_report import letter_to_letter
+from gentool.evaluate.letter_figures import letter_to_letter
 from gentool.evaluate.sharpness import gaussian_blur, sharpness
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir

@@ -16,10 +16,10 @@ from gentool.cli.app import app
 from gentool.datasets.point_files import load_point_source
 from gentool.datasets.points import PointDataConfig
 from gentool.datasets.targets import MixtureTarget, mixture_target
-from gentool.em.gmm import initial_mixture
+from gentool.em.model import initial_mixture
 from gentool.evaluate.modes import mode_metrics
 from gentool.vi.cavi import elbo, fit_cavi, update_assignments, update_means
-from gentool.vi.families import MixtureQ, forward_cross_entropy, reverse_kl
+from gentool.vi.model import MixtureQ, forward_cross_entropy, reverse_kl
 
 runner = CliRunner()
 

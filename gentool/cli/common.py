@@ -168,7 +168,7 @@ def run_command(family: Family, command: Callable, values: dict[str, Any]) -> No
                                            config_overrides(command, values), values.get("set_"))
             outcome = start_run(family, config, ctx, out=values.get("out_dir"), preset=preset,
                                 command=command_line())
-    report_outcome(outcome.summary, outcome.status, values["json_"], family)
+    show_outcome(outcome.summary, outcome.status, values["json_"], family)
 
 
 def end_of_cells(stopped: bool, folder: Path, failed: list[str], reasons: str) -> None:
@@ -183,7 +183,7 @@ def end_of_cells(stopped: bool, folder: Path, failed: list[str], reasons: str) -
         raise typer.Exit(1)
 
 
-def report_outcome(summary: dict, status: str, as_json: bool, family: Family) -> None:
+def show_outcome(summary: dict, status: str, as_json: bool, family: Family) -> None:
     """Print a run's outcome (JSON or lines on stdout); an interrupted run says what is kept and exits 130."""
     from gentool.views.runs import interrupted_line, outcome_lines
 

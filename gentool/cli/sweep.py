@@ -105,7 +105,7 @@ def show_command(
 ) -> None:
     """The results table of a sweep folder again (--json: the results object; --csv: one row per cell)."""
     from gentool.sweep.engine import baseline_of, load_results
-    from gentool.sweep.report import csv_text
+    from gentool.sweep.tables import csv_text
     from gentool.views.sweep import sweep_view
 
     results = load_results(path)

@@ -6,7 +6,7 @@ from functools import partial
 
 from gentool.config import build_config, config_to_dict
 from gentool.em.config import EmConfig, resolve_em_config
-from gentool.em.run import run_em
+from gentool.em.train import run_em
 from gentool.runtime.runs import one_shot_family
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gentool.em.gmm import Mixture
+from gentool.em.model import Mixture
 from gentool.io.figures import plt, save_figure
 
 SHOWN_POINTS = 5000

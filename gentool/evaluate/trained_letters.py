@@ -14,7 +14,7 @@ from torch import nn
 
 from gentool.config import build_config, config_to_dict
 from gentool.evaluate.coverage import CoverageSettings
-from gentool.evaluate.letter_report import interpolation, measure_sampler, save_coverage, write_run_figures
+from gentool.evaluate.letter_figures import interpolation, measure_sampler, save_coverage, write_run_figures
 from gentool.evaluate.letters import LetterEvaluator, load_letter_evaluator
 from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir, writing_into

@@ -12,7 +12,7 @@ from gentool.evaluate import mode_figures
 from gentool.evaluate.coverage import check_baselines, generate
 from gentool.evaluate.coverage_figures import collapse_onset, compare_runs
 from gentool.evaluate.instruments import mixed_instruments
-from gentool.evaluate.letter_report import save_coverage
+from gentool.evaluate.letter_figures import save_coverage
 from gentool.evaluate.modes import baseline_points, point_metrics, reference_balls
 from gentool.evaluate.spread import spread
 from gentool.evaluate.trained_letters import interpolate_letters, letter_coverage, redraw_letter_figures

@@ -21,13 +21,13 @@ from gentool.datasets.points import PointDataset, load_point_dataset
 from gentool.evaluate import mode_figures
 from gentool.evaluate.coverage import RECORD_KEYS, generate, letters_by_code, measure, sample_noise
 from gentool.evaluate.coverage_figures import collapse_onset
-from gentool.evaluate.letter_report import write_run_figures
+from gentool.evaluate.letter_figures import write_run_figures
 from gentool.evaluate.letters import LetterEvaluator, load_letter_evaluator
 from gentool.evaluate.modes import mode_metrics, point_metrics, reference_balls
 from gentool.evaluate.prdc import PRDC_KEYS, RealBalls
 from gentool.gan.config import GanConfig
 from gentool.gan.fixes.registry import build_fixes, training_setup
-from gentool.gan.models import (
+from gentool.gan.model import (
     Discriminator,
     DiscriminatorSetup,
     Generator,

@@ -17,7 +17,7 @@ from gentool.datasets.font_faces import LETTERS
 from gentool.gan.averaging import GeneratorAverage
 from gentool.gan.config import GanConfig, gan_config_dict, read_saved_gan_config
 from gentool.gan.fixes.registry import Critic, StepContext, build_fixes, training_setup
-from gentool.gan.models import count_parameters
+from gentool.gan.model import count_parameters
 from gentool.gan.tasks import GanTask, build_models
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.context import RunContext

@@ -15,7 +15,7 @@ from gentool.evaluate import groove_metrics as gm
 from gentool.groove.apply import play
 from gentool.groove.data import load_groove_data
 from gentool.groove.measure import measure_groove, save_measure
-from gentool.groove.trained import open_groove
+from gentool.groove.trained import open_trained
 from gentool.io.pattern_files import output_bpm, read_pattern_file
 from gentool.io.render import check_output_size, write_track
 from gentool.runtime.context import RunContext
@@ -43,7 +43,7 @@ def apply(ctx: RunContext, run: Path | None, out: Path | None, *, input_: Path, 
     check_output_size(variations + 1, source.pattern.bars,
                       f"'{input_}' ({source.pattern.bars:,} bars) x (--variations {variations} + the score)")
     tempo = output_bpm(bpm, source)
-    groove = open_groove(ctx, run)
+    groove = open_trained(ctx, run)
     who = groove.performer(performer)
     name = groove.performers[who]
     with writing_into(groove.run, out):
@@ -66,7 +66,7 @@ def apply(ctx: RunContext, run: Path | None, out: Path | None, *, input_: Path, 
 
 def measure(ctx: RunContext, run: Path | None) -> dict:
     """The run's model on its held-out performances beside the baselines; rewrites the run's groove_measure.json."""
-    groove = open_groove(ctx, run)
+    groove = open_trained(ctx, run)
     data = load_groove_data(groove.config, ctx)
     if data.performers != groove.performers:
         raise UsageError(f"run '{groove.run.path}' learned {', '.join(groove.performers)}, but its data now hold "

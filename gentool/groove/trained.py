@@ -52,7 +52,7 @@ def load_groove(path: str | Path, ctx: RunContext | None = None) -> tuple[Groove
     return model.eval(), config, performers
 
 
-def open_groove(ctx: RunContext, run: Path | None) -> TrainedGroove:
+def open_trained(ctx: RunContext, run: Path | None) -> TrainedGroove:
     """--run DIR (default: the newest groove run under runs/), its last checkpoint."""
     chosen = pick_run(run, CHECKPOINT_KIND)
     model, config, performers = load_groove(chosen.last_checkpoint, ctx)

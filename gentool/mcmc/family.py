@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from gentool.config import parse_set_overrides
 from gentool.mcmc.config import IsingMcmcConfig, McmcConfig, MixtureMcmcConfig
-from gentool.mcmc.run import run_ising, run_mixture
+from gentool.mcmc.train import run_ising, run_mixture
 from gentool.presets import layered
 from gentool.runtime.runs import no_data, one_shot
 from gentool.runtime.tasks import Task, TaskSet, task_family

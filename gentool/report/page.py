@@ -22,7 +22,7 @@ from gentool.report.plots import metrics_plot, overlay_plot
 from gentool.report.tables import from_rich, simple
 from gentool.runtime.files import atomic_write_text
 from gentool.runtime.progress import Reporter
-from gentool.sweep.report import device_text, instrument_text
+from gentool.sweep.tables import device_text, instrument_text
 
 MARKER = REPORT_MARKER  # in the files folder: a folder gentool wrote, so writing the report again may replace it
 INSTALL_HINT = "python3 -m pip install 'jinja2>=3'"

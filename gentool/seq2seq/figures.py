@@ -13,7 +13,7 @@ from gentool.io.images import save_letter_sheet
 from gentool.runtime.rundir import RunDir
 from gentool.seq2seq.config import Seq2SeqConfig
 from gentool.seq2seq.data import ArithmeticData
-from gentool.seq2seq.models import Seq2Seq
+from gentool.seq2seq.model import Seq2Seq
 from gentool.seq2seq.scoring import Answers, answer
 
 STRIP_ROWS = 12

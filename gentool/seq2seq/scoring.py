@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import torch
 
 from gentool.seq2seq.data import ArithmeticData, decode, draw_glyphs, encode
-from gentool.seq2seq.models import Seq2Seq
+from gentool.seq2seq.model import Seq2Seq
 
 BATCH = 1024
 

@@ -20,7 +20,7 @@ from gentool.runtime.seeding import set_seed
 from gentool.runtime.trainer import EpochTrainer, full_batches
 from gentool.seq2seq.config import Seq2SeqConfig, seq2seq_config_dict
 from gentool.seq2seq.data import PAD, ArithmeticData, draw_glyphs
-from gentool.seq2seq.models import GlyphDiscriminator, Seq2Seq, as_images, text_loss
+from gentool.seq2seq.model import GlyphDiscriminator, Seq2Seq, as_images, text_loss
 from gentool.seq2seq.scoring import accuracy, answer, most_common_answer
 
 CHECKPOINT_KIND = "seq2seq"

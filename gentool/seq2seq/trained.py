@@ -15,7 +15,7 @@ from gentool.runtime.rundir import pick_run
 from gentool.seq2seq.config import Seq2SeqConfig, read_saved_seq2seq_config
 from gentool.seq2seq.data import ArithmeticData, load_arithmetic
 from gentool.seq2seq.family import SEQ2SEQ
-from gentool.seq2seq.models import Seq2Seq
+from gentool.seq2seq.model import Seq2Seq
 from gentool.seq2seq.train import CHECKPOINT_KIND, build_model
 
 

@@ -270,7 +270,7 @@ def results_of(sweep: Sweep, cells: list[dict]) -> dict:
 
 def write_outputs(folder: Path, results: dict) -> list[Path]:
     from gentool.sweep.figures import sweep_figures
-    from gentool.sweep.report import csv_text, markdown_text
+    from gentool.sweep.tables import csv_text, markdown_text
 
     header = load_yaml_file(folder / "sweep.yaml")
     written = [atomic_write_json(folder / "sweep.json", results),

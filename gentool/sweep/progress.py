@@ -8,7 +8,7 @@ from typing import Any, Iterator
 
 from gentool.runtime.progress import Reporter, counting
 from gentool.sweep.engine import SweepEvents
-from gentool.sweep.report import device_text, number
+from gentool.sweep.tables import device_text, number
 
 
 def cell_line(record: dict, finished: int, total: int) -> str:

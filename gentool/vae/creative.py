@@ -24,7 +24,7 @@ from gentool.evaluate import drum_metrics
 from gentool.evaluate.genres import GenreClassifier
 from gentool.io.pattern_files import load_pattern_file
 from gentool.latent import INTERPOLATION_METHODS, interpolator
-from gentool.vae import analysis
+from gentool.vae import measure
 from gentool.vae.model import HierarchicalVAE
 
 
@@ -49,7 +49,7 @@ class Studio:
         train = dataset.split_mask("train")
         self.train_hits = torch.from_numpy(dataset.hits[train]).float().to(device)
         self.train_genre = dataset.genre[train]
-        self.styles = analysis.genre_posteriors(model, self.train_hits, self.train_genre)
+        self.styles = measure.genre_posteriors(model, self.train_hits, self.train_genre)
 
     # --------------------------------------------------------------------------------------------- encoding
 

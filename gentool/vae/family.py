@@ -2,7 +2,8 @@
 config's `dataset`. drums: the hierarchical drum VAE (gentool.vae.train, measured by posterior collapse and the
 genre classifier); fonts: the convolutional letter VAE (gentool.vae.letter_train, measured like the letter GAN).
 Each task also answers the two commands both kinds of run take, `vae sample` and `vae interpolate`; the other
-commands take one kind (gentool.vae.sessions: drums, gentool.vae.letter_sessions: letters)."""
+commands take one kind (gentool.vae.sessions: drums, gentool.vae.letter_sessions: letters). Each task's
+`outcome_lines` is what `vae train` prints about a finished run."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from gentool.runtime.tasks import Task, TaskSet, task_family
 from gentool.vae import letter_sessions, sessions
 from gentool.vae.config import DrumVaeConfig, LetterVaeConfig, read_saved_config
 from gentool.vae.letter_train import LetterData, LetterVaeTrainer, load_letter_data
-from gentool.vae.report import letter_outcome_lines, outcome_lines
 from gentool.vae.train import CHECKPOINT_KIND, DrumData, DrumVaeTrainer, load_drum_data
 from gentool.vae.trained import run_dataset
 
@@ -50,9 +50,43 @@ def describe_letters(config: LetterVaeConfig, preset: str) -> str:
             f"free bits {config.free_bits.z}, seed {config.seed}")
 
 
+def drum_outcome_lines(summary: dict) -> list[str]:
+    """What `vae train` prints about a finished run, from its summary."""
+    final = summary.get("final") or {}
+    if not final:
+        return []
+    return [f"held out: recon {final['val_recon']:.2f} nats/bar, hit F1 {final['hit_f1']:.3f}, "
+            f"KL z_high {final['val_kl_high']:.2f}, KL z_low {final['val_kl_low']:.2f}",
+            f"active units: z_high {final['active_high']}/{len(final['kl_high_dims'])}, z_low "
+            f"{final['active_low']}/{len(final['kl_low_dims'])}; collapsed z_high dims: "
+            f"{summary['collapsed_high'] or 'none'}",
+            f"samples: validity {final['sample_validity']:.3f}, diversity {final['sample_diversity']:.3f}, "
+            f"genre accuracy {final['sample_genre_accuracy']:.3f}"]
+
+
+def letter_outcome_lines(summary: dict) -> list[str]:
+    """What `vae train --dataset fonts` prints about a finished run, from its summary."""
+    final = summary.get("final") or {}
+    if not final:
+        return []
+    lines = [f"held out: recon {final['val_recon']:.2f} nats/image, KL {final['val_kl']:.2f}, negative ELBO "
+             f"{final['val_elbo']:.2f}; active units {final['active_units']}; best epoch "
+             f"{summary['best']['epoch']}"]
+    if final.get("letters_covered") is not None:
+        noise = summary.get("evaluation") or {}
+        missing = "".join(final["missing"]) or "none"
+        lines.append(f"samples: {final['letters_covered']}/26 letters (missing: {missing}), entropy "
+                     f"{final['entropy']}, letter FID {final['letter_fid']:.1f}, recognisable "
+                     f"{final['confident_share']:.3f}, sharpness {final['sharpness']:.4f} ({noise.get('samples')} "
+                     f"samples, noise seed {noise.get('seed')})")
+    if summary.get("samples"):
+        lines.append(f"samples: {Path(summary['run']) / 'samples' / summary['samples'][-1]}")
+    return lines + [f"figure: {figure}" for figure in summary.get("figures", [])]
+
+
 DRUMS = VaeTask(
     values=("drums",), config_class=DrumVaeConfig, load_data=load_drum_data, make_trainer=drum_trainer,
-    run_name=lambda config, preset: f"vae-{preset}", describe=describe_drums, outcome_lines=outcome_lines,
+    run_name=lambda config, preset: f"vae-{preset}", describe=describe_drums, outcome_lines=drum_outcome_lines,
     sample=sessions.sample, interpolate=sessions.interpolate)
 LETTERS = VaeTask(
     values=("fonts",), config_class=LetterVaeConfig, load_data=load_letter_data, make_trainer=letter_trainer,

@@ -76,7 +76,7 @@ class LetterVAE(nn.Module):
 
 class LetterSampler(nn.Module):
     """The decoder as a sampler of letters: sampler(z, labels) -> the mean image in [-1, 1], the interface every
-    letter measurement takes (gentool.evaluate.letter_report)."""
+    letter measurement takes (gentool.evaluate.letter_figures)."""
 
     def __init__(self, vae: LetterVAE):
         super().__init__()

@@ -11,7 +11,7 @@ import torch
 from gentool.datasets.font_faces import LETTERS
 from gentool.errors import UsageError
 from gentool.evaluate.coverage import CoverageSettings, check_baselines, measure
-from gentool.evaluate.letter_report import letter_to_letter
+from gentool.evaluate.letter_figures import letter_to_letter
 from gentool.evaluate.trained_letters import (
     TrainedSampler,
     interpolate_letters,

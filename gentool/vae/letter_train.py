@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from gentool.datasets.fonts import FontDataset, load_font_dataset
 from gentool.evaluate.coverage import RECORD_KEYS, generate, measure
 from gentool.evaluate.coverage_figures import collapse_onset
-from gentool.evaluate.letter_report import write_run_figures
+from gentool.evaluate.letter_figures import write_run_figures
 from gentool.evaluate.letters import LetterEvaluator, load_letter_evaluator
 from gentool.io.images import save_grid
 from gentool.runtime.checkpoint import load_checkpoint
@@ -27,9 +27,9 @@ from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir
 from gentool.runtime.seeding import set_seed
 from gentool.runtime.trainer import full_batches
-from gentool.vae.analysis import ACTIVE_THRESHOLD
 from gentool.vae.config import LetterVaeConfig, read_saved_config
 from gentool.vae.letter_model import LetterSampler, LetterVAE
+from gentool.vae.measure import ACTIVE_THRESHOLD
 from gentool.vae.model import kl_standard_normal
 from gentool.vae.train import CHECKPOINT_KIND, ElboTrainer
 

@@ -17,7 +17,7 @@ from gentool.drums.feel import DrumFeel, Feel
 from gentool.drums.pattern import DrumPattern, as_bars, as_steps
 from gentool.errors import UsageError
 from gentool.groove.apply import GrooveFeel
-from gentool.groove.trained import open_groove
+from gentool.groove.trained import open_trained as open_groove
 from gentool.io.pattern_files import output_bpm, read_pattern_file
 from gentool.io.render import check_output_size, write_track
 from gentool.runtime.context import RunContext
@@ -25,7 +25,7 @@ from gentool.runtime.files import atomic_write_json
 from gentool.runtime.rundir import RunDir, writing_into
 from gentool.vae import creative
 from gentool.vae.creative import Studio
-from gentool.vae.report import analyze_run
+from gentool.vae.figures import analyze_run
 from gentool.vae.trained import open_studio, open_trained, require_dataset
 
 

@@ -28,7 +28,7 @@ from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir
 from gentool.runtime.seeding import set_seed
 from gentool.runtime.trainer import EpochTrainer, full_batches
-from gentool.vae import analysis, creative
+from gentool.vae import creative, measure
 from gentool.vae.config import DrumVaeConfig, LetterVaeConfig, read_saved_config
 from gentool.vae.creative import Studio
 from gentool.vae.model import HierarchicalVAE, kl_gaussians, kl_standard_normal
@@ -152,12 +152,12 @@ class DrumVaeTrainer(ElboTrainer):
         devices = [self.device] if self.device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(self.config.seed + EVAL_SEED_OFFSET)
-            result = {**analysis.reconstruction(self.model, self.val_hits),
-                      **analysis.active_units(self.model, self.val_hits),
-                      **analysis.mutual_information(self.model, self.val_hits)}
-            posteriors = analysis.genre_posteriors(self.model, self.train_hits, self.train_genre)
+            result = {**measure.reconstruction(self.model, self.val_hits),
+                      **measure.active_units(self.model, self.val_hits),
+                      **measure.mutual_information(self.model, self.val_hits)}
+            posteriors = measure.genre_posteriors(self.model, self.train_hits, self.train_genre)
             evaluation = self.config.evaluation
-            result.update(analysis.sample_metrics(self.model, posteriors, self.classifier, evaluation.samples_per_genre,
+            result.update(measure.sample_metrics(self.model, posteriors, self.classifier, evaluation.samples_per_genre,
                                                   evaluation.temperature, self.device,
                                                   self.dataset.hits[self.dataset.split_mask("train")]))
         self.model.train()
@@ -197,7 +197,7 @@ def collapsed_dimensions(record: dict, level: str) -> list[int]:
     """Dimensions that carry (almost) nothing: mean KL below 0.01 nats and posterior means that do not vary."""
     kl = record[f"kl_{level}_dims"]
     activity = record[f"activity_{level}_dims"]
-    return [d for d in range(len(kl)) if kl[d] < analysis.COLLAPSED_KL and activity[d] <= analysis.ACTIVE_THRESHOLD]
+    return [d for d in range(len(kl)) if kl[d] < measure.COLLAPSED_KL and activity[d] <= measure.ACTIVE_THRESHOLD]
 
 
 def load_vae(path: str | Path, ctx: RunContext | None = None) -> tuple[HierarchicalVAE, DrumVaeConfig]:

@@ -7,7 +7,7 @@ from functools import partial
 from gentool.config import build_config, config_to_dict
 from gentool.runtime.runs import one_shot_family
 from gentool.vi.config import ViConfig, resolve_vi_config
-from gentool.vi.run import run_vi
+from gentool.vi.train import run_vi
 
 
 def outcome_lines(summary: dict) -> list[str]:

@@ -10,7 +10,7 @@ import torch
 from gentool.datasets.targets import MixtureTarget
 from gentool.evaluate.modes import QUALITY_STDS
 from gentool.io.figures import plt, save_figure
-from gentool.vi.families import MixtureQ
+from gentool.vi.model import MixtureQ
 
 
 def density_over_target(path: str | Path, q: MixtureQ, target: MixtureTarget, title: str) -> Path:

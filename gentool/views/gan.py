@@ -9,7 +9,7 @@ from gentool.evaluate.instruments import instrument_of
 from gentool.evaluate.letters import LetterEvaluator, confusion_summary
 from gentool.evaluate.spread import format_spread, format_spread_with_interval
 from gentool.gan.benchmark import PACGAN_PROTOCOL
-from gentool.sweep.report import interval
+from gentool.sweep.tables import interval
 from gentool.views.sweep import half_width, p_cell, short
 from gentool.views.tables import beside_baselines, markdown, models_beside_baselines
 

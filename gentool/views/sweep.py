@@ -6,8 +6,8 @@ from __future__ import annotations
 from rich import box
 from rich.table import Table
 
-from gentool.sweep.report import caption
 from gentool.sweep.stats import NO_SPREAD, NO_TEST
+from gentool.sweep.tables import caption
 
 SHORT_NOTES = {NO_TEST: "n<3", NO_SPREAD: "no spread"}
 

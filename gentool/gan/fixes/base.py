@@ -23,7 +23,7 @@ from typing import Any, Callable, ClassVar
 import torch
 from torch import nn
 
-from gentool.gan.models import DiscriminatorOutput, DiscriminatorSetup
+from gentool.gan.model import DiscriminatorOutput, DiscriminatorSetup
 
 FIXES: dict[str, type["Fix"]] = {}
 LOSSES = ("bce", "wasserstein")

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from gentool.config import option
 from gentool.gan.fixes.base import Fix, code_letters_line, register_fix, unconditional_letters_only
-from gentool.gan.models import latent_codes
+from gentool.gan.model import latent_codes
 
 
 @dataclass
@@ -26,7 +26,7 @@ class InfoGan(Fix):
     lower bound on the mutual information between c and the image). A generator that lets a code's images merge
     with another's pays for it, so the K codes tend to become K distinct kinds of image, each drawn 1/K of the
     time: a push against a generator that draws some modes rarely. Unsupervised: the data's labels are not used.
-    The code is read off the noise (gentool.gan.models.latent_codes), so sampling a trained generator needs no
+    The code is read off the noise (gentool.gan.model.latent_codes), so sampling a trained generator needs no
     extra input. Letters only."""
 
     name = "infogan"

@@ -32,7 +32,7 @@ class SelfConditioning(Fix):
 
     gentool clusters once, before training, by k-means on the (pooled) pixels of the training images; the paper
     clusters the discriminator's features and re-clusters as it trains. Unconditional: the data's labels are not
-    used. The cluster is read off the noise (gentool.gan.models.latent_codes, with the clusters' frequencies), so
+    used. The cluster is read off the noise (gentool.gan.model.latent_codes, with the clusters' frequencies), so
     a trained generator samples with no extra input. Letters only."""
 
     name = "self-conditioning"

@@ -1,5 +1,6 @@
 """`run_vi`: reparameterised VI of a Gaussian / mixture q against ring8 or grid25, or CAVI for a Bayesian Gaussian
-mixture on data points (compared with EM from the same initial means). No checkpoints: runs take seconds."""
+mixture on data points (compared with EM from the same initial means). It is what makes a `vi fit` run, as a
+trainer does for the other families (gentool.runtime.runs.one_shot_family). No checkpoints: runs take seconds."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import torch
 
 from gentool.datasets.point_files import load_point_source
 from gentool.datasets.targets import mixture_target
-from gentool.em.analysis import is_monotone
-from gentool.em.gmm import fit_em, initial_mixture
+from gentool.em.measure import is_monotone
+from gentool.em.model import fit_em, initial_mixture
 from gentool.evaluate.modes import POINT_BASELINES, baseline_points, mode_metrics
 from gentool.evaluate.recovery import modes_recovered
 from gentool.runtime.context import RunContext
@@ -22,7 +23,7 @@ from gentool.runtime.trainer import TrainOutcome
 from gentool.vi import figures
 from gentool.vi.cavi import fit_cavi
 from gentool.vi.config import ViConfig
-from gentool.vi.families import MixtureQ, forward_cross_entropy, kl_estimates, reverse_kl
+from gentool.vi.model import MixtureQ, forward_cross_entropy, kl_estimates, reverse_kl
 
 # a q component whose weight is below this share of 1/K is not counted as covering a mode
 NEGLIGIBLE_WEIGHT = 0.1

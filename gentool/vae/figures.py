@@ -1,4 +1,6 @@
-"""What a trained drum VAE shows: the posterior-collapse report with its figures, and samples of a style."""
+"""The drum VAE's posterior-collapse figures (KL per dimension, KL over epochs, z_high by genre, the density
+sweep) and `analyze_run`, which measures a trained run for `vae analyze` and writes them beside
+posterior_collapse.json."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from gentool.io.figures import plt, save_figure
 from gentool.io.pianoroll import save_piano_rolls
 from gentool.runtime.files import atomic_write_json
 from gentool.runtime.rundir import RunDir
-from gentool.vae import analysis
+from gentool.vae import measure
 from gentool.vae.config import DrumVaeConfig
 from gentool.vae.model import HierarchicalVAE
 from gentool.vae.train import collapsed_dimensions
@@ -24,7 +26,7 @@ def _kl_bars(path: Path, final: dict) -> Path:
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.2), gridspec_kw={"width_ratios": [1, 2.5]})
     for ax, level in zip(axes, ("high", "low")):
         values = final[f"kl_{level}_dims"]
-        colours = ["#c0392b" if v < analysis.COLLAPSED_KL else "#2e86c1" for v in values]
+        colours = ["#c0392b" if v < measure.COLLAPSED_KL else "#2e86c1" for v in values]
         ax.bar(range(len(values)), values, color=colours)
         ax.set_xticks(range(len(values)))
         ax.set_title(f"KL per z_{level} dimension (nats; red = collapsed)", fontsize=9)
@@ -82,9 +84,9 @@ def analyze_run(run: RunDir, model: HierarchicalVAE, config: DrumVaeConfig, data
     val_hits = torch.from_numpy(dataset.hits[val]).float().to(device)
     train_high, train_low = (c.cpu().numpy() for c in model.posterior_means(train_hits))
     val_high, val_low = (c.cpu().numpy() for c in model.posterior_means(val_hits))
-    sweep = analysis.density_directions(model, val_hits, device)
-    probes = {"z_high": analysis.linear_probe(train_high, dataset.genre[train], val_high, dataset.genre[val]),
-              "z_low": analysis.linear_probe(train_low, dataset.genre[train], val_low, dataset.genre[val])}
+    sweep = measure.density_directions(model, val_hits, device)
+    probes = {"z_high": measure.linear_probe(train_high, dataset.genre[train], val_high, dataset.genre[val]),
+              "z_low": measure.linear_probe(train_low, dataset.genre[train], val_low, dataset.genre[val])}
     run.figures.mkdir(parents=True, exist_ok=True)
     figures = [_kl_bars(run.figures / "kl_per_dimension.png", final),
                _kl_over_epochs(run.figures / "kl_over_epochs.png", records),
@@ -106,38 +108,3 @@ def analyze_run(run: RunDir, model: HierarchicalVAE, config: DrumVaeConfig, data
     }
     atomic_write_json(run.path / "posterior_collapse.json", report)
     return report
-
-
-def outcome_lines(summary: dict) -> list[str]:
-    """What `vae train` prints about a finished run, from its summary."""
-    final = summary.get("final") or {}
-    if not final:
-        return []
-    return [f"held out: recon {final['val_recon']:.2f} nats/bar, hit F1 {final['hit_f1']:.3f}, "
-            f"KL z_high {final['val_kl_high']:.2f}, KL z_low {final['val_kl_low']:.2f}",
-            f"active units: z_high {final['active_high']}/{len(final['kl_high_dims'])}, z_low "
-            f"{final['active_low']}/{len(final['kl_low_dims'])}; collapsed z_high dims: "
-            f"{summary['collapsed_high'] or 'none'}",
-            f"samples: validity {final['sample_validity']:.3f}, diversity {final['sample_diversity']:.3f}, "
-            f"genre accuracy {final['sample_genre_accuracy']:.3f}"]
-
-
-
-def letter_outcome_lines(summary: dict) -> list[str]:
-    """What `vae train --dataset fonts` prints about a finished run, from its summary."""
-    final = summary.get("final") or {}
-    if not final:
-        return []
-    lines = [f"held out: recon {final['val_recon']:.2f} nats/image, KL {final['val_kl']:.2f}, negative ELBO "
-             f"{final['val_elbo']:.2f}; active units {final['active_units']}; best epoch "
-             f"{summary['best']['epoch']}"]
-    if final.get("letters_covered") is not None:
-        noise = summary.get("evaluation") or {}
-        missing = "".join(final["missing"]) or "none"
-        lines.append(f"samples: {final['letters_covered']}/26 letters (missing: {missing}), entropy "
-                     f"{final['entropy']}, letter FID {final['letter_fid']:.1f}, recognisable "
-                     f"{final['confident_share']:.3f}, sharpness {final['sharpness']:.4f} ({noise.get('samples')} "
-                     f"samples, noise seed {noise.get('seed')})")
-    if summary.get("samples"):
-        lines.append(f"samples: {Path(summary['run']) / 'samples' / summary['samples'][-1]}")
-    return lines + [f"figure: {figure}" for figure in summary.get("figures", [])]

@@ -37,7 +37,7 @@ def visits_by_step(first: np.ndarray, step: int) -> tuple[int, list[int]]:
     return int((union.min(axis=0) < step).sum()), per_chain.tolist()
 
 
-def mixture_report(samples: np.ndarray, burn_in: int, target: MixtureTarget, evaluations: int) -> dict:
+def measure_mixture_chains(samples: np.ndarray, burn_in: int, target: MixtureTarget, evaluations: int) -> dict:
     """Diagnostics and mode metrics of the draws after burn-in; ESS per 1,000 target evaluations of all chains
     (burn-in included: it was paid for)."""
     kept = samples[burn_in:]  # (N, C, D)
@@ -68,7 +68,7 @@ def _worst(diagnostics: dict, evaluations: int) -> dict:
             "ess_per_1000_evaluations": None if ess_bulk is None else round(1000 * ess_bulk / evaluations, 3)}
 
 
-def ising_report(trace: np.ndarray, burn_in: int, evaluations: int) -> dict:
+def measure_ising_chains(trace: np.ndarray, burn_in: int, evaluations: int) -> dict:
     """trace: (S, C, 3) of magnetisation, |magnetisation| and energy per site."""
     kept = trace[burn_in:]
     diagnostics = diagnose(kept.transpose(1, 0, 2), ["magnetisation", "abs_magnetisation", "energy"])

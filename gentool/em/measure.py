@@ -9,7 +9,7 @@ import math
 import torch
 
 from gentool.datasets.point_files import PointSource
-from gentool.em.gmm import Mixture
+from gentool.em.model import Mixture
 from gentool.evaluate.modes import POINT_BASELINES, baseline_points, mode_metrics
 from gentool.evaluate.recovery import modes_recovered
 
@@ -30,7 +30,7 @@ def is_monotone(history: list[float], slack: float = 1e-9) -> bool:
     return all(b >= a - slack * max(1.0, abs(a)) for a, b in itertools.pairwise(history))
 
 
-def mode_report(mixture: Mixture, source: PointSource, *, samples: int, seed: int) -> dict:
+def measure_modes(mixture: Mixture, source: PointSource, *, samples: int, seed: int) -> dict:
     """Modes recovered by the means, and the mode metrics of `samples` draws beside the baselines (2-D only)."""
     if not source.known_modes:
         return {}

@@ -1,5 +1,6 @@
 """`run_mixture`, `run_ising`: run C chains of one sampler on a mixture or the Ising lattice and write the run
-folder.
+folder. They make an `mcmc sample` run, as a trainer does for the other families (gentool.mcmc.family); nothing
+is learned.
 
 Chains start uniformly over the box around the modes (the Ising lattice: random spins), so "modes visited" shows
 what each sampler finds on its own. Every draw goes to draws.npz (gentool.mcmc.draws), for ArviZ. No checkpoints:
@@ -15,10 +16,10 @@ import numpy as np
 
 from gentool.datasets.targets import mixture_target
 from gentool.mcmc import figures
-from gentool.mcmc.analysis import first_visits, ising_report, mixture_report, visits_by_step
 from gentool.mcmc.config import IsingMcmcConfig, McmcConfig, MixtureMcmcConfig
 from gentool.mcmc.draws import DRAWS_FILE, save_draws
 from gentool.mcmc.ising import CRITICAL_BETA, energy_per_site, magnetisation, onsager_energy_per_site, sweep
+from gentool.mcmc.measure import first_visits, measure_ising_chains, measure_mixture_chains, visits_by_step
 from gentool.mcmc.samplers import Tempering, build_sampler, temperature_ladder
 from gentool.runtime.context import RunContext
 from gentool.runtime.run_summary import base_summary
@@ -117,7 +118,7 @@ def _sample_mixture(config: MixtureMcmcConfig, run: RunDir, ctx: RunContext,
     evaluations = config.chains * sampler.evaluations
     final = {"acceptance": round(float(accepted.mean()), 4), "evaluations": evaluations,
              "evaluations_per_chain": sampler.evaluations,
-             **mixture_report(samples, burn_in, target, evaluations)}
+             **measure_mixture_chains(samples, burn_in, target, evaluations)}
     all_seen = [r["evaluations"] for r in records if r["modes_visited"] == target.modes]
     final["all_modes_visited_at_evaluations"] = all_seen[0] if all_seen else None
     extras = {"step": config.step}
@@ -162,7 +163,7 @@ def _sample_ising(config: IsingMcmcConfig, run: RunDir, ctx: RunContext,
     burn_in = min(config.burn_in, max(done - 4, 0))
     evaluations = config.chains * done  # one sweep (L^2 site updates) counted as one evaluation
     final = {"flip_rate": round(float(flipped.mean()), 4), "sweeps": done,
-             **ising_report(trace, burn_in, evaluations),
+             **measure_ising_chains(trace, burn_in, evaluations),
              "onsager_energy_per_site": round(onsager_energy_per_site(config.beta), 4) if config.beta > 0 else 0.0,
              "critical_beta": round(CRITICAL_BETA, 4)}
     draws = save_draws(run.path / DRAWS_FILE, trace, ["magnetisation", "abs_magnetisation", "energy_per_site"],

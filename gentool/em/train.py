@@ -1,4 +1,5 @@
-"""`run_em`: fit a mixture (EM or k-means) with restarts, keep the best, write the run folder.
+"""`run_em`: fit a mixture (EM or k-means) with restarts, keep the best, write the run folder. It is what makes
+an `em fit` run, as a trainer does for the other families (gentool.runtime.runs.one_shot_family).
 
 No checkpoints: a run takes seconds, so Ctrl-C ends it with status "interrupted" and the best fit so far, and a
 new run replaces a resume.
@@ -11,10 +12,10 @@ import time
 import torch
 
 from gentool.datasets.point_files import load_point_source
-from gentool.em.analysis import free_parameters, information_criteria, is_monotone, mode_report
 from gentool.em.config import EmConfig
 from gentool.em.figures import curve_figure, fit_figure
-from gentool.em.gmm import Fit, fit_em, fit_kmeans, initial_mixture, kmeans_plus_plus, mixture_from_clusters
+from gentool.em.measure import free_parameters, information_criteria, is_monotone, measure_modes
+from gentool.em.model import Fit, fit_em, fit_kmeans, initial_mixture, kmeans_plus_plus, mixture_from_clusters
 from gentool.runtime.context import RunContext
 from gentool.runtime.run_summary import base_summary
 from gentool.runtime.rundir import RunDir
@@ -92,7 +93,7 @@ def run_em(config: EmConfig, run: RunDir, ctx: RunContext, preset: str | None, c
     else:
         final["inertia"] = round(fit.history[-1], 8)
         final["monotone"] = all(is_monotone([-v for v in f.history]) for f in fits)
-    final.update(mode_report(fit.mixture, source, samples=config.samples, seed=config.seed))
+    final.update(measure_modes(fit.mixture, source, samples=config.samples, seed=config.seed))
 
     summary = base_summary("em", status, run=run, preset=preset, command=command, seed=config.seed,
                            device=ctx.device, started=started)

@@ -1,4 +1,4 @@
-"""What a trained letter model shows, whichever family made it (a GAN's generator, a VAE's decoder): coverage
+"""The figures of a trained letter model, whichever family made it (a GAN's generator, a VAE's decoder): coverage
 beside baselines, the dynamics figures, the alphabet and interpolation grids.
 
 A "sampler" here is any module called as sampler(z, labels) -> images (N, 1, 28, 28) in [-1, 1] (labels None
