@@ -23,13 +23,7 @@ from pathlib import Path
 
 import torch
 
-from benchmarks.input_pipeline import (
-    PngLetters,
-    flops_per_image,
-    gentool_trainer,
-    reference_images_per_s,
-    write_pngs,
-)
+from benchmarks.input_pipeline import PngLetters, flops_per_image, gentool_trainer, reference_images_per_s, write_pngs
 from benchmarks.roofline import matmul_peak
 from gentool.datasets.fonts import FontDataset, load_font_dataset
 from gentool.errors import UsageError

@@ -16,13 +16,7 @@ from gentool.cli.app import app
 from gentool.errors import UsageError
 from gentool.rbm.config import build_rbm_config
 from gentool.rbm.family import RBM_FAMILY
-from gentool.rbm.model import (
-    RBM,
-    ais_log_partition,
-    brute_force_log_partition,
-    exact_log_partition,
-    gibbs_chains,
-)
+from gentool.rbm.model import RBM, ais_log_partition, brute_force_log_partition, exact_log_partition, gibbs_chains
 from gentool.rbm.train import RbmTrainer, binarize
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir

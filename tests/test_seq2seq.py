@@ -18,14 +18,7 @@ from gentool.evaluate.digits import NOT_A_SYMBOL, load_digit_evaluator
 from gentool.evaluate.letters import EvaluatorSettings
 from gentool.runtime.rundir import RunDir
 from gentool.seq2seq.config import build_seq2seq_config, resolve_seq2seq_config, seq2seq_config_dict
-from gentool.seq2seq.data import (
-    all_expressions,
-    check_expression,
-    draw_glyphs,
-    encode,
-    load_arithmetic,
-    split_indices,
-)
+from gentool.seq2seq.data import all_expressions, check_expression, draw_glyphs, encode, load_arithmetic, split_indices
 from gentool.seq2seq.family import SEQ2SEQ
 from gentool.seq2seq.model import Seq2Seq
 from gentool.seq2seq.scoring import accuracy

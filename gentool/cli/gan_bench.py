@@ -5,14 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from gentool.cli.common import (
-    context_for,
-    end_of_cells,
-    handle_errors,
-    out,
-    print_json,
-    stop_on_ctrl_c,
-)
+from gentool.cli.common import context_for, end_of_cells, handle_errors, out, print_json, stop_on_ctrl_c
 from gentool.cli.options import (
     DataDirOption,
     DeviceOption,

@@ -10,14 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from gentool.cli.commands import Commands
-from gentool.cli.common import (
-    context_for,
-    end_of_cells,
-    handle_errors,
-    print_json,
-    show,
-    stop_on_ctrl_c,
-)
+from gentool.cli.common import context_for, end_of_cells, handle_errors, print_json, show, stop_on_ctrl_c
 from gentool.cli.options import (
     DataDirOption,
     DeviceOption,

@@ -47,13 +47,7 @@ from gentool.datasets.non_letters import (
     load_non_letters,
 )
 from gentool.datasets.root import data_root
-from gentool.datasets.styled_capitals import (
-    PLAIN_CAPITAL,
-    capitals_of,
-    find_font_files,
-    script_fonts,
-    styled_capitals,
-)
+from gentool.datasets.styled_capitals import PLAIN_CAPITAL, capitals_of, find_font_files, script_fonts, styled_capitals
 from gentool.evaluate.classifier_training import fit_classifier
 from gentool.evaluate.config import EvaluatorSettings, LetterEvaluatorSettings, check_source
 from gentool.evaluate.frechet import FeatureStats

@@ -6,12 +6,7 @@ from __future__ import annotations
 from gentool.runtime.context import RunContext
 from gentool.runtime.rundir import RunDir
 from gentool.runtime.runs import Family, register_family
-from gentool.seq2seq.config import (
-    Seq2SeqConfig,
-    read_saved_seq2seq_config,
-    resolve_seq2seq_config,
-    seq2seq_config_dict,
-)
+from gentool.seq2seq.config import Seq2SeqConfig, read_saved_seq2seq_config, resolve_seq2seq_config, seq2seq_config_dict
 from gentool.seq2seq.data import ArithmeticData, load_arithmetic
 from gentool.seq2seq.train import CHECKPOINT_KIND, Seq2SeqTrainer
 

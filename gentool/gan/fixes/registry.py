@@ -6,15 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from gentool.config import build_config, did_you_mean
-from gentool.gan.fixes import (  # noqa: F401
-    NAMES,
-    architecture,
-    feature_matching,
-    information,
-    penalties,
-    self_conditioning,
-    unrolled,
-)
+from gentool.gan.fixes import NAMES, architecture, feature_matching, information, penalties, self_conditioning, unrolled  # noqa: F401
 from gentool.gan.fixes.base import FIXES, Critic, DiscriminatorLoss, Fix, StepContext, TrainingSetup, register_fix
 
 __all__ = ["FIXES", "Critic", "DiscriminatorLoss", "Fix", "StepContext", "TrainingSetup", "register_fix",
