@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from gentool.cli.app import app
 from gentool.gan.config import build_gan_config
-from gentool.gan.family import GAN
+from gentool.gan.family import GAN, outcome_lines
 from gentool.runtime.checkpoint import load_checkpoint
 from gentool.runtime.rundir import RunDir
 from gentool.views.gan import compare_view
@@ -147,3 +147,12 @@ def test_measurement_commands_reject_bad_input(args, words, data_dir):
 def test_interpolate_rejects_bad_method(trained_runs, data_dir):
     result = invoke(["gan", "interpolate", "--run", str(trained_runs[0]), "--method", "cubic"], data_dir)
     assert result.exit_code == 2 and "use slerp or lerp" in result.stderr
+
+
+def test_a_letter_run_with_no_confident_letter_prints_entropy_as_not_available():
+    final = {"loss_d": 1.0, "loss_g": 1.0, "d_real": 0.5, "d_fake": 0.5, "images_per_s": 100.0,
+             "letters_covered": 0, "missing": list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), "entropy": None, "letter_fid": 900.0}
+    summary = {"final": final, "evaluation": {"samples": 260, "seed": 7}, "best": {"epoch": 1},
+               "collapse_onset_epoch": None, "samples": [], "fixes": []}
+    line = next(line for line in outcome_lines(summary) if line.startswith("coverage: "))
+    assert "0/26 letters" in line and "entropy n/a," in line and "None" not in line

@@ -61,8 +61,9 @@ def outcome_lines(summary: dict) -> list[str]:
                      f"best epoch {summary['best']['epoch']}")
     if final.get("letters_covered") is not None:
         missing = "".join(final["missing"]) or "none"
+        entropy = "n/a" if final["entropy"] is None else final["entropy"]  # no confident letter: no histogram
         lines.append(f"coverage: {final['letters_covered']}/26 letters (missing: {missing}), entropy "
-                     f"{final['entropy']}, letter FID {final['letter_fid']:.1f}{measured}; best epoch "
+                     f"{entropy}, letter FID {final['letter_fid']:.1f}{measured}; best epoch "
                      f"{summary['best']['epoch']}, collapse onset: {summary['collapse_onset_epoch'] or 'none'}")
     for name in summary.get("fixes", []):
         if name in FIXES:

@@ -16,7 +16,7 @@ from gentool.views.tables import beside_baselines, markdown, models_beside_basel
 # precision and recall (Kynkäänniemi et al. 2019), density and coverage (Naeem et al. 2020): gentool.evaluate.prdc
 PRDC_ROWS = [("precision (k-NN)", "prdc_precision", "{:.3f}"), ("recall (k-NN)", "prdc_recall", "{:.3f}"),
              ("density (k-NN)", "prdc_density", "{:.3f}"), ("coverage (k-NN)", "prdc_coverage", "{:.3f}")]
-LETTER_ROWS = [("letters covered", "letters_covered", "{}"), ("coverage", "coverage", "{:.3f}"),
+LETTER_ROWS = [("letters covered", "letters_covered", "{}"), ("share of letters covered", "coverage", "{:.3f}"),
                ("entropy", "entropy", "{:.3f}"), ("KL to uniform", "kl_uniform", "{:.3f}"),
                ("recognisable", "confident_share", "{:.3f}"), ("not a letter", "not_letter_share", "{:.3f}"),
                ("letter FID", "letter_fid", "{:.1f}"), *PRDC_ROWS,
