@@ -6,11 +6,14 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from gentool.config import build_config, did_you_mean
-from gentool.gan.fixes import NAMES, architecture, feature_matching, information, penalties, self_conditioning, unrolled  # noqa: F401
+from gentool.gan.fixes import NAMES, architecture, feature_matching, information, penalties, self_conditioning, unrolled
 from gentool.gan.fixes.base import FIXES, Critic, DiscriminatorLoss, Fix, StepContext, TrainingSetup, register_fix
 
 __all__ = ["FIXES", "Critic", "DiscriminatorLoss", "Fix", "StepContext", "TrainingSetup", "register_fix",
            "check_fixes", "fix_problems", "build_fixes", "training_setup", "resolved_fix_options", "describe_fixes"]
+
+# each fix module registers its fixes when it is imported
+FIX_MODULES = (architecture, feature_matching, information, penalties, self_conditioning, unrolled)
 
 if set(FIXES) != set(NAMES):
     raise ImportError(f"gentool.gan.fixes.NAMES lists {sorted(NAMES)} but the fix modules register {sorted(FIXES)}; "
